@@ -1,0 +1,1 @@
+"""Domain logic of the Flow Conversation Live Hub (everything `app.py` wires up)."""

@@ -1,0 +1,83 @@
+"""Pushes events to WebSocket connections through the API Gateway management API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from chalicelib.observability import logger
+
+# Fan-outs larger than this are posted from a small pool instead of one by one.
+_PARALLEL_FROM = 4
+_POOL_SIZE = 8
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Sender:
+    """Posts to connections; reports which targets are gone (HTTP 410)."""
+
+    def __init__(self, endpoint_url: str | None, region: str) -> None:
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self._client: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def configure_from_event(self, domain_name: str, stage: str) -> None:
+        """On AWS the management endpoint is the API's own domain and stage."""
+        if self._endpoint_url is None and domain_name:
+            self._endpoint_url = f"https://{domain_name}/{stage}"
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=self._endpoint_url,
+                region_name=self._region,
+                config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5),
+            )
+        return self._client
+
+    def post(self, connection_id: str, event: dict[str, Any]) -> bool:
+        """True when API Gateway accepted the event; False when the target is gone."""
+        return self._post_bytes(connection_id, encode(event))
+
+    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
+        try:
+            self.client.post_to_connection(ConnectionId=connection_id, Data=data)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "GoneException":
+                return False
+            raise
+        return True
+
+    def post_many(self, connection_ids: Iterable[str], event: dict[str, Any]) -> list[str]:
+        """Posts one event to many targets; returns the gone ones. A failure on one
+        target never stops the others: it is logged and that target is skipped."""
+        targets = list(dict.fromkeys(connection_ids))
+        if not targets:
+            return []
+        data = encode(event)
+        if len(targets) < _PARALLEL_FROM:
+            results = [self._safe_post(t, data) for t in targets]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
+            results = list(self._pool.map(lambda t: self._safe_post(t, data), targets))
+        return [t for t, ok in zip(targets, results, strict=False) if ok is False]
+
+    def _safe_post(self, connection_id: str, data: bytes) -> bool | None:
+        try:
+            return self._post_bytes(connection_id, data)
+        except Exception:
+            logger.exception("post_to_connection failed", extra={"target": connection_id})
+            return None

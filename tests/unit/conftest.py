@@ -1,0 +1,170 @@
+"""Unit-test harness: the real LiveLane on moto's in-process AWS, a recording sender,
+a manual clock, and real Cognito ID tokens from moto's user pool."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import boto3
+import jwt
+import pytest
+from moto import mock_aws
+
+from chalicelib.auth import AgentVerifier, WidgetTokens
+from chalicelib.clock import ManualClock
+from chalicelib.config import TABLE_ENV_VARS, Settings
+from chalicelib.live import LiveLane
+from chalicelib.sender import Sender
+from chalicelib.store import Store
+from chalicelib.tables import ensure_tables
+from chalicelib.tenants import Widgets, ensure_tenant
+
+REGION = "us-east-1"
+WIDGET_KEY = "wk_global_unit"
+OTHER_WIDGET_KEY = "wk_acme_unit"
+
+
+class RecordingSender(Sender):
+    """Records what each connection was sent; connections in `gone` answer 410."""
+
+    def __init__(self) -> None:
+        super().__init__(None, REGION)
+        self.sent: dict[str, list[dict[str, Any]]] = {}
+        self.gone: set[str] = set()
+        self.posts = 0
+
+    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
+        self.posts += 1
+        if connection_id in self.gone:
+            return False
+        self.sent.setdefault(connection_id, []).append(json.loads(data))
+        return True
+
+    def take(self, connection_id: str) -> list[dict[str, Any]]:
+        return self.sent.pop(connection_id, [])
+
+
+def moto_jwks_keys() -> Any:
+    """moto signs Cognito tokens with a fixed key pair; verify against its public JWKS."""
+    path = resources.files("moto.cognitoidp").joinpath("resources/jwks-public.json.gz")
+    jwks = json.loads(gzip.decompress(path.read_bytes()))
+    keyset = jwt.PyJWKSet.from_dict(jwks)
+    return lambda token: keyset[jwt.get_unverified_header(token)["kid"]].key
+
+
+@dataclass
+class Harness:
+    lane: LiveLane
+    sender: RecordingSender
+    clock: ManualClock
+    cognito: Any
+    pool_id: str
+    client_id: str
+    widgets: Widgets
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def agent_token(self, username: str, tenant: str = "global") -> str:
+        try:
+            self.cognito.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "custom:tenant", "Value": tenant},
+                    {"Name": "name", "Value": username.title()},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            self.cognito.admin_set_user_password(
+                UserPoolId=self.pool_id, Username=username, Password="Passw0rd!x", Permanent=True
+            )
+        except self.cognito.exceptions.UsernameExistsException:
+            pass
+        out = self.cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": "Passw0rd!x"},
+        )
+        return str(out["AuthenticationResult"]["IdToken"])
+
+    def connect_agent(self, username: str = "ana", tenant: str = "global") -> str:
+        cid = f"agent{next(self._ids)}="
+        self.lane.identify_and_bind(cid, {"token": self.agent_token(username, tenant)})
+        return cid
+
+    def connect_customer(self, widget_key: str = WIDGET_KEY, previous: str | None = None) -> tuple[str, str]:
+        session = self.widgets.open_session(widget_key, previous, "Kim")
+        cid = f"cust{next(self._ids)}="
+        self.lane.identify_and_bind(cid, {"session": session.token})
+        return cid, session.token
+
+    def act(self, connection_id: str, **action: Any) -> list[dict[str, Any]]:
+        """Sends one action and returns what the sender itself received."""
+        self.lane.handle(connection_id, json.dumps(action))
+        return self.sender.take(connection_id)
+
+    def raw(self, connection_id: str, body: str) -> list[dict[str, Any]]:
+        self.lane.handle(connection_id, body)
+        return self.sender.take(connection_id)
+
+    def start(self, customer: str) -> str:
+        [event] = self.act(customer, action="start")
+        return str(event["conversation"]["id"])
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for kind, var in TABLE_ENV_VARS.items():
+        monkeypatch.setenv(var, f"unit-{kind}")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def hub(aws_env: None) -> Harness:
+    ensure_tables()
+    ensure_tenant("global", "Global", WIDGET_KEY)
+    ensure_tenant("acme", "Acme", OTHER_WIDGET_KEY)
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    pool = cognito.create_user_pool(
+        PoolName="unit",
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="web",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        ReadAttributes=["name", "email", "custom:tenant"],
+    )["UserPoolClient"]["ClientId"]
+    clock = ManualClock(start=float(os.environ.get("UNIT_CLOCK_START", "0")) or __import__("time").time())
+    settings = Settings(
+        region=REGION,
+        stage="unit",
+        user_pool_id=pool,
+        app_client_id=client,
+        jwks_url="unused",
+        widget_secret_id="unused",
+        ws_management_endpoint=None,
+    )
+    sender = RecordingSender()
+    lane = LiveLane(
+        Store(REGION),
+        sender,
+        clock,
+        settings,
+        AgentVerifier(settings, clock, moto_jwks_keys()),
+        WidgetTokens(settings, clock, key="unit-test-signing-key-0123456789abcdef"),
+    )
+    return Harness(lane, sender, clock, cognito, pool, client, Widgets(lane.store, lane.widgets, clock))
