@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, Chalice, Request, Response, WebsocketEvent
+from chalice.app import AuthRequest, AuthResponse, Chalice, Request, WebsocketEvent
 
 from chalicelib import api
-from chalicelib.errors import HubError, Unauthorized
+from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger, metrics
 
 app = Chalice(app_name="flow-hub")
+# Chalice still labels WebSocket support experimental; we rely on it for the live lane.
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 
 @app.middleware("all")
-def observe(event: Any, get_response: Any) -> Any:
-    """Metrics are flushed after every invocation; domain errors become JSON responses here."""
+def flush_metrics(event: Any, get_response: Any) -> Any:
+    """Metrics are flushed (as CloudWatch EMF log lines) after every invocation."""
     try:
         return get_response(event)
-    except HubError as exc:
-        return Response(body=api.error_body(exc), status_code=exc.http_status)
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
@@ -72,21 +72,25 @@ def health() -> dict[str, str]:
 
 
 @app.route("/widget/session", methods=["POST"], cors=True)
+@api.rest_errors
 def widget_session() -> dict[str, Any]:
     return api.widget_session(_request().json_body or {})
 
 
 @app.route("/widget/availability", cors=True)
+@api.rest_errors
 def widget_availability() -> dict[str, Any]:
-    params = _request().query_params or {}
-    return api.widget_availability(params.get("widget_key", ""))
+    params: Any = _request().query_params or {}
+    return api.widget_availability(str(params.get("widget_key", "")))
 
 
 @app.route("/me", authorizer=agent_auth, cors=True)
+@api.rest_errors
 def me() -> dict[str, Any]:
     return api.me(_agent())
 
 
 @app.route("/conversations", authorizer=agent_auth, cors=True)
+@api.rest_errors
 def conversations() -> dict[str, Any]:
     return api.list_conversations(_agent())

@@ -7,8 +7,11 @@ place.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, ParamSpec
+
+from chalice.app import Response
 
 from chalicelib import events
 from chalicelib.auth import Identity
@@ -67,8 +70,20 @@ def verify_agent(token: str) -> Identity:
     return lane().agents.verify(raw)
 
 
-def error_body(exc: HubError) -> dict[str, str]:
-    return {"code": exc.code, "message": exc.message}
+P = ParamSpec("P")
+
+
+def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
+    """The one place a domain error becomes an HTTP response: `{"code", "message"}`."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except HubError as exc:
+            return Response(body={"code": exc.code, "message": exc.message}, status_code=exc.http_status)
+
+    return wrapper
 
 
 def widget_session(body: dict[str, Any]) -> dict[str, Any]:

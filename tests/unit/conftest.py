@@ -39,12 +39,15 @@ class RecordingSender(Sender):
         self.sent: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
         self.posts = 0
+        self.log: list[tuple[str, dict[str, Any]]] = []  # every event ever delivered, in order
 
     def _post_bytes(self, connection_id: str, data: bytes) -> bool:
         self.posts += 1
         if connection_id in self.gone:
             return False
-        self.sent.setdefault(connection_id, []).append(json.loads(data))
+        event = json.loads(data)
+        self.sent.setdefault(connection_id, []).append(event)
+        self.log.append((connection_id, event))
         return True
 
     def take(self, connection_id: str) -> list[dict[str, Any]]:

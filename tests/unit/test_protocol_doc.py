@@ -1,0 +1,43 @@
+"""docs/protocol.md carries exactly the schemas the hub validates with, and events match theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastjsonschema
+import pytest
+
+from chalicelib.protocol import EVENT_SCHEMAS
+from tests.unit.conftest import Harness
+from tools import protocol_doc
+
+
+def test_protocol_doc_is_generated_from_the_code() -> None:
+    text = protocol_doc.DOC.read_text(encoding="utf-8")
+    assert protocol_doc.updated(text) == text, "run `python -m tools.protocol_doc`"
+
+
+@pytest.fixture
+def every_event(hub: Harness) -> list[dict[str, Any]]:
+    """Drives a conversation through every event type and returns everything anyone received."""
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    agent = hub.connect_agent("ana")
+    hub.act(agent, action="presence", status="available")
+    hub.act(agent, action="join", conversation_id=conv)
+    hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="note")
+    hub.act(customer, action="typing", conversation_id=conv, state="start")
+    hub.act(agent, action="delivered", conversation_id=conv, seq=2)
+    hub.act(agent, action="read", conversation_id=conv, seq=2)
+    hub.act(customer, action="sync", conversation_id=conv, since=0)
+    hub.act(customer, action="explode")
+    return [event for _, event in hub.sender.log]
+
+
+def test_every_event_sent_matches_its_schema(every_event: list[dict[str, Any]]) -> None:
+    seen = {e["type"] for e in every_event}
+    assert seen == set(EVENT_SCHEMAS), f"not exercised: {set(EVENT_SCHEMAS) - seen}"
+    for event in every_event:
+        fastjsonschema.compile(EVENT_SCHEMAS[event["type"]])(event)
