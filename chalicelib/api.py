@@ -17,7 +17,7 @@ from chalicelib import events
 from chalicelib.auth import Identity
 from chalicelib.errors import HubError, Unauthorized
 from chalicelib.live import LiveLane
-from chalicelib.observability import logger
+from chalicelib.observability import capture, logger
 from chalicelib.tenants import Widgets
 
 LIST_LIMIT = 100
@@ -35,6 +35,7 @@ def widgets() -> Widgets:
 
 
 # ------------------------------------------------------------------ WebSocket
+@capture
 def ws_connect(event: dict[str, Any]) -> dict[str, Any]:
     ctx = event["requestContext"]
     hub = lane()
@@ -48,6 +49,7 @@ def ws_connect(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+@capture
 def ws_message(event: dict[str, Any]) -> dict[str, Any]:
     ctx = event["requestContext"]
     hub = lane()
@@ -56,6 +58,7 @@ def ws_message(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+@capture
 def ws_disconnect(event: dict[str, Any]) -> dict[str, Any]:
     ctx = event["requestContext"]
     hub = lane()

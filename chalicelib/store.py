@@ -302,5 +302,5 @@ class Store:
 
 
 def backoff(attempt: int) -> None:
-    """Jittered pause between optimistic retries, so racing senders spread out."""
-    time.sleep(random.uniform(0, 0.004 * min(attempt, 10)))
+    """Exponential pause with full jitter between optimistic retries, so racing senders spread out."""
+    time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))

@@ -1,0 +1,63 @@
+"""Concurrent senders in one conversation: distinct, gapless sequences, every message stored once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from chalicelib.models import Message
+from tests.unit.conftest import Harness
+
+SENDERS = 6
+PER_SENDER = 10
+
+
+@pytest.fixture
+def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process backend is not thread-safe (it mutates dicts while other threads
+    iterate them); DynamoDB applies each request atomically. One lock per API call restores
+    that, without serializing anything the hub itself does between calls."""
+    lock = threading.Lock()
+    original = BaseClient._make_api_call
+
+    def atomic(self: Any, operation: str, params: Any) -> Any:
+        with lock:
+            return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", atomic)
+    yield
+
+
+@pytest.mark.usefixtures("atomic_requests")
+def test_concurrent_senders_get_distinct_gapless_sequences(hub: Harness) -> None:
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    agents = [hub.connect_agent(f"agent{i}") for i in range(SENDERS - 1)]
+    for agent in agents:
+        hub.act(agent, action="join", conversation_id=conv)
+    senders = [customer, *agents]
+    base = len(agents)  # one system entry per join
+
+    def burst(connection_id: str) -> None:
+        for n in range(PER_SENDER):
+            hub.lane.handle(
+                connection_id,
+                f'{{"action":"send","conversation_id":"{conv}","client_id":"{connection_id.rstrip("=")}-{n}","text":"m{n}"}}',
+            )
+
+    with ThreadPoolExecutor(SENDERS) as pool:
+        list(pool.map(burst, senders))
+
+    stored = list(Message.query(f"T#global#C#{conv}"))
+    seqs = [int(m.seq) for m in stored]
+    assert seqs == list(range(1, base + SENDERS * PER_SENDER + 1))
+    client_ids = [m.client_id for m in stored if m.kind == "text"]
+    assert sorted(client_ids) == sorted(f"{s.rstrip('=')}-{n}" for s in senders for n in range(PER_SENDER))
+    acks = [e for cid, e in hub.sender.log if e["type"] == "ack" and e.get("action") == "send"]
+    assert sorted(a["seq"] for a in acks) == list(range(base + 1, base + SENDERS * PER_SENDER + 1))
+    assert all(a["status"] == "sent" for a in acks)
