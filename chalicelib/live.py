@@ -34,6 +34,9 @@ from chalicelib.sender import Sender
 from chalicelib.store import ClientIdTaken, ConversationState, NewEntry, SequenceConflict, Store, backoff, text_hash
 
 MAX_APPEND_ATTEMPTS = 40
+# API Gateway answers 410 for a connection whose $connect has not finished yet. A 410 for a
+# connection younger than this is not proof that it left (the $connect Lambda times out at 10 s).
+CONNECT_GRACE_SECONDS = 30
 SYNC_PAGE_BYTES = 96 * 1024  # one sync event stays well under API Gateway's 128 KB
 AGENT_ONLY = {"join", "note", "presence"}
 CUSTOMER_ONLY = {"start"}
@@ -191,10 +194,12 @@ class LiveLane:
 
     def _drop_gone(self, gone: list[str]) -> None:
         """A 410 means that *target* left without a $disconnect reaching us: remove it, only it."""
+        now = self.clock.now()
         for connection_id in gone:
             conn = self.store.get_connection(connection_id, now=0)
-            if conn is not None:
-                self._forget(conn)
+            if conn is None or now - float(conn.connected_at) < CONNECT_GRACE_SECONDS:
+                continue
+            self._forget(conn)
             metrics.add_metric(name="GoneConnections", unit=MetricUnit.Count, value=1)
 
     def _deliver(self, state: ConversationState, msg: Any, sender_connection: str) -> None:

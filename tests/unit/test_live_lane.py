@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.live import CONNECT_GRACE_SECONDS
 from chalicelib.models import Message
 from tests.unit.conftest import Harness
 
@@ -133,6 +134,7 @@ def test_gone_target_is_removed_and_others_still_receive(hub: Harness) -> None:
     hub.act(bo, action="join", conversation_id=conv)
     hub.sender.take(ana)
     hub.sender.take(customer)
+    hub.clock.advance(CONNECT_GRACE_SECONDS + 1)
     hub.sender.gone.add(bo)
     [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="anyone?")
     assert ack["status"] == "sent"
@@ -184,3 +186,14 @@ def test_disconnect_removes_connection_and_subscriptions(hub: Harness) -> None:
     state = hub.lane.store.load_conversation("global", conv, hub.clock.now())
     assert state is not None and state.subscriptions == []
     assert hub.lane.store.get_connection(customer, 0) is None
+
+
+def test_gone_answer_during_connect_does_not_remove_the_new_connection(hub: Harness) -> None:
+    """API Gateway answers 410 while a connection's $connect is still running."""
+    watcher = hub.connect_agent("bo")
+    hub.sender.gone.add(watcher)  # still connecting, as far as the gateway is concerned
+    hub.connect_agent("ana")  # broadcasts presence to bo
+    assert hub.lane.store.get_connection(watcher, hub.clock.now()) is not None
+    hub.clock.advance(CONNECT_GRACE_SECONDS + 1)
+    hub.connect_agent("cy")  # another presence broadcast, now past the grace
+    assert hub.lane.store.get_connection(watcher, hub.clock.now()) is None
