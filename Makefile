@@ -23,9 +23,9 @@ lint: ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-typecheck: ## mypy + tsc
+typecheck: ## mypy + tsc, and the frontend's client-logic tests
 	$(PY) -m mypy
-	cd frontend && npm run --silent typecheck
+	cd frontend && npm run --silent typecheck && npm test --silent
 
 unit: ## unit tests only
 	@scripts/bootstrap python

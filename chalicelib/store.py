@@ -219,9 +219,12 @@ class Store:
                 raise SequenceConflict() from exc
             raise
         meta.last_seq = seq
+        meta.updated_at = now
         if entry.public:
             meta.last_public_seq = seq
-        meta.updated_at = now
+            meta.preview_text = entry.text[:140]
+            meta.preview_role = entry.author_role
+            meta.preview_at = now
         return message
 
     def get_message(self, tenant: str, conversation_id: str, seq: int) -> Message | None:

@@ -197,3 +197,14 @@ def test_gone_answer_during_connect_does_not_remove_the_new_connection(hub: Harn
     hub.clock.advance(CONNECT_GRACE_SECONDS + 1)
     hub.connect_agent("cy")  # another presence broadcast, now past the grace
     assert hub.lane.store.get_connection(watcher, hub.clock.now()) is None
+
+
+def test_lobby_update_carries_the_new_preview(hub: Harness) -> None:
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    watcher = hub.connect_agent("ana")
+    hub.sender.take(watcher)
+    hub.act(customer, action="send", conversation_id=conv, client_id="p1", text="Is my order shipped?")
+    [update] = [e for e in hub.sender.take(watcher) if e["type"] == "conversation"]
+    assert update["conversation"]["preview"]["text"] == "Is my order shipped?"
+    assert update["conversation"]["last_seq"] == 1

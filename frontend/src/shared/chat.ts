@@ -1,0 +1,719 @@
+// The client core shared by the widget and the agent view: one reconnecting
+// socket, one Thread per conversation (ordered by seq, deduplicated by seq and
+// client_id, gap-free through `sync`), an outbox with a per-message delivery
+// state machine, receipts and typing.
+
+import { ReconnectingSocket, type ConnState } from "./socket";
+import type {
+  AckEvent,
+  ConversationSnapshot,
+  CursorEvent,
+  DeliveryState,
+  ErrorEvent,
+  MessageEvent,
+  MessageKind,
+  Person,
+  ServerEvent,
+  SyncEvent,
+  TypingEvent,
+} from "./types";
+import { toMs, uuid } from "./util";
+
+export const ACK_TIMEOUT_MS = 8_000;
+export const TYPING_THROTTLE_MS = 3_000;
+export const TYPING_IDLE_MS = 4_000;
+export const TYPING_SHOW_MS = 6_000;
+export const SENT_AGAIN_SHOW_MS = 2_500;
+const SYNC_TIMEOUT_MS = 10_000;
+
+export interface ChatMessage {
+  key: string;
+  conversation_id: string;
+  /** null while the message waits in the outbox. */
+  seq: number | null;
+  client_id: string;
+  kind: MessageKind;
+  author: Person;
+  text: string;
+  created_at: string;
+  own: boolean;
+  /** Set while the message is in the outbox. */
+  pending?: "sending" | "retry" | "failed";
+  error?: string;
+  sentAgainUntil?: number;
+}
+
+export interface TypingInfo {
+  by: Person;
+  note: boolean;
+  until: number;
+}
+
+export interface ThreadData {
+  id: string;
+  lastSeq: number;
+  messages: ChatMessage[];
+  outbox: ChatMessage[];
+  otherDelivered: number;
+  otherRead: number;
+  deliveredSent: number;
+  readSent: number;
+}
+
+export class Thread {
+  lastSeq = 0;
+  snapshot: ConversationSnapshot | null = null;
+  readonly bySeq = new Map<number, ChatMessage>();
+  readonly byClient = new Map<string, ChatMessage>();
+  /** Own messages not yet acknowledged, oldest first. */
+  outbox: ChatMessage[] = [];
+  otherDelivered = 0;
+  otherRead = 0;
+  deliveredSent = 0;
+  readSent = 0;
+  readonly typing = new Map<string, TypingInfo>();
+  syncInFlight = false;
+  syncAgain = false;
+  syncTimer: ReturnType<typeof setTimeout> | null = null;
+  typingTimer: ReturnType<typeof setTimeout> | null = null;
+  // Own typing state.
+  typingSentAt = 0;
+  typingActive = false;
+  typingNote = false;
+  typingIdle: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(public id: string) {}
+
+  /** Confirmed messages in seq order, then the outbox in creation order. */
+  messages(): ChatMessage[] {
+    const confirmed = Array.from(this.bySeq.values()).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    return confirmed.concat(this.outbox);
+  }
+
+  typers(now = Date.now()): TypingInfo[] {
+    return Array.from(this.typing.values()).filter((t) => t.until > now);
+  }
+
+  toData(limit = 200): ThreadData {
+    const confirmed = Array.from(this.bySeq.values())
+      .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
+      .slice(-limit);
+    return {
+      id: this.id,
+      lastSeq: this.lastSeq,
+      messages: confirmed,
+      outbox: this.outbox.map((m) => ({ ...m, pending: m.pending === "failed" ? "failed" : "retry" })),
+      otherDelivered: this.otherDelivered,
+      otherRead: this.otherRead,
+      deliveredSent: this.deliveredSent,
+      readSent: this.readSent,
+    };
+  }
+
+  static fromData(d: ThreadData): Thread {
+    const t = new Thread(d.id);
+    t.lastSeq = Number(d.lastSeq) || 0;
+    for (const m of d.messages || []) {
+      if (typeof m.seq !== "number") continue;
+      t.bySeq.set(m.seq, m);
+      if (m.client_id) t.byClient.set(m.client_id, m);
+    }
+    t.outbox = (d.outbox || []).filter((m) => m && m.client_id && typeof m.text === "string");
+    t.otherDelivered = Number(d.otherDelivered) || 0;
+    t.otherRead = Number(d.otherRead) || 0;
+    t.deliveredSent = Number(d.deliveredSent) || 0;
+    t.readSent = Number(d.readSent) || 0;
+    return t;
+  }
+}
+
+/** True when snapshot `a` is older than `b` (by last_seq, then updated_at). */
+export function isOlder(a: ConversationSnapshot, b: ConversationSnapshot | null | undefined): boolean {
+  if (!b) return false;
+  if ((a.last_seq || 0) !== (b.last_seq || 0)) return (a.last_seq || 0) < (b.last_seq || 0);
+  const ua = toMs(a.updated_at);
+  const ub = toMs(b.updated_at);
+  return isFinite(ua) && isFinite(ub) && ua < ub;
+}
+
+export function messageKey(m: { client_id?: string; seq?: number | null }): string {
+  return m.client_id ? `c:${m.client_id}` : `s:${m.seq}`;
+}
+
+export interface ChatClientOptions {
+  /** Who this client is (read lazily: the id is known only after sign-in). */
+  me: () => Person;
+  url: () => Promise<string>;
+  /** App hook on every open, before the core resyncs threads and resends. */
+  onOpen?: (resumed: boolean) => void;
+  onRefused?: (consecutive: number) => Promise<boolean> | boolean;
+  onEvent?: (ev: ServerEvent) => void;
+  onChange?: (t: Thread) => void;
+  onConnState?: (s: ConnState) => void;
+  /** Whether the thread is on screen (read receipts need that and focus). */
+  isVisible?: (conversationId: string) => boolean;
+  onNotJoined?: (conversationId: string) => void;
+  /** Whether receipts may be sent yet (agents: only once joined). */
+  canReceipt?: (t: Thread) => boolean;
+}
+
+export class ChatClient {
+  readonly socket: ReconnectingSocket;
+  readonly threads = new Map<string, Thread>();
+  private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private o: ChatClientOptions) {
+    this.socket = new ReconnectingSocket({
+      url: o.url,
+      onMessage: (d) => this.handle(d),
+      onOpen: (resumed) => this.opened(resumed),
+      onClose: () => this.closed(),
+      onState: (s) => o.onConnState?.(s),
+      onRefused: o.onRefused,
+    });
+    const refocus = () => {
+      for (const t of this.threads.values()) this.markRead(t);
+    };
+    window.addEventListener("focus", refocus);
+    document.addEventListener("visibilitychange", refocus);
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  stop(): void {
+    this.socket.stop();
+    for (const t of this.ackTimers.values()) clearTimeout(t);
+    this.ackTimers.clear();
+    for (const t of this.threads.values()) {
+      for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle]) if (timer) clearTimeout(timer);
+      t.syncTimer = t.typingTimer = t.typingIdle = null;
+    }
+  }
+
+  get connected(): boolean {
+    return this.socket.isOpen;
+  }
+
+  /** Sends a raw action; false when offline. */
+  sendAction(frame: object): boolean {
+    return this.socket.send(frame);
+  }
+
+  track(id: string): Thread {
+    let t = this.threads.get(id);
+    if (!t) {
+      t = new Thread(id);
+      this.threads.set(id, t);
+    }
+    return t;
+  }
+
+  adopt(t: Thread): Thread {
+    this.threads.set(t.id, t);
+    return t;
+  }
+
+  /** Gives a placeholder thread (id "") its real conversation id. */
+  rename(t: Thread, id: string): void {
+    this.threads.delete(t.id);
+    t.id = id;
+    for (const m of t.outbox) m.conversation_id = id;
+    this.threads.set(id, t);
+  }
+
+  forget(id: string): void {
+    const t = this.threads.get(id);
+    if (!t) return;
+    for (const m of t.outbox) this.clearAck(m.client_id);
+    if (t.syncTimer) clearTimeout(t.syncTimer);
+    if (t.typingTimer) clearTimeout(t.typingTimer);
+    if (t.typingIdle) clearTimeout(t.typingIdle);
+    this.threads.delete(id);
+  }
+
+  isOwn(author: Person | null | undefined): boolean {
+    const me = this.o.me();
+    return !!author && author.role === me.role && author.id === me.id;
+  }
+
+  stateOf(m: ChatMessage, t: Thread): DeliveryState | undefined {
+    if (!m.own) return undefined;
+    if (m.pending) return m.pending;
+    if (m.sentAgainUntil && Date.now() < m.sentAgainUntil) return "sent-again";
+    if (m.kind === "note" || m.seq == null) return "sent";
+    if (t.otherRead >= m.seq) return "read";
+    if (t.otherDelivered >= m.seq) return "delivered";
+    return "sent";
+  }
+
+  // ---- outgoing -------------------------------------------------------------
+
+  send(t: Thread, text: string, kind: "text" | "note" = "text"): ChatMessage {
+    const msg: ChatMessage = {
+      key: "",
+      conversation_id: t.id,
+      seq: null,
+      client_id: uuid(),
+      kind,
+      author: this.o.me(),
+      text,
+      created_at: new Date().toISOString(),
+      own: true,
+      pending: "sending",
+    };
+    msg.key = messageKey(msg);
+    t.outbox.push(msg);
+    this.stopTyping(t);
+    this.transmit(t, msg);
+    this.changed(t);
+    return msg;
+  }
+
+  retry(t: Thread, clientId: string): void {
+    const msg = t.outbox.find((m) => m.client_id === clientId);
+    if (!msg) return;
+    msg.error = undefined;
+    msg.pending = "sending";
+    if (!this.connected) this.socket.reconnectNow();
+    this.transmit(t, msg);
+    this.changed(t);
+  }
+
+  /** Resends everything waiting in a thread's outbox, oldest first. */
+  flush(t: Thread): void {
+    let any = false;
+    for (const m of t.outbox) {
+      if (m.pending === "failed") continue;
+      this.transmit(t, m);
+      any = true;
+    }
+    if (any) this.changed(t);
+  }
+
+  private transmit(t: Thread, msg: ChatMessage): void {
+    this.clearAck(msg.client_id);
+    if (!t.id) {
+      // The conversation is still being opened: it goes out once it exists.
+      msg.pending = this.connected ? "sending" : "retry";
+      return;
+    }
+    const ok = this.socket.send({
+      action: msg.kind === "note" ? "note" : "send",
+      conversation_id: t.id,
+      client_id: msg.client_id,
+      text: msg.text,
+    });
+    if (!ok) {
+      msg.pending = "retry";
+      return;
+    }
+    msg.pending = "sending";
+    this.ackTimers.set(
+      msg.client_id,
+      setTimeout(() => {
+        this.ackTimers.delete(msg.client_id);
+        if (msg.pending !== "sending") return;
+        msg.pending = "retry";
+        this.changed(t);
+        // No ack in time: check whether the socket is still alive; if it is
+        // not, the reconnect resends this message with the same client_id.
+        this.socket.probe();
+      }, ACK_TIMEOUT_MS),
+    );
+  }
+
+  private clearAck(clientId: string): void {
+    const timer = this.ackTimers.get(clientId);
+    if (timer) clearTimeout(timer);
+    this.ackTimers.delete(clientId);
+  }
+
+  userTyping(t: Thread, note = false): void {
+    if (!t.id) return;
+    const now = Date.now();
+    if (!t.typingActive || t.typingNote !== note || now - t.typingSentAt >= TYPING_THROTTLE_MS) {
+      const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "start" };
+      if (note) frame.note = true;
+      if (t.typingActive && t.typingNote !== note) this.stopTyping(t);
+      if (this.socket.send(frame)) {
+        t.typingSentAt = now;
+        t.typingActive = true;
+        t.typingNote = note;
+      }
+    }
+    if (t.typingIdle) clearTimeout(t.typingIdle);
+    t.typingIdle = setTimeout(() => this.stopTyping(t), TYPING_IDLE_MS);
+  }
+
+  stopTyping(t: Thread): void {
+    if (t.typingIdle) clearTimeout(t.typingIdle);
+    t.typingIdle = null;
+    if (!t.typingActive) return;
+    const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "stop" };
+    if (t.typingNote) frame.note = true;
+    this.socket.send(frame);
+    t.typingActive = false;
+    t.typingSentAt = 0;
+  }
+
+  requestSync(t: Thread, since?: number): void {
+    if (!t.id) return;
+    if (t.syncInFlight) {
+      t.syncAgain = true;
+      return;
+    }
+    if (!this.socket.send({ action: "sync", conversation_id: t.id, since: since ?? t.lastSeq })) return;
+    t.syncInFlight = true;
+    if (t.syncTimer) clearTimeout(t.syncTimer);
+    t.syncTimer = setTimeout(() => {
+      t.syncTimer = null;
+      if (!t.syncInFlight) return;
+      t.syncInFlight = false;
+      this.requestSync(t);
+    }, SYNC_TIMEOUT_MS);
+  }
+
+  /** Sends `read` up to the thread's last seq when it is on screen and focused. */
+  markRead(t: Thread): void {
+    if (!t.id || t.lastSeq <= t.readSent) return;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
+    if (!this.o.isVisible || !this.o.isVisible(t.id)) return;
+    if (document.visibilityState !== "visible" || !document.hasFocus()) return;
+    const seq = t.lastSeq;
+    if (this.socket.send({ action: "read", conversation_id: t.id, seq })) {
+      t.readSent = seq;
+      if (t.deliveredSent < seq) t.deliveredSent = seq;
+      const me = this.o.me();
+      const p = t.snapshot?.participants.find((x) => x.role === me.role && x.id === me.id);
+      if (p && p.read_seq < seq) p.read_seq = seq;
+      this.changed(t);
+    }
+  }
+
+  // ---- incoming -------------------------------------------------------------
+
+  private opened(resumed: boolean): void {
+    try {
+      this.o.onOpen?.(resumed);
+    } catch (e) {
+      console.error("[flowhub] onOpen hook failed", e);
+    }
+    for (const t of this.threads.values()) {
+      if (!t.id) continue;
+      t.syncInFlight = false;
+      t.syncAgain = false;
+      this.requestSync(t);
+      this.flush(t);
+    }
+  }
+
+  private closed(): void {
+    for (const t of this.threads.values()) {
+      let any = false;
+      for (const m of t.outbox) {
+        if (m.pending === "sending") {
+          m.pending = "retry";
+          this.clearAck(m.client_id);
+          any = true;
+        }
+      }
+      t.syncInFlight = false;
+      t.typingActive = false;
+      if (t.typing.size) {
+        t.typing.clear();
+        any = true;
+      }
+      if (any) this.changed(t);
+    }
+  }
+
+  private handle(data: unknown): void {
+    if (!data || typeof data !== "object") return;
+    const ev = data as ServerEvent;
+    switch (ev.type) {
+      case "message":
+        this.onMessage(ev);
+        break;
+      case "ack":
+        this.onAck(ev);
+        break;
+      case "sync":
+        this.onSync(ev);
+        break;
+      case "conversation": {
+        const t = this.threads.get(ev.conversation.id);
+        if (t) {
+          this.applySnapshot(t, ev.conversation);
+          this.receipts(t);
+          this.changed(t);
+        }
+        break;
+      }
+      case "delivered":
+      case "read":
+        this.onCursor(ev);
+        break;
+      case "typing":
+        this.onTyping(ev);
+        break;
+      case "error":
+        this.onError(ev);
+        break;
+    }
+    this.o.onEvent?.(ev);
+  }
+
+  private applySnapshot(t: Thread, snap: ConversationSnapshot): void {
+    // Events can overtake each other: never let an older snapshot replace a
+    // newer one (cursors below only ever move forward, so merging is safe).
+    if (!isOlder(snap, t.snapshot)) t.snapshot = snap;
+    const me = this.o.me();
+    for (const p of snap.participants || []) {
+      if (p.role === me.role && p.id === me.id) {
+        t.deliveredSent = Math.max(t.deliveredSent, p.delivered_seq || 0);
+        t.readSent = Math.max(t.readSent, p.read_seq || 0);
+      } else if (p.role !== me.role) {
+        t.otherDelivered = Math.max(t.otherDelivered, p.delivered_seq || 0, p.read_seq || 0);
+        t.otherRead = Math.max(t.otherRead, p.read_seq || 0);
+      }
+    }
+    // An agent sees every entry: a snapshot ahead of us means we missed one.
+    if (me.role === "agent" && (snap.last_seq || 0) > t.lastSeq && !t.syncInFlight) {
+      const ahead = snap.last_seq;
+      // Give a `message` event already on its way a moment to land first.
+      setTimeout(() => {
+        if (this.threads.get(t.id) === t && t.lastSeq < ahead) this.requestSync(t);
+      }, 300);
+    }
+  }
+
+  /** Adds one message; false when it was already there. */
+  private ingest(t: Thread, m: MessageEvent): boolean {
+    const existing = t.bySeq.get(m.seq);
+    const pendingIdx = m.client_id ? t.outbox.findIndex((o) => o.client_id === m.client_id) : -1;
+    if (existing || (m.client_id && t.byClient.has(m.client_id))) {
+      if (pendingIdx >= 0) {
+        const [p] = t.outbox.splice(pendingIdx, 1);
+        this.clearAck(p.client_id);
+      }
+      return false;
+    }
+    let msg: ChatMessage;
+    if (pendingIdx >= 0) {
+      msg = t.outbox.splice(pendingIdx, 1)[0];
+      this.clearAck(msg.client_id);
+      msg.pending = undefined;
+      msg.error = undefined;
+      msg.seq = m.seq;
+      msg.created_at = m.created_at || msg.created_at;
+    } else {
+      msg = {
+        key: messageKey(m),
+        conversation_id: m.conversation_id,
+        seq: m.seq,
+        client_id: m.client_id || "",
+        kind: m.kind || "text",
+        author: m.author || { role: "system", id: "", name: "" },
+        text: typeof m.text === "string" ? m.text : "",
+        created_at: m.created_at,
+        own: this.isOwn(m.author),
+      };
+    }
+    t.bySeq.set(m.seq, msg);
+    if (msg.client_id) t.byClient.set(msg.client_id, msg);
+    return true;
+  }
+
+  private onMessage(m: MessageEvent): void {
+    const t = this.threads.get(m.conversation_id);
+    if (!t || typeof m.seq !== "number") return;
+    if (t.bySeq.has(m.seq) || (m.client_id && t.byClient.has(m.client_id))) {
+      this.ingest(t, m); // settles a matching outbox entry, adds nothing
+      return;
+    }
+    if (m.seq <= t.lastSeq) return;
+    if (m.prev_seq !== t.lastSeq) {
+      // We missed something: never append out of order, ask for the gap.
+      this.requestSync(t);
+      return;
+    }
+    this.ingest(t, m);
+    t.lastSeq = m.seq;
+    this.afterIngest(t, [m]);
+  }
+
+  private onSync(s: SyncEvent): void {
+    const t = this.threads.get(s.conversation_id);
+    if (!t) return;
+    if (t.syncTimer) clearTimeout(t.syncTimer);
+    t.syncTimer = null;
+    t.syncInFlight = false;
+    if (s.conversation) this.applySnapshot(t, s.conversation);
+    const msgs = (s.messages || []).filter((m) => typeof m.seq === "number").sort((a, b) => a.seq - b.seq);
+    const added: MessageEvent[] = [];
+    for (const m of msgs) if (this.ingest(t, m)) added.push(m);
+    const since = typeof s.since === "number" ? s.since : 0;
+    if (since <= t.lastSeq && msgs.length) t.lastSeq = Math.max(t.lastSeq, msgs[msgs.length - 1].seq);
+    if (s.complete === false) {
+      this.requestSync(t, typeof s.next_since === "number" ? s.next_since : t.lastSeq);
+    } else if (t.syncAgain || since > t.lastSeq) {
+      t.syncAgain = false;
+      this.requestSync(t);
+    }
+    this.afterIngest(t, added);
+  }
+
+  private afterIngest(t: Thread, added: MessageEvent[]): void {
+    for (const m of added) {
+      if (!this.isOwn(m.author) && m.author) t.typing.delete(`${m.author.role}:${m.author.id}`);
+    }
+    this.receipts(t);
+    this.changed(t);
+  }
+
+  /** `delivered` for everything received from others, then `read` if on screen. */
+  receipts(t: Thread): void {
+    if (!t.id) return;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
+    let maxOther = 0;
+    for (const m of t.bySeq.values()) {
+      if (!m.own && m.seq != null && m.seq <= t.lastSeq && m.seq > maxOther) maxOther = m.seq;
+    }
+    if (maxOther > t.deliveredSent) {
+      if (this.socket.send({ action: "delivered", conversation_id: t.id, seq: maxOther })) {
+        t.deliveredSent = maxOther;
+      }
+    }
+    this.markRead(t);
+  }
+
+  private onAck(a: AckEvent): void {
+    if ((a.action !== "send" && a.action !== "note") || !a.client_id) return;
+    let t = a.conversation_id ? this.threads.get(a.conversation_id) : undefined;
+    if (!t || !t.outbox.some((m) => m.client_id === a.client_id)) {
+      t = Array.from(this.threads.values()).find((x) => x.outbox.some((m) => m.client_id === a.client_id)) || t;
+    }
+    if (!t) return;
+    const idx = t.outbox.findIndex((m) => m.client_id === a.client_id);
+    let msg: ChatMessage | undefined;
+    if (idx >= 0) {
+      msg = t.outbox.splice(idx, 1)[0];
+      this.clearAck(msg.client_id);
+    } else {
+      msg = t.byClient.get(a.client_id);
+    }
+    if (!msg) return;
+    msg.pending = undefined;
+    msg.error = undefined;
+    if (a.created_at) msg.created_at = a.created_at;
+    if (a.status === "sent-again") {
+      msg.sentAgainUntil = Date.now() + SENT_AGAIN_SHOW_MS;
+      const tt = t;
+      setTimeout(() => this.changed(tt), SENT_AGAIN_SHOW_MS + 50);
+    }
+    if (typeof a.seq === "number" && msg.seq == null) {
+      msg.seq = a.seq;
+      if (!t.bySeq.has(a.seq)) {
+        t.bySeq.set(a.seq, msg);
+        t.byClient.set(msg.client_id, msg);
+      }
+      if (a.seq === t.lastSeq + 1) t.lastSeq = a.seq;
+      else if (a.seq > t.lastSeq) this.requestSync(t);
+    }
+    this.markRead(t);
+    this.changed(t);
+  }
+
+  private onCursor(ev: CursorEvent): void {
+    const t = this.threads.get(ev.conversation_id);
+    if (!t || typeof ev.seq !== "number" || !ev.by) return;
+    const me = this.o.me();
+    if (ev.by.role === me.role && ev.by.id === me.id) {
+      if (ev.type === "read") t.readSent = Math.max(t.readSent, ev.seq);
+      t.deliveredSent = Math.max(t.deliveredSent, ev.seq);
+    } else if (ev.by.role !== me.role) {
+      t.otherDelivered = Math.max(t.otherDelivered, ev.seq);
+      if (ev.type === "read") t.otherRead = Math.max(t.otherRead, ev.seq);
+    }
+    const p = t.snapshot?.participants.find((x) => x.role === ev.by.role && x.id === ev.by.id);
+    if (p) {
+      p.delivered_seq = Math.max(p.delivered_seq || 0, ev.seq);
+      if (ev.type === "read") p.read_seq = Math.max(p.read_seq || 0, ev.seq);
+    }
+    this.changed(t);
+  }
+
+  private onTyping(ev: TypingEvent): void {
+    const t = this.threads.get(ev.conversation_id);
+    if (!t || !ev.by || this.isOwn(ev.by)) return;
+    const key = `${ev.by.role}:${ev.by.id}`;
+    if (ev.state === "start") t.typing.set(key, { by: ev.by, note: !!ev.note, until: Date.now() + TYPING_SHOW_MS });
+    else t.typing.delete(key);
+    this.scheduleTypingSweep(t);
+    this.changed(t);
+  }
+
+  private scheduleTypingSweep(t: Thread): void {
+    if (t.typingTimer) clearTimeout(t.typingTimer);
+    t.typingTimer = null;
+    if (!t.typing.size) return;
+    const next = Math.min(...Array.from(t.typing.values(), (x) => x.until));
+    t.typingTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        for (const [k, v] of t.typing) if (v.until <= now) t.typing.delete(k);
+        this.scheduleTypingSweep(t);
+        this.changed(t);
+      },
+      Math.max(50, next - Date.now() + 20),
+    );
+  }
+
+  private onError(e: ErrorEvent): void {
+    if (e.client_id) {
+      for (const t of this.threads.values()) {
+        const msg = t.outbox.find((m) => m.client_id === e.client_id);
+        if (!msg) continue;
+        this.clearAck(msg.client_id);
+        if (e.code === "internal" || e.code === "session_expired") {
+          msg.pending = "retry";
+        } else if (e.code === "not_joined") {
+          msg.pending = "retry";
+          this.o.onNotJoined?.(t.id);
+        } else {
+          msg.pending = "failed";
+          msg.error = e.message || e.code;
+        }
+        this.changed(t);
+      }
+    }
+    if ((e.action === "delivered" || e.action === "read") && e.conversation_id) {
+      // Not accepted (e.g. not joined yet): forget what we thought we sent so
+      // the receipt goes out again once it can.
+      const t = this.threads.get(e.conversation_id);
+      const me = this.o.me();
+      const p = t?.snapshot?.participants.find((x) => x.role === me.role && x.id === me.id);
+      if (t) {
+        t.deliveredSent = p ? p.delivered_seq || 0 : 0;
+        t.readSent = p ? p.read_seq || 0 : 0;
+      }
+    }
+    if (e.action === "sync" && e.conversation_id) {
+      const t = this.threads.get(e.conversation_id);
+      if (t) {
+        t.syncInFlight = false;
+        if (t.syncTimer) clearTimeout(t.syncTimer);
+      }
+    }
+  }
+
+  private changed(t: Thread): void {
+    try {
+      this.o.onChange?.(t);
+    } catch (e) {
+      console.error("[flowhub] render failed", e);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// Renders message text as DOM nodes: plain text nodes, with http(s) URLs turned
+// into safe links. No other scheme (javascript:, data:, mailto:, …) ever
+// becomes a link, and no markup in the text is ever interpreted.
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+const TRAILING = /[.,;:!?'")\]}>*]$/;
+
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (const c of s) if (c === ch) n++;
+  return n;
+}
+
+function trimUrl(url: string): string {
+  while (TRAILING.test(url)) {
+    const last = url[url.length - 1];
+    if (last === ")" && count(url, "(") >= count(url, ")")) break;
+    url = url.slice(0, -1);
+  }
+  return url;
+}
+
+export function safeHref(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.href;
+  } catch {
+    /* not a URL */
+  }
+  return null;
+}
+
+export function renderText(parent: Node, text: string): void {
+  const doc = parent.ownerDocument || document;
+  let last = 0;
+  URL_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = URL_RE.exec(text)) !== null) {
+    const start = m.index;
+    const url = trimUrl(m[0]);
+    const href = url.length > "https://".length - 1 ? safeHref(url) : null;
+    if (!href) continue;
+    if (start > last) parent.appendChild(doc.createTextNode(text.slice(last, start)));
+    const a = doc.createElement("a");
+    a.href = href;
+    a.rel = "noopener noreferrer nofollow";
+    a.target = "_blank";
+    a.textContent = url;
+    parent.appendChild(a);
+    last = start + url.length;
+    URL_RE.lastIndex = last;
+  }
+  if (last < text.length) parent.appendChild(doc.createTextNode(text.slice(last)));
+}

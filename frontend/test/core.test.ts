@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, test } from "node:test";
+import { FakeSocket, installBrowserFakes, tick } from "./fakes";
+
+installBrowserFakes();
+
+const { ChatClient } = await import("../src/shared/chat");
+const { backoffDelay } = await import("../src/shared/socket");
+
+const ME = { role: "customer" as const, id: "cu_1", name: "Kim" };
+const AGENT = { role: "agent" as const, id: "ag_1", name: "Anna" };
+const CONV = "c_1";
+
+type Who = { role: "customer" | "agent"; id: string; name: string };
+
+function msg(seq: number, prev: number, author: Who = AGENT, text = `m${seq}`, client_id = `cid-${author.id}-${seq}`) {
+  return { type: "message", conversation_id: CONV, seq, prev_seq: prev, client_id, kind: "text", author, text, created_at: "2026-01-01T00:00:00Z" };
+}
+
+let client: InstanceType<typeof ChatClient>;
+let visible = true;
+
+/** Waits for the client's socket, opens it and (by default) answers the
+ * resync every open sends for each tracked conversation. */
+async function connect(answerSync = true): Promise<FakeSocket> {
+  const before = FakeSocket.all.length;
+  for (let i = 0; i < 5 && FakeSocket.all.length === before; i++) await tick();
+  const ws = FakeSocket.last;
+  ws.open();
+  if (answerSync) {
+    const t = client.threads.get(CONV)!;
+    ws.recv({ type: "sync", conversation_id: CONV, since: t.lastSeq, messages: [], complete: true });
+  }
+  return ws;
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  visible = true;
+  client = new ChatClient({
+    me: () => ME,
+    url: async () => "ws://hub/ws?session=x",
+    isVisible: () => visible,
+  });
+  client.track(CONV);
+  client.start();
+});
+
+afterEach(() => client.stop());
+
+const texts = () => client.threads.get(CONV)!.messages().map((m) => m.text);
+
+test("appends in order and drops duplicates by seq and client_id", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  ws.recv(msg(1, 0));
+  ws.recv(msg(2, 1));
+  ws.recv({ ...msg(2, 1), seq: 2 });
+  assert.deepEqual(texts(), ["m1", "m2"]);
+  assert.equal(client.threads.get(CONV)!.lastSeq, 2);
+});
+
+test("a gap asks for sync instead of appending out of order", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  ws.sent = [];
+  ws.recv(msg(3, 2));
+  assert.deepEqual(texts(), ["m1"]);
+  assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 1 }]);
+  ws.recv(msg(4, 3)); // still waiting for the sync: no second sync in flight
+  assert.equal(ws.actions("sync").length, 1);
+  ws.recv({ type: "sync", conversation_id: CONV, since: 1, messages: [msg(2, 1), msg(3, 2), msg(4, 3)], complete: true, conversation: null });
+  assert.deepEqual(texts(), ["m1", "m2", "m3", "m4"]);
+  assert.equal(client.threads.get(CONV)!.lastSeq, 4);
+});
+
+test("paged sync continues from next_since", async () => {
+  const ws = await connect();
+  ws.sent = [];
+  client.requestSync(client.threads.get(CONV)!);
+  ws.recv({ type: "sync", conversation_id: CONV, since: 0, messages: [msg(1, 0), msg(2, 1)], complete: false, next_since: 2 });
+  assert.deepEqual(ws.actions("sync").slice(-1)[0], { action: "sync", conversation_id: CONV, since: 2 });
+  ws.recv({ type: "sync", conversation_id: CONV, since: 2, messages: [msg(3, 2)], complete: true });
+  assert.deepEqual(texts(), ["m1", "m2", "m3"]);
+});
+
+test("own message walks sending → sent → delivered → read", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "hello");
+  assert.equal(client.stateOf(m, t), "sending");
+  const frame = ws.actions("send")[0];
+  assert.equal(frame.text, "hello");
+  assert.equal(frame.client_id, m.client_id);
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: m.client_id, seq: 1, status: "sent" });
+  assert.equal(client.stateOf(m, t), "sent");
+  assert.equal(t.lastSeq, 1);
+  ws.recv({ type: "delivered", conversation_id: CONV, by: AGENT, seq: 1 });
+  assert.equal(client.stateOf(m, t), "delivered");
+  ws.recv({ type: "read", conversation_id: CONV, by: AGENT, seq: 1 });
+  assert.equal(client.stateOf(m, t), "read");
+});
+
+test("socket loss → retry, resent with the same client_id on reconnect; sent-again shows once", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "are you there?");
+  const firstId = ws.actions("send")[0].client_id;
+  ws.drop();
+  assert.equal(client.stateOf(m, t), "retry");
+  client.socket.reconnectNow();
+  const ws2 = await connect(false);
+  assert.deepEqual(ws2.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 0 }]);
+  assert.equal(ws2.actions("send")[0].client_id, firstId);
+  ws2.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: firstId, seq: 1, status: "sent-again" });
+  assert.equal(client.stateOf(m, t), "sent-again");
+  // The resync brings the same entry back: still one message.
+  ws2.recv({ type: "sync", conversation_id: CONV, since: 0, messages: [msg(1, 0, ME, "are you there?", firstId)], complete: true });
+  assert.deepEqual(texts(), ["are you there?"]);
+});
+
+test("an echo of our own message from another tab settles the outbox entry", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "from tab A");
+  ws.recv(msg(1, 0, ME, "from tab A", m.client_id));
+  assert.equal(t.outbox.length, 0);
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: m.client_id, seq: 1, status: "sent" });
+  assert.deepEqual(texts(), ["from tab A"]);
+});
+
+test("receiving from others sends delivered, and read only while visible", async () => {
+  const ws = await connect();
+  visible = false;
+  ws.recv(msg(1, 0));
+  assert.deepEqual(ws.actions("delivered"), [{ action: "delivered", conversation_id: CONV, seq: 1 }]);
+  assert.equal(ws.actions("read").length, 0);
+  visible = true;
+  client.markRead(client.threads.get(CONV)!);
+  assert.deepEqual(ws.actions("read"), [{ action: "read", conversation_id: CONV, seq: 1 }]);
+  client.markRead(client.threads.get(CONV)!);
+  assert.equal(ws.actions("read").length, 1);
+});
+
+test("typing from the other side shows and clears on stop; our own is throttled", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  ws.recv({ type: "typing", conversation_id: CONV, by: AGENT, state: "start" });
+  assert.equal(t.typers().length, 1);
+  ws.recv({ type: "typing", conversation_id: CONV, by: AGENT, state: "stop" });
+  assert.equal(t.typers().length, 0);
+  client.userTyping(t);
+  client.userTyping(t);
+  client.userTyping(t);
+  assert.equal(ws.actions("typing").filter((f) => f.state === "start").length, 1);
+  client.send(t, "done");
+  assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 1);
+});
+
+test("a permanent error marks the message failed, internal marks it for retry", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const a = client.send(t, "x");
+  const b = client.send(t, "y");
+  ws.recv({ type: "error", code: "client_id_reused", message: "nope", action: "send", client_id: a.client_id });
+  ws.recv({ type: "error", code: "internal", message: "oops", action: "send", client_id: b.client_id });
+  assert.equal(client.stateOf(a, t), "failed");
+  assert.equal(client.stateOf(b, t), "retry");
+});
+
+test("backoff stays between 0.5 s and 15 s and grows", () => {
+  for (let i = 0; i < 30; i++) {
+    const d = backoffDelay(i);
+    assert.ok(d >= 500 && d <= 15_000, `attempt ${i}: ${d}`);
+  }
+  assert.ok(backoffDelay(10) >= 7_500);
+});
