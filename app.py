@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, Chalice, Request, WebsocketEvent
+from chalice.app import AuthRequest, AuthResponse, Chalice, CloudWatchEvent, Rate, Request, WebsocketEvent
 
 from chalicelib import api
 from chalicelib.errors import Unauthorized
@@ -94,3 +94,97 @@ def me() -> dict[str, Any]:
 @api.rest_errors
 def conversations() -> dict[str, Any]:
     return api.list_conversations(_agent())
+
+
+def _body() -> dict[str, Any]:
+    body = _request().json_body
+    return body if isinstance(body, dict) else {}
+
+
+@app.route("/widget/callbacks", methods=["POST"], cors=True)
+@api.rest_errors
+def widget_callback() -> dict[str, Any]:
+    customer = api.widget_customer(_request().headers.get("authorization", ""))
+    return api.request_callback(customer, _body(), source="widget")
+
+
+@app.route("/callbacks", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def callback_queue() -> dict[str, Any]:
+    return api.callback_queue(_agent())
+
+
+@app.route("/callbacks", methods=["POST"], authorizer=agent_auth, cors=True)
+@api.rest_errors
+def log_missed_call() -> dict[str, Any]:
+    return api.request_callback(api.actor(_agent()), _body(), source="missed_call")
+
+
+@app.route("/callbacks/{callback_id}", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def callback_detail(callback_id: str) -> dict[str, Any]:
+    return api.callback_detail(_agent(), callback_id)
+
+
+@app.route("/callbacks/{callback_id}/{step}", methods=["POST"], authorizer=agent_auth, cors=True)
+@api.rest_errors
+def callback_step(callback_id: str, step: str) -> dict[str, Any]:
+    return api.callback_step(_agent(), callback_id, step, _body())
+
+
+@app.route("/tickets", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def ticket_list() -> dict[str, Any]:
+    return api.ticket_list(_agent())
+
+
+@app.route("/tickets", methods=["POST"], authorizer=agent_auth, cors=True)
+@api.rest_errors
+def ticket_create() -> dict[str, Any]:
+    return api.ticket_create(_agent(), _body())
+
+
+@app.route("/tickets/{ticket_id}", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def ticket_detail(ticket_id: str) -> dict[str, Any]:
+    return api.ticket_detail(_agent(), ticket_id)
+
+
+@app.route("/tickets/{ticket_id}", methods=["PATCH"], authorizer=agent_auth, cors=True)
+@api.rest_errors
+def ticket_change(ticket_id: str) -> dict[str, Any]:
+    return api.ticket_change(_agent(), ticket_id, _body())
+
+
+@app.route("/hub", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def hub() -> dict[str, Any]:
+    return api.hub_snapshot(_agent())
+
+
+@app.route("/hub/mode", methods=["POST"], authorizer=agent_auth, cors=True)
+@api.rest_errors
+def hub_mode() -> dict[str, Any]:
+    return api.hub_mode(_agent(), _body())
+
+
+@app.route("/hub/mode", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def hub_mode_history() -> dict[str, Any]:
+    return api.hub_mode_history(_agent())
+
+
+# ------------------------------------------------------------------ scheduled functions
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def escalate_overdue_callbacks(event: CloudWatchEvent) -> dict[str, int]:
+    return api.escalate_overdue_callbacks()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def recompute_counters(event: CloudWatchEvent) -> dict[str, int]:
+    return api.recompute_counters()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep_drift(event: CloudWatchEvent) -> dict[str, int]:
+    return api.sweep_drift()

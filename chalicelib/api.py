@@ -13,19 +13,53 @@ from typing import Any, ParamSpec
 
 from chalice.app import Response
 
+from chalicelib import callbacks as callback_views
 from chalicelib import events
+from chalicelib import tickets as ticket_views
 from chalicelib.auth import Identity
-from chalicelib.errors import HubError, Unauthorized
+from chalicelib.callbacks import Actor, Callbacks
+from chalicelib.errors import HubError, InvalidAction, Unauthorized
 from chalicelib.live import LiveLane
 from chalicelib.observability import capture, logger
+from chalicelib.overview import LaunchBlocked, Overview
 from chalicelib.tenants import Widgets
+from chalicelib.tickets import Tickets
+from chalicelib.work_store import WorkStore
 
 LIST_LIMIT = 100
 
 
 @lru_cache(maxsize=1)
 def lane() -> LiveLane:
-    return LiveLane.from_env()
+    hub = LiveLane.from_env()
+    # The work lanes hook into the live lane: counters follow conversations, a customer's reply
+    # reopens the ticket waiting on them, failed deliveries feed the launch check.
+    hub.conversation_changed = lambda tenant: overview().push_counters(tenant)
+    hub.delivery_failed = lambda tenant, n: overview().record_delivery_failures(tenant, n)
+    hub.customer_replied = lambda conn, meta: tickets().customer_replied(
+        conn.tenant, str(meta.waiting_ticket_id), Actor(conn.tenant, "customer", conn.user_id, conn.name)
+    )
+    return hub
+
+
+@lru_cache(maxsize=1)
+def work_store() -> WorkStore:
+    return WorkStore(lane().settings.region)
+
+
+@lru_cache(maxsize=1)
+def overview() -> Overview:
+    return Overview(work_store(), lane(), lane().clock)
+
+
+@lru_cache(maxsize=1)
+def callbacks() -> Callbacks:
+    return Callbacks(work_store(), lane(), lane().clock, overview().push_counters)
+
+
+@lru_cache(maxsize=1)
+def tickets() -> Tickets:
+    return Tickets(work_store(), lane(), lane().clock, overview().push_counters)
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +117,13 @@ def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         try:
             return view(*args, **kwargs)
+        except LaunchBlocked as exc:
+            body = {
+                "code": "launch_blocked",
+                "message": exc.message,
+                "blockers": [b.__dict__ for b in exc.decision.blockers],
+            }
+            return Response(body=body, status_code=409)
         except HubError as exc:
             return Response(body={"code": exc.code, "message": exc.message}, status_code=exc.http_status)
 
@@ -92,8 +133,6 @@ def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
 def widget_session(body: dict[str, Any]) -> dict[str, Any]:
     key = body.get("widget_key")
     if not isinstance(key, str) or not key:
-        from chalicelib.errors import InvalidAction
-
         raise InvalidAction("widget_key is required")
     previous = body.get("previous_token")
     name = body.get("name")
@@ -133,3 +172,116 @@ def list_conversations(agent: dict[str, Any]) -> dict[str, Any]:
 
     metas = hub.store.list_conversations(agent["tenant"], LIST_LIMIT)
     return {"conversations": [events.snapshot(ConversationState(m), "agent") for m in metas]}
+
+
+# ------------------------------------------------------------------ work lanes (REST)
+def actor(agent: dict[str, Any]) -> Actor:
+    return Actor(agent["tenant"], "agent", agent["agent_id"], agent["name"])
+
+
+def _text(body: dict[str, Any], name: str, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidAction(f"{name}: a string is required")
+    return value
+
+
+def widget_customer(authorization: str) -> Actor:
+    raw = authorization[7:] if authorization.lower().startswith("bearer ") else authorization
+    who = lane().widgets.verify(raw)
+    return Actor(who.tenant, "customer", who.user_id, who.name)
+
+
+def request_callback(who: Actor, body: dict[str, Any], source: str) -> dict[str, Any]:
+    cb = callbacks().request(
+        who,
+        phone=_text(body, "phone", required=True) or "",
+        region=_text(body, "region"),
+        window=_text(body, "window") or "asap",
+        reason=_text(body, "reason"),
+        conversation_id=_text(body, "conversation_id"),
+        customer_name=_text(body, "customer_name"),
+        source=source,
+    )
+    return {"callback": callback_views.view(cb, lane().clock.now())}
+
+
+def callback_queue(agent: dict[str, Any]) -> dict[str, Any]:
+    now = lane().clock.now()
+    return {"callbacks": [callback_views.view(cb, now) for cb in callbacks().queue(agent["tenant"])]}
+
+
+def callback_detail(agent: dict[str, Any], callback_id: str) -> dict[str, Any]:
+    cb, history = callbacks().get(actor(agent), callback_id)
+    return {"callback": callback_views.view(cb, lane().clock.now()), "history": history}
+
+
+def callback_step(agent: dict[str, Any], callback_id: str, step: str, body: dict[str, Any]) -> dict[str, Any]:
+    who, service, note = actor(agent), callbacks(), _text(body, "note")
+    steps = {
+        "claim": lambda: service.claim(who, callback_id),
+        "release": lambda: service.release(who, callback_id),
+        "complete": lambda: service.complete(who, callback_id, note),
+        "no-answer": lambda: service.no_answer(who, callback_id, note),
+        "cancel": lambda: service.cancel(who, callback_id, note),
+    }
+    if step not in steps:
+        raise InvalidAction(f"unknown step {step!r}; expected one of {', '.join(steps)}")
+    return {"callback": callback_views.view(steps[step](), lane().clock.now())}
+
+
+def ticket_list(agent: dict[str, Any]) -> dict[str, Any]:
+    return {"tickets": [ticket_views.view(t) for t in tickets().open(agent["tenant"])]}
+
+
+def _owner(body: dict[str, Any]) -> tuple[str, str] | None:
+    owner = body.get("owner")
+    if owner is None:
+        return None
+    if not isinstance(owner, dict) or not isinstance(owner.get("id"), str) or not isinstance(owner.get("name"), str):
+        raise InvalidAction("owner: expected {id, name}")
+    return owner["id"], owner["name"]
+
+
+def ticket_create(agent: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    ticket = tickets().create(
+        actor(agent), _text(body, "subject", required=True) or "", _text(body, "conversation_id"), _owner(body)
+    )
+    return {"ticket": ticket_views.view(ticket)}
+
+
+def ticket_detail(agent: dict[str, Any], ticket_id: str) -> dict[str, Any]:
+    ticket, history = tickets().get(actor(agent), ticket_id)
+    return {"ticket": ticket_views.view(ticket), "history": history}
+
+
+def ticket_change(agent: dict[str, Any], ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    ticket = tickets().change(actor(agent), ticket_id, _text(body, "status"), _text(body, "waiting_on"), _owner(body))
+    return {"ticket": ticket_views.view(ticket)}
+
+
+def hub_snapshot(agent: dict[str, Any]) -> dict[str, Any]:
+    return overview().snapshot(agent["tenant"])
+
+
+def hub_mode(agent: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    return overview().set_mode(actor(agent), _text(body, "mode", required=True) or "")
+
+
+def hub_mode_history(agent: dict[str, Any]) -> dict[str, Any]:
+    return {"history": overview().mode_history(agent["tenant"])}
+
+
+# ------------------------------------------------------------------ scheduled
+def escalate_overdue_callbacks() -> dict[str, int]:
+    return callbacks().escalate_overdue()
+
+
+def recompute_counters() -> dict[str, int]:
+    return overview().recompute()
+
+
+def sweep_drift() -> dict[str, int]:
+    return overview().sweep_drift()

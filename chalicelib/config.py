@@ -16,6 +16,10 @@ TABLE_ENV_VARS = {
     "messages": "MESSAGES_TABLE",
     "presence": "PRESENCE_TABLE",
     "tenants": "TENANTS_TABLE",
+    "callbacks": "CALLBACKS_TABLE",
+    "tickets": "TICKETS_TABLE",
+    "counters": "COUNTERS_TABLE",
+    "history": "HISTORY_TABLE",
 }
 
 

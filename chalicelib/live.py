@@ -38,7 +38,7 @@ MAX_APPEND_ATTEMPTS = 40
 # connection younger than this is not proof that it left (the $connect Lambda times out at 10 s).
 CONNECT_GRACE_SECONDS = 30
 SYNC_PAGE_BYTES = 96 * 1024  # one sync event stays well under API Gateway's 128 KB
-AGENT_ONLY = {"join", "note", "presence"}
+AGENT_ONLY = {"join", "note", "presence", "close"}
 CUSTOMER_ONLY = {"start"}
 
 Action = Callable[[Connection, dict[str, Any]], None]
@@ -60,6 +60,10 @@ class LiveLane:
         self.settings = settings
         self.agents = agents
         self.widgets = widgets
+        # Hooks the work lanes set (counters, tickets); the live lane works without them.
+        self.delivery_failed: Callable[[str, int], None] | None = None
+        self.conversation_changed: Callable[[str], None] | None = None
+        self.customer_replied: Callable[[Connection, ConversationMeta], object] | None = None
         self._actions: dict[str, Action] = {
             "start": self._start,
             "join": self._join,
@@ -71,6 +75,7 @@ class LiveLane:
             "presence": self._presence,
             "heartbeat": self._heartbeat,
             "sync": self._sync,
+            "close": self._close,
         }
 
     @classmethod
@@ -188,9 +193,13 @@ class LiveLane:
             self.store.subscribe(conn, conn.tenant, state.conversation_id)
             state.subscriptions.append(_subscription_stub(conn))
 
-    def _fanout(self, targets: list[str], event: dict[str, Any]) -> None:
-        gone = self.sender.post_many(targets, event)
+    def _fanout(self, tenant: str, targets: list[str], event: dict[str, Any]) -> None:
+        gone, failed = self.sender.post_many(targets, event)
         self._drop_gone(gone)
+        if failed:
+            metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=len(failed))
+            if self.delivery_failed is not None:
+                self.delivery_failed(tenant, len(failed))
 
     def _drop_gone(self, gone: list[str]) -> None:
         """A 410 means that *target* left without a $disconnect reaching us: remove it, only it."""
@@ -208,7 +217,7 @@ class LiveLane:
         for cid, role in events.message_recipients(state.subscriptions, sender_connection, msg.kind).items():
             by_role.setdefault(role, []).append(cid)
         for role, targets in by_role.items():
-            self._fanout(targets, events.message_event(msg, role))
+            self._fanout(state.tenant, targets, events.message_event(msg, role))
 
     def agents_available(self, tenant: str) -> bool:
         now = self.clock.now()
@@ -218,7 +227,7 @@ class LiveLane:
     def _broadcast_presence(self, tenant: str, presence: Any, exclude: str | None = None) -> None:
         reachable = events.is_reachable(presence, self.clock.now(), self.settings.presence_window)
         targets = [c for c in self.store.tenant_connections(tenant, "agent") if c != exclude]
-        self._fanout(targets, events.presence_event(presence, reachable))
+        self._fanout(tenant, targets, events.presence_event(presence, reachable))
 
     def _announce(self, conn: Connection, state: ConversationState, to_lobby: bool) -> None:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
@@ -226,9 +235,13 @@ class LiveLane:
         agent_targets = [c for c, role in subs.items() if role == "agent"]
         if to_lobby:
             agent_targets += [c for c in self.store.tenant_connections(conn.tenant, "agent") if c != conn.connection_id]
-        self._fanout(agent_targets, {"type": "conversation", "conversation": events.snapshot(state, "agent")})
+        self._fanout(
+            conn.tenant, agent_targets, {"type": "conversation", "conversation": events.snapshot(state, "agent")}
+        )
         customer_targets = [c for c, role in subs.items() if role == "customer"]
-        self._fanout(customer_targets, {"type": "conversation", "conversation": events.snapshot(state, "customer")})
+        self._fanout(
+            conn.tenant, customer_targets, {"type": "conversation", "conversation": events.snapshot(state, "customer")}
+        )
 
     def _append(
         self,
@@ -237,14 +250,28 @@ class LiveLane:
         entry: NewEntry,
         prepare: Callable[[ConversationState], tuple[list[Any], Participant | None]] | None = None,
     ) -> tuple[ConversationState, Any, bool]:
+        def load() -> ConversationState:
+            state = self._conversation(conn, conversation_id)
+            if entry.author_role == "agent" and conn.user_id not in state.participants:
+                raise NotJoined(f"join conversation {conversation_id!r} before writing to it")
+            return state
+
+        return self._append_to(conn.tenant, conversation_id, load, entry, prepare)
+
+    def _append_to(
+        self,
+        tenant: str,
+        conversation_id: str,
+        load: Callable[[], ConversationState],
+        entry: NewEntry,
+        prepare: Callable[[ConversationState], tuple[list[Any], Participant | None]] | None = None,
+    ) -> tuple[ConversationState, Any, bool]:
         """Stores an entry with the next sequence, retrying when another writer won the race.
 
         Returns (state, message, stored_now); stored_now is False for a resend of a client id.
         """
         for attempt in range(MAX_APPEND_ATTEMPTS):
-            state = self._conversation(conn, conversation_id)
-            if entry.author_role == "agent" and entry.kind != "system" and conn.user_id not in state.participants:
-                raise NotJoined(f"join conversation {conversation_id!r} before writing to it")
+            state = load()
             extra, new_participant = prepare(state) if prepare else ([], None)
             try:
                 msg = self.store.append(state, entry, self.clock.now(), extra, new_participant)
@@ -253,14 +280,14 @@ class LiveLane:
                 backoff(attempt)
                 continue
             except ClientIdTaken:
-                key = self.store.get_client_key(conn.tenant, conversation_id, entry.author_id, entry.client_id)
+                key = self.store.get_client_key(tenant, conversation_id, entry.author_id, entry.client_id)
                 if key is None:  # the key vanished between the write and the read: try again
                     continue
                 if key.text_hash != text_hash(entry.text):
                     raise ClientIdReused(
                         f"client_id {entry.client_id!r} was already used for a different message; use a new client_id"
                     ) from None
-                stored = self.store.get_message(conn.tenant, conversation_id, int(key.seq))
+                stored = self.store.get_message(tenant, conversation_id, int(key.seq))
                 if stored is None:
                     raise RuntimeError(f"idempotency key points at missing entry {key.seq}") from None
                 return state, stored, False
@@ -268,6 +295,48 @@ class LiveLane:
                 state.participants[new_participant.user_id] = new_participant
             return state, msg, True
         raise SequenceConflict(f"gave up after {MAX_APPEND_ATTEMPTS} attempts")
+
+    # ================================================================ for the work lanes
+    def broadcast_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+        """Pushes an event to the tenant's agent connections (optionally only these agents')."""
+        targets = [c for c, user in self.store.tenant_agents_online(tenant) if only_users is None or user in only_users]
+        self._fanout(tenant, targets, event)
+        return len(targets)
+
+    def available_agents(self, tenant: str) -> set[str]:
+        now = self.clock.now()
+        window = self.settings.presence_window
+        return {p.agent_id for p in self.store.tenant_presence(tenant) if events.is_available(p, now, window)}
+
+    def system_entry(self, tenant: str, conversation_id: str, text: str, key: str) -> None:
+        """A system line in a conversation's thread (callback and ticket changes), told to its
+        subscribers. `key` makes it idempotent: the same key never adds a second line."""
+
+        def load() -> ConversationState:
+            state = self.store.load_conversation(tenant, conversation_id, self.clock.now())
+            if state is None:
+                raise NotFound(f"no conversation {conversation_id!r}")
+            return state
+
+        entry = NewEntry("system", "system", "hub", "Hub", text, key)
+        state, msg, stored_now = self._append_to(tenant, conversation_id, load, entry)
+        if stored_now:
+            self._deliver(state, msg, "")
+
+    def typing_stopped(self, tenant: str, pk: str, sk: str) -> None:
+        """The drift sweep switched a stale indicator off: tell the others it stopped."""
+        conversation_id = pk.rsplit("#C#", 1)[-1]
+        state = self.store.load_conversation(tenant, conversation_id, self.clock.now())
+        who = state.participants.get(sk.removeprefix(keys.PARTICIPANT_PREFIX)) if state else None
+        if state is None or who is None:
+            return
+        event = {
+            "type": "typing",
+            "conversation_id": conversation_id,
+            "by": events.person(who.role, who.user_id, who.name),
+            "state": "stop",
+        }
+        self._fanout(tenant, events.typing_recipients(state.subscriptions, who.user_id, False), event)
 
     # ================================================================ actions
     def _start(self, conn: Connection, data: dict[str, Any]) -> None:
@@ -301,7 +370,7 @@ class LiveLane:
                 read_seq=0,
                 joined_at=now,
             )
-            self.store.create_conversation(meta, customer)
+            self.store.create_conversation(meta, customer, now)
             state = ConversationState(meta, {conn.user_id: customer}, [])
             metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
         else:
@@ -318,6 +387,32 @@ class LiveLane:
         )
         if created:
             self._announce(conn, state, to_lobby=True)
+            if self.conversation_changed is not None:
+                self.conversation_changed(conn.tenant)
+
+    def _close(self, conn: Connection, data: dict[str, Any]) -> None:
+        """An agent closes a conversation: it leaves the active chats; its thread stays."""
+        state = self._conversation(conn, data["conversation_id"])
+        closed = self.store.close_conversation(state.meta, self.clock.now())
+        if closed:
+            entry = NewEntry(
+                "system",
+                "system",
+                "hub",
+                "Hub",
+                f"{conn.name} closed the conversation",
+                f"close-{keys.new_customer_id()}",
+            )
+            state, msg, _ = self._append(conn, state.conversation_id, entry)
+            self._deliver(state, msg, "")
+        self._reply(
+            conn.connection_id,
+            {"type": "conversation", **_request_id(data), "conversation": events.snapshot(state, "agent")},
+        )
+        if closed:
+            self._announce(conn, state, to_lobby=True)
+            if self.conversation_changed is not None:
+                self.conversation_changed(conn.tenant)
 
     def _join(self, conn: Connection, data: dict[str, Any]) -> None:
         conversation_id = data["conversation_id"]
@@ -391,6 +486,8 @@ class LiveLane:
         self._deliver(state, msg, conn.connection_id)
         if stored_now:
             metrics.add_metric(name="MessagesStored", unit=MetricUnit.Count, value=1)
+            if conn.role == "customer" and state.meta.waiting_ticket_id and self.customer_replied is not None:
+                self.customer_replied(conn, state.meta)
             if conn.role == "customer" and state.meta.owner_id is None:
                 # Nobody owns this thread yet: every agent of the tenant must see it move.
                 self._announce(conn, state, to_lobby=True)
@@ -402,7 +499,7 @@ class LiveLane:
             raise Forbidden("only agents type notes")
         me = state.participants.get(conn.user_id)
         if me is not None:
-            self.store.set_typing(me, self.clock.now() if data["state"] == "start" else None)
+            self.store.set_typing(conn.tenant, me, self.clock.now() if data["state"] == "start" else None)
         event: dict[str, Any] = {
             "type": "typing",
             "conversation_id": state.conversation_id,
@@ -411,7 +508,7 @@ class LiveLane:
         }
         if note:
             event["note"] = True
-        self._fanout(events.typing_recipients(state.subscriptions, conn.user_id, note), event)
+        self._fanout(conn.tenant, events.typing_recipients(state.subscriptions, conn.user_id, note), event)
 
     def _receipt(self, conn: Connection, data: dict[str, Any]) -> None:
         kind = data["action"]  # "delivered" | "read"
@@ -437,7 +534,7 @@ class LiveLane:
                 "by": events.person(conn.role, conn.user_id, conn.name),
                 "seq": seq,
             }
-            self._fanout(events.receipt_recipients(state.subscriptions, conn.connection_id), event)
+            self._fanout(conn.tenant, events.receipt_recipients(state.subscriptions, conn.connection_id), event)
 
     def _presence(self, conn: Connection, data: dict[str, Any]) -> None:
         _, after = self.store.touch_presence(conn.tenant, conn.user_id, conn.name, self.clock.now(), data["status"])

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
+    VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib import config
@@ -28,11 +30,12 @@ class _Meta:
 
 # --------------------------------------------------------------------------- connections
 class ConnectionsByTenantRole(GlobalSecondaryIndex["Connection"]):
-    """AP-C2: live connections of one role in a tenant (presence and lobby fan-out to agents)."""
+    """AP-C2: live connections of one role in a tenant, with their user (presence, lobby and
+    callback-alert fan-out to agents)."""
 
     class Meta:
         index_name = "by_tenant_role"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["user_id"])
 
     tenant_role = UnicodeAttribute(hash_key=True)
     connection_id = UnicodeAttribute(range_key=True)
@@ -87,6 +90,18 @@ class ConversationsByActivity(GlobalSecondaryIndex["ConversationItem"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class TypingNow(GlobalSecondaryIndex["ConversationItem"]):
+    """AP-V6: participants whose typing indicator is on, oldest first (sparse: `typing_tenant`
+    exists only while typing), so the drift sweep reads live indicators only."""
+
+    class Meta:
+        index_name = "typing_by_tenant"
+        projection = KeysOnlyProjection()
+
+    typing_tenant = UnicodeAttribute(hash_key=True)
+    typing_at = NumberAttribute(range_key=True)
+
+
 class ConversationItem(Model):
     """One partition per conversation (`pk = T#<tenant>#C#<id>`), holding:
 
@@ -108,6 +123,23 @@ class ConversationItem(Model):
     sk = UnicodeAttribute(range_key=True)
     item_type = DiscriminatorAttribute(attr_name="type")
     expires_at = TTLAttribute(null=True)
+    # Participants only (declared here so the index belongs to the whole table).
+    typing_tenant = UnicodeAttribute(null=True)
+    typing_at = NumberAttribute(null=True)
+
+    typing_by_tenant = TypingNow()
+
+
+class ActiveConversations(GlobalSecondaryIndex["ConversationItem"]):
+    """AP-V5: a tenant's open conversations only (sparse: `active_tenant` is removed on close).
+    Counters and the next move read open work here, never history."""
+
+    class Meta:
+        index_name = "active_by_tenant"
+        projection = AllProjection()
+
+    active_tenant = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
 
 
 class ConversationMeta(ConversationItem, discriminator="meta"):
@@ -126,8 +158,13 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     preview_text = UnicodeAttribute(null=True)
     preview_role = UnicodeAttribute(null=True)
     preview_at = NumberAttribute(null=True)
+    active_tenant = UnicodeAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    # The linked ticket waiting on this customer: their next message reopens it.
+    waiting_ticket_id = UnicodeAttribute(null=True)
 
     by_tenant_activity = ConversationsByActivity()
+    active_by_tenant = ActiveConversations()
 
 
 class Participant(ConversationItem, discriminator="participant"):
@@ -138,7 +175,6 @@ class Participant(ConversationItem, discriminator="participant"):
     delivered_seq = NumberAttribute(default=0)
     read_seq = NumberAttribute(default=0)
     joined_at = NumberAttribute()
-    typing_at = NumberAttribute(null=True)
 
 
 class Subscription(ConversationItem, discriminator="subscription"):
@@ -188,22 +224,175 @@ class AgentPresence(Model):
     tenant = UnicodeAttribute(hash_key=True)
     agent_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    status = UnicodeAttribute(default="offline")
+    status = UnicodeAttribute(default="offline")  # the status the agent chose
     status_at = NumberAttribute()
     heartbeat_at = NumberAttribute(default=0)
+    # Set by the drift sweep when heartbeats stopped: "away" or "offline"; the chosen status stays.
+    drift_status = UnicodeAttribute(null=True)
 
 
 # --------------------------------------------------------------------------- tenants
+class AllTenants(GlobalSecondaryIndex["Tenant"]):
+    """AP-T2: every tenant (scheduled jobs walk tenants, then each tenant's open work)."""
+
+    class Meta:
+        index_name = "all_tenants"
+        projection = KeysOnlyProjection()
+
+    registry = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute(range_key=True)
+
+
 class Tenant(Model):
-    """AP-T1: Get by tenant id (widget key check, settings)."""
+    """AP-T1: Get by tenant id (widget key check, settings, mode). AP-T2 through `all_tenants`."""
 
     class Meta(_Meta):
         pass
 
     tenant_id = UnicodeAttribute(hash_key=True)
+    registry = UnicodeAttribute(default="tenants")
     name = UnicodeAttribute()
     widget_keys = UnicodeSetAttribute()
     created_at = NumberAttribute()
+    mode = UnicodeAttribute(default="ready")  # "ready" | "live" | "recovery"
+    mode_at = NumberAttribute(null=True)
+    mode_by = UnicodeAttribute(null=True)
+    callback_sla_minutes = NumberAttribute(default=15)
+    callback_max_attempts = NumberAttribute(default=3)
+    callback_retry_minutes = NumberAttribute(default=10)
+
+    all_tenants = AllTenants()
+
+
+# --------------------------------------------------------------------------- callbacks
+class OpenCallbacks(GlobalSecondaryIndex["Callback"]):
+    """AP-B2: a tenant's open callbacks (queued or claimed) by due time. Sparse: `open_tenant`
+    is removed when a callback closes, so the queue and the escalation job read open work only."""
+
+    class Meta:
+        index_name = "open_by_due"
+        projection = AllProjection()
+
+    open_tenant = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class Callback(Model):
+    """A promise to call a customer back. AP-B1: Get (tenant, id)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    callback_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()  # queued | claimed | completed | failed | cancelled
+    source = UnicodeAttribute()  # widget | missed_call
+    phone = UnicodeAttribute()  # E.164
+    customer_name = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    window = UnicodeAttribute(default="asap")  # asap | morning | afternoon | evening
+    priority = UnicodeAttribute(default="normal")  # normal | high (raised when overdue)
+    overdue = BooleanAttribute(default=False)
+    due_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+    max_attempts = NumberAttribute()
+    retry_minutes = NumberAttribute()
+    claimed_by = UnicodeAttribute(null=True)
+    claimed_by_name = UnicodeAttribute(null=True)
+    claimed_at = NumberAttribute(null=True)
+    last_alert_at = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = NumberAttribute()
+    closed_at = NumberAttribute(null=True)
+    open_tenant = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    open_by_due = OpenCallbacks()
+
+
+# --------------------------------------------------------------------------- tickets
+class OpenTickets(GlobalSecondaryIndex["Ticket"]):
+    """AP-K2: a tenant's unsolved tickets, most recently changed first (sparse)."""
+
+    class Meta:
+        index_name = "open_by_update"
+        projection = AllProjection()
+
+    open_tenant = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class Ticket(Model):
+    """AP-K1: Get (tenant, id)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    ticket_id = UnicodeAttribute(range_key=True)
+    subject = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | waiting_internal | waiting_customer | solved
+    waiting_on = UnicodeAttribute(null=True)  # the team or person a waiting_internal ticket waits on
+    owner_id = UnicodeAttribute()
+    owner_name = UnicodeAttribute()
+    conversation_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    customer_name = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    status_at = NumberAttribute()
+    open_tenant = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    open_by_update = OpenTickets()
+
+
+# --------------------------------------------------------------------------- counters & history
+class HubCounters(Model):
+    """The tenant's hub counters, kept current on every change and repaired by the recompute.
+    AP-H1: Get (tenant)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    open_tickets = NumberAttribute(default=0)
+    waiting_internal = NumberAttribute(default=0)
+    callback_queued = NumberAttribute(default=0)
+    callback_overdue = NumberAttribute(default=0)
+    active_chats = NumberAttribute(default=0)
+    agents_available = NumberAttribute(default=0)
+    updated_at = NumberAttribute(default=0)
+    recomputed_at = NumberAttribute(default=0)
+    last_drift = NumberAttribute(default=0)
+    # Written by the drift sweep: what it found stale on its last run.
+    presence_drift = NumberAttribute(default=0)
+    typing_drift = NumberAttribute(default=0)
+    # Deliveries that failed for another reason than a gone connection, per 5-minute window.
+    delivery_failures = NumberAttribute(default=0)
+    delivery_window_at = NumberAttribute(default=0)
+
+
+class HistoryEntry(Model):
+    """Append-only history of one subject: a ticket, a callback or the tenant's mode.
+
+    `subject = T#<tenant>#<KIND>#<id>`; `at` sorts by time (ISO + a random suffix).
+    AP-Y1: Query subject → the subject's history in order.
+    """
+
+    class Meta(_Meta):
+        pass
+
+    subject = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_name = UnicodeAttribute()
+    detail = UnicodeAttribute(default="")
 
 
 # The model whose schema defines each table (ConversationMeta carries the table's GSI).
@@ -213,6 +402,10 @@ TABLES: dict[str, type[Model]] = {
     "messages": Message,
     "presence": AgentPresence,
     "tenants": Tenant,
+    "callbacks": Callback,
+    "tickets": Ticket,
+    "counters": HubCounters,
+    "history": HistoryEntry,
 }
 
 

@@ -87,6 +87,12 @@ ACTION_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "presence": _action("presence", "Agent: set the chosen status.", {"status": _STATUS}, ["status"]),
     "heartbeat": _action("heartbeat", "Keep the connection alive; agents prove reachability."),
+    "close": _action(
+        "close",
+        "Agent: close a conversation (it leaves the active chats; the thread stays).",
+        {"conversation_id": _ID},
+        ["conversation_id"],
+    ),
     "sync": _action(
         "sync",
         "Everything visible after `since`, plus the conversation's state; subscribes.",

@@ -60,12 +60,12 @@ class Sender:
             raise
         return True
 
-    def post_many(self, connection_ids: Iterable[str], event: dict[str, Any]) -> list[str]:
-        """Posts one event to many targets; returns the gone ones. A failure on one
-        target never stops the others: it is logged and that target is skipped."""
+    def post_many(self, connection_ids: Iterable[str], event: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Posts one event to many targets; returns (gone, failed). A failure on one target
+        never stops the others: it is logged, counted and that target is skipped."""
         targets = list(dict.fromkeys(connection_ids))
         if not targets:
-            return []
+            return [], []
         data = encode(event)
         if len(targets) < _PARALLEL_FROM:
             results = [self._safe_post(t, data) for t in targets]
@@ -73,7 +73,9 @@ class Sender:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
             results = list(self._pool.map(lambda t: self._safe_post(t, data), targets))
-        return [t for t, ok in zip(targets, results, strict=False) if ok is False]
+        gone = [t for t, ok in zip(targets, results, strict=True) if ok is False]
+        failed = [t for t, ok in zip(targets, results, strict=True) if ok is None]
+        return gone, failed
 
     def _safe_post(self, connection_id: str, data: bytes) -> bool | None:
         try:

@@ -18,13 +18,14 @@ from pynamodb.connection import Connection as DynamoConnection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import keys
+from chalicelib import counters, keys
 from chalicelib.models import (
     AgentPresence,
     ClientKey,
     Connection,
     ConversationItem,
     ConversationMeta,
+    HubCounters,
     Message,
     Participant,
     Subscription,
@@ -103,6 +104,12 @@ class Store:
         """AP-C2: connection ids of one role in a tenant."""
         return [c.connection_id for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, role))]
 
+    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
+        """AP-C2: (connection id, agent id) of every live agent connection in a tenant."""
+        return [
+            (c.connection_id, c.user_id) for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, "agent"))
+        ]
+
     def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
         """AP-C3."""
         return [c.connection_id for c in Connection.by_user.query(keys.tenant_user(tenant, role, user_id))]
@@ -125,10 +132,50 @@ class Store:
             return None
         return ConversationState(meta, participants, subs)
 
-    def create_conversation(self, meta: ConversationMeta, customer: Participant) -> None:
+    def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
         with TransactWrite(connection=self._ddb) as tw:
             tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
             tw.save(customer, condition=Participant.pk.does_not_exist())
+            tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(None, meta), now))
+
+    def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
+        """Closes an open conversation; False when it was already closed."""
+        before_status = meta.status
+        if before_status != "open":
+            return False
+        closed = ConversationMeta(meta.pk, meta.sk, status="closed")
+        changes = counters.delta(meta, closed)
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.update(
+                    meta,
+                    actions=[
+                        ConversationMeta.status.set("closed"),
+                        ConversationMeta.active_tenant.remove(),
+                        ConversationMeta.closed_at.set(now),
+                        ConversationMeta.updated_at.set(now),
+                    ],
+                    condition=ConversationMeta.status == "open",
+                )
+                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        meta.status = "closed"
+        meta.active_tenant = None
+        meta.closed_at = now
+        meta.updated_at = now
+        return True
+
+    def set_waiting_ticket(self, tenant: str, conversation_id: str, ticket_id: str | None) -> None:
+        meta = ConversationMeta(keys.conversation_pk(tenant, conversation_id), keys.META_SK)
+        action = (
+            ConversationMeta.waiting_ticket_id.set(ticket_id)
+            if ticket_id
+            else ConversationMeta.waiting_ticket_id.remove()
+        )
+        meta.update(actions=[action], condition=ConversationMeta.pk.exists())
 
     def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
         Subscription(
@@ -255,9 +302,30 @@ class Store:
             raise
         return True
 
-    def set_typing(self, participant: Participant, at: float | None) -> None:
-        action = Participant.typing_at.set(at) if at is not None else Participant.typing_at.remove()
-        participant.update(actions=[action])
+    def set_typing(self, tenant: str, participant: Participant, at: float | None) -> None:
+        actions: list[Any]
+        if at is not None:
+            actions = [Participant.typing_at.set(at), Participant.typing_tenant.set(tenant)]
+        else:
+            actions = [Participant.typing_at.remove(), Participant.typing_tenant.remove()]
+        participant.update(actions=actions)
+
+    def stale_typing(self, tenant: str, older_than: float) -> list[ConversationItem]:
+        """AP-V6: typing indicators switched on before `older_than` and never switched off."""
+        return list(ConversationItem.typing_by_tenant.query(tenant, ConversationItem.typing_at < older_than))
+
+    def clear_typing(self, pk: str, sk: str, seen_at: float) -> bool:
+        """Switches one stale indicator off, unless the participant typed again meanwhile."""
+        try:
+            Participant(pk, sk).update(
+                actions=[Participant.typing_at.remove(), Participant.typing_tenant.remove()],
+                condition=Participant.typing_at == seen_at,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ presence
     def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:

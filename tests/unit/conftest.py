@@ -171,3 +171,49 @@ def hub(aws_env: None) -> Harness:
         WidgetTokens(settings, clock, key="unit-test-signing-key-0123456789abcdef"),
     )
     return Harness(lane, sender, clock, cognito, pool, client, Widgets(lane.store, lane.widgets, clock))
+
+
+@dataclass
+class Work:
+    """The work lanes wired to the harness's live lane, exactly as chalicelib.api wires them."""
+
+    hub: Harness
+    store: Any
+    callbacks: Any
+    tickets: Any
+    overview: Any
+
+    def agent(self, username: str, tenant: str = "global") -> tuple[str, Any]:
+        """Connects an agent (so it receives pushes) and returns (connection id, Actor)."""
+        from chalicelib.callbacks import Actor
+
+        cid = self.hub.connect_agent(username, tenant)
+        conn = self.hub.lane.store.get_connection(cid, self.hub.clock.now())
+        assert conn is not None
+        return cid, Actor(tenant, "agent", conn.user_id, conn.name)
+
+    def customer_actor(self, customer_connection: str) -> Any:
+        from chalicelib.callbacks import Actor
+
+        conn = self.hub.lane.store.get_connection(customer_connection, self.hub.clock.now())
+        assert conn is not None
+        return Actor(conn.tenant, "customer", conn.user_id, conn.name)
+
+
+@pytest.fixture
+def work(hub: Harness) -> Work:
+    from chalicelib.callbacks import Actor, Callbacks
+    from chalicelib.overview import Overview
+    from chalicelib.tickets import Tickets
+    from chalicelib.work_store import WorkStore
+
+    store = WorkStore(REGION)
+    overview = Overview(store, hub.lane, hub.clock)
+    callbacks = Callbacks(store, hub.lane, hub.clock, overview.push_counters)
+    tickets = Tickets(store, hub.lane, hub.clock, overview.push_counters)
+    hub.lane.conversation_changed = overview.push_counters
+    hub.lane.delivery_failed = overview.record_delivery_failures
+    hub.lane.customer_replied = lambda conn, meta: tickets.customer_replied(
+        conn.tenant, str(meta.waiting_ticket_id), Actor(conn.tenant, "customer", conn.user_id, conn.name)
+    )
+    return Work(hub, store, callbacks, tickets, overview)
