@@ -97,7 +97,10 @@ def conversations() -> dict[str, Any]:
 
 
 def _body() -> dict[str, Any]:
-    body = _request().json_body
+    request = _request()
+    if not request.raw_body:  # a POST without a body is an empty object, not an error
+        return {}
+    body = request.json_body
     return body if isinstance(body, dict) else {}
 
 

@@ -359,6 +359,7 @@ class LiveLane:
                 last_public_seq=0,
                 created_at=now,
                 updated_at=now,
+                active_tenant=conn.tenant,
             )
             customer = Participant(
                 pk,

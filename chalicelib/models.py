@@ -96,7 +96,8 @@ class TypingNow(GlobalSecondaryIndex["ConversationItem"]):
 
     class Meta:
         index_name = "typing_by_tenant"
-        projection = KeysOnlyProjection()
+        # PynamoDB filters a discriminated table's reads on `type`, so it must be projected.
+        projection = IncludeProjection(["type"])
 
     typing_tenant = UnicodeAttribute(hash_key=True)
     typing_at = NumberAttribute(range_key=True)

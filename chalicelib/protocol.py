@@ -156,14 +156,33 @@ _SNAPSHOT = {
 }
 
 
+_CALLBACK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"enum": ["queued", "claimed", "completed", "failed", "cancelled"]},
+        "overdue": {"type": "boolean"},
+        "priority": {"enum": ["normal", "high"]},
+        "phone": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"},
+        "due_at": {"type": "string"},
+        "attempts": {"type": "integer"},
+        "claimed_by": {"type": ["object", "null"]},
+    },
+    "required": ["id", "status", "overdue", "priority", "phone", "due_at", "attempts", "claimed_by"],
+}
+
+
 def _event(name: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {
+    schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft-07/schema#",
         "title": name,
         "type": "object",
         "properties": {"type": {"const": name}, **props},
         "required": ["type", *required],
     }
+    if "#/definitions/callback" in repr(props):
+        schema["definitions"] = {"callback": _CALLBACK}
+    return schema
 
 
 EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -228,6 +247,48 @@ EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "next_since": {"type": "integer"},
         },
         ["conversation_id", "since", "messages", "conversation", "complete"],
+    ),
+    "callback": _event(
+        "callback",
+        {"action": {"type": "string"}, "callback": {"$ref": "#/definitions/callback"}},
+        ["action", "callback"],
+    ),
+    "callback_alert": _event("callback_alert", {"callback": {"$ref": "#/definitions/callback"}}, ["callback"]),
+    "ticket": _event(
+        "ticket", {"ticket": {"type": "object", "required": ["id", "subject", "status", "owner"]}}, ["ticket"]
+    ),
+    "counters": _event(
+        "counters",
+        {
+            "counters": {
+                "type": "object",
+                "properties": {
+                    k: {"type": "integer", "minimum": 0}
+                    for k in (
+                        "open_tickets",
+                        "waiting_internal",
+                        "callback_queued",
+                        "callback_overdue",
+                        "active_chats",
+                        "agents_available",
+                    )
+                },
+                "required": [
+                    "open_tickets",
+                    "waiting_internal",
+                    "callback_queued",
+                    "callback_overdue",
+                    "active_chats",
+                    "agents_available",
+                ],
+            }
+        },
+        ["counters"],
+    ),
+    "mode": _event(
+        "mode",
+        {"mode": {"enum": ["ready", "live", "recovery"]}, "by": {"type": "string"}, "at": {"type": "string"}},
+        ["mode", "by", "at"],
     ),
     "error": _event(
         "error",

@@ -1,0 +1,201 @@
+"""Tickets, hub counters and their recompute, the drift sweep, mode and launch — on a manual clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.callbacks import AlreadyTaken
+from chalicelib.errors import InvalidAction
+from chalicelib.models import Callback, HubCounters
+from chalicelib.overview import TYPING_STALE_SECONDS, LaunchBlocked
+from tests.unit.conftest import Work
+
+MINUTE = 60.0
+
+
+def counters(work: Work) -> dict[str, int]:
+    result: dict[str, int] = work.overview.counters("global")
+    return result
+
+
+def test_ticket_from_a_conversation_moves_through_its_statuses_with_history(work: Work) -> None:
+    hub = work.hub
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    _, ana = work.agent("ana")
+    _, bo = work.agent("bo")
+    ticket = work.tickets.create(ana, "Refund for order 1042", conv)
+    assert ticket.owner_id == ana.id and ticket.customer_id is not None and ticket.conversation_id == conv
+    assert counters(work)["open_tickets"] == 1
+
+    with pytest.raises(InvalidAction, match="waiting_on"):
+        work.tickets.change(ana, ticket.ticket_id, status="waiting_internal")
+    work.tickets.change(ana, ticket.ticket_id, status="waiting_internal", waiting_on="Finance")
+    assert counters(work)["waiting_internal"] == 1
+    work.tickets.change(ana, ticket.ticket_id, owner=(bo.id, bo.name))
+    work.tickets.change(bo, ticket.ticket_id, status="waiting_customer")
+    assert counters(work) | {} == counters(work) and counters(work)["waiting_internal"] == 0
+
+    # The customer's reply reopens the ticket that waits on them.
+    hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="Here is my receipt")
+    reopened, history = work.tickets.get(ana, ticket.ticket_id)
+    assert reopened.status == "open"
+    assert [h["action"] for h in history] == ["created", "status", "waiting_on", "owner", "status", "status"]
+    assert history[3]["detail"] == "owner Ana → Bo" and "customer replied" in history[-1]["detail"]
+
+    work.tickets.change(bo, ticket.ticket_id, status="solved")
+    assert counters(work)["open_tickets"] == 0
+    assert work.store.open_tickets("global") == []
+
+
+def test_a_reply_reopens_only_a_ticket_waiting_on_the_customer(work: Work) -> None:
+    hub = work.hub
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    _, ana = work.agent("ana")
+    ticket = work.tickets.create(ana, "Address change", conv)
+    work.tickets.change(ana, ticket.ticket_id, status="waiting_internal", waiting_on="Logistics")
+    hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="any news?")
+    assert work.tickets.get(ana, ticket.ticket_id)[0].status == "waiting_internal"
+
+
+def test_standalone_ticket_and_bad_input(work: Work) -> None:
+    _, ana = work.agent("ana")
+    ticket = work.tickets.create(ana, "Printer on floor 3 is down", None)
+    assert ticket.conversation_id is None and ticket.status == "open"
+    with pytest.raises(InvalidAction):
+        work.tickets.create(ana, "   ", None)
+    with pytest.raises(InvalidAction):
+        work.tickets.change(ana, ticket.ticket_id, status="lost")
+
+
+def test_counters_match_stored_data_and_recompute_repairs_drift_idempotently(work: Work) -> None:
+    hub = work.hub
+    _, ana = work.agent("ana")
+    for _ in range(3):
+        c, _ = hub.connect_customer()
+        hub.start(c)
+    work.tickets.create(ana, "One", None)
+    assert counters(work) | {"agents_available": 0} == {
+        "open_tickets": 1,
+        "waiting_internal": 0,
+        "callback_queued": 0,
+        "callback_overdue": 0,
+        "active_chats": 3,
+        "agents_available": 0,
+    }
+    # Something lost a write: the stored counters drift.
+    HubCounters("global").update(actions=[HubCounters.open_tickets.set(7), HubCounters.active_chats.set(0)])
+    first = work.overview.recompute()
+    assert first["drift"] == 6 + 3
+    assert counters(work)["open_tickets"] == 1 and counters(work)["active_chats"] == 3
+    second = work.overview.recompute()
+    assert second["drift"] == 0 and counters(work)["open_tickets"] == 1
+
+
+def test_closing_a_chat_leaves_the_active_count(work: Work) -> None:
+    hub = work.hub
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    agent, _ = work.agent("ana")
+    hub.act(agent, action="join", conversation_id=conv)
+    assert counters(work)["active_chats"] == 1
+    [snap] = [e for e in hub.act(agent, action="close", conversation_id=conv) if e["type"] == "conversation"]
+    assert snap["conversation"]["status"] == "closed"
+    assert counters(work)["active_chats"] == 0
+    hub.act(agent, action="close", conversation_id=conv)  # closing twice changes nothing
+    assert counters(work)["active_chats"] == 0
+
+
+def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> None:
+    hub = work.hub
+    ana_conn, ana = work.agent("ana")
+    bo_conn, bo = work.agent("bo")
+    hub.act(ana_conn, action="presence", status="available")
+    hub.act(bo_conn, action="presence", status="available")
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    hub.act(bo_conn, action="join", conversation_id=conv)
+    hub.act(customer, action="typing", conversation_id=conv, state="start")
+    for c in (ana_conn, bo_conn):
+        hub.sender.take(c)
+
+    hub.clock.advance(2 * MINUTE)  # ana's heartbeats stopped; bo keeps sending them
+    hub.act(bo_conn, action="heartbeat")
+    stats = work.overview.sweep_drift()
+    assert stats == {"presence_drift": 1, "typing_cleared": 1, "tenants": 2}
+    presence = {p.agent_id: p for p in hub.lane.store.tenant_presence("global")}
+    assert presence[ana.id].drift_status == "away" and presence[ana.id].status == "available"  # choice remembered
+    assert presence[bo.id].drift_status is None
+    seen = hub.sender.take(bo_conn)
+    assert any(e["type"] == "presence" and e["agent"]["id"] == ana.id and e["reachable"] is False for e in seen)
+    [stopped] = [e for e in seen if e["type"] == "typing"]
+    assert stopped["state"] == "stop" and stopped["by"]["role"] == "customer"
+    assert work.overview.pressure("global").presence_drift == 1
+    assert work.overview.pressure("global").agents_available == 1  # a silent agent is never counted
+
+    again = work.overview.sweep_drift()  # a duplicate run changes nothing and tells no one
+    assert again["typing_cleared"] == 0 and hub.sender.take(bo_conn) == []
+
+    hub.clock.advance(10 * MINUTE)
+    hub.act(bo_conn, action="heartbeat")
+    work.overview.sweep_drift()
+    assert hub.lane.store.get_presence("global", ana.id).drift_status == "offline"  # type: ignore[union-attr]
+
+    hub.act(ana_conn, action="heartbeat")  # ana is back: reachable again, drift is history
+    assert work.overview.pressure("global").presence_drift == 0
+
+
+def test_typing_refreshed_recently_is_not_cleared(work: Work) -> None:
+    hub = work.hub
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    hub.act(customer, action="typing", conversation_id=conv, state="start")
+    hub.clock.advance(TYPING_STALE_SECONDS - 1)
+    assert work.overview.sweep_drift()["typing_cleared"] == 0
+
+
+def test_go_live_needs_a_clean_launch_check_and_recovery_is_always_allowed(work: Work) -> None:
+    hub = work.hub
+    ana_conn, ana = work.agent("ana")
+    hub.act(ana_conn, action="presence", status="away")
+    with pytest.raises(LaunchBlocked) as blocked:
+        work.overview.set_mode(ana, "live")  # nobody is available
+    assert [b.code for b in blocked.value.decision.blockers] == ["no_agent_available"]
+    hub.act(ana_conn, action="presence", status="available")
+    snap = work.overview.snapshot("global")
+    assert snap["launch"] == {"ready": True, "headline": "Ready for handoff", "blockers": []}
+    live = work.overview.set_mode(ana, "live")
+    assert live["mode"]["mode"] == "live" and live["mode"]["by"] == "Ana"
+    work.overview.set_mode(ana, "recovery")
+    assert [h["change"] for h in work.overview.mode_history("global")] == ["ready → live", "live → recovery"]
+    with pytest.raises(InvalidAction):
+        work.overview.set_mode(ana, "party")
+
+
+def test_next_move_follows_the_pressure(work: Work) -> None:
+    hub = work.hub
+    ana_conn, ana = work.agent("ana")
+    hub.act(ana_conn, action="presence", status="available")
+    assert work.overview.snapshot("global")["next_move"]["lane"] == "live_chat"
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    hub.act(customer, action="send", conversation_id=conv, client_id="q1", text="Hello?")
+    move = work.overview.snapshot("global")["next_move"]
+    assert (move["lane"], move["rule"]) == ("live_chat", "unanswered_chats")
+    hub.act(ana_conn, action="join", conversation_id=conv)
+    hub.act(ana_conn, action="send", conversation_id=conv, client_id="a1", text="Hi!")
+    cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
+    assert work.overview.snapshot("global")["next_move"]["rule"] == "queued_callbacks"
+    hub.clock.advance(16 * MINUTE)
+    hub.act(ana_conn, action="heartbeat")
+    work.callbacks.escalate_overdue()
+    move = work.overview.snapshot("global")["next_move"]
+    assert (move["lane"], move["rule"]) == ("callbacks", "overdue_callbacks")
+    assert "1 minute" in move["reason"]
+    work.callbacks.claim(ana, cb.callback_id)
+    work.callbacks.complete(ana, cb.callback_id, None)
+    assert work.overview.snapshot("global")["next_move"]["lane"] == "live_chat"
+    with pytest.raises(AlreadyTaken):
+        work.callbacks.claim(ana, cb.callback_id)
+    assert Callback.get("global", cb.callback_id).status == "completed"
