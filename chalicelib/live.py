@@ -489,6 +489,14 @@ class LiveLane:
             metrics.add_metric(name="MessagesStored", unit=MetricUnit.Count, value=1)
             if conn.role == "customer" and state.meta.waiting_ticket_id and self.customer_replied is not None:
                 self.customer_replied(conn, state.meta)
+            if (
+                conn.role == "customer"
+                and state.meta.status == "closed"
+                and self.store.reopen_conversation(state.meta, self.clock.now())
+            ):
+                self._announce(conn, state, to_lobby=True)
+                if self.conversation_changed is not None:
+                    self.conversation_changed(conn.tenant)
             if conn.role == "customer" and state.meta.owner_id is None:
                 # Nobody owns this thread yet: every agent of the tenant must see it move.
                 self._announce(conn, state, to_lobby=True)

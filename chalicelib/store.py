@@ -168,6 +168,30 @@ class Store:
         meta.updated_at = now
         return True
 
+    def reopen_conversation(self, meta: ConversationMeta, now: float) -> bool:
+        """A customer wrote into a closed conversation: it is active again."""
+        reopened = ConversationMeta(meta.pk, meta.sk, status="open")
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.update(
+                    meta,
+                    actions=[
+                        ConversationMeta.status.set("open"),
+                        ConversationMeta.active_tenant.set(meta.tenant),
+                        ConversationMeta.closed_at.remove(),
+                    ],
+                    condition=ConversationMeta.status == "closed",
+                )
+                tw.update(
+                    HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, reopened), now)
+                )
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        meta.status, meta.active_tenant, meta.closed_at = "open", meta.tenant, None
+        return True
+
     def set_waiting_ticket(self, tenant: str, conversation_id: str, ticket_id: str | None) -> None:
         meta = ConversationMeta(keys.conversation_pk(tenant, conversation_id), keys.META_SK)
         action = (

@@ -105,6 +105,10 @@ def test_closing_a_chat_leaves_the_active_count(work: Work) -> None:
     assert counters(work)["active_chats"] == 0
     hub.act(agent, action="close", conversation_id=conv)  # closing twice changes nothing
     assert counters(work)["active_chats"] == 0
+    hub.act(customer, action="send", conversation_id=conv, client_id="back", text="One more thing")
+    assert counters(work)["active_chats"] == 1  # the customer's message reopens it
+    state = hub.lane.store.load_conversation("global", conv, hub.clock.now())
+    assert state is not None and state.meta.status == "open"
 
 
 def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> None:
