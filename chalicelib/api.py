@@ -7,9 +7,10 @@ place.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache, wraps
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
 from chalice.app import Response
 
@@ -27,9 +28,28 @@ from chalicelib.tickets import Tickets
 from chalicelib.work_store import WorkStore
 
 LIST_LIMIT = 100
+T = TypeVar("T")
 
 
-@lru_cache(maxsize=1)
+# Built once per container. lru_cache is not a lock: the local stack runs handlers on threads,
+# so the first build is guarded (on Lambda a container runs one invocation at a time anyway).
+_BUILD = threading.RLock()
+
+
+def _once(build: Callable[[], T]) -> Callable[[], T]:
+    cached = lru_cache(maxsize=1)(build)
+
+    @wraps(build)
+    def get() -> T:
+        if cached.cache_info().currsize:
+            return cached()
+        with _BUILD:
+            return cached()
+
+    return get
+
+
+@_once
 def lane() -> LiveLane:
     hub = LiveLane.from_env()
     # The work lanes hook into the live lane: counters follow conversations, a customer's reply
@@ -42,27 +62,27 @@ def lane() -> LiveLane:
     return hub
 
 
-@lru_cache(maxsize=1)
+@_once
 def work_store() -> WorkStore:
     return WorkStore(lane().settings.region)
 
 
-@lru_cache(maxsize=1)
+@_once
 def overview() -> Overview:
     return Overview(work_store(), lane(), lane().clock)
 
 
-@lru_cache(maxsize=1)
+@_once
 def callbacks() -> Callbacks:
     return Callbacks(work_store(), lane(), lane().clock, overview().push_counters)
 
 
-@lru_cache(maxsize=1)
+@_once
 def tickets() -> Tickets:
     return Tickets(work_store(), lane(), lane().clock, overview().push_counters)
 
 
-@lru_cache(maxsize=1)
+@_once
 def widgets() -> Widgets:
     hub = lane()
     return Widgets(hub.store, hub.widgets, hub.clock)

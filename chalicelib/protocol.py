@@ -14,7 +14,9 @@ from typing import Any
 
 from chalicelib.errors import BadJson, InvalidAction, PayloadTooLarge, UnknownAction, WrongTenant
 
-MAX_BODY_BYTES = 32 * 1024
+# API Gateway closes a connection on any frame over 32 KB (browsers send a message as one frame),
+# so the hub's own limit sits below it and answers with an error instead.
+MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 4000
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}

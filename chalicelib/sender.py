@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +31,8 @@ class Sender:
         self._region = region
         self._client: Any = None
         self._pool: ThreadPoolExecutor | None = None
+        # boto3's default session is not thread-safe; fan-out threads share one client.
+        self._lock = threading.Lock()
 
     def configure_from_event(self, domain_name: str, stage: str) -> None:
         """On AWS the management endpoint is the API's own domain and stage."""
@@ -38,14 +41,18 @@ class Sender:
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client(
-                "apigatewaymanagementapi",
-                endpoint_url=self._endpoint_url,
-                region_name=self._region,
-                config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5),
-            )
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> Any:
+        return boto3.session.Session().client(
+            "apigatewaymanagementapi",
+            endpoint_url=self._endpoint_url,
+            region_name=self._region,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5),
+        )
 
     def post(self, connection_id: str, event: dict[str, Any]) -> bool:
         """True when API Gateway accepted the event; False when the target is gone."""
@@ -70,8 +77,9 @@ class Sender:
         if len(targets) < _PARALLEL_FROM:
             results = [self._safe_post(t, data) for t in targets]
         else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
             results = list(self._pool.map(lambda t: self._safe_post(t, data), targets))
         gone = [t for t, ok in zip(targets, results, strict=True) if ok is False]
         failed = [t for t, ok in zip(targets, results, strict=True) if ok is None]

@@ -1,0 +1,339 @@
+"""The local stack as one object: prepare (moto, Cognito, environment, app, tables, restore),
+serve (one aiohttp port), stop (disconnects, final snapshot, moto down)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import mimetypes
+import os
+import socket
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from aiohttp import web
+from chalice.app import Chalice
+from chalice.config import Config
+
+from local import bootstrap
+from local.ids import api_id
+from local.lambda_runtime import LambdaRuntime
+from local.moto_server import MotoProcess
+from local.procutil import bind_socket, is_loopback
+from local.rest_gateway import RestGateway
+from local.scheduler import Scheduler
+from local.snapshot import DynamoSnapshot, Snapshotter
+from local.websocket_gateway import GatewayLimits, WebSocketGateway
+
+log = logging.getLogger("local.hub")
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_HINT = "cd frontend && npm ci && npm run build"
+
+
+@dataclass
+class HubOptions:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    data_dir: Path = Path(".local/data")
+    dynamodb_endpoint: str | None = None
+    ready_file: Path | None = None
+    app: str = "app:app"
+    tables_hook: str = "chalicelib.tables:ensure_tables"
+    tenant_hook: str = "chalicelib.tenants:ensure_tenant"
+    stage: str = "local"
+    limits: GatewayLimits = field(default_factory=GatewayLimits)
+    route_selection_expression: str = "$request.body.action"
+    concurrency: int = 32
+    snapshot_interval: float = 5.0
+    schedules: bool = True
+    duplicate_schedules: bool = False
+    exit_with_parent: bool = False
+    frontend_dir: Path = ROOT / "frontend" / "dist"
+    root: Path = ROOT
+
+
+def _import_attr(spec: str) -> tuple[ModuleType, Any]:
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(module_name)
+    return module, getattr(module, attr or "app")
+
+
+class Hub:
+    def __init__(self, options: HubOptions) -> None:
+        if not is_loopback(options.host):
+            raise ValueError(f"--host must be a loopback address, not {options.host!r}")
+        self.options = options
+        self.data_dir = options.data_dir.resolve()
+        self.moto = MotoProcess(log_path=self.data_dir / "moto.log", env=bootstrap.MOTO_ENV)
+        self.sock: socket.socket | None = None
+        self.port = 0
+        self.cognito: bootstrap.CognitoSetup | None = None
+        self.chalice_config: dict[str, Any] = {}
+        self.app_module: ModuleType | None = None
+        self.app: Chalice | None = None
+        self.snapshot: DynamoSnapshot | None = None
+        self.restored: dict[str, int] = {}
+        self._restored_data: dict[str, Any] | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.gateway: WebSocketGateway | None = None
+        self.scheduler: Scheduler | None = None
+        self.snapshotter: Snapshotter | None = None
+        self.runner: web.AppRunner | None = None
+        self.api_id = api_id()
+
+    # ------------------------------------------------------------------ URLs
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.options.host}]" if ":" in self.options.host else self.options.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1) + "/ws"
+
+    def urls(self) -> dict[str, Any]:
+        assert self.cognito is not None
+        return {
+            "baseUrl": self.base_url,
+            "apiUrl": self.base_url + "/api",
+            "wsUrl": self.ws_url,
+            "managementUrl": self.base_url,
+            "configUrl": self.base_url + "/config.json",
+            "schedulesUrl": self.base_url + "/_local/schedules",
+            "motoUrl": self.moto.url,
+            "dynamodbEndpoint": self.options.dynamodb_endpoint or self.moto.url,
+            "region": bootstrap.REGION,
+            "stage": self.options.stage,
+            "userPoolId": self.cognito.user_pool_id,
+            "clientId": self.cognito.client_id,
+            "agentUsername": bootstrap.DEMO_AGENTS[0][0],
+            "agentPassword": bootstrap.DEMO_PASSWORD,
+            "agent2Username": bootstrap.DEMO_AGENTS[1][0],
+            "agents": [
+                {"username": u, "name": n, "password": bootstrap.DEMO_PASSWORD} for u, n in bootstrap.DEMO_AGENTS
+            ],
+            "tenant": bootstrap.DEMO_TENANT,
+            "widgetKey": bootstrap.DEMO_WIDGET_KEY,
+            "dataDir": str(self.data_dir),
+            "pid": os.getpid(),
+        }
+
+    # ------------------------------------------------------------------ prepare (blocking)
+    def prepare(self) -> None:
+        opts = self.options
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.sock = bind_socket(opts.host, opts.port)
+        except OSError as exc:
+            raise SystemExit(f"cannot listen on {opts.host}:{opts.port} ({exc.strerror}); try --port 0") from exc
+        self.port = int(self.sock.getsockname()[1])
+        self.chalice_config = bootstrap.read_chalice_config(opts.root)
+        config_env = bootstrap.config_environment(self.chalice_config)
+
+        moto_url = self.moto.start()
+        log.info("moto on %s", moto_url)
+        self.cognito = bootstrap.setup_cognito(moto_url)
+        secret_id = config_env.get("WIDGET_SECRET_ID") or bootstrap.DEFAULT_WIDGET_SECRET_ID
+        bootstrap.ensure_secret(moto_url, secret_id, bootstrap.widget_secret_value(self.data_dir))
+        env = bootstrap.hub_environment(
+            config_env=config_env,
+            moto_url=moto_url,
+            dynamodb_endpoint=opts.dynamodb_endpoint,
+            management_endpoint=self.base_url,
+            stage=opts.stage,
+            cognito=self.cognito,
+            widget_secret_id=secret_id,
+        )
+        bootstrap.apply_environment(env)
+
+        if str(opts.root) not in sys.path:
+            sys.path.insert(0, str(opts.root))
+        self.app_module, app = _import_attr(opts.app)
+        if not isinstance(app, Chalice):
+            raise TypeError(f"{opts.app} is not a Chalice app")
+        self.app = app
+        self._call_hook(opts.tables_hook)
+
+        if opts.dynamodb_endpoint is None:
+            client = boto3.client("dynamodb", endpoint_url=moto_url, region_name=bootstrap.REGION)
+            self.snapshot = DynamoSnapshot(client, self.data_dir / "dynamodb.json")
+            self._restored_data = self.snapshot.read()
+            if self._restored_data is not None:
+                self.restored = self.snapshot.restore(self._restored_data)
+                log.info("restored %s", ", ".join(f"{n}={c}" for n, c in self.restored.items()) or "no tables")
+        self._call_hook(opts.tenant_hook, bootstrap.DEMO_TENANT, bootstrap.DEMO_TENANT_NAME, bootstrap.DEMO_WIDGET_KEY)
+
+    @staticmethod
+    def _call_hook(spec: str, *args: Any) -> None:
+        """`module:function`; an app without it (e.g. a test app) only gets a warning."""
+        try:
+            _, hook = _import_attr(spec)
+        except (ImportError, AttributeError) as exc:
+            log.warning("setup hook %s not available (%s); skipped", spec, exc)
+            return
+        hook(*args)
+
+    # ------------------------------------------------------------------ serve
+    def _chalice_config(self) -> Config:
+        return Config(chalice_stage="dev", config_from_disk=self.chalice_config or None)
+
+    async def start(self) -> None:
+        assert self.app is not None and self.app_module is not None and self.sock is not None
+        opts = self.options
+        config = self._chalice_config()
+        self.runtime = LambdaRuntime(
+            self.app,
+            self.app_module,
+            stage=opts.stage,
+            concurrency=opts.concurrency,
+            function_timeout=float(config.lambda_timeout or 60),
+            memory_size=int(config.lambda_memory_size or 128),
+        )
+        host = f"[{opts.host}]" if ":" in opts.host else opts.host
+        self.gateway = WebSocketGateway(
+            self.runtime,
+            stage=opts.stage,
+            api_id=self.api_id,
+            domain_name=f"{host}:{self.port}",
+            limits=opts.limits,
+            route_selection_expression=opts.route_selection_expression,
+        )
+        # Chalice's own `app.websocket_api.send()` would build https://<domain>/<stage>;
+        # point it at this gateway instead (it keeps the first endpoint it is given).
+        self.app.websocket_api._endpoint = self.base_url
+        rest = RestGateway(self.runtime, config, integration_timeout=opts.limits.integration_timeout)
+        self.scheduler = Scheduler(self.runtime, enabled=opts.schedules, duplicate_deliveries=opts.duplicate_schedules)
+
+        web_app = web.Application(client_max_size=10 * 1024 * 1024)
+        self.gateway.add_routes(web_app)
+        rest.add_routes(web_app)
+        web_app.router.add_get("/config.json", self._config_json)
+        web_app.router.add_get("/_local/schedules", self._list_schedules)
+        web_app.router.add_post("/_local/schedules/{name}/run", self._run_schedule)
+        web_app.router.add_get("/_local/status", self._status)
+        web_app.router.add_route("GET", "/{path:.*}", self._static)
+
+        self.runner = web.AppRunner(web_app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+        await self.runner.setup()
+        await web.SockSite(self.runner, self.sock).start()
+        self.scheduler.start()
+        if self.snapshot is not None:
+            self.snapshotter = Snapshotter(self.snapshot, self.runtime.gate, interval=opts.snapshot_interval)
+            self.snapshotter.prime(self._restored_data)
+            self.snapshotter.start()
+        if opts.ready_file is not None:
+            self._write_ready(opts.ready_file)
+
+    def _write_ready(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = dict(
+            self.urls(), schedules=sorted(self.scheduler.functions) if self.scheduler else [], restored=self.restored
+        )
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ready-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+        os.replace(tmp, path)
+
+    async def stop(self) -> None:
+        """Clean shutdown: close sockets ($disconnect each), finish schedules, final snapshot."""
+        timeout = (self.runtime.function_timeout if self.runtime else 10.0) + 1.0
+        if self.options.ready_file is not None:
+            self.options.ready_file.unlink(missing_ok=True)
+        if self.gateway is not None:
+            await self.gateway.shutdown(timeout)
+        if self.scheduler is not None:
+            await self.scheduler.stop(timeout)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.snapshotter is not None:
+            await self.snapshotter.stop()
+        if self.runtime is not None:
+            self.runtime.close(wait=False)
+
+    def stop_moto(self) -> None:
+        self.moto.stop()
+        if self.sock is not None:
+            self.sock.close()
+
+    # ------------------------------------------------------------------ small endpoints
+    def _public_base(self, request: web.Request) -> str:
+        """The base URL as the browser reached it (localhost vs 127.0.0.1 matters for CORS)."""
+        host = request.host
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        if name in ("localhost", "[::1]") or name.startswith("127."):
+            return f"http://{host}"
+        return self.base_url
+
+    async def _config_json(self, request: web.Request) -> web.Response:
+        assert self.cognito is not None
+        base = self._public_base(request)
+        body = {
+            "apiUrl": base + "/api",
+            "wsUrl": base.replace("http://", "ws://", 1) + "/ws",
+            "cognito": {
+                "endpoint": self.moto.url,
+                "region": bootstrap.REGION,
+                "userPoolId": self.cognito.user_pool_id,
+                "clientId": self.cognito.client_id,
+            },
+            "widgetKey": bootstrap.DEMO_WIDGET_KEY,
+            "tenant": bootstrap.DEMO_TENANT,
+            "stage": self.options.stage,
+        }
+        return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+    async def _list_schedules(self, request: web.Request) -> web.Response:
+        assert self.scheduler is not None
+        return web.json_response({"schedules": self.scheduler.describe(), "automatic": self.scheduler.enabled})
+
+    async def _run_schedule(self, request: web.Request) -> web.Response:
+        assert self.scheduler is not None
+        name = request.match_info["name"]
+        try:
+            result = await self.scheduler.run_now(name)
+        except KeyError:
+            return web.json_response(
+                {"message": f"no schedule named {name!r}", "schedules": sorted(self.scheduler.functions)}, status=404
+            )
+        return web.json_response(result, status=200 if result["ok"] else 500)
+
+    async def _status(self, request: web.Request) -> web.Response:
+        assert self.gateway is not None
+        return web.json_response(
+            {
+                "connections": sorted(self.gateway.connections),
+                "disconnectInvocations": self.gateway.disconnects,
+                "snapshotWrites": self.snapshotter.writes if self.snapshotter else None,
+                "restored": self.restored,
+            }
+        )
+
+    async def _static(self, request: web.Request) -> web.StreamResponse:
+        dist = self.options.frontend_dir.resolve()
+        if not dist.is_dir():
+            html = (
+                "<!doctype html><title>Flow hub: frontend not built</title>"
+                f"<h1>frontend/dist is missing</h1><p>Build it with <code>{BUILD_HINT}</code>, then reload."
+                f" The API is at <a href='/api/'>/api</a>, WebSocket at <code>{self.ws_url}</code>.</p>"
+            )
+            return web.Response(status=404, text=html, content_type="text/html")
+        relative = request.match_info.get("path", "")
+        target = (dist / relative).resolve()
+        if not target.is_relative_to(dist):
+            raise web.HTTPNotFound()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            raise web.HTTPNotFound(text=f"{relative} is not in frontend/dist")
+        content_type, _ = mimetypes.guess_type(target.name)
+        headers = {"Cache-Control": "no-cache"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        return web.FileResponse(target, headers=headers)

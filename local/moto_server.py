@@ -1,0 +1,146 @@
+"""moto's server with one request at a time: `python -m local.moto_server -H 127.0.0.1 -p PORT`.
+
+The same WSGI app as `python -m moto.server`, but requests are handled under one lock.
+moto's backends have no locking of their own, so two threads could interleave the
+check and the write of a conditional write or a transaction; DynamoDB never does, and
+the hub relies on it (sequence numbers, atomic callback claims). Serialising requests
+makes conditional writes and `TransactWriteItems` atomic, as they are on AWS.
+
+`MotoProcess` starts it as a subprocess on a free loopback port and stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from local.procutil import free_port, watch_parent
+
+StartResponse = Callable[..., Any]
+
+
+class SerializedApp:
+    """WSGI middleware: one request at a time, body fully produced inside the lock."""
+
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--exit-with-parent", action="store_true", help="exit when the process that started it dies")
+    args = parser.parse_args(argv)
+
+    # Imported here so `MotoProcess` users do not pay for moto's import.
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
+
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.exit_with_parent:
+        watch_parent(lambda: os._exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, SerializedApp(app), threaded=True, request_handler=MotoRequestHandler)
+
+
+class MotoProcess:
+    """A `local.moto_server` subprocess on a free loopback port."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", log_path: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        self.host = host
+        self.log_path = log_path
+        self.env = env or {}
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        for _attempt in range(3):
+            self.port = free_port(self.host)
+            if self.log_path is not None:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                self._log = self.log_path.open("ab")
+            env = dict(os.environ, **self.env)
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "local.moto_server",
+                    "-H",
+                    self.host,
+                    "-p",
+                    str(self.port),
+                    "--exit-with-parent",
+                ],
+                stdout=self._log or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=str(Path(__file__).resolve().parent.parent),
+                # Its own process group: a Ctrl-C in the terminal reaches the hub only, which
+                # then takes its final snapshot before stopping moto itself.
+                start_new_session=True,
+            )
+            if self._wait_ready(timeout):
+                return self.url
+            self.stop()
+        raise RuntimeError(f"moto did not start (log: {self.log_path})")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1) as response:  # noqa: S310 - http to moto
+                    if response.status == 200:
+                        return True
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Small process and socket helpers for the local stack and its test fixtures."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+
+def watch_parent(on_orphaned: Callable[[], None], interval: float = 0.5) -> None:
+    """Calls `on_orphaned` (from a daemon thread) once this process's parent has died, so a
+    killed hub never leaves moto behind, and a killed test run never leaves a hub."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        on_orphaned()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` resolves to is a loopback address."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket bound before the app is imported, so `--port 0` resolves to a
+    real port that can go into the environment (WS_MANAGEMENT_ENDPOINT) first."""
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock

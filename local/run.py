@@ -1,0 +1,234 @@
+"""`python -m local.run`: the whole hub on one loopback port (see docs/local-stack.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from local.hub import BUILD_HINT, Hub, HubOptions
+from local.procutil import watch_parent
+from local.websocket_gateway import GatewayLimits
+
+log = logging.getLogger("local.run")
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def parse_args(argv: list[str] | None = None) -> HubOptions:
+    limits = GatewayLimits()
+    p = argparse.ArgumentParser(
+        prog="python -m local.run", description="Run the Flow hub locally (API Gateway + Lambda + moto)."
+    )
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8787, help="port; 0 picks a free one (default 8787)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".local/data"),
+        help="where the DynamoDB snapshot lives (default .local/data)",
+    )
+    p.add_argument(
+        "--dynamodb-endpoint",
+        default=None,
+        help="use this DynamoDB (e.g. DynamoDB Local) instead of moto's; no snapshots",
+    )
+    p.add_argument(
+        "--ready-file", type=Path, default=None, help="write the URLs and demo credentials here (JSON) once serving"
+    )
+    p.add_argument(
+        "--no-schedules",
+        action="store_true",
+        help="do not run @app.schedule functions on their own (run them via /_local/schedules)",
+    )
+    p.add_argument(
+        "--duplicate-schedules",
+        action="store_true",
+        help="deliver every scheduled event twice (at-least-once delivery)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=_env_float("HUB_LOCAL_IDLE_TIMEOUT", limits.idle_timeout),
+        help="seconds without a message before a connection is closed (AWS: 600)",
+    )
+    p.add_argument(
+        "--max-connection-duration",
+        type=float,
+        default=_env_float("HUB_LOCAL_MAX_CONNECTION_DURATION", limits.max_connection_duration),
+        help="seconds after which every connection is closed (AWS: 7200)",
+    )
+    p.add_argument(
+        "--max-message-bytes",
+        type=int,
+        default=_env_int("HUB_LOCAL_MAX_MESSAGE_BYTES", limits.max_message_bytes),
+        help="message quota, bigger closes with 1009 (AWS: 131072)",
+    )
+    p.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        default=_env_int("HUB_LOCAL_MAX_FRAME_BYTES", limits.max_frame_bytes),
+        help="frame quota, bigger closes with 1009 (AWS: 32768)",
+    )
+    p.add_argument(
+        "--integration-timeout",
+        type=float,
+        default=_env_float("HUB_LOCAL_INTEGRATION_TIMEOUT", limits.integration_timeout),
+        help="seconds API Gateway waits for a handler (AWS: 29)",
+    )
+    p.add_argument(
+        "--max-connects-per-second",
+        type=int,
+        default=_env_int("HUB_LOCAL_MAX_CONNECTS_PER_SECOND", limits.max_connects_per_second),
+        help="new WebSocket connections per second before 429 (AWS: 500)",
+    )
+    p.add_argument("--concurrency", type=int, default=32, help="handler threads, i.e. Lambda concurrency (default 32)")
+    p.add_argument(
+        "--snapshot-interval", type=float, default=5.0, help="seconds between DynamoDB snapshots (default 5)"
+    )
+    p.add_argument("--route-selection-expression", default="$request.body.action")
+    p.add_argument("--stage", default="local", help="stage name in events and HUB_STAGE (default local)")
+    p.add_argument("--frontend-dir", type=Path, default=None, help="static files to serve at / (default frontend/dist)")
+    p.add_argument("--app", default="app:app", help="module:attribute of the Chalice app (default app:app)")
+    p.add_argument("--tables-hook", default="chalicelib.tables:ensure_tables")
+    p.add_argument("--tenant-hook", default="chalicelib.tenants:ensure_tenant")
+    p.add_argument("--log-level", default=os.environ.get("HUB_LOCAL_LOG_LEVEL", "INFO"))
+    p.add_argument("--exit-with-parent", action="store_true", help="stop cleanly when the parent process dies (tests)")
+    a = p.parse_args(argv)
+    exit_with_parent = bool(a.exit_with_parent)
+    options = HubOptions(
+        host=a.host,
+        port=a.port,
+        data_dir=a.data_dir,
+        dynamodb_endpoint=a.dynamodb_endpoint,
+        ready_file=a.ready_file.resolve() if a.ready_file else None,
+        app=a.app,
+        tables_hook=a.tables_hook,
+        tenant_hook=a.tenant_hook,
+        stage=a.stage,
+        limits=GatewayLimits(
+            max_frame_bytes=a.max_frame_bytes,
+            max_message_bytes=a.max_message_bytes,
+            idle_timeout=a.idle_timeout,
+            max_connection_duration=a.max_connection_duration,
+            integration_timeout=a.integration_timeout,
+            max_connects_per_second=a.max_connects_per_second,
+        ),
+        route_selection_expression=a.route_selection_expression,
+        concurrency=a.concurrency,
+        snapshot_interval=a.snapshot_interval,
+        schedules=not a.no_schedules,
+        duplicate_schedules=a.duplicate_schedules,
+        exit_with_parent=exit_with_parent,
+    )
+    if a.frontend_dir is not None:
+        options.frontend_dir = a.frontend_dir.resolve()
+    logging.basicConfig(
+        level=a.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # Client libraries announce every credential and endpoint lookup at INFO.
+    for noisy in ("botocore", "boto3", "pynamodb", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    return options
+
+
+def banner(hub: Hub) -> str:
+    u = hub.urls()
+    durability = (
+        f"DynamoDB at {hub.options.dynamodb_endpoint} (durable there; no snapshot)"
+        if hub.options.dynamodb_endpoint
+        else f"{u['dataDir']}/dynamodb.json (every {hub.options.snapshot_interval:g} s when changed, and on exit)"
+    )
+    lines = [
+        "",
+        "Flow Conversation Live Hub - local stack",
+        f"  Agent dashboard  {u['baseUrl']}/agent.html",
+        f"  Widget demo      {u['baseUrl']}/",
+        f"  REST API         {u['apiUrl']}",
+        f"  WebSocket        {u['wsUrl']}",
+        f"  @connections     {u['managementUrl']}/@connections/<connectionId>",
+        f"  Config           {u['configUrl']}",
+        f"  Schedules        {u['schedulesUrl']}  (POST /_local/schedules/<name>/run)",
+        f"  moto (AWS APIs)  {u['motoUrl']}",
+        f"  Data             {durability}",
+        f"  Sign in          {u['agentUsername']} / {u['agentPassword']}   (also {u['agent2Username']})",
+        f"  Widget key       {u['widgetKey']} (tenant {u['tenant']})",
+    ]
+    if not hub.options.frontend_dir.is_dir():
+        lines.append(f"  frontend/dist is missing: build it with `{BUILD_HINT}`")
+    lines.append("Ctrl-C stops (connections get $disconnect, a final snapshot is written).")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    hub = Hub(options)
+    try:
+        hub.prepare()
+    except SystemExit as exc:
+        hub.stop_moto()
+        print(f"local.run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        hub.stop_moto()
+        return 130
+    except Exception:
+        log.exception("the local stack could not start")
+        hub.stop_moto()
+        return 1
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        signals = 0
+
+        def on_signal() -> None:
+            nonlocal signals
+            signals += 1
+            if signals == 1:
+                log.info("stopping (Ctrl-C again to force)")
+                stop.set()
+            else:
+                hub.stop_moto()
+                os._exit(130)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        if options.exit_with_parent:
+
+            def parent_died() -> None:
+                loop.call_soon_threadsafe(stop.set)
+
+            watch_parent(parent_died)
+        try:
+            await hub.start()
+            print(banner(hub), flush=True)
+            await stop.wait()
+        finally:
+            await hub.stop()
+
+    try:
+        asyncio.run(run())
+    except Exception:
+        log.exception("the local stack failed")
+        return 1
+    finally:
+        hub.stop_moto()
+    log.info("stopped; moto is down")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

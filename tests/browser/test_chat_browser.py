@@ -1,0 +1,171 @@
+"""End to end in real headless Chromium: a customer chats through the widget on
+the demo store page, an agent answers from the agent view.
+
+Needs the `local_hub` fixture (tests/conftest.py), Chromium at /usr/bin/chromium
+(or $CHROMIUM_PATH) and Node/npm to build frontend/dist when it is missing or
+older than its sources. Screenshots go to tests/browser/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+DIST = FRONTEND / "dist"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+
+CUSTOMER_TEXT = "Hello from the customer"
+AGENT_TEXT = "Hi! Thanks for reaching out, how can I help with your order?"
+
+
+def _dist_is_stale() -> bool:
+    built = DIST / "widget.js"
+    if not built.exists() or not (DIST / "agent.js").exists():
+        return True
+    newest_source = max(p.stat().st_mtime for p in (FRONTEND / "src").rglob("*") if p.is_file())
+    return newest_source > built.stat().st_mtime
+
+
+@pytest.fixture(scope="session")
+def frontend_dist() -> Path:
+    """frontend/dist, built first when missing or older than the sources."""
+    if _dist_is_stale():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("frontend/dist is missing or stale and npm is not installed to build it")
+        if not (FRONTEND / "node_modules" / ".bin" / "esbuild").exists():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+        subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def _watch_errors(page: object, label: str, errors: list[str]) -> None:
+    page.on("pageerror", lambda exc: errors.append(f"{label}: {exc}"))  # type: ignore[attr-defined]
+
+
+def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, browser: object) -> None:
+    base = str(local_hub.base_url).rstrip("/")  # type: ignore[attr-defined]
+    expect.set_options(timeout=TIMEOUT_MS)
+    errors: list[str] = []
+
+    customer_ctx = browser.new_context(viewport={"width": 1280, "height": 820}, locale="en-US")  # type: ignore[attr-defined]
+    agent_ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")  # type: ignore[attr-defined]
+    try:
+        customer = customer_ctx.new_page()
+        agent = agent_ctx.new_page()
+        _watch_errors(customer, "customer", errors)
+        _watch_errors(agent, "agent", errors)
+
+        # --- the customer opens the widget on the demo store and writes ------------
+        customer.goto(f"{base}/")
+        expect(customer.get_by_role("heading", name=re.compile("Gear for the long way round"))).to_be_visible()
+        launcher = customer.get_by_test_id("launcher")
+        expect(launcher).to_be_visible()
+        launcher.click()
+        status = customer.get_by_test_id("widget-status")
+        expect(status).to_have_attribute("data-state", re.compile(r"^(online|offline)$"))
+        expect(status).to_have_text(re.compile(r"We're online|We'll get back to you"))
+
+        customer.get_by_test_id("widget-input").fill(CUSTOMER_TEXT)
+        customer.get_by_test_id("widget-send").click()
+        own = customer.get_by_test_id("widget-message").filter(has_text=CUSTOMER_TEXT)
+        expect(own).to_have_count(1)
+        expect(own).to_have_attribute("data-state", re.compile(r"^(sent|delivered|read)$"))
+        expect(own).to_have_attribute("data-seq", re.compile(r"^\d+$"))
+        _shot(customer, "01-customer-sent")
+
+        # --- the agent signs in and finds the conversation ------------------------
+        agent.goto(f"{base}/agent.html")
+        agent.get_by_test_id("signin-username").fill(local_hub.agent_username)  # type: ignore[attr-defined]
+        agent.get_by_test_id("signin-password").fill(local_hub.agent_password)  # type: ignore[attr-defined]
+        _shot(agent, "02-agent-signin")
+        agent.get_by_test_id("signin-submit").click()
+        expect(agent.get_by_test_id("connection-state")).to_have_attribute("data-state", "open")
+        # Connecting made the agent reachable; the header says so.
+        expect(agent.get_by_test_id("presence-select")).to_be_visible()
+        expect(agent.get_by_test_id("reachable-dot")).to_have_class(re.compile(r"\bon\b"))
+        item = agent.get_by_test_id("conversation-item").filter(has_text=CUSTOMER_TEXT)
+        expect(item).to_have_count(1)
+        conversation_id = item.get_attribute("data-conversation-id")
+        assert conversation_id
+        _shot(agent, "03-agent-list")
+
+        item.click()
+        incoming = agent.get_by_test_id("thread-message").filter(has_text=CUSTOMER_TEXT)
+        expect(incoming).to_have_count(1)
+
+        # The agent opened the thread: the customer's message shows as read.
+        expect(own).to_have_attribute("data-state", "read")
+        expect(own).to_contain_text("Read")
+
+        # --- the agent replies; the customer sees it; it reaches "read" -----------
+        agent.get_by_test_id("composer-input").fill(AGENT_TEXT)
+        agent.get_by_test_id("composer-send").click()
+        reply = agent.get_by_test_id("thread-message").filter(has_text=AGENT_TEXT)
+        expect(reply).to_have_count(1)
+        expect(reply).to_have_attribute("data-state", re.compile(r"^(sending|sent|delivered|read)$"))
+
+        seen = customer.get_by_test_id("widget-message").filter(has_text=AGENT_TEXT)
+        expect(seen).to_have_count(1)
+        expect(reply).to_have_attribute("data-state", "read")
+        expect(reply).to_contain_text("Read")
+        _shot(customer, "04-customer-reply")
+        _shot(agent, "05-agent-read")
+
+        # --- a reload recovers the thread, once, without duplicates ---------------
+        customer.reload()
+        expect(customer.get_by_test_id("widget-message").filter(has_text=CUSTOMER_TEXT)).to_have_count(1)
+        expect(customer.get_by_test_id("widget-message").filter(has_text=AGENT_TEXT)).to_have_count(1)
+        expect(customer.get_by_test_id("widget-status")).to_have_attribute(
+            "data-state", re.compile(r"^(online|offline)$")
+        )
+        time.sleep(1.0)  # give a late duplicate (e.g. a resync) the chance to show up
+        expect(customer.get_by_test_id("widget-message").filter(has_text=CUSTOMER_TEXT)).to_have_count(1)
+        expect(customer.get_by_test_id("widget-message").filter(has_text=AGENT_TEXT)).to_have_count(1)
+        expect(agent.get_by_test_id("thread-message").filter(has_text=AGENT_TEXT)).to_have_count(1)
+        _shot(customer, "06-customer-after-reload")
+
+        assert not errors, f"uncaught page errors: {errors}"
+    finally:
+        customer_ctx.close()
+        agent_ctx.close()

@@ -1,0 +1,29 @@
+"""Shared fixtures: the whole local stack, started once per test session.
+
+`local_hub` runs `python -m local.run --port 0` as a subprocess with its own moto and a
+temporary data dir, waits for its ready file and yields a `local.testing.LocalHub`:
+URLs (`base_url`, `api_url`, `ws_url`, `moto_url`), Cognito (`user_pool_id`, `client_id`),
+the demo sign-ins (`agent_username`, `agent_password`, `agent2_username`), `widget_key`,
+`data_dir`, and helpers `agent_token()`, `widget_session()`, `run_schedule()`.
+Unit-test fixtures live in tests/unit/conftest.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from local.testing import HubProcess, LocalHub
+
+
+@pytest.fixture(scope="session")
+def local_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
+    # Scheduled functions run only when a test asks (`run_schedule`), so time rules stay
+    # deterministic; the scheduler itself is covered by tests/local with a fake app.
+    process = HubProcess(tmp_path_factory.mktemp("local-hub"), extra_args=["--no-schedules"])
+    hub = process.start(timeout=60)
+    try:
+        yield hub
+    finally:
+        process.stop()

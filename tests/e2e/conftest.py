@@ -1,0 +1,80 @@
+"""End-to-end fixtures: peers on the session's local hub, and direct reads of its tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.template import stage_env
+from local.testing import LocalHub
+from tests.e2e.peers import Peer
+
+pytestmark = pytest.mark.e2e
+
+
+class Tables:
+    """Raw DynamoDB reads on the hub's moto, to assert what was stored."""
+
+    def __init__(self, hub: LocalHub) -> None:
+        self.client = hub.aws_client("dynamodb")
+        env = stage_env("dev")
+        self.names = {kind: env[f"{kind.upper()}_TABLE"] for kind in ("connections", "conversations", "messages")}
+
+    def messages(self, conversation_id: str, tenant: str = "global") -> list[dict[str, Any]]:
+        out = self.client.query(
+            TableName=self.names["messages"],
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant}#C#{conversation_id}"}},
+        )["Items"]
+        return [
+            {
+                "seq": int(i["seq"]["N"]),
+                "text": i["text"]["S"],
+                "client_id": i["client_id"]["S"],
+                "kind": i["kind"]["S"],
+            }
+            for i in out
+        ]
+
+    def connection(self, connection_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.names["connections"], Key={"connection_id": {"S": connection_id}}
+        ).get("Item")
+        return dict(item) if item else None
+
+    def subscribers(self, conversation_id: str, tenant: str = "global") -> set[str]:
+        out = self.client.query(
+            TableName=self.names["conversations"],
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant}#C#{conversation_id}"}, ":s": {"S": "S#"}},
+        )["Items"]
+        return {i["connection_id"]["S"] for i in out}
+
+
+@pytest.fixture(scope="session")
+def tables(local_hub: LocalHub) -> Tables:
+    return Tables(local_hub)
+
+
+@pytest.fixture
+def peers() -> Iterator[list[Peer]]:
+    opened: list[Peer] = []
+    yield opened
+    for peer in opened:
+        peer.close()
+
+
+@pytest.fixture
+def chat(local_hub: LocalHub, peers: list[Peer]) -> dict[str, Any]:
+    """A customer and the demo agent in one fresh conversation, both drained."""
+    customer, token = Peer.customer(local_hub)
+    agent = Peer.agent(local_hub)
+    peers += [customer, agent]
+    conv = customer.request("conversation", action="start")["conversation"]["id"]
+    agent.request("conversation", action="join", conversation_id=conv)
+    customer.expect("message", kind="system")
+    customer.drain(0.2)
+    agent.drain(0.2)
+    return {"customer": customer, "agent": agent, "conversation_id": conv, "token": token}
