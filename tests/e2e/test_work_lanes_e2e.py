@@ -73,10 +73,15 @@ def test_callback_from_request_to_overdue_to_completion(local_hub: LocalHub, pee
     url = f"{local_hub.api_url}/callbacks/{created['id']}"
     local_hub.request("POST", url + "/claim", headers={"Authorization": token})
     assert "is calling you back" in customer.expect("message", kind="system")["text"]
-    done = local_hub.request("POST", url + "/complete", {"note": "Explained the invoice"}, headers={"Authorization": token})
+    done = local_hub.request(
+        "POST", url + "/complete", {"note": "Explained the invoice"}, headers={"Authorization": token}
+    )
     assert done["callback"]["status"] == "completed"
     assert customer.expect("message", kind="system")["text"] == "Callback completed."
     after = counters(local_hub, token)
-    assert after["callback_queued"] == before["callback_queued"] and after["callback_overdue"] == before["callback_overdue"]
+    assert (
+        after["callback_queued"] == before["callback_queued"]
+        and after["callback_overdue"] == before["callback_overdue"]
+    )
     history = local_hub.request("GET", url, headers={"Authorization": token})["history"]
     assert [h["action"] for h in history] == ["requested", "overdue", "claimed", "completed"]
