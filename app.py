@@ -74,7 +74,7 @@ def health() -> dict[str, str]:
 @app.route("/widget/session", methods=["POST"], cors=True)
 @api.rest_errors
 def widget_session() -> dict[str, Any]:
-    return api.widget_session(_request().json_body or {})
+    return api.widget_session(_body())
 
 
 @app.route("/widget/availability", cors=True)
@@ -97,11 +97,7 @@ def conversations() -> dict[str, Any]:
 
 
 def _body() -> dict[str, Any]:
-    request = _request()
-    if not request.raw_body:  # a POST without a body is an empty object, not an error
-        return {}
-    body = request.json_body
-    return body if isinstance(body, dict) else {}
+    return api.json_object(_request().raw_body)
 
 
 @app.route("/widget/callbacks", methods=["POST"], cors=True)

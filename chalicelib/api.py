@@ -7,6 +7,7 @@ place.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from functools import lru_cache, wraps
@@ -19,7 +20,7 @@ from chalicelib import events
 from chalicelib import tickets as ticket_views
 from chalicelib.auth import Identity
 from chalicelib.callbacks import Actor, Callbacks
-from chalicelib.errors import HubError, InvalidAction, Unauthorized
+from chalicelib.errors import BadJson, HubError, InvalidAction, Unauthorized
 from chalicelib.live import LiveLane
 from chalicelib.observability import capture, logger
 from chalicelib.overview import LaunchBlocked, Overview
@@ -148,6 +149,19 @@ def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
             return Response(body={"code": exc.code, "message": exc.message}, status_code=exc.http_status)
 
     return wrapper
+
+
+def json_object(raw: bytes | None) -> dict[str, Any]:
+    """A request body as a JSON object: none is `{}`, anything else is `bad_json`."""
+    if not raw:  # a POST without a body is an empty object, not an error
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise BadJson(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadJson("request body must be a JSON object")
+    return body
 
 
 def widget_session(body: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib import counters, events
 from chalicelib.callbacks import Actor, AlreadyTaken
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import InvalidAction
+from chalicelib.errors import InvalidAction, NotFound
 from chalicelib.launch import LaunchDecision, launch_check
 from chalicelib.live import LiveLane
 from chalicelib.models import AgentPresence, HubCounters, Tenant
@@ -208,7 +208,7 @@ class Overview:
     def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.store.get_tenant(tenant_id)
         if tenant is None:
-            raise InvalidAction(f"no tenant {tenant_id!r}")
+            raise NotFound(f"no tenant {tenant_id!r}")
         return tenant
 
 

@@ -75,3 +75,9 @@ def test_me_reports_presence_and_availability_follows_it(hub: Harness, client: A
     assert client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body == {"agents_available": True}
     hub.clock.advance(hub.lane.settings.presence_window + 1)  # heartbeats stopped: not available any more
     assert client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body == {"agents_available": False}
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])
+def test_a_body_that_is_not_a_json_object_is_bad_json(client: Any, raw: str) -> None:
+    res = client.post("/widget/session", headers={"Content-Type": "application/json"}, body=raw)
+    assert res.status_code == 400 and res.json_body["code"] == "bad_json"
