@@ -151,7 +151,7 @@ def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
     return wrapper
 
 
-def json_object(raw: bytes | None) -> dict[str, Any]:
+def json_object(raw: str | bytes | None) -> dict[str, Any]:
     """A request body as a JSON object: none is `{}`, anything else is `bad_json`."""
     if not raw:  # a POST without a body is an empty object, not an error
         return {}
