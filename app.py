@@ -90,6 +90,12 @@ def me() -> dict[str, Any]:
     return api.me(_agent())
 
 
+@app.route("/agents", authorizer=agent_auth, cors=True)
+@api.rest_errors
+def agents() -> dict[str, Any]:
+    return api.list_agents(_agent())
+
+
 @app.route("/conversations", authorizer=agent_auth, cors=True)
 @api.rest_errors
 def conversations() -> dict[str, Any]:

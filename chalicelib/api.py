@@ -200,6 +200,24 @@ def me(agent: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def list_agents(agent: dict[str, Any]) -> dict[str, Any]:
+    """The tenant's agents with their chosen status and reachability (owner pickers, presence)."""
+    hub = lane()
+    now, window = hub.clock.now(), hub.settings.presence_window
+    return {
+        "agents": [
+            {
+                "id": p.agent_id,
+                "name": p.name,
+                "status": p.status,
+                "reachable": events.is_reachable(p, now, window),
+                "available": events.is_available(p, now, window),
+            }
+            for p in hub.store.tenant_presence(agent["tenant"])
+        ]
+    }
+
+
 def list_conversations(agent: dict[str, Any]) -> dict[str, Any]:
     hub = lane()
     from chalicelib.store import ConversationState

@@ -228,6 +228,8 @@ class LiveLane:
         reachable = events.is_reachable(presence, self.clock.now(), self.settings.presence_window)
         targets = [c for c in self.store.tenant_connections(tenant, "agent") if c != exclude]
         self._fanout(tenant, targets, events.presence_event(presence, reachable))
+        if self.conversation_changed is not None:  # agents available may have changed
+            self.conversation_changed(tenant)
 
     def _announce(self, conn: Connection, state: ConversationState, to_lobby: bool) -> None:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""

@@ -264,8 +264,9 @@ class Store:
         )
         actions: list[Any] = [ConversationMeta.last_seq.set(seq), ConversationMeta.updated_at.set(now)]
         if entry.public:
+            actions.append(ConversationMeta.last_public_seq.set(seq))
+        if entry.kind == "text":  # the preview is the last thing a person said, never a system line
             actions += [
-                ConversationMeta.last_public_seq.set(seq),
                 ConversationMeta.preview_text.set(entry.text[:140]),
                 ConversationMeta.preview_role.set(entry.author_role),
                 ConversationMeta.preview_at.set(now),
@@ -293,6 +294,7 @@ class Store:
         meta.updated_at = now
         if entry.public:
             meta.last_public_seq = seq
+        if entry.kind == "text":
             meta.preview_text = entry.text[:140]
             meta.preview_role = entry.author_role
             meta.preview_at = now

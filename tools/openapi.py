@@ -192,6 +192,23 @@ def schemas() -> dict[str, Schema]:
         "Availability": obj(
             {"agents_available": {"type": "boolean", "description": "Whether an agent is available and reachable."}}
         ),
+        "AgentList": obj(
+            {
+                "agents": array(
+                    obj(
+                        {
+                            "id": string("The Cognito `sub`."),
+                            "name": string(),
+                            "status": enum(
+                                ACTION_SCHEMAS["presence"]["properties"]["status"]["enum"], "Chosen status."
+                            ),
+                            "reachable": {"type": "boolean", "description": "Heartbeats arrive within the window."},
+                            "available": {"type": "boolean", "description": "Chosen available and reachable."},
+                        }
+                    )
+                )
+            }
+        ),
         "Me": obj(
             {
                 "agent_id": string("The Cognito `sub`."),
@@ -430,6 +447,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         errors={403: ("unknown_widget_key",)},
     ),
     ("/me", "GET"): Operation("The calling agent and their presence", "agents", "Me"),
+    ("/agents", "GET"): Operation(
+        "The tenant's agents with chosen status and reachability", "agents", "AgentList", description=_AGENT_ONLY
+    ),
     ("/conversations", "GET"): Operation(
         "The tenant's conversations",
         "live_chat",

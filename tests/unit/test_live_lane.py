@@ -208,3 +208,13 @@ def test_lobby_update_carries_the_new_preview(hub: Harness) -> None:
     [update] = [e for e in hub.sender.take(watcher) if e["type"] == "conversation"]
     assert update["conversation"]["preview"]["text"] == "Is my order shipped?"
     assert update["conversation"]["last_seq"] == 1
+
+
+def test_preview_is_what_a_person_said_never_a_system_line(hub: Harness) -> None:
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    hub.act(customer, action="send", conversation_id=conv, client_id="p1", text="Where is my parcel?")
+    agent = hub.connect_agent("ana")
+    [snap] = hub.act(agent, action="join", conversation_id=conv)
+    assert snap["conversation"]["preview"]["text"] == "Where is my parcel?"
+    assert snap["conversation"]["last_seq"] == 2  # the join line still has its place in the sequence

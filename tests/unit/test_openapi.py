@@ -166,6 +166,8 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     assert c.call("GET", "/me", 200, token=ana)["presence"]["status"] == "away"
     c.call("GET", "/me", 401)
     c.call("GET", "/me", 403, token="forged")
+    agents = c.call("GET", "/agents", 200, token=ana)["agents"]
+    assert any(a["status"] == "away" and a["available"] is False for a in agents)
     [snapshot] = c.call("GET", "/conversations", 200, token=ana)["conversations"]
     assert snapshot["owner"] is not None and snapshot["preview"] is not None
 
