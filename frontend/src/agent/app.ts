@@ -1,5 +1,7 @@
-// The agent workspace: header (tenant, agent, presence, connection), the live
-// conversation list and the thread view with composer and internal notes.
+// The agent dashboard: header (tenant, mode, agent, presence, connection), the
+// counters strip, the live lane (conversation list, thread view with composer,
+// internal notes and close) and, via Lanes, the thread's side panel, the
+// callback motor, tickets and support command.
 
 import { apiFetch, isAuthFailure } from "../shared/api";
 import { ChatClient, isOlder, type ChatMessage, type Thread } from "../shared/chat";
@@ -17,6 +19,8 @@ import {
 } from "../shared/types";
 import { formatAgo, formatTime, initials, toMs } from "../shared/util";
 import { refreshTokens, saveTokens, tokenExpired, type Tokens } from "./auth";
+import { Lanes, type View } from "./lanes";
+import { MODE_LABEL } from "./work";
 
 interface Me {
   agent_id: string;
@@ -47,7 +51,7 @@ const PRESENCE_LABEL: Record<PresenceStatus, string> = {
 const CONN_LABEL: Record<ConnState, string> = {
   idle: "Connecting…",
   connecting: "Connecting…",
-  open: "Live",
+  open: "Connected",
   reconnecting: "Reconnecting…",
   stopped: "Disconnected",
 };
@@ -75,6 +79,8 @@ export class AgentApp {
   private destroyed = false;
   private presencePending: PresenceStatus | null = null;
   private meStale = false;
+  private lanes!: Lanes;
+  private view: View = "lane";
 
   // Elements.
   private connEl!: HTMLDivElement;
@@ -96,6 +102,9 @@ export class AgentApp {
   private noteBtn!: HTMLButtonElement;
   private hint!: HTMLDivElement;
   private toasts!: HTMLDivElement;
+  private modeEl!: HTMLSpanElement;
+  private viewNav!: HTMLElement;
+  private laneBody!: HTMLElement;
 
   constructor(
     private root: HTMLElement,
@@ -117,6 +126,25 @@ export class AgentApp {
       return;
     }
     if (this.destroyed) return;
+    this.lanes = new Lanes({
+      me: () => this.me,
+      api: (path, opts) => this.api(path, opts),
+      conversations: () => Array.from(this.convs.values()),
+      selected: () => this.selectedId,
+      select: (id) => {
+        this.showView("lane");
+        this.select(id);
+      },
+      showView: (v) => this.showView(v),
+      toast: (text, kind) => this.toast(text, kind),
+      lastCustomerText: (id) => {
+        const t = this.client.threads.get(id);
+        const msgs = t ? t.messages() : [];
+        for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].author.role === "customer" && msgs[i].kind === "text") return msgs[i].text.replace(/\s+/g, " ");
+        return this.convs.get(id)?.preview?.author_role === "customer" ? this.convs.get(id)!.preview!.text : "";
+      },
+    });
+    this.lanes.onModeChange = () => this.renderMode();
     this.buildShell();
     this.client = new ChatClient({
       me: (): Person => ({ role: "agent", id: this.me.agent_id, name: this.me.name }),
@@ -142,7 +170,11 @@ export class AgentApp {
     });
     this.client.start();
     void this.loadConversations();
+    void this.lanes.loadAll();
     this.timers.push(setInterval(() => this.renderList(), 30_000));
+    // Due times move on their own: refresh "due in …" and the hub's pressure.
+    this.timers.push(setInterval(() => this.lanes.renderRail(), 20_000));
+    this.timers.push(setInterval(() => void this.lanes.loadHub(true), 30_000));
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("c");
     if (fromHash) this.select(fromHash);
   }
@@ -154,9 +186,14 @@ export class AgentApp {
     this.client?.stop();
   }
 
-  private async api<T>(path: string): Promise<T> {
+  private async api<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> {
     await this.ensureFreshToken();
-    return apiFetch<T>(this.cfg.apiUrl, path, { token: this.tokens.idToken });
+    try {
+      return await apiFetch<T>(this.cfg.apiUrl, path, { ...opts, token: this.tokens.idToken });
+    } catch (e) {
+      if (isAuthFailure(e)) this.expired();
+      throw e;
+    }
   }
 
   private async ensureFreshToken(): Promise<void> {
@@ -196,7 +233,11 @@ export class AgentApp {
     this.meStale = true;
     this.client.sendAction({ action: "heartbeat" });
     if (this.presencePending) this.client.sendAction({ action: "presence", status: this.presencePending });
-    if (resumed) void this.loadConversations(true);
+    if (resumed) {
+      // Events may have been missed while we were away: re-read the lanes.
+      void this.loadConversations(true);
+      void this.lanes.loadAll(true);
+    }
     if (this.selectedId && !this.joinSent.has(this.selectedId)) this.join(this.selectedId);
   }
 
@@ -255,6 +296,7 @@ export class AgentApp {
   // ---- events ---------------------------------------------------------------
 
   private onEvent(ev: ServerEvent): void {
+    this.lanes.onEvent(ev);
     switch (ev.type) {
       case "conversation": {
         const snap = ev.conversation;
@@ -267,7 +309,10 @@ export class AgentApp {
         this.upsert(snap);
         if (stale && !this.client.threads.has(snap.id)) this.reloadSoon();
         this.renderList();
-        if (snap.id === this.selectedId) this.renderThread();
+        if (snap.id === this.selectedId) {
+          this.renderThread();
+          this.lanes.renderRail();
+        }
         break;
       }
       case "sync":
@@ -325,7 +370,14 @@ export class AgentApp {
     if (action === "sync" || action === "heartbeat" || action === "delivered" || action === "read" || action === "typing") return;
     if (action === "join" && conversationId) this.joinSent.delete(conversationId);
     if (action === "send" || action === "note") return; // shown on the message itself
-    const what = action === "join" ? "Couldn't open the conversation" : action === "presence" ? "Couldn't change your status" : "Something went wrong";
+    const what =
+      action === "join"
+        ? "Couldn't open the conversation"
+        : action === "presence"
+          ? "Couldn't change your status"
+          : action === "close"
+            ? "Couldn't close the conversation"
+            : "Something went wrong";
     this.toast(`${what}: ${message || code}`, "error");
     if (action === "presence") {
       this.presencePending = null;
@@ -366,7 +418,36 @@ export class AgentApp {
     this.renderThread(true);
     this.renderList();
     this.client.markRead(t);
+    this.lanes.renderRail();
     this.input.focus();
+  }
+
+  private showView(v: View): void {
+    this.view = v;
+    this.laneBody.hidden = v !== "lane";
+    this.lanes.ticketsView.hidden = v !== "tickets";
+    this.lanes.commandView.hidden = v !== "command";
+    for (const b of Array.from(this.viewNav.querySelectorAll("button"))) {
+      const on = b.getAttribute("data-view") === v;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-current", on ? "page" : "false");
+    }
+    this.lanes.setView(v);
+  }
+
+  private closeConversation(id: string): void {
+    if (!this.client.sendAction({ action: "close", conversation_id: id, request_id: `close-${id.slice(0, 40)}` })) {
+      this.toast("You're offline: close the conversation once the connection is back.", "warn");
+    }
+  }
+
+  private renderMode(): void {
+    if (!this.modeEl) return;
+    const mode = this.lanes.state.mode;
+    this.modeEl.setAttribute("data-mode", mode || "");
+    this.modeEl.textContent = "";
+    this.modeEl.append("Mode: ", h("strong", null, mode ? MODE_LABEL[mode] || mode : "…"));
+    this.modeEl.title = this.lanes.state.modeBy ? `Set by ${this.lanes.state.modeBy}` : "The hub's mode";
   }
 
   private submit(): void {
@@ -474,6 +555,7 @@ export class AgentApp {
         h("div", null, h("div", { className: "brand-name" }, "Flow Conversation Live Hub"), h("div", { className: "brand-sub" }, "Live chat, presence and delivery")),
       ),
       h("span", { className: "chip", "data-testid": "tenant" }, "Tenant: ", h("strong", null, this.me.tenant)),
+      (this.modeEl = h("button", { className: "chip mode", type: "button", "data-testid": "hub-mode", onClick: () => this.showView("command") })),
       h("div", { className: "spacer" }),
       this.connEl,
       h("label", { className: "presence" }, this.reachDot, h("span", { className: "sr" }, "Status"), this.presenceSel),
@@ -503,7 +585,28 @@ export class AgentApp {
     );
     this.threadPane = h("main", { className: "thread", "aria-label": "Conversation" });
     this.toasts = h("div", { className: "toasts", "aria-live": "polite" });
-    this.root.appendChild(h("div", { className: "app" }, header, h("div", { className: "body" }, sidebar, this.threadPane), this.toasts));
+    this.lanes.build();
+    const nav = (v: View, label: string, ic: string[]) =>
+      h("button", { type: "button", className: `vtab${v === this.view ? " active" : ""}`, "data-view": v, "data-testid": `view-${v}`, onClick: () => this.showView(v) }, icon(ic, 16), label);
+    this.viewNav = h(
+      "nav",
+      { className: "views", "aria-label": "Views" },
+      nav("lane", "Live lane", ICONS.chat),
+      nav("tickets", "Tickets", ["M4 7a2 2 0 0 0 2-2h12a2 2 0 0 0 2 2v3a2 2 0 0 0 0 4v3a2 2 0 0 0-2 2H6a2 2 0 0 0-2-2v-3a2 2 0 0 0 0-4z"]),
+      nav("command", "Support command", ["M12 14l4-4", "M3.5 18a9 9 0 1 1 17 0"]),
+    );
+    this.laneBody = h("div", { className: "body" }, sidebar, this.threadPane, this.lanes.rail);
+    this.root.appendChild(
+      h(
+        "div",
+        { className: "app" },
+        header,
+        h("div", { className: "subbar" }, this.lanes.strip, this.viewNav),
+        h("div", { className: "views-body" }, this.laneBody, this.lanes.ticketsView, this.lanes.commandView),
+        this.toasts,
+      ),
+    );
+    this.renderMode();
     this.renderConn();
     this.renderPresence();
     this.renderList();
@@ -842,6 +945,14 @@ export class AgentApp {
       ),
       c && c.owner && !ownerIsMe && c.status !== "closed"
         ? h("button", { className: "btn", type: "button", onClick: () => this.join(c.id, "owner") }, "Take ownership")
+        : null,
+      c && c.status !== "closed"
+        ? h(
+            "button",
+            { className: "btn", type: "button", "data-testid": "close-conversation", title: "Close: it leaves the active chats, the thread stays", onClick: () => this.closeConversation(c.id) },
+            icon(ICONS.check, 15),
+            "Close",
+          )
         : null,
     );
   }

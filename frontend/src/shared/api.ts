@@ -5,6 +5,8 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    /** The parsed error body (e.g. the blockers of a 409 `launch_blocked`). */
+    public data?: unknown,
   ) {
     super(message);
   }
@@ -53,6 +55,7 @@ export async function apiFetch<T>(
         (data && typeof data.Message === "string" && data.Message) || // API Gateway's own errors
         res.statusText ||
         "Request failed",
+      data,
     );
   }
   return data as T;

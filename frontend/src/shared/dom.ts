@@ -77,6 +77,7 @@ export const ICONS = {
   alert: ["M12 8v5", "M12 16.5v.5", "M10.3 3.9L2.4 18a2 2 0 0 0 1.7 3h15.8a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z"],
   inbox: ["M3 13l3-8h12l3 8", "M3 13v6h18v-6h-5l-1.5 2.5h-5L8 13z"],
   logout: ["M15 4h4v16h-4", "M10 8l-4 4 4 4", "M6 12h10"],
+  phone: ["M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2z"],
 };
 
 /** Keeps a scroll container pinned to the bottom when it was already there. */

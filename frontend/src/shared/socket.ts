@@ -51,6 +51,11 @@ export class ReconnectingSocket {
   constructor(private o: SocketOptions) {
     if (typeof window !== "undefined") {
       window.addEventListener("online", () => this.reconnectNow());
+      // The browser knows the network is gone: don't wait for the watchdog,
+      // treat the socket as lost now so unsent messages show "retry" at once.
+      window.addEventListener("offline", () => {
+        if (this.ws && !this.stopped) this.lost(this.ws, true);
+      });
       document.addEventListener("visibilitychange", () => {
         if (document.visibilityState === "visible" && !this.ws && !this.stopped && this.state !== "idle") {
           this.reconnectNow();

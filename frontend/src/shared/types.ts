@@ -123,7 +123,107 @@ export interface ErrorEvent {
   conversation_id?: string;
 }
 
+// ---- work lanes: callbacks, tickets, counters, mode ---------------------------
+
+export type CallbackStatus = "queued" | "claimed" | "completed" | "failed" | "cancelled";
+export type CallbackWindow = "asap" | "morning" | "afternoon" | "evening";
+
+export interface CallbackView {
+  id: string;
+  status: CallbackStatus;
+  source?: string;
+  phone: string;
+  customer_name?: string | null;
+  conversation_id?: string | null;
+  reason?: string | null;
+  window?: CallbackWindow | string | null;
+  priority: "normal" | "high";
+  overdue: boolean;
+  due_at: string;
+  due_in_seconds?: number;
+  attempts: number;
+  max_attempts?: number;
+  claimed_by: { id: string; name: string } | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export type TicketStatus = "open" | "waiting_internal" | "waiting_customer" | "solved";
+
+export interface TicketView {
+  id: string;
+  subject: string;
+  status: TicketStatus;
+  waiting_on: string | null;
+  owner: { id: string; name: string };
+  conversation_id: string | null;
+  customer: { id: string; name: string } | null;
+  created_at: string;
+  updated_at: string;
+  status_at?: string;
+}
+
+export interface Counters {
+  open_tickets: number;
+  waiting_internal: number;
+  callback_queued: number;
+  callback_overdue: number;
+  active_chats: number;
+  agents_available: number;
+}
+
+export type HubMode = "ready" | "live" | "recovery";
+export type Lane = "live_chat" | "tickets" | "callbacks" | "support_command";
+
+export interface Blocker {
+  code: string;
+  message: string;
+  lane: Lane;
+}
+
+export interface HubSnapshot {
+  tenant: string;
+  mode: { mode: HubMode; at: string | null; by: string | null };
+  counters: Counters;
+  pressure: Record<string, number | null>;
+  next_move: { lane: Lane; reason: string; severity: "calm" | "attention" | "urgent"; rule: string };
+  launch: { ready: boolean; headline: string; blockers: Blocker[] };
+}
+
+export interface CallbackEvent {
+  type: "callback";
+  action: string;
+  callback: CallbackView;
+}
+
+export interface CallbackAlertEvent {
+  type: "callback_alert";
+  callback: CallbackView;
+}
+
+export interface TicketEvent {
+  type: "ticket";
+  ticket: TicketView;
+}
+
+export interface CountersEvent {
+  type: "counters";
+  counters: Counters;
+}
+
+export interface ModeEvent {
+  type: "mode";
+  mode: HubMode;
+  by: string;
+  at: string;
+}
+
 export type ServerEvent =
+  | CallbackEvent
+  | CallbackAlertEvent
+  | TicketEvent
+  | CountersEvent
+  | ModeEvent
   | MessageEvent
   | ConversationEvent
   | AckEvent

@@ -28,7 +28,11 @@ interface Stored {
   session?: Session | null;
   thread?: ThreadData | null;
   open?: boolean;
+  /** The callback this visitor asked for (shown until they start over). */
+  callback?: { id: string; phone: string; window: string } | null;
 }
+
+const WINDOWS = ["asap", "morning", "afternoon", "evening"] as const;
 
 interface Options {
   scriptSrc: string;
@@ -92,6 +96,8 @@ class Widget {
   private input!: HTMLTextAreaElement;
   private sendBtn!: HTMLButtonElement;
   private limit!: HTMLDivElement;
+  private cbBox!: HTMLDivElement;
+  private cbForm: HTMLFormElement | null = null;
 
   constructor(private o: Options) {
     this.t = strings(o.lang);
@@ -194,6 +200,7 @@ class Widget {
       this.banner,
       this.log,
       this.typing,
+      (this.cbBox = h("div", { className: "cb", "data-testid": "widget-callback" })),
       this.limit,
       form,
       h("div", { className: "foot" }, t.poweredBy),
@@ -369,6 +376,7 @@ class Widget {
     const pending = this.thread.outbox.filter((m) => m.pending !== "failed");
     if (this.client) this.client.forget(this.thread.id);
     this.thread = new Thread("");
+    this.stored.callback = null;
     this.thread.outbox = pending.map((m) => ({ ...m, conversation_id: "", pending: "retry" as const }));
     if (this.client) this.client.adopt(this.thread);
     this.renderMessages();
@@ -482,12 +490,127 @@ class Widget {
     this.status.setAttribute("data-state", state);
     this.statusText.textContent = text;
     this.greeting.textContent = this.available === false ? t.greetingOffline : t.greetingOnline;
+    this.renderCallback();
     const showBanner = state === "reconnecting" || state === "error";
     this.banner.hidden = !showBanner;
     if (showBanner) {
       this.banner.textContent = "";
       this.banner.append(icon(ICONS.alert, 14), text);
     }
+  }
+
+  // ---- callback request -----------------------------------------------------
+
+  /** The offer (prominent when nobody is available), the form, or what was requested. */
+  private renderCallback(): void {
+    const box = this.cbBox;
+    if (!box) return;
+    const t = this.t;
+    if (this.cbForm) {
+      if (this.cbForm.parentNode !== box) {
+        box.textContent = "";
+        box.appendChild(this.cbForm);
+      }
+      box.className = "cb form";
+      return;
+    }
+    box.textContent = "";
+    const done = this.stored.callback;
+    if (done) {
+      box.className = "cb done";
+      box.append(
+        h("div", { className: "cb-done", role: "status", "data-testid": "widget-callback-status" }, icon(ICONS.check, 16), fmt(t.cbDone, { phone: done.phone, window: (t as Record<string, string>)[done.window] || done.window })),
+      );
+      return;
+    }
+    if (this.fatal || !this.cfg) {
+      box.className = "cb";
+      return;
+    }
+    const open = h("button", { className: "cb-open", type: "button", "data-testid": "widget-callback-open", onClick: guard("cb-open", () => this.openCallbackForm()) }, icon(ICONS.phone, 15), t.cbRequest);
+    if (this.available === false) {
+      box.className = "cb offer";
+      box.append(h("p", null, t.cbOffer), open);
+    } else {
+      box.className = "cb quiet";
+      open.textContent = t.cbPrefer;
+      box.append(open);
+    }
+  }
+
+  private openCallbackForm(): void {
+    const t = this.t;
+    const phone = h("input", { id: "fh-cb-phone", type: "tel", autocomplete: "tel", required: true, placeholder: t.cbPhoneHint, "data-testid": "widget-callback-phone" });
+    const when = h(
+      "select",
+      { id: "fh-cb-window", "data-testid": "widget-callback-window" },
+      ...WINDOWS.map((w) => h("option", { value: w }, (t as Record<string, string>)[w])),
+    );
+    const reason = h("textarea", { id: "fh-cb-reason", rows: "2", maxlength: "500", "data-testid": "widget-callback-reason" });
+    const error = h("div", { className: "cb-error", role: "alert", hidden: true });
+    const submit = h("button", { className: "cb-submit", type: "submit", "data-testid": "widget-callback-submit" }, t.cbSubmit);
+    const form = h(
+      "form",
+      {
+        "aria-label": t.cbTitle,
+        onSubmit: guard("cb-submit", async (e: Event) => {
+          e.preventDefault();
+          const number = phone.value.trim();
+          if (!/\d{5,}/.test(number.replace(/[\s().-]/g, ""))) {
+            error.textContent = t.cbBadPhone;
+            error.hidden = false;
+            phone.focus();
+            return;
+          }
+          error.hidden = true;
+          submit.disabled = true;
+          submit.textContent = t.cbSending;
+          try {
+            await this.requestCallback(number, when.value, reason.value.trim());
+            this.cbForm = null;
+            this.renderCallback();
+          } catch (err) {
+            const bad = err instanceof ApiError && err.status === 400 && /phone/i.test(err.message);
+            error.textContent = bad ? t.cbBadPhone : t.cbFailed;
+            error.hidden = false;
+            submit.disabled = false;
+            submit.textContent = t.cbSubmit;
+            if (bad) phone.focus();
+          }
+        }),
+      },
+      h("strong", { className: "cb-title" }, t.cbTitle),
+      error,
+      h("label", { for: "fh-cb-phone" }, t.cbPhone),
+      phone,
+      h("label", { for: "fh-cb-window" }, t.cbWindow),
+      when,
+      h("label", { for: "fh-cb-reason" }, t.cbReason),
+      reason,
+      h(
+        "div",
+        { className: "cb-row" },
+        h("button", { className: "cb-cancel", type: "button", onClick: guard("cb-cancel", () => { this.cbForm = null; this.renderCallback(); }) }, t.cbCancel),
+        submit,
+      ),
+    );
+    this.cbForm = form;
+    this.renderCallback();
+    phone.focus();
+  }
+
+  private async requestCallback(phone: string, window: string, reason: string): Promise<void> {
+    if (!this.cfg) throw new Error("not configured");
+    const token = await this.ensureSession(false);
+    const body: Record<string, string> = { phone, window };
+    if (reason) body.reason = reason;
+    if (this.thread.id) body.conversation_id = this.thread.id;
+    // A national number needs a country: take it from the browser's locale.
+    const region = (navigator.language.split("-")[1] || (this.o.lang === "sv" ? "SE" : "")).toUpperCase();
+    if (/^[A-Z]{2}$/.test(region)) body.region = region;
+    const r = await apiFetch<{ callback: { id: string; phone: string; window: string } }>(this.cfg.apiUrl, "/widget/callbacks", { method: "POST", body, token });
+    this.stored.callback = { id: r.callback.id, phone: r.callback.phone, window: r.callback.window || window };
+    this.save();
   }
 
   private renderBadge(): void {
