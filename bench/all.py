@@ -1,0 +1,73 @@
+"""Runs every benchmark and prints a summary table: `python -m bench.all` (`make bench`).
+
+python -m bench.all [--only ddb_calls,import_time,latency] [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bench import ddb_calls, import_time, latency
+from bench.report import Figure, figures_table, machine
+
+BENCHMARKS: dict[str, Callable[[Sequence[str]], list[Figure]]] = {
+    "ddb_calls": ddb_calls.run,
+    "import_time": import_time.run,
+    "latency": latency.run,
+}
+
+# The work lanes' counter-recompute benchmark, when present, follows the same interface.
+try:
+    from bench import recompute
+except ModuleNotFoundError as exc:
+    if exc.name != "bench.recompute":
+        raise
+else:
+    BENCHMARKS["recompute"] = recompute.run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.all", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma list of benchmarks to run")
+    parser.add_argument("--seconds", type=int, default=30, help="seconds of load for bench.latency (default 30)")
+    args = parser.parse_args(argv)
+    chosen = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+
+    started = datetime.now(UTC)
+    print(f"# benchmarks, {started:%Y-%m-%d %H:%M} UTC, {machine()}")
+    figures: list[Figure] = []
+    failed: list[str] = []
+    timings: list[str] = []
+    for name in chosen:
+        print()
+        t0 = time.perf_counter()
+        bench_args = ["--seconds", str(args.seconds)] if name == "latency" else []
+        try:
+            figures += BENCHMARKS[name](bench_args)
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+            figures.append(Figure(name, "(failed)", "see the traceback above"))
+        timings.append(f"{name} {time.perf_counter() - t0:.0f} s")
+        sys.stdout.flush()
+
+    print()
+    print(f"# summary ({', '.join(timings)})")
+    print(figures_table(figures))
+    missed = [f"{f.bench}: {f.name}" for f in figures if f.met is False]
+    if missed:
+        print(f"\nmissed targets: {'; '.join(missed)}")
+    # Figures, not a test: a missed target does not fail the run; a benchmark that crashed does.
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

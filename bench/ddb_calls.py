@@ -1,0 +1,495 @@
+"""DynamoDB calls and PostToConnection calls per message send, with 10 and 1,000 other connections.
+
+Drives the real `LiveLane` in-process on moto (`moto.mock_aws`): call counts do not
+depend on the backend. Every AWS API call made through botocore — PynamoDB's client
+and any boto3 client — is counted by wrapping `botocore.client.BaseClient._make_api_call`;
+posts are counted by a `Sender` whose `_post_bytes` records instead of calling AWS.
+
+Scenario: one customer and one agent joined in a conversation, in a tenant that also has
+N other open connections (agents and customers bound through `identify_and_bind`, about
+half of the customers in conversations of their own, some agents joined to those). After
+one warm-up send each, the customer and the agent each send several messages and every
+send is counted on its own.
+
+Target (issue): at most 3 DynamoDB calls plus one post per recipient connection per send,
+the same with 10 and 1,000 other connections.
+
+    python -m bench.ddb_calls [--sizes 10,1000] [--sends 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import io
+import itertools
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+from unittest import mock
+
+import boto3
+import botocore.client
+import jwt
+from moto import mock_aws
+
+from bench.report import Figure, table
+from chalicelib.auth import AgentVerifier, WidgetTokens
+from chalicelib.clock import ManualClock
+from chalicelib.config import TABLE_ENV_VARS, Settings
+from chalicelib.live import LiveLane
+from chalicelib.sender import Sender
+from chalicelib.store import Store
+from chalicelib.tables import ensure_tables
+from chalicelib.tenants import Widgets, ensure_tenant
+
+REGION = "us-east-1"
+TENANT = "global"
+WIDGET_KEY = "wk_global_bench"
+PASSWORD = "Passw0rd!bench"
+AGENT_SHARE = 0.3  # of the other connections, this share are agent connections
+AGENT_USERS_MAX = 20  # other agent connections are spread over at most this many agent users
+TARGET_DDB_CALLS = 3
+
+Call = tuple[str, str]  # (service, operation)
+
+
+# ----------------------------------------------------------------------------- counting
+class CallCounter:
+    """Counts every botocore API call by (service, operation) while `active`."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[Call] = Counter()
+        self.items: Counter[Call] = Counter()  # items returned by Query/Scan/BatchGet
+        self.active = False
+        self._lock = threading.Lock()
+
+    def record(self, service: str, operation: str, response: Any) -> None:
+        if not self.active:
+            return
+        with self._lock:
+            self.calls[(service, operation)] += 1
+            if isinstance(response, dict) and "Count" in response:
+                self.items[(service, operation)] += int(response["Count"])
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.items.clear()
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        self.reset()
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+
+
+@contextlib.contextmanager
+def count_aws_calls() -> Iterator[CallCounter]:
+    """Wraps `BaseClient._make_api_call`, the one path every botocore client call takes
+    (PynamoDB calls it directly; boto3's generated methods call it too)."""
+    counter = CallCounter()
+    original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
+
+    def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        response = original(self, operation_name, api_params)
+        counter.record(self.meta.service_model.service_name, operation_name, response)
+        return response
+
+    botocore.client.BaseClient._make_api_call = counted
+    try:
+        yield counter
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+
+
+class CountingSender(Sender):
+    """Counts posts per target connection instead of calling the management API."""
+
+    def __init__(self) -> None:
+        super().__init__(None, REGION)
+        self.posts: Counter[str] = Counter()  # connection id -> posts
+        self.kinds: Counter[str] = Counter()  # event type -> posts to connections other than the actor
+        self.last: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
+        with self._lock:
+            self.posts[connection_id] += 1
+            event = json.loads(data)
+            self.last[connection_id] = event
+            self.kinds[str(event.get("type"))] += 1
+        return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self.posts.clear()
+            self.kinds.clear()
+            self.last.clear()
+
+
+# ----------------------------------------------------------------------------- harness
+@contextlib.contextmanager
+def aws_environment() -> Iterator[None]:
+    """Fake credentials, table names and no endpoint override, restored afterwards."""
+    saved = dict(os.environ)
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        os.environ.pop(var, None)
+    os.environ.update(
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        **{var: f"bench-{kind}" for kind, var in TABLE_ENV_VARS.items()},
+    )
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Powertools Metrics prints an EMF blob every 100 values of a metric; keep it off our output."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def _clear_api_caches() -> None:
+    """`chalicelib.api` builds its services once per container (lru_cache, possibly behind a
+    wrapper that keeps it in a closure); forget them all."""
+    from chalicelib import api
+
+    for value in list(vars(api).values()):
+        if not callable(value):
+            continue
+        holders: list[object] = [value]
+        for cell in getattr(value, "__closure__", None) or ():
+            with contextlib.suppress(ValueError):  # an empty cell
+                holders.append(cell.cell_contents)
+        for holder in holders:
+            clear = getattr(holder, "cache_clear", None)
+            if callable(clear):
+                clear()
+
+
+def wired(lane: LiveLane) -> LiveLane:
+    """The lane as the deployed app uses it: `chalicelib.api.lane()` builds it with
+    `LiveLane.from_env()` and then sets the other lanes' hooks on it; here it gets ours."""
+    _clear_api_caches()
+    from chalicelib import api
+
+    def from_env(cls: type[LiveLane], clock: Any = None) -> LiveLane:
+        return lane
+
+    with mock.patch.object(LiveLane, "from_env", classmethod(from_env)):
+        hub = api.lane()
+    if hub is not lane:
+        raise RuntimeError("chalicelib.api.lane() no longer builds its lane with LiveLane.from_env()")
+    return hub
+
+
+def moto_jwks_keys() -> Callable[[str], Any]:
+    """moto signs Cognito tokens with a fixed key pair; verify against its public JWKS."""
+    path = resources.files("moto.cognitoidp").joinpath("resources/jwks-public.json.gz")
+    keyset = jwt.PyJWKSet.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+    return lambda token: keyset[jwt.get_unverified_header(token)["kid"]].key
+
+
+@dataclass
+class Hub:
+    lane: LiveLane
+    sender: CountingSender
+    cognito: Any
+    pool_id: str
+    client_id: str
+    widgets: Widgets
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls) -> Hub:
+        ensure_tables()
+        ensure_tenant(TENANT, "Global", WIDGET_KEY)
+        cognito = boto3.client("cognito-idp", region_name=REGION)
+        pool = cognito.create_user_pool(
+            PoolName="bench", Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}]
+        )["UserPool"]["Id"]
+        client = cognito.create_user_pool_client(
+            UserPoolId=pool,
+            ClientName="web",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+            ReadAttributes=["name", "email", "custom:tenant"],
+        )["UserPoolClient"]["ClientId"]
+        clock = ManualClock(start=time.time())
+        settings = Settings(
+            region=REGION,
+            stage="bench",
+            user_pool_id=pool,
+            app_client_id=client,
+            jwks_url="unused",
+            widget_secret_id="unused",
+            ws_management_endpoint=None,
+        )
+        sender = CountingSender()
+        lane = LiveLane(
+            Store(REGION),
+            sender,
+            clock,
+            settings,
+            AgentVerifier(settings, clock, moto_jwks_keys()),
+            WidgetTokens(settings, clock, key="bench-signing-key-0123456789abcdef0123"),
+        )
+        return cls(wired(lane), sender, cognito, pool, client, Widgets(lane.store, lane.widgets, clock))
+
+    def agent_token(self, username: str) -> str:
+        if username not in self._tokens:
+            self.cognito.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "custom:tenant", "Value": TENANT},
+                    {"Name": "name", "Value": username.title()},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            self.cognito.admin_set_user_password(
+                UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
+            )
+            out = self.cognito.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+            )
+            self._tokens[username] = str(out["AuthenticationResult"]["IdToken"])
+        return self._tokens[username]
+
+    def connect_agent(self, username: str) -> str:
+        cid = f"agent{next(self._ids)}="
+        self.lane.identify_and_bind(cid, {"token": self.agent_token(username)})
+        return cid
+
+    def connect_customer(self) -> str:
+        session = self.widgets.open_session(WIDGET_KEY, None, "Kim")
+        cid = f"cust{next(self._ids)}="
+        self.lane.identify_and_bind(cid, {"session": session.token})
+        return cid
+
+    def act(self, connection_id: str, **action: Any) -> dict[str, Any]:
+        """Runs one action; returns the last event the acting connection was sent."""
+        self.sender.last.pop(connection_id, None)
+        self.lane.handle(connection_id, json.dumps(action))
+        reply = self.sender.last.get(connection_id)
+        if reply is None or reply.get("type") == "error":
+            raise RuntimeError(f"{action.get('action')} failed: {reply}")
+        return reply
+
+    def start(self, customer: str) -> str:
+        return str(self.act(customer, action="start")["conversation"]["id"])
+
+
+def populate(hub: Hub, others: int) -> tuple[int, int, int, int]:
+    """Binds `others` connections of the tenant, some of them subscribed to other conversations.
+
+    Returns (agent connections, customer connections, conversations, subscribed agent connections).
+    The order keeps setup short on moto, whose TransactWriteItems deep-copies every table:
+    the customers who start a conversation connect first, while the tables are small; most
+    agent connections subscribe through `sync` (no transaction), a few through `join`.
+    """
+    n_agents = max(1, round(others * AGENT_SHARE))
+    n_customers = others - n_agents
+    n_starters = (n_customers + 3) // 4  # a quarter of the customers are in a conversation of their own
+    conversations = [hub.start(hub.connect_customer()) for _ in range(n_starters)]
+    for _ in range(n_customers - n_starters):
+        hub.connect_customer()
+    users = [f"agent{i:02d}" for i in range(min(AGENT_USERS_MAX, n_agents))]
+    agents = [hub.connect_agent(users[i % len(users)]) for i in range(n_agents)]
+    subscribed = agents[::3] if conversations else []  # a third of the agent connections watch one
+    for i, agent in enumerate(subscribed):
+        action = "join" if i < len(users) else "sync"  # each agent user joins one; other tabs sync
+        extra = {"since": 0} if action == "sync" else {}
+        hub.act(agent, action=action, conversation_id=conversations[i % len(conversations)], **extra)
+    return n_agents, n_customers, len(conversations), len(subscribed)
+
+
+# ----------------------------------------------------------------------------- measuring
+@dataclass(frozen=True)
+class SendCount:
+    scenario: str
+    others: int
+    ddb: dict[str, int]  # operation -> calls
+    items: dict[str, int]  # operation -> items returned (Query)
+    other_aws: dict[str, int]  # "service:operation" -> calls, anything but DynamoDB
+    posts_to_sender: int
+    posts_to_others: int
+    recipients: int
+    by_type: dict[str, int]  # event type -> posts, the actor's own included
+
+    @property
+    def ddb_total(self) -> int:
+        return sum(self.ddb.values())
+
+
+def measure_send(hub: Hub, counter: CallCounter, scenario: str, others: int, conn: str, **action: Any) -> SendCount:
+    hub.sender.reset()
+    with counter.counting():
+        hub.act(conn, action="send", **action)
+    ddb = {op: n for (svc, op), n in sorted(counter.calls.items()) if svc == "dynamodb"}
+    items = {op: n for (svc, op), n in sorted(counter.items.items()) if svc == "dynamodb"}
+    other = {f"{svc}:{op}": n for (svc, op), n in sorted(counter.calls.items()) if svc != "dynamodb"}
+    to_sender = hub.sender.posts.get(conn, 0)
+    to_others = sum(n for c, n in hub.sender.posts.items() if c != conn)
+    recipients = sum(1 for c in hub.sender.posts if c != conn)
+    by_type = dict(sorted(hub.sender.kinds.items()))
+    return SendCount(scenario, others, ddb, items, other, to_sender, to_others, recipients, by_type)
+
+
+def run_size(others: int, sends: int) -> tuple[list[SendCount], str]:
+    with aws_environment(), mock_aws(), count_aws_calls() as counter, quiet_stdout():
+        hub = Hub.create()
+        t0 = time.perf_counter()
+        n_agents, n_customers, n_convs, n_joins = populate(hub, others)
+        setup = time.perf_counter() - t0
+        customer = hub.connect_customer()
+        conversation = hub.start(customer)
+        agent = hub.connect_agent("ana")
+        hub.act(agent, action="join", conversation_id=conversation)
+        # Warm-up: the first send of each side is not counted.
+        hub.act(customer, action="send", conversation_id=conversation, client_id="warm-c", text="hello")
+        hub.act(agent, action="send", conversation_id=conversation, client_id="warm-a", text="hi")
+        results: list[SendCount] = []
+        sides = (("customer send", customer, "question"), ("agent send", agent, "answer"))
+        for i in range(sends):
+            for scenario, conn, text in sides:
+                action = {"conversation_id": conversation, "client_id": f"{text}-{i}", "text": f"{text} {i}"}
+                results.append(measure_send(hub, counter, scenario, others, conn, **action))
+        # For contrast: a customer writing in a conversation no agent has joined yet, which
+        # also updates every agent's lobby (a by_tenant_role query and a post per agent connection).
+        lone = hub.connect_customer()
+        lone_conv = hub.start(lone)
+        hub.act(lone, action="send", conversation_id=lone_conv, client_id="warm", text="anyone?")
+        for i in range(sends):
+            action = {"conversation_id": lone_conv, "client_id": f"lone-{i}", "text": f"hello? {i}"}
+            results.append(measure_send(hub, counter, "customer send, no agent joined", others, lone, **action))
+    _clear_api_caches()
+    note = (
+        f"{others} other connections: {n_agents} agent (over {min(AGENT_USERS_MAX, n_agents)} agents), "
+        f"{n_customers} customer, {n_convs} other conversations, {n_joins} agent connections subscribed to them; "
+        f"set up in {setup:.1f} s"
+    )
+    return results, note
+
+
+def _fmt_ops(ops: dict[str, int]) -> str:
+    return ", ".join(f"{op} {n}" for op, n in ops.items()) or "-"
+
+
+def summarize(results: list[SendCount]) -> list[list[object]]:
+    """One row per (scenario, size); a scenario whose sends differ shows each distinct count."""
+    rows: list[list[object]] = []
+    keyed: dict[tuple[str, int], list[SendCount]] = {}
+    for r in results:
+        keyed.setdefault((r.scenario, r.others), []).append(r)
+    for (scenario, others), group in keyed.items():
+        distinct = {
+            (_fmt_ops(r.ddb), _fmt_ops(r.other_aws), r.posts_to_sender, r.posts_to_others, _fmt_ops(r.by_type))
+            for r in group
+        }
+        for ddb, other, to_sender, to_others, by_type in sorted(distinct):
+            same = [r for r in group if _fmt_ops(r.ddb) == ddb and _fmt_ops(r.by_type) == by_type]
+            sample = same[0]
+            rows.append(
+                [
+                    scenario,
+                    others,
+                    len(same),
+                    sample.ddb_total,
+                    ddb,
+                    _fmt_ops(sample.items),
+                    to_sender,
+                    to_others,
+                    by_type,
+                    other,
+                ]
+            )
+    return rows
+
+
+def figures(results: list[SendCount], sizes: Sequence[int]) -> list[Figure]:
+    out: list[Figure] = []
+    for scenario in ("customer send", "agent send", "customer send, no agent joined"):
+        per_size = {n: [r for r in results if r.scenario == scenario and r.others == n] for n in sizes}
+        calls = {n: max(r.ddb_total for r in rs) for n, rs in per_size.items() if rs}
+        posts = {n: max(r.posts_to_sender + r.posts_to_others for r in rs) for n, rs in per_size.items() if rs}
+        recipients = {n: max(r.recipients + 1 for r in rs) for n, rs in per_size.items() if rs}  # +1: own ack
+        flat = len(set(calls.values())) == 1
+        lobby = scenario.endswith("no agent joined")
+        value = " / ".join(f"{calls[n]} ddb + {posts[n]} posts ({n} others)" for n in calls)
+        met = flat and all(c <= TARGET_DDB_CALLS for c in calls.values())
+        if lobby:  # every agent connection of the tenant is a recipient here, by design
+            out.append(Figure("ddb_calls", scenario, value, f"<= {TARGET_DDB_CALLS} ddb, flat", met))
+            continue
+        met = met and all(posts[n] == recipients[n] for n in calls) and len(set(posts.values())) == 1
+        out.append(Figure("ddb_calls", scenario, value, f"<= {TARGET_DDB_CALLS} ddb + 1 post/recipient, flat", met))
+    return out
+
+
+def run(argv: Sequence[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(prog="python -m bench.ddb_calls", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,1000", help="other open connections in the tenant (comma list)")
+    parser.add_argument("--sends", type=int, default=5, help="counted sends per side after the warm-up")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+
+    print("== bench.ddb_calls: AWS calls per message send (LiveLane on moto, in-process)")
+    results: list[SendCount] = []
+    for size in sizes:
+        got, note = run_size(size, args.sends)
+        print(f"   {note}")
+        results += got
+    print()
+    print(
+        table(
+            [
+                "scenario",
+                "others",
+                "sends",
+                "ddb calls",
+                "DynamoDB by operation",
+                "items read",
+                "posts to sender",
+                "posts to others",
+                "posts by event",
+                "other AWS",
+            ],
+            summarize(results),
+        )
+    )
+    print()
+    print("   items read = items the Query calls returned; posts to sender = the `ack`; posts to others = one")
+    print("   `message` per recipient connection, plus, while no agent has joined, a `conversation` lobby update")
+    print("   to every agent connection of the tenant. other AWS = calls to any other AWS API (none expected).")
+    found = figures(results, sizes)
+    for f in found:
+        print(f"   {f.name}: {f.value} [{f.target}: {f.verdict or 'n/a'}]")
+    return found
+
+
+def main() -> None:
+    run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,516 @@
+"""End-to-end delivery latency over real WebSockets on the local stack.
+
+Starts `python -m local.run --port 0` in a subprocess (its own moto, port and data dir),
+opens one customer socket per conversation (`POST /widget/session`, then `start`) and a
+few agent sockets (real Cognito ID tokens from moto, `USER_PASSWORD_AUTH`) that `join`
+the conversations between them. Then every customer sends one message a second, spread
+evenly over the second, for `--seconds`; the latency of a message is the time from the
+customer's `send` to the agent socket receiving the `message` event with that client_id.
+Messages not delivered within `--drain` seconds after the last send are lost.
+
+Target (issue): p99 under 50 ms, no message lost.
+
+    python -m bench.latency [--seconds 30] [--conversations 50] [--agents 2] [--attach READY_FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import boto3
+
+from bench.report import Figure, table
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_P99_MS = 50.0
+READY_TIMEOUT = 120.0
+MAX_DRAIN = 30.0  # seconds after the last send after which undelivered messages count as lost
+DUMMY_KEY = "local"
+
+
+# ----------------------------------------------------------------------------- the local stack
+@dataclass(frozen=True)
+class Stack:
+    """What the ready file tells us (camelCase as local.run writes it; snake_case accepted)."""
+
+    info: dict[str, Any]
+    data_dir: Path | None = None  # set when this benchmark started the stack (its log is there)
+
+    def get(self, snake: str) -> str:
+        camel = "".join(part.title() if i else part for i, part in enumerate(snake.split("_")))
+        for key in (snake, camel):
+            if key in self.info:
+                return str(self.info[key])
+        raise KeyError(f"ready file has neither {snake!r} nor {camel!r}: {sorted(self.info)}")
+
+    @property
+    def api_url(self) -> str:
+        return self.get("api_url").rstrip("/")
+
+    @property
+    def ws_url(self) -> str:
+        return self.get("ws_url")
+
+    @property
+    def moto_url(self) -> str:
+        return self.get("moto_url")
+
+    @property
+    def region(self) -> str:
+        return str(self.info.get("region", "us-east-1"))
+
+    def agent_usernames(self) -> list[str]:
+        agents = self.info.get("agents")
+        if isinstance(agents, list) and agents:
+            return [str(a["username"]) for a in agents]
+        names = [self.get("agent_username")]
+        if "agent2Username" in self.info or "agent2_username" in self.info:
+            names.append(self.get("agent2_username"))
+        return names
+
+
+@contextlib.contextmanager
+def local_stack(attach: Path | None, extra_args: Sequence[str] = ()) -> Iterator[Stack]:
+    """Attaches to a running stack's ready file, or starts one in a new temporary data dir
+    (left in place: the caller removes it, or keeps it to read `hub.log`)."""
+    if attach is not None:
+        yield Stack(json.loads(attach.read_text(encoding="utf-8")))
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    ready = data_dir / "ready.json"
+    log_path = data_dir / "hub.log"
+    args = [
+        sys.executable,
+        "-m",
+        "local.run",
+        "--port",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        "--ready-file",
+        str(ready),
+        "--exit-with-parent",
+        *extra_args,
+    ]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.setdefault("HUB_LOCAL_LOG_LEVEL", "WARNING")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            t0 = time.monotonic()
+            while not ready.exists():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"local stack exited with {proc.returncode}:\n{_tail(log_path)}")
+                if time.monotonic() - t0 > READY_TIMEOUT:
+                    raise RuntimeError(f"local stack not ready after {READY_TIMEOUT:.0f} s:\n{_tail(log_path)}")
+                time.sleep(0.05)
+            print(f"   local stack ready in {time.monotonic() - t0:.1f} s (pid {proc.pid})")
+            yield Stack(json.loads(ready.read_text(encoding="utf-8")), data_dir)
+        except BaseException:
+            print(f"   the run failed; the stack's log is kept: {log_path}")
+            raise
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _tail(path: Path, chars: int = 4000) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")[-chars:] if path.exists() else ""
+
+
+def agent_token(stack: Stack, username: str) -> str:
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack.moto_url,
+        region_name=stack.region,
+        aws_access_key_id=DUMMY_KEY,
+        aws_secret_access_key=DUMMY_KEY,
+    )
+    out = idp.initiate_auth(
+        ClientId=stack.get("client_id"),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": stack.get("agent_password")},
+    )
+    return str(out["AuthenticationResult"]["IdToken"])
+
+
+# ----------------------------------------------------------------------------- the run
+@dataclass
+class Tally:
+    sent_at: dict[str, float] = field(default_factory=dict)  # client_id -> perf_counter at send
+    delivered_ms: dict[str, float] = field(default_factory=dict)  # client_id -> send→agent latency
+    acked_ms: dict[str, float] = field(default_factory=dict)  # client_id -> send→ack latency
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    gateway_errors: list[dict[str, Any]] = field(default_factory=list)  # API Gateway frames, e.g. timeouts
+    duplicates: int = 0
+    late_sends: int = 0  # sends that left more than 10 ms after their slot (client overload)
+
+
+async def request_reply(ws: aiohttp.ClientWebSocketResponse, action: dict[str, Any], timeout: float = 30) -> Any:
+    """Sends an action and waits for the event echoing its request_id (other events are skipped)."""
+    await ws.send_str(json.dumps(action))
+    async with asyncio.timeout(timeout):
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                raise RuntimeError(f"socket ended while waiting for {action['action']}: {msg.type}")
+            event = json.loads(msg.data)
+            if event.get("request_id") == action["request_id"]:
+                if event.get("type") == "error":
+                    raise RuntimeError(f"{action['action']} failed: {event}")
+                return event
+    raise RuntimeError(f"socket closed while waiting for {action['action']}")
+
+
+async def read_agent(ws: aiohttp.ClientWebSocketResponse, tally: Tally) -> None:
+    async for msg in ws:
+        now = time.perf_counter()
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            break
+        event = json.loads(msg.data)
+        if "type" not in event:
+            tally.gateway_errors.append(event)
+        elif event.get("type") == "message":
+            cid = event.get("client_id")
+            if cid in tally.sent_at:
+                if cid in tally.delivered_ms:
+                    tally.duplicates += 1
+                else:
+                    tally.delivered_ms[cid] = (now - tally.sent_at[cid]) * 1000
+        elif event.get("type") == "error":
+            tally.errors.append(event)
+
+
+async def read_customer(ws: aiohttp.ClientWebSocketResponse, tally: Tally) -> None:
+    async for msg in ws:
+        now = time.perf_counter()
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            break
+        event = json.loads(msg.data)
+        if "type" not in event:
+            tally.gateway_errors.append(event)
+        elif event.get("type") == "ack" and event.get("client_id") in tally.sent_at:
+            tally.acked_ms.setdefault(event["client_id"], (now - tally.sent_at[event["client_id"]]) * 1000)
+        elif event.get("type") == "error":
+            tally.errors.append(event)
+
+
+async def customer_loop(
+    ws: aiohttp.ClientWebSocketResponse, index: int, conversation: str, n: int, t0: float, period: float, tally: Tally
+) -> None:
+    for k in range(n):
+        slot = t0 + k + index * period
+        delay = slot - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.010:
+            tally.late_sends += 1
+        client_id = f"b{index}-{k}"
+        tally.sent_at[client_id] = time.perf_counter()
+        await ws.send_str(
+            json.dumps(
+                {"action": "send", "conversation_id": conversation, "client_id": client_id, "text": f"message {k}"}
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: int
+    delivered: list[float]
+    acked: list[float]
+    errors: list[dict[str, Any]]
+    gateway_errors: list[dict[str, Any]]
+    delivered_in_window: int  # delivered before the last send left: sustained throughput
+    duplicates: int
+    late_sends: int
+    setup_s: float
+
+    @property
+    def lost(self) -> int:
+        return self.sent - len(self.delivered)
+
+
+async def exercise(stack: Stack, conversations: int, agents: int, seconds: int, drain: float) -> Outcome:
+    tally = Tally()
+    timeout = aiohttp.ClientTimeout(total=60)
+    t_setup = time.perf_counter()
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        usernames = stack.agent_usernames()
+        tokens = [agent_token(stack, usernames[i % len(usernames)]) for i in range(agents)]
+        agent_ws = [await http.ws_connect(f"{stack.ws_url}?token={t}", heartbeat=None) for t in tokens]
+        customer_ws: list[aiohttp.ClientWebSocketResponse] = []
+        conversation_ids: list[str] = []
+        for i in range(conversations):
+            async with http.post(
+                f"{stack.api_url}/widget/session", json={"widget_key": stack.get("widget_key"), "name": f"Bench {i}"}
+            ) as resp:
+                resp.raise_for_status()
+                session = await resp.json()
+            ws = await http.ws_connect(f"{stack.ws_url}?session={session['token']}", heartbeat=None)
+            reply = await request_reply(ws, {"action": "start", "request_id": f"start-{i}"})
+            customer_ws.append(ws)
+            conversation_ids.append(str(reply["conversation"]["id"]))
+        for i, conversation in enumerate(conversation_ids):
+            ws = agent_ws[i % len(agent_ws)]
+            await request_reply(ws, {"action": "join", "conversation_id": conversation, "request_id": f"join-{i}"})
+        setup = time.perf_counter() - t_setup
+
+        readers = [asyncio.create_task(read_agent(ws, tally)) for ws in agent_ws]
+        readers += [asyncio.create_task(read_customer(ws, tally)) for ws in customer_ws]
+        await asyncio.sleep(0.5)  # let the join fan-out (system messages, lobby updates) settle
+        t0 = time.perf_counter() + 0.1
+        period = 1.0 / conversations
+        await asyncio.gather(
+            *(customer_loop(ws, i, conversation_ids[i], seconds, t0, period, tally) for i, ws in enumerate(customer_ws))
+        )
+        sent_end = time.perf_counter()
+        delivered_in_window = sum(1 for c, ms in tally.delivered_ms.items() if tally.sent_at[c] + ms / 1000 <= sent_end)
+        # Wait for stragglers while they keep coming (a backlog drains), at most `drain` s after the last one.
+        last_progress, seen = time.perf_counter(), len(tally.delivered_ms)
+        while len(tally.delivered_ms) < len(tally.sent_at) and time.perf_counter() - last_progress < drain:
+            await asyncio.sleep(0.05)
+            if len(tally.delivered_ms) > seen:
+                last_progress, seen = time.perf_counter(), len(tally.delivered_ms)
+            if time.perf_counter() - sent_end > MAX_DRAIN:
+                break
+        for ws in [*customer_ws, *agent_ws]:
+            await ws.close()
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    return Outcome(
+        sent=len(tally.sent_at),
+        delivered=list(tally.delivered_ms.values()),
+        acked=list(tally.acked_ms.values()),
+        errors=tally.errors,
+        gateway_errors=tally.gateway_errors,
+        delivered_in_window=delivered_in_window,
+        duplicates=tally.duplicates,
+        late_sends=tally.late_sends,
+        setup_s=setup,
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n*q/100), at least 1
+    return ordered[int(rank) - 1]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the calls of one send cost on the stack right now, one at a time (medians, ms)."""
+
+    get_item_ms: float
+    query_ms: float
+    transact_ms: float
+    post_ms: float
+    items: int
+
+    @property
+    def send_floor_ms(self) -> float:
+        """A send's calls in sequence: GetItem, Query, TransactWriteItems, two posts."""
+        return self.get_item_ms + self.query_ms + self.transact_ms + 2 * self.post_ms
+
+
+def _dummy_key(ddb: Any, table_name: str, marker: str) -> dict[str, Any]:
+    desc = ddb.describe_table(TableName=table_name)["Table"]
+    types = {a["AttributeName"]: a["AttributeType"] for a in desc["AttributeDefinitions"]}
+    key: dict[str, Any] = {}
+    for k in desc["KeySchema"]:
+        kind = types[k["AttributeName"]]
+        key[k["AttributeName"]] = {kind: "0" if kind == "N" else marker}
+    return key
+
+
+def probe_stack(stack: Stack, samples: int = 20) -> Probe:
+    """Times, on the stack's moto and gateway, the calls a send makes, without changing anything:
+    a GetItem of a missing connection, a Query of a missing conversation, a TransactWriteItems
+    shaped like a send's (two conversation-table items and one message-table item) made of
+    ConditionChecks on missing keys, so it is cancelled, and a PostToConnection to a missing
+    connection (410)."""
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto_url,
+        region_name=stack.region,
+        aws_access_key_id=DUMMY_KEY,
+        aws_secret_access_key=DUMMY_KEY,
+    )
+    names: list[str] = ddb.list_tables()["TableNames"]
+
+    def named(suffix: str) -> str:
+        return next(n for n in names if n.endswith(suffix))
+
+    connections, conversations, messages = named("connections"), named("conversations"), named("messages")
+    items = sum(int(ddb.describe_table(TableName=n)["Table"].get("ItemCount", 0)) for n in names)
+    missing = "bench-probe-missing"
+    conn_key = _dummy_key(ddb, connections, missing)
+    checks = []
+    for i, name in enumerate([conversations, conversations, messages]):
+        key = _dummy_key(ddb, name, f"{missing}-{i}")
+        check = {
+            "TableName": name,
+            "Key": key,
+            "ConditionExpression": "attribute_exists(#k)",
+            "ExpressionAttributeNames": {"#k": next(iter(key))},
+        }
+        checks.append({"ConditionCheck": check})
+
+    management = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.get("management_url"),
+        region_name=stack.region,
+        aws_access_key_id=DUMMY_KEY,
+        aws_secret_access_key=DUMMY_KEY,
+    )
+    pk = next(iter(checks[0]["ConditionCheck"]["Key"]))
+    query = {
+        "TableName": conversations,
+        "KeyConditionExpression": "#k = :v",
+        "ExpressionAttributeNames": {"#k": pk},
+        "ExpressionAttributeValues": {":v": {"S": missing}},
+    }
+
+    def timed(call: Any) -> float:
+        t = time.perf_counter()
+        with contextlib.suppress(ddb.exceptions.TransactionCanceledException, management.exceptions.GoneException):
+            call()
+        return (time.perf_counter() - t) * 1000
+
+    def median(call: Any) -> float:
+        return percentile([timed(call) for _ in range(samples)], 50)
+
+    return Probe(
+        get_item_ms=median(lambda: ddb.get_item(TableName=connections, Key=conn_key)),
+        query_ms=median(lambda: ddb.query(**query)),
+        transact_ms=median(lambda: ddb.transact_write_items(TransactItems=checks)),
+        post_ms=median(lambda: management.post_to_connection(ConnectionId="benchProbeMissing=", Data=b"{}")),
+        items=items,
+    )
+
+
+def cores() -> str:
+    total = os.cpu_count() or 0
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else total
+    return f"{usable}" if usable == total else f"{usable} usable of {total}"
+
+
+def run(argv: Sequence[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=30, help="seconds of load (default 30)")
+    parser.add_argument("--conversations", type=int, default=50, help="customer sockets / conversations (default 50)")
+    parser.add_argument("--agents", type=int, default=2, help="agent sockets sharing the conversations (default 2)")
+    parser.add_argument(
+        "--drain", type=float, default=5.0, help="give up on stragglers after this many seconds without one (default 5)"
+    )
+    parser.add_argument("--attach", type=Path, default=None, help="use a running stack's ready file instead")
+    parser.add_argument("--keep", action="store_true", help="keep the stack's data dir and hub.log")
+    parser.add_argument(
+        "--snapshots",
+        action="store_true",
+        help="leave the local stack's DynamoDB snapshots on (every 5 s; each pauses every handler while it dumps)",
+    )
+    args = parser.parse_args(argv)
+
+    print("== bench.latency: customer send -> agent socket receives `message`, over real WebSockets")
+    print(f"   cores: {cores()}")
+    # The stack's snapshotter (local durability, not part of the hub) stops every handler while
+    # it dumps all tables; unless asked, it is pushed past the end of the run.
+    extra = [] if args.snapshots else ["--snapshot-interval", "3600"]
+    if args.attach is None:
+        print(f"   local stack snapshots: {'every 5 s' if args.snapshots else 'off for the run'}")
+    with local_stack(args.attach, extra) as stack:
+        before = probe_stack(stack)
+        outcome = asyncio.run(exercise(stack, args.conversations, args.agents, args.seconds, args.drain))
+        after = probe_stack(stack)
+    if stack.data_dir is not None:
+        if args.keep or outcome.lost or outcome.errors or outcome.gateway_errors:
+            print(f"   the stack's log is kept: {stack.data_dir / 'hub.log'}")
+        else:
+            shutil.rmtree(stack.data_dir, ignore_errors=True)
+    d, a = outcome.delivered, outcome.acked
+    print(
+        f"   {args.conversations} conversations, {args.agents} agent sockets, {args.seconds} s at "
+        f"{args.conversations} msg/s; setup {outcome.setup_s:.1f} s"
+    )
+    print()
+    print(
+        table(
+            ["measure", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+            [
+                ["send -> agent gets message", len(d), *(percentile(d, q) for q in (50, 90, 99)), max(d, default=0)],
+                ["send -> customer gets ack", len(a), *(percentile(a, q) for q in (50, 90, 99)), max(a, default=0)],
+            ],
+        )
+    )
+    print()
+    print(
+        f"   sent {outcome.sent}, delivered {len(d)}, lost {outcome.lost} (not delivered {MAX_DRAIN:.0f} s after the "
+        f"last send, or {args.drain:g} s after the last delivery), duplicates {outcome.duplicates}"
+    )
+    rate = outcome.delivered_in_window / args.seconds
+    print(
+        f"   delivered while sending: {outcome.delivered_in_window} ({rate:.1f}/s against {args.conversations}/s sent)"
+    )
+    print(f"   error events {len(outcome.errors)}, API Gateway error frames {len(outcome.gateway_errors)}")
+    print(f"   late sends (client more than 10 ms behind its schedule) {outcome.late_sends}")
+    for err in [*outcome.errors, *outcome.gateway_errors][:5]:
+        print(f"     {err}")
+    print()
+    print("   the calls of one send, timed one at a time against the stack (p50 ms):")
+    print(
+        table(
+            ["when", "items stored", "GetItem", "Query", "TransactWriteItems", "PostToConnection", "send's calls"],
+            [
+                [label, p.items, p.get_item_ms, p.query_ms, p.transact_ms, p.post_ms, p.send_floor_ms]
+                for label, p in (("before the load", before), ("after the run (backlog may still run)", after))
+            ],
+        )
+    )
+    p99 = percentile(d, 99)
+    return [
+        Figure("latency", "cores", cores()),
+        Figure(
+            "latency", "delivery p50 / p99 / max", f"{percentile(d, 50):.1f} / {p99:.1f} / {max(d, default=0):.1f} ms"
+        ),
+        Figure("latency", "delivery p99", f"{p99:.1f} ms", f"< {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS),
+        Figure("latency", "delivered while sending", f"{rate:.1f}/s of {args.conversations}/s sent"),
+        Figure("latency", "lost messages", f"{outcome.lost} of {outcome.sent}", "0", outcome.lost == 0),
+        Figure(
+            "latency",
+            "a send's calls in sequence, before / after",
+            f"{before.send_floor_ms:.1f} / {after.send_floor_ms:.1f} ms "
+            f"(TransactWriteItems {before.transact_ms:.1f} / {after.transact_ms:.1f})",
+        ),
+    ]
+
+
+def main() -> None:
+    run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
