@@ -499,8 +499,9 @@ class LiveLane:
                 self._announce(conn, state, to_lobby=True)
                 if self.conversation_changed is not None:
                     self.conversation_changed(conn.tenant)
-            if conn.role == "customer" and state.meta.owner_id is None:
-                # Nobody owns this thread yet: every agent of the tenant must see it move.
+            if conn.role == "customer" and state.meta.owner_id is None and state.spoke_last_before != "customer":
+                # Nobody owns this thread and it just started waiting: every agent of the tenant
+                # must see it. Further customer lines while it waits reach its subscribers only.
                 self._announce(conn, state, to_lobby=True)
 
     def _typing(self, conn: Connection, data: dict[str, Any]) -> None:

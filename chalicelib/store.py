@@ -48,6 +48,8 @@ class ConversationState:
     meta: ConversationMeta
     participants: dict[str, Participant] = field(default_factory=dict)
     subscriptions: list[Subscription] = field(default_factory=list)
+    # Who spoke last before the entry just appended ("customer" means it was already waiting).
+    spoke_last_before: str | None = None
 
     @property
     def tenant(self) -> str:
@@ -246,6 +248,7 @@ class Store:
         ClientIdTaken.
         """
         meta = state.meta
+        state.spoke_last_before = meta.preview_role
         prev = int(meta.last_seq)
         seq = prev + 1
         pk = meta.pk

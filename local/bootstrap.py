@@ -179,6 +179,7 @@ def hub_environment(
             "POWERTOOLS_SERVICE_NAME": "flow-hub",
             "POWERTOOLS_METRICS_NAMESPACE": "FlowHub",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYNAMODB_CONFIG": str(Path(__file__).with_name("pynamodb_settings.py")),
         }
     )
     if dynamodb_endpoint:

@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.exit_with_parent:
         watch_parent(lambda: os._exit(0))
+    from local.moto_transactions import install
+
+    install()  # transactions roll back the items they touch, not copies of whole tables
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, SerializedApp(app), threaded=True, request_handler=MotoRequestHandler)
 

@@ -218,3 +218,14 @@ def test_preview_is_what_a_person_said_never_a_system_line(hub: Harness) -> None
     [snap] = hub.act(agent, action="join", conversation_id=conv)
     assert snap["conversation"]["preview"]["text"] == "Where is my parcel?"
     assert snap["conversation"]["last_seq"] == 2  # the join line still has its place in the sequence
+
+
+def test_lobby_hears_when_an_unowned_chat_starts_waiting_not_on_every_line(hub: Harness) -> None:
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    watcher = hub.connect_agent("ana")
+    hub.sender.take(watcher)
+    for n in range(3):
+        hub.act(customer, action="send", conversation_id=conv, client_id=f"w{n}", text=f"hello {n}")
+    updates = [e for e in hub.sender.take(watcher) if e["type"] == "conversation"]
+    assert [u["conversation"]["preview"]["text"] for u in updates] == ["hello 0"]

@@ -1,0 +1,73 @@
+"""The item-level rollback keeps moto's transaction semantics: all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.moto_transactions import install
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(var, raising=False)
+    install()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        for name in ("a", "b"):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        yield client
+
+
+def items(client: Any, table: str) -> dict[str, str]:
+    out = client.scan(TableName=table)["Items"]
+    return {i["k"]["S"]: i.get("v", {}).get("S", "") for i in out}
+
+
+def test_a_failed_condition_leaves_every_table_as_it_was(ddb: Any) -> None:
+    ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "old"}})
+    with pytest.raises(ddb.exceptions.TransactionCanceledException) as failed:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "a", "Item": {"k": {"S": "x"}, "v": {"S": "new"}}}},
+                {"Put": {"TableName": "b", "Item": {"k": {"S": "y"}, "v": {"S": "new"}}}},
+                {
+                    "Update": {
+                        "TableName": "a",
+                        "Key": {"k": {"S": "z"}},
+                        "UpdateExpression": "SET v = :v",
+                        "ConditionExpression": "attribute_exists(k)",
+                        "ExpressionAttributeValues": {":v": {"S": "z"}},
+                    }
+                },
+            ]
+        )
+    reasons = [r["Code"] for r in failed.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+    assert items(ddb, "a") == {"x": "old"} and items(ddb, "b") == {}
+
+
+def test_a_passing_transaction_applies_every_write(ddb: Any) -> None:
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "a",
+                    "Item": {"k": {"S": "x"}, "v": {"S": "1"}},
+                    "ConditionExpression": "attribute_not_exists(k)",
+                }
+            },
+            {"Put": {"TableName": "b", "Item": {"k": {"S": "y"}, "v": {"S": "2"}}}},
+        ]
+    )
+    assert items(ddb, "a") == {"x": "1"} and items(ddb, "b") == {"y": "2"}
