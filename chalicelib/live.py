@@ -37,6 +37,7 @@ MAX_APPEND_ATTEMPTS = 40
 # API Gateway answers 410 for a connection whose $connect has not finished yet. A 410 for a
 # connection younger than this is not proof that it left (the $connect Lambda times out at 10 s).
 CONNECT_GRACE_SECONDS = 30
+CONNECTION_CACHE_SIZE = 10_000
 SYNC_PAGE_BYTES = 96 * 1024  # one sync event stays well under API Gateway's 128 KB
 AGENT_ONLY = {"join", "note", "presence", "close"}
 CUSTOMER_ONLY = {"start"}
@@ -60,6 +61,7 @@ class LiveLane:
         self.settings = settings
         self.agents = agents
         self.widgets = widgets
+        self._connections: dict[str, Connection] = {}
         # Hooks the work lanes set (counters, tickets); the live lane works without them.
         self.delivery_failed: Callable[[str, int], None] | None = None
         self.conversation_changed: Callable[[str], None] | None = None
@@ -125,12 +127,31 @@ class LiveLane:
         return who
 
     def disconnect(self, connection_id: str) -> None:
+        self._connections.pop(connection_id, None)
         conn = self.store.get_connection(connection_id, now=0)  # even an expired item is cleaned up
         if conn is None:
             return
         self._forget(conn)
 
+    def _bound(self, connection_id: str, now: float) -> Connection | None:
+        """The identity bound at $connect. It never changes for a connection's life, so a warm
+        container keeps it and saves the read on every later frame; the item's own expiry is
+        still checked each time. (A bounded dict: hand-written, it is ten lines.)"""
+        conn = self._connections.get(connection_id)
+        if conn is None:
+            conn = self.store.get_connection(connection_id, now)
+            if conn is None:
+                return None
+            if len(self._connections) >= CONNECTION_CACHE_SIZE:
+                self._connections.pop(next(iter(self._connections)))
+            self._connections[connection_id] = conn
+        elif conn.expires_at is not None and conn.expires_at.timestamp() <= now:
+            self._connections.pop(connection_id, None)
+            return None
+        return conn
+
     def _forget(self, conn: Connection) -> None:
+        self._connections.pop(conn.connection_id, None)
         self.store.delete_connection(conn)
         if conn.role == "agent" and not self.store.user_connections(conn.tenant, "agent", conn.user_id):
             presence = self.store.drop_heartbeat(conn.tenant, conn.user_id)
@@ -143,7 +164,7 @@ class LiveLane:
         request = _echo_fields(body)
         try:
             now = self.clock.now()
-            conn = self.store.get_connection(connection_id, now)
+            conn = self._bound(connection_id, now)
             if conn is None:
                 raise SessionExpired("this connection is no longer registered; reconnect")
             data = parse_action(body, conn.tenant)

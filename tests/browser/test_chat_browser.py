@@ -90,6 +90,15 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
         expect(own).to_have_attribute("data-state", "read")
         expect(own).to_contain_text("Read")
 
+        # --- typing reaches the other side, in both directions ---------------------
+        customer.get_by_test_id("widget-input").press_sequentially("Also, one more")
+        expect(agent.get_by_test_id("typing-indicator")).to_be_visible()
+        expect(agent.get_by_test_id("typing-indicator")).to_contain_text("typing")
+        customer.get_by_test_id("widget-input").fill("")
+        agent.get_by_test_id("composer-input").press_sequentially("Checking")
+        expect(customer.get_by_test_id("widget-typing")).to_be_visible()
+        agent.get_by_test_id("composer-input").fill("")
+
         # --- the agent replies; the customer sees it; it reaches "read" -----------
         agent.get_by_test_id("composer-input").fill(AGENT_TEXT)
         agent.get_by_test_id("composer-send").click()

@@ -1,4 +1,4 @@
-"""The item-level rollback keeps moto's transaction semantics: all or nothing."""
+"""The moto patches keep its semantics: transactions all or nothing, queries by partition."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.moto_transactions import install
+from local.moto_patches import install
 
 
 @pytest.fixture
@@ -71,3 +71,26 @@ def test_a_passing_transaction_applies_every_write(ddb: Any) -> None:
         ]
     )
     assert items(ddb, "a") == {"x": "1"} and items(ddb, "b") == {"y": "2"}
+
+
+def test_a_base_table_query_returns_its_partition_in_order(ddb: Any) -> None:
+    ddb.create_table(
+        TableName="p",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for pk in ("a", "b"):
+        for sk in ("3", "1", "2"):
+            ddb.put_item(TableName="p", Item={"pk": {"S": pk}, "sk": {"S": sk}})
+    out = ddb.query(
+        TableName="p",
+        KeyConditionExpression="pk = :p AND sk >= :s",
+        ExpressionAttributeValues={":p": {"S": "b"}, ":s": {"S": "2"}},
+    )["Items"]
+    assert [(i["pk"]["S"], i["sk"]["S"]) for i in out] == [("b", "2"), ("b", "3")]
+    empty = ddb.query(TableName="p", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "zz"}})
+    assert empty["Items"] == []
