@@ -19,7 +19,7 @@ from chalicelib.errors import Forbidden, HubError, InvalidAction, NotFound
 from chalicelib.live import LiveLane
 from chalicelib.models import Callback, Tenant
 from chalicelib.observability import MetricUnit, logger, metrics
-from chalicelib.work_store import Conflict, WorkStore, history_entry, subject
+from chalicelib.work_store import Conflict, WorkStore, history_entry, history_view, subject
 
 WINDOWS = ("asap", "morning", "afternoon", "evening")
 MAX_REASON = 500
@@ -256,15 +256,7 @@ class Callbacks:
 
     def get(self, actor: Actor, callback_id: str) -> tuple[Callback, list[dict[str, Any]]]:
         cb = self._get(actor, callback_id)
-        history = [
-            {
-                "at": h.at.split("#")[0],
-                "action": h.action,
-                "by": {"id": h.actor_id, "name": h.actor_name},
-                "detail": h.detail,
-            }
-            for h in self.store.history(subject(actor.tenant, "CB", callback_id))
-        ]
+        history = history_view(self.store.history(subject(actor.tenant, "CB", callback_id)))
         return cb, history
 
     # ------------------------------------------------------------------ scheduled

@@ -17,7 +17,7 @@ from chalicelib.clock import Clock, iso
 from chalicelib.errors import InvalidAction, NotFound
 from chalicelib.live import LiveLane
 from chalicelib.models import Ticket
-from chalicelib.work_store import Conflict, WorkStore, history_entry, subject
+from chalicelib.work_store import Conflict, WorkStore, history_entry, history_view, subject
 
 STATUSES = ("open", "waiting_internal", "waiting_customer", "solved")
 LABELS = {
@@ -155,15 +155,7 @@ class Tickets:
 
     def get(self, actor: Actor, ticket_id: str) -> tuple[Ticket, list[dict[str, Any]]]:
         ticket = self._get(actor, ticket_id)
-        history = [
-            {
-                "at": h.at.split("#")[0],
-                "action": h.action,
-                "by": {"id": h.actor_id, "name": h.actor_name},
-                "detail": h.detail,
-            }
-            for h in self.store.history(subject(actor.tenant, "TK", ticket_id))
-        ]
+        history = history_view(self.store.history(subject(actor.tenant, "TK", ticket_id)))
         return ticket, history
 
     def open(self, tenant: str) -> list[Ticket]:

@@ -39,6 +39,18 @@ def history_entry(
     return HistoryEntry(subject_key, key, action=action, actor_id=actor_id, actor_name=actor_name, detail=detail)
 
 
+def history_view(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": h.at.split("#")[0],
+            "action": h.action,
+            "by": {"id": h.actor_id, "name": h.actor_name},
+            "detail": h.detail,
+        }
+        for h in entries
+    ]
+
+
 class WorkStore:
     def __init__(self, region: str) -> None:
         self._ddb = DynamoConnection(region=region)

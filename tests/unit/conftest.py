@@ -7,6 +7,7 @@ import gzip
 import itertools
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 import jwt
 import pytest
+from botocore.client import BaseClient
 from moto import mock_aws
 
 from chalicelib.auth import AgentVerifier, WidgetTokens
@@ -217,3 +219,19 @@ def work(hub: Harness) -> Work:
         conn.tenant, str(meta.waiting_ticket_id), Actor(conn.tenant, "customer", conn.user_id, conn.name)
     )
     return Work(hub, store, callbacks, tickets, overview)
+
+
+@pytest.fixture
+def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process backend is not thread-safe (it mutates dicts while other threads
+    iterate them); DynamoDB applies each request atomically. One lock per API call restores
+    that, without serializing anything the hub itself does between calls."""
+    lock = threading.Lock()
+    original = BaseClient._make_api_call
+
+    def atomic(self: Any, operation: str, params: Any) -> Any:
+        with lock:
+            return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", atomic)
+    yield

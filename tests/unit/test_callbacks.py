@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from chalicelib.callbacks import AlreadyTaken
 from chalicelib.errors import InvalidAction, NotFound
@@ -116,20 +113,6 @@ def test_release_puts_it_back_and_cancel_closes(work: Work) -> None:
     assert cancelled.status == "cancelled" and work.overview.counters("global")["callback_queued"] == 0
     with pytest.raises(AlreadyTaken):
         work.callbacks.claim(ana, cb.callback_id)
-
-
-@pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto's in-process backend is not thread-safe; DynamoDB applies each request atomically."""
-    lock = threading.Lock()
-    original = BaseClient._make_api_call
-
-    def atomic(self: Any, operation: str, params: Any) -> Any:
-        with lock:
-            return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", atomic)
-    yield
 
 
 @pytest.mark.usefixtures("atomic_requests")

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from chalicelib.models import Message
 from tests.unit.conftest import Harness
 
 SENDERS = 6
 PER_SENDER = 10
-
-
-@pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto's in-process backend is not thread-safe (it mutates dicts while other threads
-    iterate them); DynamoDB applies each request atomically. One lock per API call restores
-    that, without serializing anything the hub itself does between calls."""
-    lock = threading.Lock()
-    original = BaseClient._make_api_call
-
-    def atomic(self: Any, operation: str, params: Any) -> Any:
-        with lock:
-            return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", atomic)
-    yield
 
 
 @pytest.mark.usefixtures("atomic_requests")
