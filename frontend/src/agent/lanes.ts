@@ -126,7 +126,18 @@ export class Lanes {
       this.cbLoad = this.tkLoad = this.hubLoad = "loading";
       this.renderAll();
     }
-    await Promise.all([this.loadCallbacks(quiet), this.loadTickets(quiet), this.loadHub(quiet)]);
+    await Promise.all([this.loadCallbacks(quiet), this.loadTickets(quiet), this.loadHub(quiet), this.loadAgents()]);
+  }
+
+  /** Every agent of the tenant (GET /agents), so any of them can be made a ticket's owner. */
+  private async loadAgents(): Promise<void> {
+    try {
+      const r = await this.host.api<{ agents: { id: string; name: string }[] }>("/agents");
+      for (const a of r.agents || []) this.agents.set(a.id, a.name);
+      this.renderTickets();
+    } catch {
+      // The directory only widens the owner picker; agents seen in events still fill it.
+    }
   }
 
   private async loadCallbacks(quiet: boolean): Promise<void> {
