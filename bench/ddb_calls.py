@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import io
 import itertools
 import json
@@ -32,24 +31,20 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 from unittest import mock
 
-import boto3
 import botocore.client
-import jwt
 from moto import mock_aws
 
 from bench.report import Figure, table
-from chalicelib.auth import AgentVerifier, WidgetTokens
 from chalicelib.clock import ManualClock
-from chalicelib.config import TABLE_ENV_VARS, Settings
+from chalicelib.config import TABLE_ENV_VARS
 from chalicelib.live import LiveLane
 from chalicelib.sender import Sender
-from chalicelib.store import Store
 from chalicelib.tables import ensure_tables
 from chalicelib.tenants import Widgets, ensure_tenant
+from local import inprocess
 
 REGION = "us-east-1"
 TENANT = "global"
@@ -201,13 +196,6 @@ def wired(lane: LiveLane) -> LiveLane:
     return hub
 
 
-def moto_jwks_keys() -> Callable[[str], Any]:
-    """moto signs Cognito tokens with a fixed key pair; verify against its public JWKS."""
-    path = resources.files("moto.cognitoidp").joinpath("resources/jwks-public.json.gz")
-    keyset = jwt.PyJWKSet.from_dict(json.loads(gzip.decompress(path.read_bytes())))
-    return lambda token: keyset[jwt.get_unverified_header(token)["kid"]].key
-
-
 @dataclass
 class Hub:
     lane: LiveLane
@@ -223,36 +211,13 @@ class Hub:
     def create(cls) -> Hub:
         ensure_tables()
         ensure_tenant(TENANT, "Global", WIDGET_KEY)
-        cognito = boto3.client("cognito-idp", region_name=REGION)
-        pool = cognito.create_user_pool(
-            PoolName="bench", Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}]
-        )["UserPool"]["Id"]
-        client = cognito.create_user_pool_client(
-            UserPoolId=pool,
-            ClientName="web",
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
-            ReadAttributes=["name", "email", "custom:tenant"],
-        )["UserPoolClient"]["ClientId"]
         clock = ManualClock(start=time.time())
-        settings = Settings(
-            region=REGION,
-            stage="bench",
-            user_pool_id=pool,
-            app_client_id=client,
-            jwks_url="unused",
-            widget_secret_id="unused",
-            ws_management_endpoint=None,
-        )
         sender = CountingSender()
-        lane = LiveLane(
-            Store(REGION),
-            sender,
-            clock,
-            settings,
-            AgentVerifier(settings, clock, moto_jwks_keys()),
-            WidgetTokens(settings, clock, key="bench-signing-key-0123456789abcdef0123"),
+        built = inprocess.build(sender, clock, "bench", signing_key="bench-signing-key-0123456789abcdef0123")
+        lane = built.lane
+        return cls(
+            wired(lane), sender, built.cognito, built.pool_id, built.client_id, Widgets(lane.store, lane.widgets, clock)
         )
-        return cls(wired(lane), sender, cognito, pool, client, Widgets(lane.store, lane.widgets, clock))
 
     def agent_token(self, username: str) -> str:
         if username not in self._tokens:

@@ -3,30 +3,25 @@ a manual clock, and real Cognito ID tokens from moto's user pool."""
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
-import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
-import boto3
-import jwt
 import pytest
 from botocore.client import BaseClient
 from moto import mock_aws
 
-from chalicelib.auth import AgentVerifier, WidgetTokens
 from chalicelib.clock import ManualClock
-from chalicelib.config import TABLE_ENV_VARS, Settings
+from chalicelib.config import TABLE_ENV_VARS
 from chalicelib.live import LiveLane
 from chalicelib.sender import Sender
-from chalicelib.store import Store
 from chalicelib.tables import ensure_tables
 from chalicelib.tenants import Widgets, ensure_tenant
+from local import inprocess
 
 REGION = "us-east-1"
 WIDGET_KEY = "wk_global_unit"
@@ -54,14 +49,6 @@ class RecordingSender(Sender):
 
     def take(self, connection_id: str) -> list[dict[str, Any]]:
         return self.sent.pop(connection_id, [])
-
-
-def moto_jwks_keys() -> Any:
-    """moto signs Cognito tokens with a fixed key pair; verify against its public JWKS."""
-    path = resources.files("moto.cognitoidp").joinpath("resources/jwks-public.json.gz")
-    jwks = json.loads(gzip.decompress(path.read_bytes()))
-    keyset = jwt.PyJWKSet.from_dict(jwks)
-    return lambda token: keyset[jwt.get_unverified_header(token)["kid"]].key
 
 
 @dataclass
@@ -142,37 +129,13 @@ def hub(aws_env: None) -> Harness:
     ensure_tables()
     ensure_tenant("global", "Global", WIDGET_KEY)
     ensure_tenant("acme", "Acme", OTHER_WIDGET_KEY)
-    cognito = boto3.client("cognito-idp", region_name=REGION)
-    pool = cognito.create_user_pool(
-        PoolName="unit",
-        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
-    )["UserPool"]["Id"]
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName="web",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
-        ReadAttributes=["name", "email", "custom:tenant"],
-    )["UserPoolClient"]["ClientId"]
-    clock = ManualClock(start=float(os.environ.get("UNIT_CLOCK_START", "0")) or __import__("time").time())
-    settings = Settings(
-        region=REGION,
-        stage="unit",
-        user_pool_id=pool,
-        app_client_id=client,
-        jwks_url="unused",
-        widget_secret_id="unused",
-        ws_management_endpoint=None,
-    )
+    clock = ManualClock(start=time.time())
     sender = RecordingSender()
-    lane = LiveLane(
-        Store(REGION),
-        sender,
-        clock,
-        settings,
-        AgentVerifier(settings, clock, moto_jwks_keys()),
-        WidgetTokens(settings, clock, key="unit-test-signing-key-0123456789abcdef"),
+    built = inprocess.build(sender, clock, "unit", signing_key="unit-test-signing-key-0123456789abcdef")
+    lane = built.lane
+    return Harness(
+        lane, sender, clock, built.cognito, built.pool_id, built.client_id, Widgets(lane.store, lane.widgets, clock)
     )
-    return Harness(lane, sender, clock, cognito, pool, client, Widgets(lane.store, lane.widgets, clock))
 
 
 @dataclass
