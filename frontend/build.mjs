@@ -46,7 +46,7 @@ await esbuild.build({
 
 await esbuild.build({
   ...common,
-  entryPoints: { agent: join(root, "src/agent/main.ts") },
+  entryPoints: { agent: join(root, "src/agent/main.tsx") },
   outdir: dist,
 });
 

@@ -30,8 +30,15 @@ export function safeHref(url: string): string | null {
   return null;
 }
 
-export function renderText(parent: Node, text: string): void {
-  const doc = parent.ownerDocument || document;
+export interface TextPart {
+  text: string;
+  /** Set when this part is a safe http(s) link. */
+  href?: string;
+}
+
+/** Splits message text into plain parts and safe http(s) links (for any renderer). */
+export function splitLinks(text: string): TextPart[] {
+  const parts: TextPart[] = [];
   let last = 0;
   URL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -40,15 +47,28 @@ export function renderText(parent: Node, text: string): void {
     const url = trimUrl(m[0]);
     const href = url.length > "https://".length - 1 ? safeHref(url) : null;
     if (!href) continue;
-    if (start > last) parent.appendChild(doc.createTextNode(text.slice(last, start)));
-    const a = doc.createElement("a");
-    a.href = href;
-    a.rel = "noopener noreferrer nofollow";
-    a.target = "_blank";
-    a.textContent = url;
-    parent.appendChild(a);
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: url, href });
     last = start + url.length;
     URL_RE.lastIndex = last;
   }
-  if (last < text.length) parent.appendChild(doc.createTextNode(text.slice(last)));
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
+
+/** Appends message text to `parent` as text nodes and safe links. */
+export function renderText(parent: Node, text: string): void {
+  const doc = parent.ownerDocument || document;
+  for (const part of splitLinks(text)) {
+    if (!part.href) {
+      parent.appendChild(doc.createTextNode(part.text));
+      continue;
+    }
+    const a = doc.createElement("a");
+    a.href = part.href;
+    a.rel = "noopener noreferrer nofollow";
+    a.target = "_blank";
+    a.textContent = part.text;
+    parent.appendChild(a);
+  }
 }

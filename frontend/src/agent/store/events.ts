@@ -1,0 +1,142 @@
+// The socket's events mapped to store updates: one small handler per event
+// type (as Chatwoot's widget maps ActionCable events to its store). The chat
+// core (shared/chat.ts) has already applied messages, receipts and typing to
+// its threads when these run; here the dashboard's own state follows.
+
+import type { ConversationSnapshot, ServerEvent } from "../../shared/types";
+import { isOlder } from "../../shared/chat";
+import { formatTime, toMs } from "../../shared/util";
+import type { Workspace } from "../workspace";
+import type { AgentState } from "./state";
+
+type EventOf<K extends ServerEvent["type"]> = Extract<ServerEvent, { type: K }>;
+export type EventMap = { [K in ServerEvent["type"]]?: (ws: Workspace, ev: EventOf<K>) => void };
+
+/** Adds or refreshes a conversation; a list reload and live events cross, so the newer one wins. */
+export function upsertConversation(s: AgentState, c: ConversationSnapshot): void {
+  if (!c || !c.id) return;
+  if (c.participants?.some((p) => p.role === "agent" && p.id === s.me.agent_id)) s.joined.add(c.id);
+  for (const p of c.participants || []) if (p.role === "agent") s.agents.set(p.id, p.name);
+  if (c.owner) s.agents.set(c.owner.id, c.owner.name);
+  const old = s.convs.get(c.id);
+  if (old && isOlder(c, old)) return;
+  if (old && old.preview && !c.preview) c = { ...c, preview: old.preview };
+  if (old && old.preview && c.preview && toMs(old.preview.at) > toMs(c.preview.at)) c = { ...c, preview: old.preview };
+  s.convs.set(c.id, c);
+}
+
+export const EVENTS: EventMap = {
+  conversation(ws, ev) {
+    const snap = ev.conversation;
+    let stale = false;
+    ws.store.update((s) => {
+      const old = s.convs.get(snap.id);
+      // A new entry whose preview did not come along: fetch the list again
+      // (debounced) rather than show an out-of-date preview.
+      stale =
+        (snap.last_seq || 0) > 0 &&
+        (!snap.preview || (!!old && (old.last_seq || 0) < snap.last_seq && old.preview?.at === snap.preview.at));
+      upsertConversation(s, snap);
+    });
+    if (stale && !ws.client.threads.has(snap.id)) ws.reloadSoon();
+    ws.follow([snap]);
+  },
+
+  sync(ws, ev) {
+    ws.store.update((s) => {
+      s.loaded.add(ev.conversation_id);
+      if (ev.conversation) upsertConversation(s, ev.conversation);
+    });
+  },
+
+  message(ws, ev) {
+    if (ev.kind === "system" || ev.kind === "note") return;
+    ws.store.update((s) => {
+      const c = s.convs.get(ev.conversation_id);
+      if (!c) return;
+      c.preview = { text: ev.text, author_role: ev.author.role, at: ev.created_at };
+      c.updated_at = ev.created_at || c.updated_at;
+      c.last_seq = Math.max(c.last_seq || 0, ev.seq);
+    });
+  },
+
+  ack(ws, ev) {
+    if (ev.action === "heartbeat") ws.heartbeatAcked();
+    if ((ev.action === "send" || ev.action === "note") && ev.conversation_id) {
+      const t = ws.client.threads.get(ev.conversation_id);
+      const m = t && ev.client_id ? t.byClient.get(ev.client_id) : undefined;
+      ws.store.update((s) => {
+        const c = s.convs.get(ev.conversation_id!);
+        if (!c || !m || m.kind !== "text") return;
+        c.preview = { text: m.text, author_role: "agent", at: m.created_at };
+        c.updated_at = m.created_at;
+      });
+    }
+  },
+
+  presence(ws, ev) {
+    ws.store.update((s) => {
+      if (ev.agent) s.agents.set(ev.agent.id, ev.agent.name);
+      if (ev.agent && ev.agent.id === s.me.agent_id) {
+        s.me = { ...s.me, presence: { status: ev.status, reachable: ev.reachable } };
+        if (s.presencePending === ev.status) s.presencePending = null;
+      }
+    });
+    ws.hubSoon();
+  },
+
+  error(ws, ev) {
+    ws.onError(ev.code, ev.message, ev.action, ev.conversation_id);
+  },
+
+  callback(ws, ev) {
+    ws.store.update((s) => {
+      const cb = ev.callback;
+      if (cb.claimed_by) s.agents.set(cb.claimed_by.id, cb.claimed_by.name);
+      s.work.applyCallback(cb);
+    });
+    ws.hubSoon();
+  },
+
+  callback_alert(ws, ev) {
+    const cb = ev.callback;
+    let known = false;
+    ws.store.update((s) => {
+      if (cb.claimed_by) s.agents.set(cb.claimed_by.id, cb.claimed_by.name);
+      s.work.applyCallback(cb);
+      known = s.work.callbacks.has(cb.id);
+      if (known) s.work.alerted.add(cb.id);
+    });
+    if (known) ws.toast(`Overdue callback: ${cb.customer_name || cb.phone} is waiting since ${formatTime(cb.due_at)}`, "warn");
+    ws.hubSoon();
+  },
+
+  ticket(ws, ev) {
+    ws.store.update((s) => {
+      s.agents.set(ev.ticket.owner.id, ev.ticket.owner.name);
+      s.work.applyTicket(ev.ticket);
+    });
+    ws.hubSoon();
+  },
+
+  counters(ws, ev) {
+    ws.store.update((s) => {
+      s.work.counters = ev.counters;
+    });
+    ws.hubSoon();
+  },
+
+  mode(ws, ev) {
+    ws.store.update((s) => {
+      s.work.mode = ev.mode;
+      s.work.modeBy = ev.by;
+      s.work.modeAt = ev.at;
+    });
+    ws.hubSoon();
+  },
+};
+
+export function applyEvent(ws: Workspace, ev: ServerEvent): void {
+  const handler = EVENTS[ev.type] as ((ws: Workspace, ev: ServerEvent) => void) | undefined;
+  handler?.(ws, ev);
+}

@@ -1,0 +1,645 @@
+// The dashboard's actions: everything that changes the store besides the
+// socket event map. It owns the chat core (one ChatClient), talks REST through
+// the Session, and carries out the notification rules. Components call these
+// methods and render from `store.state`; they never change the state directly.
+
+import { ApiError, isAuthFailure } from "../shared/api";
+import { ChatClient, type Thread } from "../shared/chat";
+import { MAX_TEXT, type Blocker, type CallbackView, type ConversationSnapshot, type HubMode, type HubSnapshot, type Lane, type Person, type PresenceStatus, type ServerEvent, type TicketView } from "../shared/types";
+import { storageGet, storageSet } from "../shared/util";
+import { askPermission, currentPermission, showDesktop } from "./notify/desktop";
+import { alertFor, type Alert } from "./notify/rules";
+import { chime, unlockAudio } from "./notify/sound";
+import type { Session } from "./session";
+import { applyEvent, upsertConversation } from "./store/events";
+import { attention, inLobby, initialState, isMine, nextUnread, titleFor, type AgentState, type Me, type ModeChange, type View } from "./store/state";
+import { Store } from "./store/store";
+
+/** How many conversations the dashboard follows live (mine and the lobby's), at most. */
+const FOLLOW_LIMIT = 50;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function muteKey(agentId: string): string {
+  return `flowhub.agent.${agentId}.muted`;
+}
+
+export class Workspace {
+  readonly store: Store<AgentState>;
+  readonly client: ChatClient;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private destroyed = false;
+  private joinSent = new Set<string>();
+  private followed = new Set<string>();
+  private meStale = false;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private hubTimer: ReturnType<typeof setTimeout> | null = null;
+  private toastSeq = 0;
+  /** Alerts already given (an event arriving twice notifies once). */
+  private alerted = new Set<string>();
+  private onGesture = () => unlockAudio();
+  private onVisible = () => this.seen();
+
+  constructor(
+    readonly session: Session,
+    me: Me,
+    private hooks: { signOut(message?: string): void },
+  ) {
+    this.client = new ChatClient({
+      me: (): Person => ({ role: "agent", id: this.state.me.agent_id, name: this.state.me.name }),
+      url: () => this.session.wsUrl(),
+      onOpen: (resumed) => this.onOpen(resumed),
+      onRefused: () => this.onRefused(),
+      onEvent: (ev) => this.onEvent(ev),
+      onChange: () => this.store.changed(),
+      onConnState: (conn) => this.store.set({ conn }),
+      isVisible: (id) => id === this.state.selectedId && this.state.view === "lane" && document.visibilityState === "visible",
+      onNotJoined: (id) => this.join(id),
+      canReceipt: (t) => this.isJoined(t),
+    });
+    const muted = storageGet<boolean>("local", muteKey(me.agent_id)) === true;
+    this.store = new Store(initialState(me, this.client.threads, muted, currentPermission()));
+    // The tab title follows the store, whether or not the page is rendering.
+    this.store.subscribe(() => {
+      const title = titleFor(attention(this.state));
+      if (document.title !== title) document.title = title;
+    });
+  }
+
+  get state(): AgentState {
+    return this.store.state;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
+
+  start(): void {
+    document.title = titleFor(0);
+    this.client.start();
+    void this.loadConversations();
+    void this.loadLanes();
+    // Relative times ("5m", "due in 3 min") move on their own.
+    this.timers.push(setInterval(() => this.store.set({ now: Date.now() }), 20_000));
+    this.timers.push(setInterval(() => void this.loadHub(true), 30_000));
+    window.addEventListener("pointerdown", this.onGesture, true);
+    window.addEventListener("keydown", this.onGesture, true);
+    document.addEventListener("visibilitychange", this.onVisible);
+    window.addEventListener("focus", this.onVisible);
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get("c");
+    if (fromHash) this.select(fromHash);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    if (this.hubTimer) clearTimeout(this.hubTimer);
+    window.removeEventListener("pointerdown", this.onGesture, true);
+    window.removeEventListener("keydown", this.onGesture, true);
+    document.removeEventListener("visibilitychange", this.onVisible);
+    window.removeEventListener("focus", this.onVisible);
+    this.client.stop();
+  }
+
+  signOut(): void {
+    this.hooks.signOut();
+  }
+
+  api<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> {
+    return this.session.api<T>(path, opts);
+  }
+
+  /** The socket was refused before opening: is our token still accepted? */
+  private async onRefused(): Promise<boolean> {
+    if (this.destroyed) return false;
+    try {
+      await this.api<Me>("/me");
+    } catch (e) {
+      if (isAuthFailure(e) || this.destroyed) return false;
+    }
+    return true; // the hub is just unreachable: keep trying with backoff
+  }
+
+  private onOpen(resumed: boolean): void {
+    // The hub records our presence at connect but cannot tell this very
+    // connection; once our first heartbeat is acknowledged, re-read /me.
+    this.meStale = true;
+    this.client.sendAction({ action: "heartbeat" });
+    const pending = this.state.presencePending;
+    if (pending) this.client.sendAction({ action: "presence", status: pending });
+    if (resumed) {
+      // Events may have been missed while we were away: re-read the lanes.
+      void this.loadConversations(true);
+      void this.loadLanes(true);
+    }
+    const sel = this.state.selectedId;
+    if (sel && !this.joinSent.has(sel)) this.join(sel);
+  }
+
+  heartbeatAcked(): void {
+    if (!this.meStale) return;
+    this.meStale = false;
+    void this.refreshMe();
+  }
+
+  private async refreshMe(): Promise<void> {
+    try {
+      const me = await this.api<Me>("/me");
+      if (this.destroyed) return;
+      this.store.update((s) => {
+        s.me = { ...s.me, ...me, presence: s.presencePending ? { ...me.presence, status: s.presencePending } : me.presence };
+        s.agents.set(me.agent_id, me.name);
+      });
+    } catch {
+      /* an auth failure signs out in Session; otherwise the next heartbeat tries again */
+    }
+  }
+
+  // ---- conversations ---------------------------------------------------------
+
+  async loadConversations(quiet = false): Promise<void> {
+    if (!quiet) this.store.set({ listLoad: "loading" });
+    try {
+      const r = await this.api<{ conversations: ConversationSnapshot[] }>("/conversations");
+      this.store.update((s) => {
+        for (const c of r.conversations || []) upsertConversation(s, c);
+        s.listLoad = "ready";
+      });
+      this.follow(r.conversations || []);
+    } catch (e) {
+      if (isAuthFailure(e)) return;
+      this.store.update((s) => {
+        if (!quiet || s.listLoad !== "ready") {
+          s.listLoad = "error";
+          s.listError = message(e);
+        }
+      });
+    }
+  }
+
+  reloadSoon(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      if (!this.destroyed) void this.loadConversations(true);
+    }, 400);
+  }
+
+  /**
+   * Follows open conversations that are mine or waiting in the lobby: their
+   * threads load and stay subscribed, so a customer's reply or a colleague's
+   * mention arrives live (notifications) and unread counts are exact.
+   */
+  follow(convs: ConversationSnapshot[]): void {
+    for (const c of convs) {
+      if (!c?.id || this.followed.has(c.id) || this.followed.size >= FOLLOW_LIMIT) continue;
+      const snap = this.state.convs.get(c.id) || c;
+      if (snap.status === "closed" || !(isMine(this.state, snap) || inLobby(snap))) continue;
+      this.followed.add(c.id);
+      const t = this.client.track(c.id);
+      if (!t.snapshot) t.snapshot = snap;
+      this.client.requestSync(t);
+    }
+  }
+
+  private onEvent(ev: ServerEvent): void {
+    const alert = alertFor(this.state, ev, document.visibilityState === "visible");
+    applyEvent(this, ev);
+    if (alert) this.notify(alert);
+  }
+
+  onError(code: string, text: string, action?: string, conversationId?: string): void {
+    if (code === "session_expired") {
+      void this.session
+        .ensureFreshToken()
+        .then(() => this.client.socket.reconnect())
+        .catch(() => undefined);
+      return;
+    }
+    if (action === "sync" || action === "heartbeat" || action === "delivered" || action === "read" || action === "typing") return;
+    if (action === "join" && conversationId) this.joinSent.delete(conversationId);
+    if (action === "send" || action === "note") return; // shown on the message itself
+    const what =
+      action === "join"
+        ? "Couldn't open the conversation"
+        : action === "presence"
+          ? "Couldn't change your status"
+          : action === "close"
+            ? "Couldn't close the conversation"
+            : "Something went wrong";
+    this.toast(`${what}: ${text || code}`, "error");
+    if (action === "presence") this.store.set({ presencePending: null });
+  }
+
+  isJoined(t: Thread): boolean {
+    const s = this.state;
+    if (s.joined.has(t.id)) return true;
+    if (t.snapshot?.participants.some((p) => p.role === "agent" && p.id === s.me.agent_id)) s.joined.add(t.id);
+    return s.joined.has(t.id);
+  }
+
+  join(id: string, role?: "owner" | "helper"): void {
+    const frame: Record<string, string> = { action: "join", conversation_id: id };
+    if (role) frame.role = role;
+    if (this.client.sendAction(frame)) this.joinSent.add(id);
+  }
+
+  /** Take ownership of the open conversation (the `join` action with role owner). */
+  takeOwnership(): void {
+    const s = this.state;
+    const c = s.selectedId ? s.convs.get(s.selectedId) : undefined;
+    if (!c) return this.toast("Open a conversation first.", "info");
+    if (c.status === "closed") return this.toast("This conversation is closed.", "info");
+    if (c.owner?.id === s.me.agent_id) return this.toast("You already own this conversation.", "info");
+    this.join(c.id, "owner");
+  }
+
+  select(id: string): void {
+    const s = this.state;
+    if (s.selectedId && s.selectedId !== id) {
+      const prev = this.client.threads.get(s.selectedId);
+      if (prev) this.client.stopTyping(prev);
+    }
+    try {
+      history.replaceState(null, "", `#c=${encodeURIComponent(id)}`);
+    } catch {
+      /* file:// or sandboxed */
+    }
+    const t = this.client.track(id);
+    if (!t.snapshot) t.snapshot = s.convs.get(id) || null;
+    this.followed.add(id);
+    this.store.update((st) => {
+      st.selectedId = id;
+      st.view = "lane";
+      st.mentions.delete(id);
+    });
+    if (!this.joinSent.has(id)) this.join(id);
+    this.client.requestSync(t);
+    this.client.markRead(t);
+    this.focus("composer");
+  }
+
+  /** Moves to the next conversation with unread messages (keyboard `j`). */
+  selectNextUnread(): void {
+    const id = nextUnread(this.state);
+    if (id) this.select(id);
+    else this.toast("No unread conversations.", "info");
+  }
+
+  showView(view: View): void {
+    this.store.set({ view });
+    if (view === "command") void this.loadHub(true);
+    if (view === "lane") {
+      this.seen();
+      const t = this.state.selectedId ? this.client.threads.get(this.state.selectedId) : undefined;
+      if (t) this.client.markRead(t);
+    }
+  }
+
+  setFilter(filter: AgentState["filter"]): void {
+    this.store.set({ filter });
+  }
+
+  setQuery(query: string): void {
+    this.store.set({ query });
+  }
+
+  closeConversation(id?: string): void {
+    const s = this.state;
+    const cid = id || s.selectedId;
+    const c = cid ? s.convs.get(cid) : undefined;
+    if (!cid || !c) return this.toast("Open a conversation first.", "info");
+    if (c.status === "closed") return this.toast("This conversation is already closed.", "info");
+    if (!this.client.sendAction({ action: "close", conversation_id: cid, request_id: `close-${cid.slice(0, 40)}` })) {
+      this.toast("You're offline: close the conversation once the connection is back.", "warn");
+    }
+  }
+
+  /** Sends the composer's text as a reply or, in note mode, an internal note. True when it went into the outbox. */
+  send(text: string): boolean {
+    const s = this.state;
+    const id = s.selectedId;
+    const body = text.trim();
+    if (!id || !body || body.length > MAX_TEXT) return false;
+    this.client.send(this.client.track(id), body, s.noteMode ? "note" : "text");
+    return true;
+  }
+
+  typing(text: string): void {
+    const id = this.state.selectedId;
+    const t = id ? this.client.threads.get(id) : undefined;
+    if (!t) return;
+    if (text.trim()) this.client.userTyping(t, this.state.noteMode);
+    else this.client.stopTyping(t);
+  }
+
+  setNoteMode(on: boolean): void {
+    const id = this.state.selectedId;
+    const t = id ? this.client.threads.get(id) : undefined;
+    if (t && this.state.noteMode !== on) this.client.stopTyping(t);
+    this.store.set({ noteMode: on });
+  }
+
+  retry(t: Thread, clientId: string): void {
+    this.client.retry(t, clientId);
+  }
+
+  reconnectNow(): void {
+    this.client.socket.reconnectNow();
+  }
+
+  setPresence(status: PresenceStatus): void {
+    if (!this.client.sendAction({ action: "presence", status })) {
+      this.toast("You're offline: your status changes when the connection is back.", "warn");
+    }
+    this.store.update((s) => {
+      s.presencePending = status;
+      s.me = { ...s.me, presence: { ...s.me.presence, status } };
+    });
+    // Going available is when an agent wants to hear about new chats: a
+    // sensible moment to ask for desktop notifications (never on page load).
+    if (status === "available" && !this.state.muted) void this.askNotifications();
+  }
+
+  /** Puts the keyboard focus on a part of the page (shortcuts). */
+  focus(what: "composer" | "search"): void {
+    const sel = what === "composer" ? '[data-testid="composer-input"]' : '[data-testid="conversation-search"]';
+    // After the next render: the composer appears only once a thread is open.
+    setTimeout(() => {
+      const el = document.querySelector<HTMLElement>(sel);
+      if (el && !(el as HTMLTextAreaElement).disabled) el.focus();
+    }, 0);
+  }
+
+  setHelp(help: boolean): void {
+    this.store.set({ help });
+  }
+
+  toast(text: string, kind: "error" | "warn" | "info" = "info"): void {
+    const id = ++this.toastSeq;
+    this.store.update((s) => {
+      s.toasts = [...s.toasts, { id, text, kind }];
+    });
+    setTimeout(() => {
+      this.store.update((s) => {
+        s.toasts = s.toasts.filter((t) => t.id !== id);
+      });
+    }, 6_000);
+  }
+
+  lastCustomerText(id: string): string {
+    const t = this.client.threads.get(id);
+    const msgs = t ? t.messages() : [];
+    for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].author.role === "customer" && msgs[i].kind === "text") return msgs[i].text.replace(/\s+/g, " ");
+    const c = this.state.convs.get(id);
+    return c?.preview?.author_role === "customer" ? c.preview.text : "";
+  }
+
+  // ---- notifications ------------------------------------------------------------
+
+  private notify(alert: Alert): void {
+    if (this.alerted.has(alert.key)) return;
+    this.alerted.add(alert.key);
+    if (alert.kind === "mention" && alert.conversationId) {
+      const cid = alert.conversationId;
+      this.store.update((s) => {
+        s.mentions.add(cid);
+      });
+    }
+    if (this.state.muted) return;
+    chime(alert.kind);
+    showDesktop(alert, () => {
+      if (alert.conversationId) this.select(alert.conversationId);
+      else this.showView("lane");
+    });
+  }
+
+  /** The tab came back into view: the mention of the thread on screen is seen. */
+  private seen(): void {
+    const s = this.state;
+    if (document.visibilityState !== "visible" || !s.selectedId || s.view !== "lane" || !s.mentions.has(s.selectedId)) return;
+    const id = s.selectedId;
+    this.store.update((st) => {
+      st.mentions.delete(id);
+    });
+  }
+
+  setMuted(muted: boolean): void {
+    storageSet("local", muteKey(this.state.me.agent_id), muted ? true : null);
+    this.store.set({ muted });
+    if (!muted) void this.askNotifications();
+  }
+
+  async askNotifications(): Promise<void> {
+    const permission = await askPermission();
+    if (!this.destroyed) this.store.set({ permission });
+  }
+
+  // ---- work lanes: loading ------------------------------------------------------
+
+  async loadLanes(quiet = false): Promise<void> {
+    if (!quiet) this.store.set({ callbacksLoad: "loading", ticketsLoad: "loading", hubLoad: "loading" });
+    await Promise.all([this.loadCallbacks(quiet), this.loadTickets(quiet), this.loadHub(quiet), this.loadAgents()]);
+  }
+
+  /** Every agent of the tenant (GET /agents): owner pickers and @mentions know them all. */
+  private async loadAgents(): Promise<void> {
+    try {
+      const r = await this.api<{ agents: { id: string; name: string }[] }>("/agents");
+      this.store.update((s) => {
+        for (const a of r.agents || []) s.agents.set(a.id, a.name);
+      });
+    } catch {
+      // The directory only widens the owner picker; agents seen in events still fill it.
+    }
+  }
+
+  async loadCallbacks(quiet: boolean): Promise<void> {
+    try {
+      const r = await this.api<{ callbacks: CallbackView[] }>("/callbacks");
+      this.store.update((s) => {
+        s.work.setQueue(r.callbacks || []);
+        for (const cb of r.callbacks || []) if (cb.claimed_by) s.agents.set(cb.claimed_by.id, cb.claimed_by.name);
+        s.callbacksLoad = "ready";
+      });
+    } catch (e) {
+      this.store.update((s) => {
+        if (!quiet || s.callbacksLoad !== "ready") {
+          s.callbacksLoad = "error";
+          s.loadError = message(e);
+        }
+      });
+    }
+  }
+
+  async loadTickets(quiet: boolean): Promise<void> {
+    try {
+      const r = await this.api<{ tickets: TicketView[] }>("/tickets");
+      this.store.update((s) => {
+        s.work.setTickets(r.tickets || []);
+        for (const t of r.tickets || []) s.agents.set(t.owner.id, t.owner.name);
+        s.ticketsLoad = "ready";
+      });
+    } catch (e) {
+      this.store.update((s) => {
+        if (!quiet || s.ticketsLoad !== "ready") {
+          s.ticketsLoad = "error";
+          s.loadError = message(e);
+        }
+      });
+    }
+  }
+
+  async loadHub(quiet = true): Promise<void> {
+    try {
+      const [snap, hist] = await Promise.all([
+        this.api<HubSnapshot>("/hub"),
+        this.api<{ history: ModeChange[] }>("/hub/mode").catch(() => ({ history: this.state.modeHistory })),
+      ]);
+      this.store.update((s) => {
+        s.hub = snap;
+        s.modeHistory = hist.history || [];
+        s.work.counters = snap.counters;
+        s.work.mode = snap.mode.mode;
+        s.work.modeBy = snap.mode.by;
+        s.work.modeAt = snap.mode.at;
+        s.hubLoad = "ready";
+        if (snap.launch.ready) s.blockers = null;
+      });
+    } catch (e) {
+      this.store.update((s) => {
+        if (!quiet || s.hubLoad !== "ready") {
+          s.hubLoad = "error";
+          s.loadError = message(e);
+        }
+      });
+    }
+  }
+
+  /** Pressure, next move and launch are computed by the hub: re-read them soon after a change. */
+  hubSoon(): void {
+    if (this.hubTimer) return;
+    this.hubTimer = setTimeout(() => {
+      this.hubTimer = null;
+      if (!this.destroyed) void this.loadHub(true);
+    }, 600);
+  }
+
+  // ---- work lanes: actions --------------------------------------------------------
+
+  private setBusy(key: string, on: boolean): void {
+    this.store.update((s) => {
+      if (on) s.busy.add(key);
+      else s.busy.delete(key);
+    });
+  }
+
+  /** True when the ticket was created. */
+  async createTicket(conversationId: string, subject: string): Promise<boolean> {
+    try {
+      const r = await this.api<{ ticket: TicketView }>("/tickets", { method: "POST", body: { subject, conversation_id: conversationId } });
+      this.store.update((s) => {
+        s.work.applyTicket(r.ticket);
+      });
+      this.toast(`Ticket created: ${r.ticket.subject}`);
+      this.hubSoon();
+      return true;
+    } catch (err) {
+      this.toast(`Couldn't create the ticket: ${message(err)}`, "error");
+      return false;
+    }
+  }
+
+  async patchTicket(t: TicketView, body: Record<string, unknown>): Promise<boolean> {
+    this.setBusy(t.id, true);
+    try {
+      const r = await this.api<{ ticket: TicketView }>(`/tickets/${encodeURIComponent(t.id)}`, { method: "PATCH", body });
+      this.store.update((s) => {
+        s.work.applyTicket(r.ticket);
+      });
+      this.hubSoon();
+      return true;
+    } catch (err) {
+      this.toast(`Couldn't update the ticket: ${message(err)}`, "error");
+      return false;
+    } finally {
+      this.setBusy(t.id, false);
+    }
+  }
+
+  async callbackStep(cb: CallbackView, step: string): Promise<void> {
+    this.setBusy(cb.id, true);
+    try {
+      const r = await this.api<{ callback: CallbackView }>(`/callbacks/${encodeURIComponent(cb.id)}/${step}`, { method: "POST", body: {} });
+      this.store.update((s) => {
+        s.work.applyCallback(r.callback);
+      });
+      if (step === "complete") this.toast(`Callback to ${r.callback.phone} completed`);
+      if (step === "no-answer")
+        this.toast(
+          r.callback.status === "failed" ? `No answer: ${r.callback.phone} reached its last attempt` : `No answer: ${r.callback.phone} is back in the queue for a retry`,
+          "warn",
+        );
+      this.hubSoon();
+    } catch (err) {
+      this.toast(`${step === "claim" ? "Couldn't claim" : "Couldn't update"} the callback: ${message(err)}`, "error");
+      void this.loadCallbacks(true);
+    } finally {
+      this.setBusy(cb.id, false);
+    }
+  }
+
+  /** Logs a missed call; resolves to an error message, or null when it was queued. */
+  async logMissedCall(body: Record<string, string>): Promise<string | null> {
+    const conv = this.state.selectedId;
+    if (conv) body.conversation_id = conv;
+    try {
+      const r = await this.api<{ callback: CallbackView }>("/callbacks", { method: "POST", body });
+      this.store.update((s) => {
+        s.work.applyCallback(r.callback);
+      });
+      this.hubSoon();
+      return null;
+    } catch (err) {
+      return message(err);
+    }
+  }
+
+  async setMode(mode: HubMode): Promise<void> {
+    this.setBusy("mode", true);
+    try {
+      const snap = await this.api<HubSnapshot>("/hub/mode", { method: "POST", body: { mode } });
+      this.store.update((s) => {
+        s.hub = snap;
+        s.work.mode = snap.mode.mode;
+        s.work.modeBy = snap.mode.by;
+        s.work.modeAt = snap.mode.at;
+        s.blockers = null;
+      });
+      this.toast(mode === "live" ? "The hub is live." : mode === "recovery" ? "Recovery mode: work the lanes the next move points at." : "Mode changed.");
+      void this.loadHub(true);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "launch_blocked") {
+        const data = err.data as { blockers?: Blocker[] } | undefined;
+        this.store.set({ blockers: data?.blockers || [] });
+        this.toast("Not ready to go live: recover the blockers first.", "warn");
+        void this.loadHub(true);
+      } else {
+        this.toast(`Couldn't change the mode: ${message(err)}`, "error");
+      }
+    } finally {
+      this.setBusy("mode", false);
+    }
+  }
+
+  goLane(lane: Lane): void {
+    if (lane === "tickets") this.showView("tickets");
+    else if (lane === "support_command") this.showView("command");
+    else {
+      this.showView("lane");
+      if (lane === "callbacks") setTimeout(() => document.getElementById("motor")?.scrollIntoView({ block: "start" }), 0);
+    }
+  }
+}
