@@ -20,37 +20,15 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import Watch, open_widget, shot, sign_in
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 20_000
 XSS = "<img src=x onerror=alert(1)>"
-
-
-class Watch:
-    """Uncaught page errors and JavaScript dialogs (alert/confirm) of every page."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-    def page(self, ctx: Any, label: str) -> Any:
-        page = ctx.new_page()
-        page.on("pageerror", lambda exc: self.errors.append(f"{label}: {exc}"))
-
-        def on_dialog(dialog: Any) -> None:
-            self.dialogs.append(f"{label}: {dialog.type} {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        return page
-
-    def check(self) -> None:
-        assert not self.dialogs, f"dialogs fired: {self.dialogs}"
-        assert not self.errors, f"uncaught page errors: {self.errors}"
 
 
 @pytest.fixture
@@ -65,20 +43,6 @@ def contexts(browser: Any, frontend_dist: Path) -> Iterator[tuple[Any, Any]]:
         agent.close()
 
 
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def sign_in(page: Any, hub: Any) -> None:
-    page.goto(f"{hub.base_url.rstrip('/')}/agent.html")
-    page.get_by_test_id("signin-username").fill(hub.agent_username)
-    page.get_by_test_id("signin-password").fill(hub.agent_password)
-    page.get_by_test_id("signin-submit").click()
-    expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "open")
-    expect(page.get_by_test_id("counter-open_tickets")).to_have_attribute("data-value", re.compile(r"^\d+$"))
-
-
 def counter(page: Any, name: str) -> int:
     tile = page.get_by_test_id(f"counter-{name}")
     expect(tile).to_have_attribute("data-value", re.compile(r"^\d+$"))
@@ -87,12 +51,6 @@ def counter(page: Any, name: str) -> int:
 
 def expect_counter(page: Any, name: str, value: int) -> None:
     expect(page.get_by_test_id(f"counter-{name}")).to_have_attribute("data-value", str(value))
-
-
-def open_widget(page: Any, hub: Any) -> None:
-    page.goto(f"{hub.base_url.rstrip('/')}/")
-    page.get_by_test_id("launcher").click()
-    expect(page.get_by_test_id("widget-status")).to_have_attribute("data-state", re.compile(r"^(online|offline)$"))
 
 
 def customer_says(page: Any, text: str) -> Any:

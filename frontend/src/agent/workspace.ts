@@ -256,7 +256,8 @@ export class Workspace {
     this.join(c.id, "owner");
   }
 
-  select(id: string): void {
+  /** Opens a conversation; a click also puts the focus in the composer, keyboard navigation does not. */
+  select(id: string, focusComposer = true): void {
     const s = this.state;
     if (s.selectedId && s.selectedId !== id) {
       const prev = this.client.threads.get(s.selectedId);
@@ -278,13 +279,13 @@ export class Workspace {
     if (!this.joinSent.has(id)) this.join(id);
     this.client.requestSync(t);
     this.client.markRead(t);
-    this.focus("composer");
+    if (focusComposer) this.focus("composer");
   }
 
   /** Moves to the next conversation with unread messages (keyboard `j`). */
   selectNextUnread(): void {
     const id = nextUnread(this.state);
-    if (id) this.select(id);
+    if (id) this.select(id, false);
     else this.toast("No unread conversations.", "info");
   }
 

@@ -90,7 +90,8 @@ class Widget {
   private status!: HTMLDivElement;
   private statusText!: HTMLSpanElement;
   private banner!: HTMLDivElement;
-  private log!: HTMLOListElement;
+  private log!: HTMLDivElement;
+  private list!: HTMLOListElement;
   private greeting!: HTMLLIElement;
   private typing!: HTMLDivElement;
   private input!: HTMLTextAreaElement;
@@ -148,7 +149,10 @@ class Widget {
     );
     this.banner = h("div", { className: "banner", hidden: true, role: "alert" });
     this.greeting = h("li", { className: "greeting" }, t.greetingOnline);
-    this.log = h("ol", {
+    // The list sits inside the live region: a role on the <ol> itself would
+    // hide its items' list semantics from assistive technology (axe: listitem).
+    this.list = h("ol", { className: "log-list" });
+    this.log = h("div", {
       className: "log",
       role: "log",
       "aria-live": "polite",
@@ -156,6 +160,7 @@ class Widget {
       tabindex: "0",
       "data-testid": "widget-log",
     });
+    this.log.appendChild(this.list);
     this.typing = h("div", { className: "typing", "data-testid": "widget-typing", "aria-live": "polite", hidden: true });
     this.input = h("textarea", {
       id: "fh-input",
@@ -646,7 +651,7 @@ class Widget {
     const items: Item[] = [{ m: null, last: false }];
     for (const m of messages) items.push({ m, state: stateOf(m), last: m.key === lastOwn });
     reconcile<Item>(
-      log,
+      this.list,
       items,
       (it) => (it.m ? it.m.key : "greeting"),
       (it) => (it.m ? `${it.m.seq}|${it.state}|${it.last}|${it.m.author.name}` : "greeting"),

@@ -64,7 +64,8 @@ export function ConversationList() {
       <div class="search">
         <Icon d={ICONS.search} size={15} />
         <input
-          type="search"
+          type="text"
+          role="searchbox"
           class="field"
           data-testid="conversation-search"
           aria-label="Search conversations"
@@ -72,10 +73,7 @@ export function ConversationList() {
           value={s.query}
           onInput={(e) => ws.setQuery((e.currentTarget as HTMLInputElement).value)}
           onKeyDown={(e) => {
-            if (e.key === "Escape") {
-              ws.setQuery("");
-              (e.currentTarget as HTMLInputElement).blur();
-            }
+            if (e.key === "Escape") (e.currentTarget as HTMLInputElement).blur();
           }}
         />
       </div>
