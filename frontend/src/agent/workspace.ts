@@ -3,17 +3,18 @@
 // the Session, and carries out the notification rules. Components call these
 // methods and render from `store.state`; they never change the state directly.
 
-import { ApiError, isAuthFailure } from "../shared/api";
+import { isAuthFailure } from "../shared/api";
 import { ChatClient, type Thread } from "../shared/chat";
-import { MAX_TEXT, type Blocker, type CallbackView, type ConversationSnapshot, type HubMode, type HubSnapshot, type Lane, type Person, type PresenceStatus, type ServerEvent, type TicketView } from "../shared/types";
+import { MAX_TEXT, type ConversationSnapshot, type Person, type PresenceStatus, type ServerEvent } from "../shared/types";
 import { storageGet, storageSet } from "../shared/util";
 import { askPermission, currentPermission, showDesktop } from "./notify/desktop";
 import { alertFor, type Alert } from "./notify/rules";
 import { chime, unlockAudio } from "./notify/sound";
 import type { Session } from "./session";
 import { applyEvent, upsertConversation } from "./store/events";
-import { attention, inLobby, initialState, isMine, nextUnread, titleFor, type AgentState, type Me, type ModeChange, type View } from "./store/state";
+import { attention, inLobby, initialState, isMine, nextUnread, titleFor, type AgentState, type Me, type View } from "./store/state";
 import { Store } from "./store/store";
+import { WorkLanes } from "./work-lanes";
 
 /** How many conversations the dashboard follows live (mine and the lobby's), at most. */
 const FOLLOW_LIMIT = 50;
@@ -29,13 +30,14 @@ function muteKey(agentId: string): string {
 export class Workspace {
   readonly store: Store<AgentState>;
   readonly client: ChatClient;
+  /** Callbacks, tickets, counters, hub mode: the work lanes beside the live lane. */
+  readonly lanes: WorkLanes;
   private timers: ReturnType<typeof setInterval>[] = [];
   private destroyed = false;
   private joinSent = new Set<string>();
   private followed = new Set<string>();
   private meStale = false;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
-  private hubTimer: ReturnType<typeof setTimeout> | null = null;
   private toastSeq = 0;
   /** Alerts already given (an event arriving twice notifies once). */
   private alerted = new Set<string>();
@@ -61,6 +63,7 @@ export class Workspace {
     });
     const muted = storageGet<boolean>("local", muteKey(me.agent_id)) === true;
     this.store = new Store(initialState(me, this.client.threads, muted, currentPermission()));
+    this.lanes = new WorkLanes(this);
     // The tab title follows the store, whether or not the page is rendering.
     this.store.subscribe(() => {
       const title = titleFor(attention(this.state));
@@ -78,10 +81,10 @@ export class Workspace {
     document.title = titleFor(0);
     this.client.start();
     void this.loadConversations();
-    void this.loadLanes();
+    void this.lanes.loadAll();
     // Relative times ("5m", "due in 3 min") move on their own.
     this.timers.push(setInterval(() => this.store.set({ now: Date.now() }), 20_000));
-    this.timers.push(setInterval(() => void this.loadHub(true), 30_000));
+    this.timers.push(setInterval(() => void this.lanes.loadHub(true), 30_000));
     window.addEventListener("pointerdown", this.onGesture, true);
     window.addEventListener("keydown", this.onGesture, true);
     document.addEventListener("visibilitychange", this.onVisible);
@@ -95,7 +98,7 @@ export class Workspace {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    if (this.hubTimer) clearTimeout(this.hubTimer);
+    this.lanes.destroy();
     window.removeEventListener("pointerdown", this.onGesture, true);
     window.removeEventListener("keydown", this.onGesture, true);
     document.removeEventListener("visibilitychange", this.onVisible);
@@ -132,7 +135,7 @@ export class Workspace {
     if (resumed) {
       // Events may have been missed while we were away: re-read the lanes.
       void this.loadConversations(true);
-      void this.loadLanes(true);
+      void this.lanes.loadAll(true);
     }
     const sel = this.state.selectedId;
     if (sel && !this.joinSent.has(sel)) this.join(sel);
@@ -291,7 +294,7 @@ export class Workspace {
 
   showView(view: View): void {
     this.store.set({ view });
-    if (view === "command") void this.loadHub(true);
+    if (view === "command") void this.lanes.loadHub(true);
     if (view === "lane") {
       this.seen();
       const t = this.state.selectedId ? this.client.threads.get(this.state.selectedId) : undefined;
@@ -436,211 +439,5 @@ export class Workspace {
   async askNotifications(): Promise<void> {
     const permission = await askPermission();
     if (!this.destroyed) this.store.set({ permission });
-  }
-
-  // ---- work lanes: loading ------------------------------------------------------
-
-  async loadLanes(quiet = false): Promise<void> {
-    if (!quiet) this.store.set({ callbacksLoad: "loading", ticketsLoad: "loading", hubLoad: "loading" });
-    await Promise.all([this.loadCallbacks(quiet), this.loadTickets(quiet), this.loadHub(quiet), this.loadAgents()]);
-  }
-
-  /** Every agent of the tenant (GET /agents): owner pickers and @mentions know them all. */
-  private async loadAgents(): Promise<void> {
-    try {
-      const r = await this.api<{ agents: { id: string; name: string }[] }>("/agents");
-      this.store.update((s) => {
-        for (const a of r.agents || []) s.agents.set(a.id, a.name);
-      });
-    } catch {
-      // The directory only widens the owner picker; agents seen in events still fill it.
-    }
-  }
-
-  async loadCallbacks(quiet: boolean): Promise<void> {
-    try {
-      const r = await this.api<{ callbacks: CallbackView[] }>("/callbacks");
-      this.store.update((s) => {
-        s.work.setQueue(r.callbacks || []);
-        for (const cb of r.callbacks || []) if (cb.claimed_by) s.agents.set(cb.claimed_by.id, cb.claimed_by.name);
-        s.callbacksLoad = "ready";
-      });
-    } catch (e) {
-      this.store.update((s) => {
-        if (!quiet || s.callbacksLoad !== "ready") {
-          s.callbacksLoad = "error";
-          s.loadError = message(e);
-        }
-      });
-    }
-  }
-
-  async loadTickets(quiet: boolean): Promise<void> {
-    try {
-      const r = await this.api<{ tickets: TicketView[] }>("/tickets");
-      this.store.update((s) => {
-        s.work.setTickets(r.tickets || []);
-        for (const t of r.tickets || []) s.agents.set(t.owner.id, t.owner.name);
-        s.ticketsLoad = "ready";
-      });
-    } catch (e) {
-      this.store.update((s) => {
-        if (!quiet || s.ticketsLoad !== "ready") {
-          s.ticketsLoad = "error";
-          s.loadError = message(e);
-        }
-      });
-    }
-  }
-
-  async loadHub(quiet = true): Promise<void> {
-    try {
-      const [snap, hist] = await Promise.all([
-        this.api<HubSnapshot>("/hub"),
-        this.api<{ history: ModeChange[] }>("/hub/mode").catch(() => ({ history: this.state.modeHistory })),
-      ]);
-      this.store.update((s) => {
-        s.hub = snap;
-        s.modeHistory = hist.history || [];
-        s.work.counters = snap.counters;
-        s.work.mode = snap.mode.mode;
-        s.work.modeBy = snap.mode.by;
-        s.work.modeAt = snap.mode.at;
-        s.hubLoad = "ready";
-        if (snap.launch.ready) s.blockers = null;
-      });
-    } catch (e) {
-      this.store.update((s) => {
-        if (!quiet || s.hubLoad !== "ready") {
-          s.hubLoad = "error";
-          s.loadError = message(e);
-        }
-      });
-    }
-  }
-
-  /** Pressure, next move and launch are computed by the hub: re-read them soon after a change. */
-  hubSoon(): void {
-    if (this.hubTimer) return;
-    this.hubTimer = setTimeout(() => {
-      this.hubTimer = null;
-      if (!this.destroyed) void this.loadHub(true);
-    }, 600);
-  }
-
-  // ---- work lanes: actions --------------------------------------------------------
-
-  private setBusy(key: string, on: boolean): void {
-    this.store.update((s) => {
-      if (on) s.busy.add(key);
-      else s.busy.delete(key);
-    });
-  }
-
-  /** True when the ticket was created. */
-  async createTicket(conversationId: string, subject: string): Promise<boolean> {
-    try {
-      const r = await this.api<{ ticket: TicketView }>("/tickets", { method: "POST", body: { subject, conversation_id: conversationId } });
-      this.store.update((s) => {
-        s.work.applyTicket(r.ticket);
-      });
-      this.toast(`Ticket created: ${r.ticket.subject}`);
-      this.hubSoon();
-      return true;
-    } catch (err) {
-      this.toast(`Couldn't create the ticket: ${message(err)}`, "error");
-      return false;
-    }
-  }
-
-  async patchTicket(t: TicketView, body: Record<string, unknown>): Promise<boolean> {
-    this.setBusy(t.id, true);
-    try {
-      const r = await this.api<{ ticket: TicketView }>(`/tickets/${encodeURIComponent(t.id)}`, { method: "PATCH", body });
-      this.store.update((s) => {
-        s.work.applyTicket(r.ticket);
-      });
-      this.hubSoon();
-      return true;
-    } catch (err) {
-      this.toast(`Couldn't update the ticket: ${message(err)}`, "error");
-      return false;
-    } finally {
-      this.setBusy(t.id, false);
-    }
-  }
-
-  async callbackStep(cb: CallbackView, step: string): Promise<void> {
-    this.setBusy(cb.id, true);
-    try {
-      const r = await this.api<{ callback: CallbackView }>(`/callbacks/${encodeURIComponent(cb.id)}/${step}`, { method: "POST", body: {} });
-      this.store.update((s) => {
-        s.work.applyCallback(r.callback);
-      });
-      if (step === "complete") this.toast(`Callback to ${r.callback.phone} completed`);
-      if (step === "no-answer")
-        this.toast(
-          r.callback.status === "failed" ? `No answer: ${r.callback.phone} reached its last attempt` : `No answer: ${r.callback.phone} is back in the queue for a retry`,
-          "warn",
-        );
-      this.hubSoon();
-    } catch (err) {
-      this.toast(`${step === "claim" ? "Couldn't claim" : "Couldn't update"} the callback: ${message(err)}`, "error");
-      void this.loadCallbacks(true);
-    } finally {
-      this.setBusy(cb.id, false);
-    }
-  }
-
-  /** Logs a missed call; resolves to an error message, or null when it was queued. */
-  async logMissedCall(body: Record<string, string>): Promise<string | null> {
-    const conv = this.state.selectedId;
-    if (conv) body.conversation_id = conv;
-    try {
-      const r = await this.api<{ callback: CallbackView }>("/callbacks", { method: "POST", body });
-      this.store.update((s) => {
-        s.work.applyCallback(r.callback);
-      });
-      this.hubSoon();
-      return null;
-    } catch (err) {
-      return message(err);
-    }
-  }
-
-  async setMode(mode: HubMode): Promise<void> {
-    this.setBusy("mode", true);
-    try {
-      const snap = await this.api<HubSnapshot>("/hub/mode", { method: "POST", body: { mode } });
-      this.store.update((s) => {
-        s.hub = snap;
-        s.work.mode = snap.mode.mode;
-        s.work.modeBy = snap.mode.by;
-        s.work.modeAt = snap.mode.at;
-        s.blockers = null;
-      });
-      this.toast(mode === "live" ? "The hub is live." : mode === "recovery" ? "Recovery mode: work the lanes the next move points at." : "Mode changed.");
-      void this.loadHub(true);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "launch_blocked") {
-        const data = err.data as { blockers?: Blocker[] } | undefined;
-        this.store.set({ blockers: data?.blockers || [] });
-        this.toast("Not ready to go live: recover the blockers first.", "warn");
-        void this.loadHub(true);
-      } else {
-        this.toast(`Couldn't change the mode: ${message(err)}`, "error");
-      }
-    } finally {
-      this.setBusy("mode", false);
-    }
-  }
-
-  goLane(lane: Lane): void {
-    if (lane === "tickets") this.showView("tickets");
-    else if (lane === "support_command") this.showView("command");
-    else {
-      this.showView("lane");
-      if (lane === "callbacks") setTimeout(() => document.getElementById("motor")?.scrollIntoView({ block: "start" }), 0);
-    }
   }
 }

@@ -21,7 +21,7 @@ export function CallbackMotor() {
       <div class="empty small error" role="alert">
         <p class="empty-title">Couldn't load the callback queue</p>
         <p class="muted">{s.loadError}</p>
-        <button class="btn small" type="button" onClick={() => void ws.loadCallbacks(false)}>
+        <button class="btn small" type="button" onClick={() => void ws.lanes.loadCallbacks(false)}>
           Try again
         </button>
       </div>
@@ -68,7 +68,7 @@ export function CallbackItem({ cb, inThread }: { cb: CallbackView; inThread: boo
   const mine = cb.claimed_by?.id === s.me.agent_id;
   const busy = s.busy.has(cb.id);
   const step = (name: string, label: string, primary = false) => (
-    <button class={`btn tiny${primary ? " primary" : ""}`} type="button" disabled={busy} data-testid={`callback-${name}`} onClick={() => void ws.callbackStep(cb, name)}>
+    <button class={`btn tiny${primary ? " primary" : ""}`} type="button" disabled={busy} data-testid={`callback-${name}`} onClick={() => void ws.lanes.callbackStep(cb, name)}>
       {label}
     </button>
   );
@@ -132,7 +132,7 @@ function MissedCallForm({ onDone }: { onDone: () => void }) {
         const body: Record<string, string> = { phone: number, window: window.current!.value };
         if (name.current!.value.trim()) body.customer_name = name.current!.value.trim();
         if (reason.current!.value.trim()) body.reason = reason.current!.value.trim();
-        const err = await ws.logMissedCall(body);
+        const err = await ws.lanes.logMissedCall(body);
         setSaving(false);
         if (err) setError(err);
         else onDone();

@@ -21,7 +21,7 @@ export function CommandView() {
         <h1>Support command</h1>
         <p class="muted">Typing, presence and callback dispatch in one live lane: counters, lanes, owners, drift and the next move.</p>
       </div>
-      <button class="btn" type="button" onClick={() => void ws.loadHub(false)}>
+      <button class="btn" type="button" onClick={() => void ws.lanes.loadHub(false)}>
         <Icon d={ICONS.retry} size={15} />
         Refresh
       </button>
@@ -35,7 +35,7 @@ export function CommandView() {
           <div class="empty error" role="alert">
             <p class="empty-title">Couldn't load support command</p>
             <p class="muted">{s.loadError}</p>
-            <button class="btn" type="button" onClick={() => void ws.loadHub(false)}>
+            <button class="btn" type="button" onClick={() => void ws.lanes.loadHub(false)}>
               Try again
             </button>
           </div>
@@ -67,7 +67,7 @@ export function CommandView() {
           </>
         ))}
       </dl>
-      <button class="link small" type="button" onClick={() => ws.goLane(key)}>
+      <button class="link small" type="button" onClick={() => ws.lanes.goLane(key)}>
         {`Open ${title.toLowerCase()}`}
         <Icon d={ICONS.arrow} size={14} />
       </button>
@@ -100,7 +100,7 @@ export function CommandView() {
           </p>
           <div class="row">
             <span class={`sev ${move.severity}`}>{move.severity === "calm" ? "Calm" : move.severity === "urgent" ? "Urgent" : "Needs attention"}</span>
-            <button class="btn small primary" type="button" onClick={() => ws.goLane(move.lane)}>
+            <button class="btn small primary" type="button" onClick={() => ws.lanes.goLane(move.lane)}>
               {`Go to ${LANE_LABEL[move.lane] || move.lane}`}
               <Icon d={ICONS.arrow} size={14} />
             </button>
@@ -119,7 +119,7 @@ export function CommandView() {
                 <li data-code={b.code}>
                   <Icon d={ICONS.alert} size={14} />
                   <span>{b.message}</span>
-                  <button class="link small" type="button" onClick={() => ws.goLane(b.lane)}>
+                  <button class="link small" type="button" onClick={() => ws.lanes.goLane(b.lane)}>
                     {LANE_LABEL[b.lane] || b.lane}
                   </button>
                 </li>
@@ -127,11 +127,11 @@ export function CommandView() {
             </ul>
           ) : null}
           <div class="row">
-            <button class="btn primary" type="button" data-testid="go-live" disabled={mode === "live" || busy} onClick={() => void ws.setMode("live")}>
+            <button class="btn primary" type="button" data-testid="go-live" disabled={mode === "live" || busy} onClick={() => void ws.lanes.setMode("live")}>
               <Icon d={ICONS.rocket} size={15} />
               {mode === "live" ? "Live" : "Go live now"}
             </button>
-            <button class="btn" type="button" data-testid="open-recovery" disabled={mode === "recovery" || busy} onClick={() => void ws.setMode("recovery")}>
+            <button class="btn" type="button" data-testid="open-recovery" disabled={mode === "recovery" || busy} onClick={() => void ws.lanes.setMode("recovery")}>
               Open recovery path
             </button>
           </div>

@@ -30,7 +30,7 @@ export function TicketCreate({ conversationId }: { conversationId: string }) {
         const text = subject.trim();
         if (!text) return field.current?.focus();
         setSaving(true);
-        const ok = await ws.createTicket(conversationId, text);
+        const ok = await ws.lanes.createTicket(conversationId, text);
         setSaving(false);
         if (ok) {
           setOpen(false);
@@ -95,7 +95,7 @@ export function TicketEditor({ t, compact, children }: { t: TicketView; compact:
   owners.set(t.owner.id, t.owner.name);
 
   const patch = async (body: Record<string, unknown>) => {
-    if (await ws.patchTicket(t, body)) setDraft(null);
+    if (await ws.lanes.patchTicket(t, body)) setDraft(null);
   };
   const saveWaiting = () => {
     const v = waitingOn.trim();
@@ -196,7 +196,7 @@ export function TicketsView() {
       <div class="empty error" role="alert">
         <p class="empty-title">Couldn't load tickets</p>
         <p class="muted">{s.loadError}</p>
-        <button class="btn" type="button" onClick={() => void ws.loadTickets(false)}>
+        <button class="btn" type="button" onClick={() => void ws.lanes.loadTickets(false)}>
           Try again
         </button>
       </div>

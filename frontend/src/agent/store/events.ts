@@ -82,7 +82,7 @@ export const EVENTS: EventMap = {
         if (s.presencePending === ev.status) s.presencePending = null;
       }
     });
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 
   error(ws, ev) {
@@ -95,7 +95,7 @@ export const EVENTS: EventMap = {
       if (cb.claimed_by) s.agents.set(cb.claimed_by.id, cb.claimed_by.name);
       s.work.applyCallback(cb);
     });
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 
   callback_alert(ws, ev) {
@@ -108,7 +108,7 @@ export const EVENTS: EventMap = {
       if (known) s.work.alerted.add(cb.id);
     });
     if (known) ws.toast(`Overdue callback: ${cb.customer_name || cb.phone} is waiting since ${formatTime(cb.due_at)}`, "warn");
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 
   ticket(ws, ev) {
@@ -116,14 +116,14 @@ export const EVENTS: EventMap = {
       s.agents.set(ev.ticket.owner.id, ev.ticket.owner.name);
       s.work.applyTicket(ev.ticket);
     });
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 
   counters(ws, ev) {
     ws.store.update((s) => {
       s.work.counters = ev.counters;
     });
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 
   mode(ws, ev) {
@@ -132,7 +132,7 @@ export const EVENTS: EventMap = {
       s.work.modeBy = ev.by;
       s.work.modeAt = ev.at;
     });
-    ws.hubSoon();
+    ws.lanes.hubSoon();
   },
 };
 
