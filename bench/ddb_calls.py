@@ -32,18 +32,18 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 import botocore.client
 from moto import mock_aws
 
 from bench.report import Figure, table
-from chalicelib.clock import ManualClock
-from chalicelib.config import TABLE_ENV_VARS
-from chalicelib.live import LiveLane
-from chalicelib.sender import Sender
-from chalicelib.tables import ensure_tables
-from chalicelib.tenants import Widgets, ensure_tenant
+from chalicelib.live.lane import LiveLane
+from chalicelib.live.widgets import Widgets
+from chalicelib.platform.clock import ManualClock
+from chalicelib.platform.config import TABLE_ENV_VARS
+from chalicelib.platform.sender import Sender
+from chalicelib.store.tables import ensure_tables
+from chalicelib.store.tenants import ensure_tenant
 from local import inprocess
 
 REGION = "us-east-1"
@@ -113,7 +113,7 @@ class CountingSender(Sender):
     """Counts posts per target connection instead of calling the management API."""
 
     def __init__(self) -> None:
-        super().__init__(None, REGION)
+        super().__init__("http://counting.invalid", REGION)
         self.posts: Counter[str] = Counter()  # connection id -> posts
         self.kinds: Counter[str] = Counter()  # event type -> posts to connections other than the actor
         self.last: dict[str, dict[str, Any]] = {}
@@ -162,40 +162,6 @@ def quiet_stdout() -> Iterator[None]:
         yield
 
 
-def _clear_api_caches() -> None:
-    """`chalicelib.api` builds its services once per container (lru_cache, possibly behind a
-    wrapper that keeps it in a closure); forget them all."""
-    from chalicelib import api
-
-    for value in list(vars(api).values()):
-        if not callable(value):
-            continue
-        holders: list[object] = [value]
-        for cell in getattr(value, "__closure__", None) or ():
-            with contextlib.suppress(ValueError):  # an empty cell
-                holders.append(cell.cell_contents)
-        for holder in holders:
-            clear = getattr(holder, "cache_clear", None)
-            if callable(clear):
-                clear()
-
-
-def wired(lane: LiveLane) -> LiveLane:
-    """The lane as the deployed app uses it: `chalicelib.api.lane()` builds it with
-    `LiveLane.from_env()` and then sets the other lanes' hooks on it; here it gets ours."""
-    _clear_api_caches()
-    from chalicelib import api
-
-    def from_env(cls: type[LiveLane], clock: Any = None) -> LiveLane:
-        return lane
-
-    with mock.patch.object(LiveLane, "from_env", classmethod(from_env)):
-        hub = api.lane()
-    if hub is not lane:
-        raise RuntimeError("chalicelib.api.lane() no longer builds its lane with LiveLane.from_env()")
-    return hub
-
-
 @dataclass
 class Hub:
     lane: LiveLane
@@ -213,11 +179,10 @@ class Hub:
         ensure_tenant(TENANT, "Global", WIDGET_KEY)
         clock = ManualClock(start=time.time())
         sender = CountingSender()
+        # The whole hub as `chalicelib.wiring.build` wires it: the work lanes listen to the live lane.
         built = inprocess.build(sender, clock, "bench", signing_key="bench-signing-key-0123456789abcdef0123")
-        lane = built.lane
-        return cls(
-            wired(lane), sender, built.cognito, built.pool_id, built.client_id, Widgets(lane.store, lane.widgets, clock)
-        )
+        h = built.hub
+        return cls(h.live, sender, built.cognito, built.pool_id, built.client_id, h.widgets)
 
     def agent_token(self, username: str) -> str:
         if username not in self._tokens:
@@ -348,7 +313,6 @@ def run_size(others: int, sends: int) -> tuple[list[SendCount], str]:
         for i in range(sends):
             action = {"conversation_id": lone_conv, "client_id": f"lone-{i}", "text": f"hello? {i}"}
             results.append(measure_send(hub, counter, "customer send, no agent joined", others, lone, **action))
-    _clear_api_caches()
     note = (
         f"{others} other connections: {n_agents} agent (over {min(AGENT_USERS_MAX, n_agents)} agents), "
         f"{n_customers} customer, {n_convs} other conversations, {n_joins} agent connections subscribed to them; "

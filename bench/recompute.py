@@ -24,16 +24,14 @@ import botocore.client
 from moto import mock_aws
 
 from bench.report import Figure, table
-from chalicelib.clock import ManualClock
-from chalicelib.config import TABLE_ENV_VARS, Settings
-from chalicelib.live import LiveLane
-from chalicelib.models import Callback, ConversationMeta, Ticket
-from chalicelib.overview import Overview
-from chalicelib.sender import Sender
-from chalicelib.store import Store
-from chalicelib.tables import ensure_tables
-from chalicelib.tenants import ensure_tenant
-from chalicelib.work_store import WorkStore
+from chalicelib.hub.counters import Counters
+from chalicelib.platform.clock import ManualClock
+from chalicelib.platform.config import TABLE_ENV_VARS
+from chalicelib.store.hub import DynamoHubStore
+from chalicelib.store.models import ConversationMeta
+from chalicelib.store.tables import ensure_tables
+from chalicelib.store.tenants import ensure_tenant
+from chalicelib.store.work_models import Callback, Ticket
 
 REGION = "us-east-1"
 TENANT = "global"
@@ -58,9 +56,20 @@ def counting() -> Iterator[Counter[str]]:
         yield counts
 
 
-class _NoSend(Sender):
-    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
-        return True
+class _NoPush:
+    """The live lane's port, pushing nowhere: the benchmark counts reads, not posts."""
+
+    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+        return 0
+
+    def available_agents(self, tenant: str) -> set[str]:
+        return set()
+
+    def post_to_thread(self, tenant: str, conversation_id: str, text: str, key: str) -> None:
+        pass
+
+    def typing_stopped(self, tenant: str, conversation_id: str, user_id: str) -> None:
+        pass
 
 
 def _items(n_open: int, n_closed: int, offset: int, now: float) -> Iterator[Any]:
@@ -140,9 +149,7 @@ def measure(n_open: int, n_closed: int) -> list[tuple[str, int, int, int, float]
         ensure_tables()
         ensure_tenant(TENANT, "Bench", "wk_global_bench")
         clock = ManualClock(time.time())
-        settings = Settings(REGION, "bench", "pool", "client", "unused", "unused", None)
-        lane = LiveLane(Store(REGION), _NoSend(None, REGION), clock, settings, None, None)  # type: ignore[arg-type]
-        overview = Overview(WorkStore(REGION), lane, clock)
+        counters = Counters(DynamoHubStore(), _NoPush(), clock, presence_window=90)
         _load(_items(n_open, 0, 0, clock.now()))
         for label, closed in (("open only", 0), (f"+{n_closed:,} closed", n_closed)):
             if closed:
@@ -151,7 +158,7 @@ def measure(n_open: int, n_closed: int) -> list[tuple[str, int, int, int, float]
                 print(f"   loaded {closed:,} closed items in {time.perf_counter() - t0:.0f} s")
             with counting() as counts:
                 t0 = time.perf_counter()
-                stats = overview.recompute()
+                stats = counters.recompute()
                 elapsed = time.perf_counter() - t0
             calls = sum(v for k, v in counts.items() if k != "items_read")
             rows.append((label, calls, counts["Query"], counts["items_read"], elapsed))
@@ -164,7 +171,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument("--closed", type=int, default=100_000)
     parser.add_argument("--open", type=int, default=200)
     args = parser.parse_args(argv)
-    print("== bench.recompute: reads of the counter recompute (Overview.recompute on moto, in-process)")
+    print("== bench.recompute: reads of the counter recompute (Counters.recompute on moto, in-process)")
     rows = measure(args.open, args.closed)
     print(
         table(

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import TABLE_ENV_VARS
-from chalicelib.tables import cloudformation_resources
+from chalicelib.platform.config import TABLE_ENV_VARS
+from chalicelib.store.tables import cloudformation_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".chalice" / "config.json"

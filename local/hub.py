@@ -45,8 +45,8 @@ class HubOptions:
     dynamodb_endpoint: str | None = None
     ready_file: Path | None = None
     app: str = "app:app"
-    tables_hook: str = "chalicelib.tables:ensure_tables"
-    tenant_hook: str = "chalicelib.tenants:ensure_tenant"
+    tables_hook: str = "chalicelib.store.tables:ensure_tables"
+    tenant_hook: str = "chalicelib.store.tenants:ensure_tenant"
     stage: str = "local"
     limits: GatewayLimits = field(default_factory=GatewayLimits)
     route_selection_expression: str = "$request.body.action"

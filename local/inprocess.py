@@ -1,4 +1,4 @@
-"""The real LiveLane on moto in-process, for unit tests and benchmarks (never packaged).
+"""The whole hub on moto in-process, for tests and benchmarks (never packaged).
 
 One builder, so the tests and the benchmarks drive the hub wired the same way: a Cognito
 user pool in moto (ID tokens are real RS256 tokens, verified against moto's public JWKS),
@@ -17,12 +17,12 @@ from typing import Any
 import boto3
 import jwt
 
-from chalicelib.auth import AgentVerifier, WidgetTokens
-from chalicelib.clock import Clock
-from chalicelib.config import Settings
-from chalicelib.live import LiveLane
-from chalicelib.sender import Sender
-from chalicelib.store import Store
+from chalicelib.platform.auth import AgentVerifier, WidgetTokens
+from chalicelib.platform.clock import Clock
+from chalicelib.platform.config import Settings
+from chalicelib.platform.sender import Sender
+from chalicelib.wiring import Hub, Stores
+from chalicelib.wiring import build as build_hub
 
 REGION = "us-east-1"
 
@@ -36,15 +36,16 @@ def moto_jwks_keys() -> Callable[[str], Any]:
 
 @dataclass
 class InProcessHub:
-    lane: LiveLane
+    hub: Hub
     cognito: Any
     pool_id: str
     client_id: str
 
 
-def build(sender: Sender, clock: Clock, stage: str, signing_key: str) -> InProcessHub:
-    """A user pool with a `tenant` attribute and a web client, and a LiveLane verifying its tokens.
-    Call inside `moto.mock_aws()` with the tables created."""
+def build(sender: Sender, clock: Clock, stage: str, signing_key: str, stores: Stores | None = None) -> InProcessHub:
+    """A user pool with a `tenant` attribute and a web client, and the hub (`chalicelib.wiring.build`)
+    verifying its tokens. Call inside `moto.mock_aws()` (with the tables created unless `stores`
+    are in-memory ones)."""
     cognito = boto3.client("cognito-idp", region_name=REGION)
     pool = cognito.create_user_pool(
         PoolName=stage, Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}]
@@ -64,12 +65,12 @@ def build(sender: Sender, clock: Clock, stage: str, signing_key: str) -> InProce
         widget_secret_id="unused",  # noqa: S106 - the signing key is handed in below
         ws_management_endpoint=None,
     )
-    lane = LiveLane(
-        Store(REGION),
-        sender,
-        clock,
+    hub = build_hub(
         settings,
+        clock,
+        sender,
         AgentVerifier(settings, clock, moto_jwks_keys()),
         WidgetTokens(settings, clock, key=signing_key),
+        stores or Stores.dynamo(REGION),
     )
-    return InProcessHub(lane, cognito, pool, client)
+    return InProcessHub(hub, cognito, pool, client)

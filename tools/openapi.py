@@ -12,8 +12,8 @@ What comes from the code, so it cannot drift:
 * the `Pressure` schema (from its dataclass) and the error codes with their HTTP statuses
   (from the `HubError` subclasses).
 
-The response schemas below mirror `chalicelib/{callbacks,tickets,events,overview}.py`'s
-views; `tests/unit/test_openapi.py` calls every operation and validates the real bodies
+The response schemas below mirror the views in `chalicelib/{work/views,live/payloads,hub/command}.py`;
+`tests/unit/test_openapi.py` calls every operation and validates the real bodies
 against them with no extra properties allowed, so a view that changes shape fails there.
 """
 
@@ -36,7 +36,7 @@ Schema = dict[str, Any]
 Auth = Literal["agent", "widget", "public"]
 
 AGENT_AUTHORIZER = "agent_auth"
-# Callback steps accepted by `POST /callbacks/{callback_id}/{step}` (chalicelib.api.callback_step;
+# Callback steps accepted by `POST /callbacks/{callback_id}/{step}` (chalicelib.handlers.rest.callback_step;
 # the unit test checks this list against the hub's own "unknown step" answer).
 CALLBACK_STEPS = ("claim", "release", "complete", "no-answer", "cancel")
 CALLBACK_STATUSES = ("queued", "claimed", "completed", "failed", "cancelled")
@@ -115,9 +115,9 @@ def from_dataclass(cls: type[Any], description: str) -> Schema:
 # ------------------------------------------------------------------ components
 def error_codes() -> dict[str, int]:
     """code → HTTP status, from every `HubError` subclass the REST handlers can raise."""
-    from chalicelib import api  # noqa: F401 - imports every module that defines a HubError
-    from chalicelib.errors import HubError
-    from chalicelib.overview import LaunchBlocked
+    from chalicelib import wiring  # noqa: F401 - imports every module that defines a HubError
+    from chalicelib.hub.mode import LaunchBlocked
+    from chalicelib.platform.errors import HubError
 
     codes: dict[str, int] = {}
     pending: list[type[HubError]] = [HubError]
@@ -130,11 +130,13 @@ def error_codes() -> dict[str, int]:
 
 
 def schemas() -> dict[str, Schema]:
-    from chalicelib import callbacks, counters, next_move, overview, tickets
-    from chalicelib.launch import BLOCKER_CODES
-    from chalicelib.protocol import ACTION_SCHEMAS
+    from chalicelib.contract.protocol import ACTION_SCHEMAS
+    from chalicelib.hub import mode, next_move, pressure
+    from chalicelib.hub.launch import BLOCKER_CODES
+    from chalicelib.store import counters
+    from chalicelib.work import callbacks, tickets
 
-    lanes = list(next_move.LANES)
+    lanes = list(pressure.LANES)
     person = obj({"id": string(), "name": string()})
     codes = ", ".join(f"`{code}` ({status})" for code, status in error_codes().items())
     return {
@@ -146,7 +148,7 @@ def schemas() -> dict[str, Schema]:
                 ),
                 "message": string(),
             },
-            description="Every domain error of the hub (`chalicelib.api.rest_errors`).",
+            description="Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`).",
         ),
         "LaunchBlocked": obj(
             {
@@ -252,7 +254,7 @@ def schemas() -> dict[str, Schema]:
                     )
                 ),
             },
-            description="A conversation as agents see it (`chalicelib.events.snapshot`).",
+            description="A conversation as agents see it (`chalicelib.live.payloads.snapshot`).",
         ),
         "ConversationList": obj({"conversations": array(ref("ConversationSnapshot"))}),
         "CallbackRequest": obj(
@@ -297,7 +299,7 @@ def schemas() -> dict[str, Schema]:
                 "created_at": TIMESTAMP,
                 "updated_at": TIMESTAMP,
             },
-            description="A promise to call a customer back (`chalicelib.callbacks.view`).",
+            description="A promise to call a customer back (`chalicelib.work.views.callback_view`).",
         ),
         "CallbackEnvelope": obj({"callback": ref("Callback")}),
         "CallbackList": obj({"callbacks": array(ref("Callback"))}, description="Open callbacks, due first."),
@@ -348,7 +350,7 @@ def schemas() -> dict[str, Schema]:
                 "updated_at": TIMESTAMP,
                 "status_at": TIMESTAMP,
             },
-            description="A ticket (`chalicelib.tickets.view`).",
+            description="A ticket (`chalicelib.work.views.ticket_view`).",
         ),
         "TicketEnvelope": obj({"ticket": ref("Ticket")}),
         "TicketList": obj({"tickets": array(ref("Ticket"))}, description="Unsolved tickets, most recent first."),
@@ -358,13 +360,13 @@ def schemas() -> dict[str, Schema]:
             description="The hub counters, also pushed live as the `counters` WebSocket event.",
         ),
         "Pressure": from_dataclass(
-            next_move.Pressure, "What the next move and the launch check read (`chalicelib.next_move.Pressure`)."
+            pressure.Pressure, "What the next move and the launch check read (`chalicelib.hub.pressure.Pressure`)."
         ),
         "NextMove": obj(
             {
                 "lane": enum(lanes),
                 "reason": string("One plain sentence with the numbers."),
-                "severity": enum(typing.get_args(next_move.Severity)),
+                "severity": enum(typing.get_args(pressure.Severity)),
                 "rule": enum([rule.id for rule in next_move.RULES]),
             }
         ),
@@ -378,7 +380,7 @@ def schemas() -> dict[str, Schema]:
         ),
         "HubMode": obj(
             {
-                "mode": enum(overview.MODES),
+                "mode": enum(mode.MODES),
                 "at": nullable(TIMESTAMP),
                 "by": nullable(string("Name of the agent who set it.")),
             }
@@ -392,9 +394,9 @@ def schemas() -> dict[str, Schema]:
                 "next_move": ref("NextMove"),
                 "launch": ref("Launch"),
             },
-            description="Everything support command shows (`chalicelib.overview.Overview.snapshot`).",
+            description="Everything support command shows (`chalicelib.hub.command.SupportCommand.snapshot`).",
         ),
-        "HubModeRequest": obj({"mode": enum(overview.MODES)}),
+        "HubModeRequest": obj({"mode": enum(mode.MODES)}),
         "ModeHistory": obj(
             {"history": array(obj({"at": TIMESTAMP, "by": ref("Person"), "change": string("e.g. `ready → live`")}))}
         ),

@@ -1,5 +1,5 @@
-"""Unit-test harness: the real LiveLane on moto's in-process AWS, a recording sender,
-a manual clock, and real Cognito ID tokens from moto's user pool."""
+"""Test harness: the whole hub wired as production wires it (`chalicelib.wiring.build`) on moto's
+in-process AWS, a recording sender, a manual clock, and real Cognito ID tokens from moto's user pool."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import pytest
 from botocore.client import BaseClient
 from moto import mock_aws
 
-from chalicelib.clock import ManualClock
-from chalicelib.config import TABLE_ENV_VARS
-from chalicelib.live import LiveLane
-from chalicelib.sender import Sender
-from chalicelib.tables import ensure_tables
-from chalicelib.tenants import Widgets, ensure_tenant
+from chalicelib.live.lane import LiveLane
+from chalicelib.live.widgets import Widgets
+from chalicelib.platform.auth import Actor
+from chalicelib.platform.clock import ManualClock
+from chalicelib.platform.config import TABLE_ENV_VARS
+from chalicelib.platform.sender import Sender
+from chalicelib.store.tables import ensure_tables
+from chalicelib.store.tenants import ensure_tenant
+from chalicelib.wiring import Hub
 from local import inprocess
 
 REGION = "us-east-1"
@@ -32,7 +35,7 @@ class RecordingSender(Sender):
     """Records what each connection was sent; connections in `gone` answer 410."""
 
     def __init__(self) -> None:
-        super().__init__(None, REGION)
+        super().__init__("http://recording.invalid", REGION)
         self.sent: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
         self.posts = 0
@@ -53,6 +56,7 @@ class RecordingSender(Sender):
 
 @dataclass
 class Harness:
+    built: Hub
     lane: LiveLane
     sender: RecordingSender
     clock: ManualClock
@@ -88,6 +92,9 @@ class Harness:
     def connect_agent(self, username: str = "ana", tenant: str = "global") -> str:
         cid = f"agent{next(self._ids)}="
         self.lane.identify_and_bind(cid, {"token": self.agent_token(username, tenant)})
+        # A newly reachable agent makes the counters go out to every agent, this one included;
+        # tests ask about what happens after the connect, so its own inbox starts empty.
+        self.sender.take(cid)
         return cid
 
     def connect_customer(self, widget_key: str = WIDGET_KEY, previous: str | None = None) -> tuple[str, str]:
@@ -132,56 +139,60 @@ def hub(aws_env: None) -> Harness:
     clock = ManualClock(start=time.time())
     sender = RecordingSender()
     built = inprocess.build(sender, clock, "unit", signing_key="unit-test-signing-key-0123456789abcdef")
-    lane = built.lane
-    return Harness(
-        lane, sender, clock, built.cognito, built.pool_id, built.client_id, Widgets(lane.store, lane.widgets, clock)
-    )
+    h = built.hub
+    return Harness(h, h.live, sender, clock, built.cognito, built.pool_id, built.client_id, h.widgets)
 
 
 @dataclass
 class Work:
-    """The work lanes wired to the harness's live lane, exactly as chalicelib.api wires them."""
+    """The work lanes and the hub, as `chalicelib.wiring.build` wires them to the harness's live lane."""
 
     hub: Harness
-    store: Any
-    callbacks: Any
-    tickets: Any
-    overview: Any
 
-    def agent(self, username: str, tenant: str = "global") -> tuple[str, Any]:
+    @property
+    def store(self) -> Any:
+        return self.hub.built.callbacks.store
+
+    @property
+    def callbacks(self) -> Any:
+        return self.hub.built.callbacks
+
+    @property
+    def tickets(self) -> Any:
+        return self.hub.built.tickets
+
+    @property
+    def counters(self) -> Any:
+        return self.hub.built.counters
+
+    @property
+    def command(self) -> Any:
+        return self.hub.built.command
+
+    @property
+    def mode(self) -> Any:
+        return self.hub.built.mode
+
+    @property
+    def drift(self) -> Any:
+        return self.hub.built.drift
+
+    def agent(self, username: str, tenant: str = "global") -> tuple[str, Actor]:
         """Connects an agent (so it receives pushes) and returns (connection id, Actor)."""
-        from chalicelib.callbacks import Actor
-
         cid = self.hub.connect_agent(username, tenant)
-        conn = self.hub.lane.store.get_connection(cid, self.hub.clock.now())
+        conn = self.hub.lane.connections.store.get_connection(cid, self.hub.clock.now())
         assert conn is not None
         return cid, Actor(tenant, "agent", conn.user_id, conn.name)
 
-    def customer_actor(self, customer_connection: str) -> Any:
-        from chalicelib.callbacks import Actor
-
-        conn = self.hub.lane.store.get_connection(customer_connection, self.hub.clock.now())
+    def customer_actor(self, customer_connection: str) -> Actor:
+        conn = self.hub.lane.connections.store.get_connection(customer_connection, self.hub.clock.now())
         assert conn is not None
         return Actor(conn.tenant, "customer", conn.user_id, conn.name)
 
 
 @pytest.fixture
 def work(hub: Harness) -> Work:
-    from chalicelib.callbacks import Actor, Callbacks
-    from chalicelib.overview import Overview
-    from chalicelib.tickets import Tickets
-    from chalicelib.work_store import WorkStore
-
-    store = WorkStore(REGION)
-    overview = Overview(store, hub.lane, hub.clock)
-    callbacks = Callbacks(store, hub.lane, hub.clock, overview.push_counters)
-    tickets = Tickets(store, hub.lane, hub.clock, overview.push_counters)
-    hub.lane.conversation_changed = overview.push_counters
-    hub.lane.delivery_failed = overview.record_delivery_failures
-    hub.lane.customer_replied = lambda conn, meta: tickets.customer_replied(
-        conn.tenant, str(meta.waiting_ticket_id), Actor(conn.tenant, "customer", conn.user_id, conn.name)
-    )
-    return Work(hub, store, callbacks, tickets, overview)
+    return Work(hub)
 
 
 @pytest.fixture

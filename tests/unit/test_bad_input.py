@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import Message
+from chalicelib.store.models import Message
 from tests.unit.conftest import Harness
 
 
@@ -104,7 +104,7 @@ def test_internal_failure_is_reported_and_nothing_half_written(hub: Harness, mon
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("dynamodb fell over")
 
-    monkeypatch.setattr(hub.lane.store, "append", boom)
+    monkeypatch.setattr(hub.lane.timeline.store, "append", boom)
     [err] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert err["code"] == "internal" and err["client_id"] == "c1"
     monkeypatch.undo()

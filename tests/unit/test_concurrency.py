@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.models import Message
+from chalicelib.store.models import Message
 from tests.unit.conftest import Harness
 
 SENDERS = 6

@@ -7,13 +7,13 @@ import time
 import jwt
 import pytest
 
-from chalicelib.errors import Unauthorized
+from chalicelib.platform.errors import Unauthorized
 from tests.unit.conftest import WIDGET_KEY, Harness
 
 
 def test_agent_binding_uses_verified_claims(hub: Harness) -> None:
     cid = hub.connect_agent("ana", tenant="acme")
-    conn = hub.lane.store.get_connection(cid, hub.clock.now())
+    conn = hub.lane.connections.store.get_connection(cid, hub.clock.now())
     assert conn is not None and conn.tenant == "acme" and conn.role == "agent" and conn.name == "Ana"
 
 
@@ -21,7 +21,7 @@ def test_agent_binding_uses_verified_claims(hub: Harness) -> None:
 def test_missing_or_malformed_credentials_are_refused(hub: Harness, query: dict[str, str]) -> None:
     with pytest.raises(Unauthorized):
         hub.lane.identify_and_bind("x1=", query)
-    assert hub.lane.store.get_connection("x1=", 0) is None
+    assert hub.lane.connections.store.get_connection("x1=", 0) is None
 
 
 def test_expired_agent_token_is_refused(hub: Harness) -> None:
@@ -29,7 +29,7 @@ def test_expired_agent_token_is_refused(hub: Harness) -> None:
     hub.clock.advance(3601)
     with pytest.raises(Unauthorized, match="expired"):
         hub.lane.identify_and_bind("x2=", {"token": token})
-    assert hub.lane.store.get_connection("x2=", 0) is None
+    assert hub.lane.connections.store.get_connection("x2=", 0) is None
 
 
 def test_tampered_agent_token_is_refused(hub: Harness) -> None:
@@ -88,11 +88,11 @@ def test_reload_keeps_the_customer_only_within_its_tenant(hub: Harness) -> None:
 def test_agent_connect_makes_agent_reachable_and_last_disconnect_unreachable(hub: Harness) -> None:
     watcher = hub.connect_agent("bo")
     ana = hub.connect_agent("ana")
-    [event] = [e for e in hub.sender.take(watcher) if e["agent"]["name"] == "Ana"]
+    [event] = [e for e in hub.sender.take(watcher) if e["type"] == "presence" and e["agent"]["name"] == "Ana"]
     assert event["type"] == "presence" and event["reachable"] is True
     second_tab = hub.connect_agent("ana")
     hub.lane.disconnect(ana)
     assert hub.sender.take(watcher) == []  # still connected in another tab
     hub.lane.disconnect(second_tab)
-    [gone] = hub.sender.take(watcher)
+    [gone] = [e for e in hub.sender.take(watcher) if e["type"] == "presence"]
     assert gone["agent"]["name"] == "Ana" and gone["reachable"] is False

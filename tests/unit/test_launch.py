@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.launch import BLOCKER_CODES, READY_HEADLINE, Blocker, launch_check
-from chalicelib.next_move import LANES, RULE_IDS, Pressure
+from chalicelib.hub.launch import BLOCKER_CODES, READY_HEADLINE, Blocker, launch_check
+from chalicelib.hub.next_move import RULE_IDS
+from chalicelib.hub.pressure import LANES, Pressure
 
 STABLE = Pressure(
     open_tickets=0,

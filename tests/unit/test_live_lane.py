@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.live import CONNECT_GRACE_SECONDS
-from chalicelib.models import Message
+from chalicelib.live.notifier import CONNECT_GRACE_SECONDS
+from chalicelib.store.models import Message
 from tests.unit.conftest import Harness
 
 
@@ -139,10 +139,10 @@ def test_gone_target_is_removed_and_others_still_receive(hub: Harness) -> None:
     [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="anyone?")
     assert ack["status"] == "sent"
     assert hub.sender.take(ana)[0]["text"] == "anyone?"
-    assert hub.lane.store.get_connection(bo, hub.clock.now()) is None
-    assert hub.lane.store.get_connection(customer, hub.clock.now()) is not None
-    assert hub.lane.store.get_connection(ana, hub.clock.now()) is not None
-    state = hub.lane.store.load_conversation("global", conv, hub.clock.now())
+    assert hub.lane.connections.store.get_connection(bo, hub.clock.now()) is None
+    assert hub.lane.connections.store.get_connection(customer, hub.clock.now()) is not None
+    assert hub.lane.connections.store.get_connection(ana, hub.clock.now()) is not None
+    state = hub.lane.timeline.store.load_conversation("global", conv, hub.clock.now())
     assert state is not None and bo not in {s.connection_id for s in state.subscriptions}
 
 
@@ -183,9 +183,9 @@ def test_disconnect_removes_connection_and_subscriptions(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
     conv = hub.start(customer)
     hub.lane.disconnect(customer)
-    state = hub.lane.store.load_conversation("global", conv, hub.clock.now())
+    state = hub.lane.timeline.store.load_conversation("global", conv, hub.clock.now())
     assert state is not None and state.subscriptions == []
-    assert hub.lane.store.get_connection(customer, 0) is None
+    assert hub.lane.connections.store.get_connection(customer, 0) is None
 
 
 def test_gone_answer_during_connect_does_not_remove_the_new_connection(hub: Harness) -> None:
@@ -193,10 +193,10 @@ def test_gone_answer_during_connect_does_not_remove_the_new_connection(hub: Harn
     watcher = hub.connect_agent("bo")
     hub.sender.gone.add(watcher)  # still connecting, as far as the gateway is concerned
     hub.connect_agent("ana")  # broadcasts presence to bo
-    assert hub.lane.store.get_connection(watcher, hub.clock.now()) is not None
+    assert hub.lane.connections.store.get_connection(watcher, hub.clock.now()) is not None
     hub.clock.advance(CONNECT_GRACE_SECONDS + 1)
     hub.connect_agent("cy")  # another presence broadcast, now past the grace
-    assert hub.lane.store.get_connection(watcher, hub.clock.now()) is None
+    assert hub.lane.connections.store.get_connection(watcher, hub.clock.now()) is None
 
 
 def test_lobby_update_carries_the_new_preview(hub: Harness) -> None:

@@ -10,18 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.next_move import (
+from chalicelib.hub.next_move import (
     CHAT_REPLY_URGENT_S,
     LANE_ORDER,
-    LANES,
     OPEN_TICKETS_PILE_UP,
     RULE_IDS,
     RULES,
     NextMove,
-    Pressure,
-    human_duration,
     next_move,
 )
+from chalicelib.hub.pressure import LANES, Pressure
+from chalicelib.hub.sentences import human_duration
 
 CALM = Pressure(
     open_tickets=0,

@@ -15,7 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib import api
+from chalicelib import wiring
 from tests.unit.conftest import WIDGET_KEY, Work
 from tools import openapi
 
@@ -133,11 +133,7 @@ class Checker:
 
 @pytest.fixture
 def checker(work: Work, monkeypatch: pytest.MonkeyPatch, doc: dict[str, Any]) -> Iterator[Checker]:
-    monkeypatch.setattr(api, "lane", lambda: work.hub.lane)
-    monkeypatch.setattr(api, "widgets", lambda: work.hub.widgets)
-    monkeypatch.setattr(api, "callbacks", lambda: work.callbacks)
-    monkeypatch.setattr(api, "tickets", lambda: work.tickets)
-    monkeypatch.setattr(api, "overview", lambda: work.overview)
+    monkeypatch.setattr(wiring, "hub", lambda: work.hub.built)
     from app import app
 
     with Client(app) as c:

@@ -7,7 +7,8 @@ from typing import Any
 import fastjsonschema
 import pytest
 
-from chalicelib.protocol import EVENT_SCHEMAS
+from chalicelib.contract.events import EVENT_SCHEMAS
+from chalicelib.work.escalation import escalate_overdue
 from tests.unit.conftest import Harness, Work
 from tools import protocol_doc
 
@@ -55,10 +56,10 @@ def test_every_work_lane_event_sent_matches_its_schema(work: Work) -> None:
     cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
     hub.clock.advance(16 * 60)
     hub.act(ana_conn, action="heartbeat")
-    work.callbacks.escalate_overdue()
+    escalate_overdue(work.callbacks)
     work.callbacks.claim(ana, cb.callback_id)
     work.tickets.create(ana, "Follow up", conv)
-    work.overview.set_mode(ana, "recovery")
+    work.mode.set(ana, "recovery")
     sent = [event for _, event in hub.sender.log]
     assert {e["type"] for e in sent} >= set(EVENT_SCHEMAS) - LIVE_LANE_EVENTS
     for event in sent:

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import api
+from chalicelib import wiring
 from tests.unit.conftest import WIDGET_KEY, Harness
 
 
 @pytest.fixture
 def client(hub: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr(api, "lane", lambda: hub.lane)
-    monkeypatch.setattr(api, "widgets", lambda: hub.widgets)
+    monkeypatch.setattr(wiring, "hub", lambda: hub.built)
     from app import app
 
     with Client(app) as c:

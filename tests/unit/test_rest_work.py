@@ -10,17 +10,13 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import api
+from chalicelib import wiring
 from tests.unit.conftest import WIDGET_KEY, Work
 
 
 @pytest.fixture
 def http(work: Work, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr(api, "lane", lambda: work.hub.lane)
-    monkeypatch.setattr(api, "widgets", lambda: work.hub.widgets)
-    monkeypatch.setattr(api, "callbacks", lambda: work.callbacks)
-    monkeypatch.setattr(api, "tickets", lambda: work.tickets)
-    monkeypatch.setattr(api, "overview", lambda: work.overview)
+    monkeypatch.setattr(wiring, "hub", lambda: work.hub.built)
     from app import app
 
     with Client(app) as c:

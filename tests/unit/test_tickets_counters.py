@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.callbacks import AlreadyTaken
-from chalicelib.errors import InvalidAction
-from chalicelib.models import Callback, HubCounters
-from chalicelib.overview import TYPING_STALE_SECONDS, LaunchBlocked
+from chalicelib.hub.drift import TYPING_STALE_SECONDS
+from chalicelib.hub.mode import LaunchBlocked
+from chalicelib.platform.errors import AlreadyTaken, InvalidAction
+from chalicelib.store.work_models import Callback, HubCounters
+from chalicelib.work.escalation import escalate_overdue
 from tests.unit.conftest import Work
 
 MINUTE = 60.0
 
 
 def counters(work: Work) -> dict[str, int]:
-    result: dict[str, int] = work.overview.counters("global")
+    result: dict[str, int] = work.counters.view("global")
     return result
 
 
@@ -86,10 +87,10 @@ def test_counters_match_stored_data_and_recompute_repairs_drift_idempotently(wor
     }
     # Something lost a write: the stored counters drift.
     HubCounters("global").update(actions=[HubCounters.open_tickets.set(7), HubCounters.active_chats.set(0)])
-    first = work.overview.recompute()
+    first = work.counters.recompute()
     assert first["drift"] == 6 + 3
     assert counters(work)["open_tickets"] == 1 and counters(work)["active_chats"] == 3
-    second = work.overview.recompute()
+    second = work.counters.recompute()
     assert second["drift"] == 0 and counters(work)["open_tickets"] == 1
 
 
@@ -107,7 +108,7 @@ def test_closing_a_chat_leaves_the_active_count(work: Work) -> None:
     assert counters(work)["active_chats"] == 0
     hub.act(customer, action="send", conversation_id=conv, client_id="back", text="One more thing")
     assert counters(work)["active_chats"] == 1  # the customer's message reopens it
-    state = hub.lane.store.load_conversation("global", conv, hub.clock.now())
+    state = hub.lane.timeline.store.load_conversation("global", conv, hub.clock.now())
     assert state is not None and state.meta.status == "open"
 
 
@@ -126,28 +127,28 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
 
     hub.clock.advance(2 * MINUTE)  # ana's heartbeats stopped; bo keeps sending them
     hub.act(bo_conn, action="heartbeat")
-    stats = work.overview.sweep_drift()
+    stats = work.drift.sweep()
     assert stats == {"presence_drift": 1, "typing_cleared": 1, "tenants": 2}
-    presence = {p.agent_id: p for p in hub.lane.store.tenant_presence("global")}
+    presence = {p.agent_id: p for p in hub.lane.connections.store.tenant_presence("global")}
     assert presence[ana.id].drift_status == "away" and presence[ana.id].status == "available"  # choice remembered
     assert presence[bo.id].drift_status is None
     seen = hub.sender.take(bo_conn)
     assert any(e["type"] == "presence" and e["agent"]["id"] == ana.id and e["reachable"] is False for e in seen)
     [stopped] = [e for e in seen if e["type"] == "typing"]
     assert stopped["state"] == "stop" and stopped["by"]["role"] == "customer"
-    assert work.overview.pressure("global").presence_drift == 1
-    assert work.overview.pressure("global").agents_available == 1  # a silent agent is never counted
+    assert work.command.pressure("global").presence_drift == 1
+    assert work.command.pressure("global").agents_available == 1  # a silent agent is never counted
 
-    again = work.overview.sweep_drift()  # a duplicate run changes nothing and tells no one
+    again = work.drift.sweep()  # a duplicate run changes nothing and tells no one
     assert again["typing_cleared"] == 0 and hub.sender.take(bo_conn) == []
 
     hub.clock.advance(10 * MINUTE)
     hub.act(bo_conn, action="heartbeat")
-    work.overview.sweep_drift()
-    assert hub.lane.store.get_presence("global", ana.id).drift_status == "offline"  # type: ignore[union-attr]
+    work.drift.sweep()
+    assert hub.lane.connections.store.get_presence("global", ana.id).drift_status == "offline"  # type: ignore[union-attr]
 
     hub.act(ana_conn, action="heartbeat")  # ana is back: reachable again, drift is history
-    assert work.overview.pressure("global").presence_drift == 0
+    assert work.command.pressure("global").presence_drift == 0
 
 
 def test_typing_refreshed_recently_is_not_cleared(work: Work) -> None:
@@ -156,7 +157,7 @@ def test_typing_refreshed_recently_is_not_cleared(work: Work) -> None:
     conv = hub.start(customer)
     hub.act(customer, action="typing", conversation_id=conv, state="start")
     hub.clock.advance(TYPING_STALE_SECONDS - 1)
-    assert work.overview.sweep_drift()["typing_cleared"] == 0
+    assert work.drift.sweep()["typing_cleared"] == 0
 
 
 def test_go_live_needs_a_clean_launch_check_and_recovery_is_always_allowed(work: Work) -> None:
@@ -164,42 +165,42 @@ def test_go_live_needs_a_clean_launch_check_and_recovery_is_always_allowed(work:
     ana_conn, ana = work.agent("ana")
     hub.act(ana_conn, action="presence", status="away")
     with pytest.raises(LaunchBlocked) as blocked:
-        work.overview.set_mode(ana, "live")  # nobody is available
+        work.mode.set(ana, "live")  # nobody is available
     assert [b.code for b in blocked.value.decision.blockers] == ["no_agent_available"]
     hub.act(ana_conn, action="presence", status="available")
-    snap = work.overview.snapshot("global")
+    snap = work.command.snapshot("global")
     assert snap["launch"] == {"ready": True, "headline": "Ready for handoff", "blockers": []}
-    live = work.overview.set_mode(ana, "live")
+    live = work.mode.set(ana, "live")
     assert live["mode"]["mode"] == "live" and live["mode"]["by"] == "Ana"
-    work.overview.set_mode(ana, "recovery")
-    assert [h["change"] for h in work.overview.mode_history("global")] == ["ready → live", "live → recovery"]
+    work.mode.set(ana, "recovery")
+    assert [h["change"] for h in work.mode.history("global")] == ["ready → live", "live → recovery"]
     with pytest.raises(InvalidAction):
-        work.overview.set_mode(ana, "party")
+        work.mode.set(ana, "party")
 
 
 def test_next_move_follows_the_pressure(work: Work) -> None:
     hub = work.hub
     ana_conn, ana = work.agent("ana")
     hub.act(ana_conn, action="presence", status="available")
-    assert work.overview.snapshot("global")["next_move"]["lane"] == "live_chat"
+    assert work.command.snapshot("global")["next_move"]["lane"] == "live_chat"
     customer, _ = hub.connect_customer()
     conv = hub.start(customer)
     hub.act(customer, action="send", conversation_id=conv, client_id="q1", text="Hello?")
-    move = work.overview.snapshot("global")["next_move"]
+    move = work.command.snapshot("global")["next_move"]
     assert (move["lane"], move["rule"]) == ("live_chat", "unanswered_chats")
     hub.act(ana_conn, action="join", conversation_id=conv)
     hub.act(ana_conn, action="send", conversation_id=conv, client_id="a1", text="Hi!")
     cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
-    assert work.overview.snapshot("global")["next_move"]["rule"] == "queued_callbacks"
+    assert work.command.snapshot("global")["next_move"]["rule"] == "queued_callbacks"
     hub.clock.advance(16 * MINUTE)
     hub.act(ana_conn, action="heartbeat")
-    work.callbacks.escalate_overdue()
-    move = work.overview.snapshot("global")["next_move"]
+    escalate_overdue(work.callbacks)
+    move = work.command.snapshot("global")["next_move"]
     assert (move["lane"], move["rule"]) == ("callbacks", "overdue_callbacks")
     assert "1 minute" in move["reason"]
     work.callbacks.claim(ana, cb.callback_id)
     work.callbacks.complete(ana, cb.callback_id, None)
-    assert work.overview.snapshot("global")["next_move"]["lane"] == "live_chat"
+    assert work.command.snapshot("global")["next_move"]["lane"] == "live_chat"
     with pytest.raises(AlreadyTaken):
         work.callbacks.claim(ana, cb.callback_id)
     assert Callback.get("global", cb.callback_id).status == "completed"

@@ -1,0 +1,1 @@
+"""The wire contract: every WebSocket action and event, every REST body and view, with their JSON Schemas."""

@@ -1,0 +1,85 @@
+"""The launch decision: "Ready for handoff", or the list of what blocks it.
+
+Pure functions over the same `Pressure` snapshot as the next move; no I/O.
+
+Blockers, most urgent first (the order is fixed, and matches the order of the same rules in
+`chalicelib.hub.next_move.RULES`):
+
+====  ==================  ===============  ==========================================================
+#     code                lane             blocks when
+====  ==================  ===============  ==========================================================
+1     no_agent_available  support_command  no agent is available (even when nothing waits yet: the
+                                           live lane cannot be handed off with nobody on the floor)
+2     failing_deliveries  support_command  any recent PostToConnection failure / gone connection
+3     presence_drift      support_command  an agent looks available/busy but the heartbeats stopped
+4     overdue_callbacks   callbacks        any callback is overdue
+5     typing_drift        support_command  a typing indicator never stopped
+====  ==================  ===============  ==========================================================
+
+Unanswered chats, queued callbacks and tickets are ordinary traffic, not instability: they never
+block the handoff (the next move still sends the team to them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.hub.pressure import Lane, Pressure
+from chalicelib.hub.sentences import (
+    count,
+    failing_deliveries_sentence,
+    no_agent_sentence,
+    overdue_callbacks_sentence,
+    presence_drift_sentence,
+    typing_drift_sentence,
+)
+
+READY_HEADLINE = "Ready for handoff"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    code: str  # "overdue_callbacks" | "no_agent_available" | "presence_drift" | "typing_drift" | "failing_deliveries"
+    message: str  # plain sentence with the number
+    lane: Lane  # the lane that recovers it (same lane names as NextMove)
+
+
+@dataclass(frozen=True)
+class LaunchDecision:
+    ready: bool
+    headline: str  # "Ready for handoff" when ready, else e.g. "2 things block the handoff"
+    blockers: tuple[Blocker, ...]
+
+
+@dataclass(frozen=True)
+class BlockerCheck:
+    code: str
+    lane: Lane
+    blocks: Callable[[Pressure], bool]
+    message: Callable[[Pressure], str]
+
+
+# Most urgent first; launch_check keeps this order.
+CHECKS: tuple[BlockerCheck, ...] = (
+    BlockerCheck("no_agent_available", "support_command", lambda p: p.agents_available <= 0, no_agent_sentence),
+    BlockerCheck(
+        "failing_deliveries", "support_command", lambda p: p.failing_deliveries > 0, failing_deliveries_sentence
+    ),
+    BlockerCheck("presence_drift", "support_command", lambda p: p.presence_drift > 0, presence_drift_sentence),
+    BlockerCheck("overdue_callbacks", "callbacks", lambda p: p.callback_overdue > 0, overdue_callbacks_sentence),
+    BlockerCheck("typing_drift", "support_command", lambda p: p.typing_drift > 0, typing_drift_sentence),
+)
+
+BLOCKER_CODES: tuple[str, ...] = tuple(check.code for check in CHECKS)
+
+
+def headline(blockers: int) -> str:
+    if blockers == 0:
+        return READY_HEADLINE
+    return f"{count(blockers, 'thing')} {'blocks' if blockers == 1 else 'block'} the handoff"
+
+
+def launch_check(p: Pressure) -> LaunchDecision:
+    blockers = tuple(Blocker(c.code, c.message(p), c.lane) for c in CHECKS if c.blocks(p))
+    return LaunchDecision(ready=not blockers, headline=headline(len(blockers)), blockers=blockers)

@@ -1,0 +1,133 @@
+"""Connections: who is on each WebSocket (identify, bind at `$connect`), forgetting them, and the
+presence their heartbeats prove.
+
+Nothing here sends anything: a change of presence is returned to the caller, which tells the
+other agents through the notifier.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.live.presence import available_agents, is_reachable
+from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
+from chalicelib.platform.clock import Clock
+from chalicelib.platform.config import Settings
+from chalicelib.platform.errors import Unauthorized
+from chalicelib.platform.observability import MetricUnit, metrics
+from chalicelib.store import keys
+from chalicelib.store.models import AgentPresence, Connection, Subscription
+from chalicelib.store.ports import ConnectionStore, ConversationState
+
+CONNECTION_CACHE_SIZE = 10_000
+
+
+class Connections:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        clock: Clock,
+        settings: Settings,
+        agents: AgentVerifier,
+        widgets: WidgetTokens,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.agents = agents
+        self.widgets = widgets
+        self._bound: dict[str, Connection] = {}
+
+    # ------------------------------------------------------------------ $connect
+    def identify(self, query: dict[str, str]) -> Identity:
+        if query.get("token"):
+            return self.agents.verify(query["token"])
+        if query.get("session"):
+            return self.widgets.verify(query["session"])
+        raise Unauthorized("no credential: connect with ?token=<Cognito ID token> or ?session=<widget session>")
+
+    def bind(self, connection_id: str, query: dict[str, str]) -> tuple[Identity, AgentPresence | None]:
+        """Verifies the credential and binds it to the connection. Raises Unauthorized.
+
+        Returns the identity, and the agent's presence when this connection made them reachable."""
+        who = self.identify(query)
+        now = self.clock.now()
+        conn = Connection(
+            connection_id,
+            tenant=who.tenant,
+            role=who.role,
+            user_id=who.user_id,
+            name=who.name,
+            connected_at=now,
+            auth_expires_at=who.expires_at,
+            expires_at=datetime.fromtimestamp(now + self.settings.connection_ttl, UTC),
+            tenant_role=keys.tenant_role(who.tenant, who.role),
+            tenant_user=keys.tenant_user(who.tenant, who.role, who.user_id),
+        )
+        self.store.put_connection(conn)
+        metrics.add_metric(name="Connections", unit=MetricUnit.Count, value=1)
+        if who.role == "agent":
+            return who, self.heartbeat(conn)
+        return who, None
+
+    # ------------------------------------------------------------------ later frames
+    def bound(self, connection_id: str, now: float) -> Connection | None:
+        """The identity bound at $connect. It never changes for a connection's life, so a warm
+        container keeps it and saves the read on every later frame; the item's own expiry is
+        still checked each time. (A bounded dict: hand-written, it is ten lines.)"""
+        conn = self._bound.get(connection_id)
+        if conn is None:
+            conn = self.store.get_connection(connection_id, now)
+            if conn is None:
+                return None
+            if len(self._bound) >= CONNECTION_CACHE_SIZE:
+                self._bound.pop(next(iter(self._bound)))
+            self._bound[connection_id] = conn
+        elif conn.expires_at is not None and conn.expires_at.timestamp() <= now:
+            self._bound.pop(connection_id, None)
+            return None
+        return conn
+
+    def subscribe(self, conn: Connection, state: ConversationState) -> None:
+        """The connection receives the conversation's events from now on (idempotent)."""
+        if not any(s.connection_id == conn.connection_id for s in state.subscriptions):
+            self.store.subscribe(conn, conn.tenant, state.conversation_id)
+            state.subscriptions.append(
+                Subscription(connection_id=conn.connection_id, role=conn.role, user_id=conn.user_id)
+            )
+
+    def stored(self, connection_id: str) -> Connection | None:
+        """The stored connection, even past its TTL (a leaving connection is cleaned up anyway)."""
+        return self.store.get_connection(connection_id, now=0)
+
+    # ------------------------------------------------------------------ $disconnect and gone
+    def forget(self, conn: Connection) -> AgentPresence | None:
+        """Removes the connection and its subscriptions. Returns the agent's presence when this
+        was their last connection (they are unreachable now)."""
+        self._bound.pop(conn.connection_id, None)
+        self.store.delete_connection(conn)
+        if conn.role == "agent" and not self.store.user_connections(conn.tenant, "agent", conn.user_id):
+            return self.store.drop_heartbeat(conn.tenant, conn.user_id)
+        return None
+
+    def forget_cached(self, connection_id: str) -> None:
+        self._bound.pop(connection_id, None)
+
+    # ------------------------------------------------------------------ presence
+    def heartbeat(self, conn: Connection, status: str | None = None) -> AgentPresence | None:
+        """Records an agent's heartbeat (and a newly chosen status). Returns the presence when
+        others must hear about it: a new status, or an agent who was not reachable before."""
+        now = self.clock.now()
+        before, after = self.store.touch_presence(conn.tenant, conn.user_id, conn.name, now, status)
+        if status is not None or before is None or not is_reachable(before, now, self.settings.presence_window):
+            return after
+        return None
+
+    def reachable(self, presence: AgentPresence) -> bool:
+        return is_reachable(presence, self.clock.now(), self.settings.presence_window)
+
+    def available_agents(self, tenant: str) -> set[str]:
+        return available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.settings.presence_window)
+
+    def agents_available(self, tenant: str) -> bool:
+        return bool(self.available_agents(tenant))

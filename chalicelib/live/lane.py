@@ -1,0 +1,143 @@
+"""The live lane's entry points: `$connect`, `$default` and `$disconnect`, and the narrow port the
+work lanes push through (`push_to_agents`, `post_to_thread`, `typing_stopped`).
+
+`LiveLane.handle` is the whole `$default` route: parse and validate the frame, authorize it
+against the identity bound at `$connect`, run one action (`live/actions/`), and answer. Every
+failure becomes one `error` event to the sending connection only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.contract.protocol import parse_action
+from chalicelib.live import payloads
+from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY
+from chalicelib.live.connections import Connections
+from chalicelib.live.context import Live
+from chalicelib.live.events import Listeners
+from chalicelib.live.notifier import Notifier
+from chalicelib.live.timeline import Timeline
+from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
+from chalicelib.platform.clock import Clock
+from chalicelib.platform.config import Settings
+from chalicelib.platform.errors import Forbidden, HubError, SessionExpired
+from chalicelib.platform.observability import MetricUnit, logger, metrics
+from chalicelib.platform.sender import Sender
+from chalicelib.store.ports import ConnectionStore, ConversationStore
+
+
+class LiveLane:
+    def __init__(
+        self,
+        connection_store: ConnectionStore,
+        conversation_store: ConversationStore,
+        sender: Sender,
+        clock: Clock,
+        settings: Settings,
+        agents: AgentVerifier,
+        widgets: WidgetTokens,
+        listeners: Listeners,
+    ) -> None:
+        self.clock = clock
+        self.settings = settings
+        self.listeners = listeners
+        self.connections = Connections(connection_store, clock, settings, agents, widgets)
+        self.notifier = Notifier(sender, self.connections, clock, listeners)
+        self.timeline = Timeline(conversation_store, clock)
+        self.live = Live(self.connections, self.notifier, self.timeline, listeners, clock)
+
+    # ================================================================ $connect / $disconnect
+    def identify_and_bind(self, connection_id: str, query: dict[str, str]) -> Identity:
+        """Verifies the credential and binds it to the connection. Raises Unauthorized."""
+        who, presence = self.connections.bind(connection_id, query)
+        if presence is not None:  # an agent who was not reachable is now
+            self.notifier.presence(who.tenant, presence, exclude=connection_id)
+        return who
+
+    def disconnect(self, connection_id: str) -> None:
+        self.connections.forget_cached(connection_id)
+        conn = self.connections.stored(connection_id)  # even an expired item is cleaned up
+        if conn is not None:
+            self.notifier.forget(conn)
+
+    # ================================================================ $default
+    def handle(self, connection_id: str, body: str | None) -> None:
+        """Never raises: every failure is an `error` event to this connection only."""
+        request = _echo_fields(body)
+        try:
+            now = self.clock.now()
+            conn = self.connections.bound(connection_id, now)
+            if conn is None:
+                raise SessionExpired("this connection is no longer registered; reconnect")
+            data = parse_action(body, conn.tenant)
+            if float(conn.auth_expires_at) <= now:
+                raise SessionExpired("your sign-in has expired; reconnect with a fresh token")
+            action = data["action"]
+            if action in AGENT_ONLY and conn.role != "agent":
+                raise Forbidden(f"'{action}' is for agents only")
+            if action in CUSTOMER_ONLY and conn.role != "customer":
+                raise Forbidden(f"'{action}' is for customers only; agents use 'join'")
+            ACTIONS[action](self.live, conn, data)
+        except HubError as exc:
+            metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
+            logger.info(
+                "action rejected", extra={"code": exc.code, "reason": exc.message, "connection_id": connection_id}
+            )
+            self.notifier.reply(connection_id, {"type": "error", "code": exc.code, "message": exc.message, **request})
+        except Exception:
+            logger.exception("action failed", extra={"connection_id": connection_id})
+            self.notifier.reply(
+                connection_id,
+                {
+                    "type": "error",
+                    "code": "internal",
+                    "message": "the hub failed; retry with the same client_id",
+                    **request,
+                },
+            )
+
+    # ================================================================ the port the work lanes push through
+    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+        """Pushes an event to the tenant's agent connections (optionally only these agents')."""
+        return self.notifier.agents(tenant, event, only_users)
+
+    def available_agents(self, tenant: str) -> set[str]:
+        return self.connections.available_agents(tenant)
+
+    def post_to_thread(self, tenant: str, conversation_id: str, text: str, key: str) -> None:
+        """A system line in a conversation's thread, told to its subscribers. `key` makes it
+        idempotent: the same key never adds a second line."""
+        state, msg, stored_now = self.timeline.system_entry(tenant, conversation_id, text, key)
+        if stored_now:
+            self.notifier.message(state, msg, "")
+
+    def typing_stopped(self, tenant: str, conversation_id: str, user_id: str) -> None:
+        """The drift sweep switched a stale indicator off: tell the others it stopped."""
+        state = self.timeline.store.load_conversation(tenant, conversation_id, self.clock.now())
+        who = state.participants.get(user_id) if state else None
+        if state is None or who is None:
+            return
+        event = {
+            "type": "typing",
+            "conversation_id": conversation_id,
+            "by": payloads.person(who.role, who.user_id, who.name),
+            "state": "stop",
+        }
+        self.notifier.typing(tenant, state.subscriptions, who.user_id, False, event)
+
+
+def _echo_fields(body: str | None) -> dict[str, Any]:
+    """Best-effort correlation fields for an error reply, read before validation."""
+    try:
+        data = json.loads(body or "")
+    except (ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: data[k]
+        for k in ("request_id", "action", "client_id", "conversation_id")
+        if isinstance(data.get(k), str) and len(data[k]) <= 64
+    }

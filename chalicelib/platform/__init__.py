@@ -1,0 +1,1 @@
+"""Cross-cutting services: settings, clock, domain errors, logs and metrics, identity, the WebSocket sender."""

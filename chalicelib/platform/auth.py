@@ -1,0 +1,154 @@
+"""Who is on the other end: Cognito ID tokens for agents, widget session tokens for customers,
+and the Actor the work lanes record.
+
+Both are verified here, once, at `$connect` (and by the REST authorizer); every
+later action uses the identity stored with the connection.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.platform.config import Settings
+from chalicelib.platform.errors import Unauthorized
+
+if TYPE_CHECKING:
+    import jwt
+
+    from chalicelib.platform.clock import Clock
+
+# PyJWT pulls in `cryptography` (~50 ms of import). Only $connect, the REST authorizer and the
+# widget session route verify or sign tokens, and Chalice deploys each route as its own
+# function, so the module is imported where it is used, not at cold start of every function.
+
+TENANT_CLAIM = "custom:tenant"
+WIDGET_ISSUER = "flow-hub"
+WIDGET_AUDIENCE = "flow-hub-widget"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is on the other end of a connection or request, as verified from its credential."""
+
+    tenant: str
+    role: str  # "agent" | "customer"
+    user_id: str
+    name: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something in a work lane: a verified agent or customer, or the scheduler."""
+
+    tenant: str
+    role: str  # "agent" | "customer" | "system"
+    id: str
+    name: str
+
+
+@lru_cache(maxsize=4)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
+    # PyJWKClient caches the key set and refetches on an unknown `kid` (key rotation).
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+
+
+class AgentVerifier:
+    """Verifies Cognito ID tokens: RS256 against the pool's JWKS, issuer, audience, use, expiry."""
+
+    def __init__(self, settings: Settings, clock: Clock, keys: Callable[[str], Any] | None = None) -> None:
+        self._settings = settings
+        self._clock = clock
+        # Production fetches the pool's JWKS over HTTPS; unit tests may hand in a key source.
+        self._keys = keys or (lambda token: _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key)
+
+    def verify(self, token: str) -> Identity:
+        import jwt
+
+        try:
+            key = self._keys(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self._settings.app_client_id,
+                issuer=self._settings.issuer,
+                options={"require": ["exp", "iss", "aud", "sub", "token_use"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"agent token rejected: {exc}") from exc
+        if claims.get("token_use") != "id":
+            raise Unauthorized("agent token rejected: not an ID token")
+        # Expiry is checked against the hub's clock so time rules stay testable.
+        if float(claims["exp"]) <= self._clock.now():
+            raise Unauthorized("agent token rejected: expired")
+        tenant = claims.get(TENANT_CLAIM)
+        if not tenant:
+            raise Unauthorized(f"agent token rejected: no {TENANT_CLAIM} claim")
+        name = claims.get("name") or claims.get("cognito:username") or claims["sub"]
+        return Identity(str(tenant), "agent", str(claims["sub"]), str(name), float(claims["exp"]))
+
+
+class WidgetTokens:
+    """Issues and verifies customer session tokens (HS256, key held in Secrets Manager)."""
+
+    def __init__(self, settings: Settings, clock: Clock, key: str | None = None) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._key = key
+
+    def _signing_key(self) -> str:
+        if self._key is None:
+            # Powertools caches the secret for the container's lifetime (max_age below).
+            from aws_lambda_powertools.utilities import parameters
+
+            value = parameters.get_secret(self._settings.widget_secret_id, max_age=300)
+            self._key = str(value)
+        return self._key
+
+    def issue(self, tenant: str, customer_id: str, name: str) -> tuple[str, float]:
+        import jwt
+
+        now = self._clock.now()
+        exp = now + self._settings.widget_session_ttl
+        claims = {
+            "iss": WIDGET_ISSUER,
+            "aud": WIDGET_AUDIENCE,
+            "sub": customer_id,
+            "tenant": tenant,
+            "name": name,
+            "iat": int(now),
+            "exp": int(exp),
+            "jti": secrets.token_urlsafe(8),
+        }
+        return jwt.encode(claims, self._signing_key(), algorithm="HS256"), float(int(exp))
+
+    def verify(self, token: str) -> Identity:
+        import jwt
+
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._signing_key(),
+                algorithms=["HS256"],
+                audience=WIDGET_AUDIENCE,
+                issuer=WIDGET_ISSUER,
+                options={"require": ["exp", "sub", "tenant"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"widget session rejected: {exc}") from exc
+        if float(claims["exp"]) <= self._clock.now():
+            raise Unauthorized("widget session rejected: expired")
+        return Identity(
+            str(claims["tenant"]),
+            "customer",
+            str(claims["sub"]),
+            str(claims.get("name") or "Customer"),
+            float(claims["exp"]),
+        )

@@ -1,0 +1,103 @@
+"""Pushes events to WebSocket connections through the API Gateway management API.
+
+The management endpoint comes from configuration only (`WS_MANAGEMENT_ENDPOINT`, set by the
+stack and by the local stack); it is never guessed from an incoming event.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from chalicelib.platform.config import ConfigError
+from chalicelib.platform.observability import logger
+
+# Fan-outs larger than this are posted from a small pool instead of one by one.
+_PARALLEL_FROM = 4
+_POOL_SIZE = 8
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Sender:
+    """Posts to connections; reports which targets are gone (HTTP 410)."""
+
+    def __init__(self, endpoint_url: str | None, region: str) -> None:
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self._client: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        # boto3's default session is not thread-safe; fan-out threads share one client.
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+        return self._client
+
+    def _require_endpoint(self) -> str:
+        if not self._endpoint_url:
+            raise ConfigError(
+                "WS_MANAGEMENT_ENDPOINT is not set: the hub cannot post to WebSocket connections without "
+                "the API Gateway management endpoint (https://<api-id>.execute-api.<region>.amazonaws.com/<stage>)"
+            )
+        return self._endpoint_url
+
+    def _new_client(self) -> Any:
+        return boto3.session.Session().client(
+            "apigatewaymanagementapi",
+            endpoint_url=self._require_endpoint(),
+            region_name=self._region,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5),
+        )
+
+    def post(self, connection_id: str, event: dict[str, Any]) -> bool:
+        """True when API Gateway accepted the event; False when the target is gone."""
+        self._require_endpoint()
+        return self._post_bytes(connection_id, encode(event))
+
+    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
+        try:
+            self.client.post_to_connection(ConnectionId=connection_id, Data=data)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "GoneException":
+                return False
+            raise
+        return True
+
+    def post_many(self, connection_ids: Iterable[str], event: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Posts one event to many targets; returns (gone, failed). A failure on one target
+        never stops the others: it is logged, counted and that target is skipped."""
+        targets = list(dict.fromkeys(connection_ids))
+        if not targets:
+            return [], []
+        self._require_endpoint()  # a missing endpoint is a configuration error, not a failed target
+        data = encode(event)
+        if len(targets) < _PARALLEL_FROM:
+            results = [self._safe_post(t, data) for t in targets]
+        else:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
+            results = list(self._pool.map(lambda t: self._safe_post(t, data), targets))
+        gone = [t for t, ok in zip(targets, results, strict=True) if ok is False]
+        failed = [t for t, ok in zip(targets, results, strict=True) if ok is None]
+        return gone, failed
+
+    def _safe_post(self, connection_id: str, data: bytes) -> bool | None:
+        try:
+            return self._post_bytes(connection_id, data)
+        except Exception:
+            logger.exception("post_to_connection failed", extra={"target": connection_id})
+            return None

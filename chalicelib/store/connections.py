@@ -1,0 +1,100 @@
+"""DynamoDB access for connections, their conversation subscriptions and agent presence: one
+method per named access pattern (see models.py).
+
+Nothing here decides who may do what; the live lane does. Every read that touches TTL'd items
+drops the expired ones itself, because DynamoDB deletes them up to two days late.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.store import keys
+from chalicelib.store.models import AgentPresence, Connection, Subscription
+
+
+class DynamoConnectionStore:
+    # ------------------------------------------------------------------ connections
+    def put_connection(self, conn: Connection) -> None:
+        conn.save()
+
+    def get_connection(self, connection_id: str, now: float) -> Connection | None:
+        """AP-C1. An item past its TTL counts as gone."""
+        try:
+            conn = Connection.get(connection_id)
+        except DoesNotExist:
+            return None
+        if conn.expires_at is not None and conn.expires_at.timestamp() <= now:
+            return None
+        return conn
+
+    def delete_connection(self, conn: Connection) -> None:
+        """Removes the connection and its conversation subscriptions."""
+        for conversation_id in sorted(conn.conversations or ()):
+            Subscription(
+                keys.conversation_pk(conn.tenant, conversation_id), keys.subscription_sk(conn.connection_id)
+            ).delete()
+        conn.delete()
+
+    def tenant_connections(self, tenant: str, role: str) -> list[str]:
+        """AP-C2: connection ids of one role in a tenant."""
+        return [c.connection_id for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, role))]
+
+    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
+        """AP-C2: (connection id, agent id) of every live agent connection in a tenant."""
+        return [
+            (c.connection_id, c.user_id) for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, "agent"))
+        ]
+
+    def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
+        """AP-C3."""
+        return [c.connection_id for c in Connection.by_user.query(keys.tenant_user(tenant, role, user_id))]
+
+    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
+        """The connection receives the conversation's events; it remembers the subscription so
+        that forgetting the connection removes it."""
+        Subscription(
+            keys.conversation_pk(tenant, conversation_id),
+            keys.subscription_sk(conn.connection_id),
+            connection_id=conn.connection_id,
+            role=conn.role,
+            user_id=conn.user_id,
+            expires_at=conn.expires_at,
+        ).save()
+        conn.update(actions=[Connection.conversations.add({conversation_id})])
+
+    # ------------------------------------------------------------------ presence
+    def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
+        """AP-P1."""
+        try:
+            return AgentPresence.get(tenant, agent_id)
+        except DoesNotExist:
+            return None
+
+    def tenant_presence(self, tenant: str) -> list[AgentPresence]:
+        """AP-P2."""
+        return list(AgentPresence.query(tenant))
+
+    def touch_presence(
+        self, tenant: str, agent_id: str, name: str, now: float, status: str | None = None
+    ) -> tuple[AgentPresence | None, AgentPresence]:
+        """Records a heartbeat (and optionally a new chosen status); returns (before, after)."""
+        before = self.get_presence(tenant, agent_id)
+        after = AgentPresence(
+            tenant,
+            agent_id,
+            name=name,
+            status=status or (before.status if before else "available"),
+            status_at=now if status or before is None else before.status_at,
+            heartbeat_at=now,
+        )
+        after.save()
+        return before, after
+
+    def drop_heartbeat(self, tenant: str, agent_id: str) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable."""
+        presence = self.get_presence(tenant, agent_id)
+        if presence is None:
+            return None
+        presence.update(actions=[AgentPresence.heartbeat_at.set(0)])
+        return presence

@@ -1,0 +1,144 @@
+"""PynamoDB models of the work lanes and the hub: callbacks, tickets, counters and history,
+each with its access patterns (`AP-…`). No access pattern uses Scan."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.store.models import ModelMeta
+
+
+# --------------------------------------------------------------------------- callbacks
+class OpenCallbacks(GlobalSecondaryIndex["Callback"]):
+    """AP-B2: a tenant's open callbacks (queued or claimed) by due time. Sparse: `open_tenant`
+    is removed when a callback closes, so the queue and the escalation job read open work only."""
+
+    class Meta:
+        index_name = "open_by_due"
+        projection = AllProjection()
+
+    open_tenant = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class Callback(Model):
+    """A promise to call a customer back. AP-B1: Get (tenant, id)."""
+
+    class Meta(ModelMeta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    callback_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()  # queued | claimed | completed | failed | cancelled
+    source = UnicodeAttribute()  # widget | missed_call
+    phone = UnicodeAttribute()  # E.164
+    customer_name = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    window = UnicodeAttribute(default="asap")  # asap | morning | afternoon | evening
+    priority = UnicodeAttribute(default="normal")  # normal | high (raised when overdue)
+    overdue = BooleanAttribute(default=False)
+    due_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+    max_attempts = NumberAttribute()
+    retry_minutes = NumberAttribute()
+    claimed_by = UnicodeAttribute(null=True)
+    claimed_by_name = UnicodeAttribute(null=True)
+    claimed_at = NumberAttribute(null=True)
+    last_alert_at = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = NumberAttribute()
+    closed_at = NumberAttribute(null=True)
+    open_tenant = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    open_by_due = OpenCallbacks()
+
+
+# --------------------------------------------------------------------------- tickets
+class OpenTickets(GlobalSecondaryIndex["Ticket"]):
+    """AP-K2: a tenant's unsolved tickets, most recently changed first (sparse)."""
+
+    class Meta:
+        index_name = "open_by_update"
+        projection = AllProjection()
+
+    open_tenant = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class Ticket(Model):
+    """AP-K1: Get (tenant, id)."""
+
+    class Meta(ModelMeta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    ticket_id = UnicodeAttribute(range_key=True)
+    subject = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | waiting_internal | waiting_customer | solved
+    waiting_on = UnicodeAttribute(null=True)  # the team or person a waiting_internal ticket waits on
+    owner_id = UnicodeAttribute()
+    owner_name = UnicodeAttribute()
+    conversation_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    customer_name = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    status_at = NumberAttribute()
+    open_tenant = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    open_by_update = OpenTickets()
+
+
+# --------------------------------------------------------------------------- counters & history
+class HubCounters(Model):
+    """The tenant's hub counters, kept current on every change and repaired by the recompute.
+    AP-H1: Get (tenant)."""
+
+    class Meta(ModelMeta):
+        pass
+
+    tenant = UnicodeAttribute(hash_key=True)
+    open_tickets = NumberAttribute(default=0)
+    waiting_internal = NumberAttribute(default=0)
+    callback_queued = NumberAttribute(default=0)
+    callback_overdue = NumberAttribute(default=0)
+    active_chats = NumberAttribute(default=0)
+    agents_available = NumberAttribute(default=0)
+    updated_at = NumberAttribute(default=0)
+    recomputed_at = NumberAttribute(default=0)
+    last_drift = NumberAttribute(default=0)
+    # Written by the drift sweep: what it found stale on its last run.
+    presence_drift = NumberAttribute(default=0)
+    typing_drift = NumberAttribute(default=0)
+    # Deliveries that failed for another reason than a gone connection, per 5-minute window.
+    delivery_failures = NumberAttribute(default=0)
+    delivery_window_at = NumberAttribute(default=0)
+
+
+class HistoryEntry(Model):
+    """Append-only history of one subject: a ticket, a callback or the tenant's mode.
+
+    `subject = T#<tenant>#<KIND>#<id>`; `at` sorts by time (ISO + a random suffix).
+    AP-Y1: Query subject → the subject's history in order.
+    """
+
+    class Meta(ModelMeta):
+        pass
+
+    subject = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_name = UnicodeAttribute()
+    detail = UnicodeAttribute(default="")
+
+
+# The model whose schema defines each table (ConversationMeta carries the table's GSI).

@@ -1,0 +1,177 @@
+"""The composition root: builds the whole hub once per Lambda container, and says who listens to
+which live-lane event.
+
+`hub()` is what the handlers use. `build()` takes every dependency explicitly (settings,
+clock, sender, verifiers, stores), so the local stack, the tests and the benchmarks build the
+hub exactly as production does, with their own sender, clock or in-memory stores.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+from chalicelib.hub.command import SupportCommand
+from chalicelib.hub.counters import Counters
+from chalicelib.hub.drift import DriftSweep
+from chalicelib.hub.mode import Mode
+from chalicelib.live.events import (
+    ConversationClosed,
+    ConversationReopened,
+    ConversationStarted,
+    CustomerReplied,
+    DeliveryFailed,
+    Listeners,
+    PresenceChanged,
+)
+from chalicelib.live.lane import LiveLane
+from chalicelib.live.widgets import Widgets
+from chalicelib.platform.auth import AgentVerifier, WidgetTokens
+from chalicelib.platform.clock import Clock, SystemClock
+from chalicelib.platform.config import Settings, settings
+from chalicelib.platform.sender import Sender
+from chalicelib.store.connections import DynamoConnectionStore
+from chalicelib.store.conversations import DynamoConversationStore
+from chalicelib.store.hub import DynamoHubStore
+from chalicelib.store.ports import ConnectionStore, ConversationStore, HubStore, TenantStore, WorkStore
+from chalicelib.store.tables import bind_tables
+from chalicelib.store.tenants import DynamoTenantStore
+from chalicelib.store.work import DynamoWorkStore
+from chalicelib.work.callbacks import Callbacks
+from chalicelib.work.tickets import Tickets
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One store per lane, each behind its port (`store/ports.py`)."""
+
+    connections: ConnectionStore
+    conversations: ConversationStore
+    tenants: TenantStore
+    work: WorkStore
+    hub: HubStore
+
+    @classmethod
+    def dynamo(cls, region: str) -> Stores:
+        return cls(
+            DynamoConnectionStore(),
+            DynamoConversationStore(region),
+            DynamoTenantStore(consistent_reads=False),
+            DynamoWorkStore(region),
+            DynamoHubStore(),
+        )
+
+
+@dataclass(frozen=True)
+class Hub:
+    settings: Settings
+    clock: Clock
+    listeners: Listeners
+    agents: AgentVerifier
+    widget_tokens: WidgetTokens
+    live: LiveLane
+    widgets: Widgets
+    callbacks: Callbacks
+    tickets: Tickets
+    counters: Counters
+    command: SupportCommand
+    mode: Mode
+    drift: DriftSweep
+
+
+def build(
+    settings: Settings,
+    clock: Clock,
+    sender: Sender,
+    agents: AgentVerifier,
+    widget_tokens: WidgetTokens,
+    stores: Stores,
+) -> Hub:
+    listeners = Listeners()
+    window = settings.presence_window
+    live = LiveLane(stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners)
+    counters = Counters(stores.hub, live, clock, window)
+    tickets = Tickets(stores.work, live, clock, counters.push)
+    command = SupportCommand(stores.hub, counters, clock, window)
+    hub = Hub(
+        settings=settings,
+        clock=clock,
+        listeners=listeners,
+        agents=agents,
+        widget_tokens=widget_tokens,
+        live=live,
+        widgets=Widgets(stores.tenants, widget_tokens, clock),
+        callbacks=Callbacks(stores.work, live, clock, counters.push),
+        tickets=tickets,
+        counters=counters,
+        command=command,
+        mode=Mode(stores.hub, command, live, clock),
+        drift=DriftSweep(stores.hub, live, clock, window),
+    )
+    subscribe_work_lanes(listeners, counters, tickets)
+    return hub
+
+
+def subscribe_work_lanes(listeners: Listeners, counters: Counters, tickets: Tickets) -> None:
+    """Who reacts to which live-lane event — the one place to read it.
+
+    - a conversation started, closed or reopened, or an agent's presence changed: the counters
+      (active chats, agents available) are pushed to the tenant's dashboards;
+    - a delivery failed: the failure window the launch check reads grows;
+    - a customer replied: the ticket waiting on them reopens.
+    """
+
+    def push_counters(event: ConversationStarted | ConversationClosed | ConversationReopened | PresenceChanged) -> None:
+        counters.push(event.tenant)
+
+    def count_failed_deliveries(event: DeliveryFailed) -> None:
+        counters.record_delivery_failures(event.tenant, event.failed)
+
+    listeners.subscribe(ConversationStarted, push_counters)
+    listeners.subscribe(ConversationClosed, push_counters)
+    listeners.subscribe(ConversationReopened, push_counters)
+    listeners.subscribe(PresenceChanged, push_counters)
+    listeners.subscribe(DeliveryFailed, count_failed_deliveries)
+    listeners.subscribe(CustomerReplied, tickets.customer_replied)
+
+
+def from_env() -> Hub:
+    """The hub as deployed: settings and table names from the environment, DynamoDB stores."""
+    bind_tables()
+    cfg = settings()
+    clock = SystemClock()
+    return build(
+        cfg,
+        clock,
+        Sender(cfg.ws_management_endpoint, cfg.region),
+        AgentVerifier(cfg, clock),
+        WidgetTokens(cfg, clock),
+        Stores.dynamo(cfg.region),
+    )
+
+
+# Built once per container. lru_cache is not a lock: the local stack runs handlers on threads,
+# so the first build is guarded (on Lambda a container runs one invocation at a time anyway).
+_BUILD = threading.RLock()
+
+
+def _once(build: Callable[[], T]) -> Callable[[], T]:
+    cached = lru_cache(maxsize=1)(build)
+
+    @wraps(build)
+    def get() -> T:
+        if cached.cache_info().currsize:
+            return cached()
+        with _BUILD:
+            return cached()
+
+    get.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return get
+
+
+hub = _once(from_env)

@@ -1,0 +1,28 @@
+"""The Sender takes its management endpoint from configuration only; without it, posting fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.platform.config import ConfigError, Settings
+from chalicelib.platform.sender import Sender
+
+
+def test_a_post_without_a_management_endpoint_is_a_configuration_error() -> None:
+    sender = Sender(None, "us-east-1")
+    with pytest.raises(ConfigError, match="WS_MANAGEMENT_ENDPOINT"):
+        sender.post("c1=", {"type": "ack"})
+    with pytest.raises(ConfigError, match="WS_MANAGEMENT_ENDPOINT"):
+        sender.post_many(["c1=", "c2="], {"type": "ack"})
+    assert sender.post_many([], {"type": "ack"}) == ([], [])  # nothing to send needs no endpoint
+
+
+def test_the_endpoint_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WS_MANAGEMENT_ENDPOINT", "https://abc.execute-api.eu-north-1.amazonaws.com/ws")
+    assert Settings.from_env().ws_management_endpoint == "https://abc.execute-api.eu-north-1.amazonaws.com/ws"
+    monkeypatch.delenv("WS_MANAGEMENT_ENDPOINT")
+    assert Settings.from_env().ws_management_endpoint is None
+
+
+def test_sender_has_no_way_to_guess_the_endpoint_from_an_event() -> None:
+    assert not hasattr(Sender, "configure_from_event")
