@@ -131,9 +131,11 @@ def error_codes() -> dict[str, int]:
 
 def schemas() -> dict[str, Schema]:
     from chalicelib.contract.protocol import ACTION_SCHEMAS
-    from chalicelib.hub import mode, next_move, pressure
+    from chalicelib.hub import mode_rules as mode
+    from chalicelib.hub import next_move, pressure
     from chalicelib.hub.launch import BLOCKER_CODES
     from chalicelib.store import counters
+    from chalicelib.work import callback_window as callbacks_windows
     from chalicelib.work import callbacks, tickets
 
     lanes = list(pressure.LANES)
@@ -264,7 +266,8 @@ def schemas() -> dict[str, Schema]:
                 ),
                 "region": nullable(string("ISO 3166 alpha-2 region for a national number, e.g. `SE`.")),
                 "window": nullable(
-                    enum(callbacks.WINDOWS, "When to call; `asap` when absent, null or empty.") | {"default": "asap"}
+                    enum(tuple(callbacks_windows.WINDOWS), "When to call; `asap` when absent, null or empty.")
+                    | {"default": "asap"}
                 ),
                 "reason": nullable(string(maxLength=callbacks.MAX_REASON)),
                 "conversation_id": nullable(
@@ -288,7 +291,7 @@ def schemas() -> dict[str, Schema]:
                 "customer_name": string(),
                 "conversation_id": nullable(string()),
                 "reason": nullable(string()),
-                "window": enum(callbacks.WINDOWS),
+                "window": enum(tuple(callbacks_windows.WINDOWS)),
                 "priority": enum(CALLBACK_PRIORITIES, "`high` once overdue."),
                 "overdue": {"type": "boolean"},
                 "due_at": TIMESTAMP,

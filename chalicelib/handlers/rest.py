@@ -12,13 +12,13 @@ from chalice.app import AuthRequest, AuthResponse, Request, Response
 
 from chalicelib import wiring
 from chalicelib.hub.mode import LaunchBlocked
+from chalicelib.hub.settings import agent_view, settings_view
 from chalicelib.live import payloads
-from chalicelib.live.presence import is_available, is_reachable
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import BadJson, HubError, InvalidAction, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
-from chalicelib.work.views import callback_view, ticket_view
+from chalicelib.work.views import callback_view, customer_callback_view, ticket_view
 
 LIST_LIMIT = 100
 P = ParamSpec("P")
@@ -130,19 +130,32 @@ def widget_session(request: Request | None) -> Any:
 
 @rest_errors
 def widget_availability(request: Request | None) -> Any:
+    """Whether someone can answer, what the widget offers (mode and presence), and the region a
+    phone number without a country code is read in when the visitor's locale names none."""
     assert request is not None
     params: Any = request.query_params or {}
     h = wiring.hub()
     tenant = h.widgets.tenant_for_key(str(params.get("widget_key", "")))
-    return {"agents_available": h.live.connections.agents_available(tenant)}
+    return {**h.availability.current(tenant), "default_region": h.team.get(tenant).default_region}
+
+
+def _customer(request: Request) -> Actor:
+    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
+    return Actor(who.tenant, "customer", who.user_id, who.name)
+
+
+@rest_errors
+def widget_callback_status(request: Request | None, callback_id: str) -> Any:
+    """The customer's own callback request as their widget shows it (after a reload)."""
+    assert request is not None
+    h = wiring.hub()
+    return {"callback": customer_callback_view(h.callbacks.customer_status(_customer(request), callback_id))}
 
 
 @rest_errors
 def widget_callback(request: Request | None) -> Any:
     assert request is not None
-    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
-    customer = Actor(who.tenant, "customer", who.user_id, who.name)
-    return _request_callback(customer, _body(request), source="widget")
+    return _request_callback(_customer(request), _body(request), source="widget")
 
 
 # ------------------------------------------------------------------ the agent and the live lane
@@ -150,7 +163,7 @@ def widget_callback(request: Request | None) -> Any:
 def me(request: Request | None) -> Any:
     agent, h = _agent(request), wiring.hub()
     presence = h.live.connections.store.get_presence(agent["tenant"], agent["agent_id"])
-    reachable = presence is not None and is_reachable(presence, h.clock.now(), h.settings.presence_window)
+    reachable = presence is not None and h.rule.reachable(presence, h.clock.now())
     return {
         "agent_id": agent["agent_id"],
         "name": agent["name"],
@@ -161,21 +174,50 @@ def me(request: Request | None) -> Any:
 
 @rest_errors
 def list_agents(request: Request | None) -> Any:
-    """The tenant's agents with their chosen status and reachability (owner pickers, presence)."""
+    """Every agent of the tenant — the directory, so also those who never signed in — with their
+    chosen status, reachability, capacity and open chats (owner pickers, assignment, presence)."""
     agent, h = _agent(request), wiring.hub()
-    now, window = h.clock.now(), h.settings.presence_window
+    tenant = h.team.get(agent["tenant"])
+    now = h.clock.now()
     return {
         "agents": [
-            {
-                "id": p.agent_id,
-                "name": p.name,
-                "status": p.status,
-                "reachable": is_reachable(p, now, window),
-                "available": is_available(p, now, window),
-            }
-            for p in h.live.connections.store.tenant_presence(agent["tenant"])
+            agent_view(p, tenant, h.rule, now) for p in h.live.connections.store.tenant_presence(agent["tenant"])
         ]
     }
+
+
+@rest_errors
+def agent_change(request: Request | None, agent_id: str) -> Any:
+    """`{"capacity": n | null}`: the agent's own chat capacity (null: the tenant's default)."""
+    agent, h = _agent(request), wiring.hub()
+    body = _body(request)
+    if set(body) != {"capacity"}:
+        raise InvalidAction('send {"capacity": <0-50> or null}')
+    changed = h.team.set_capacity(actor(agent), agent_id, body["capacity"])
+    h.routing.drain(agent["tenant"])  # a raised capacity may take someone from the queue
+    return {"agent": agent_view(changed, h.team.get(agent["tenant"]), h.rule, h.clock.now())}
+
+
+@rest_errors
+def agent_reassign(request: Request | None, agent_id: str) -> Any:
+    """ "Reassign their chats": the agent's open chats go back to the queue, then to colleagues."""
+    agent, h = _agent(request), wiring.hub()
+    moved = h.routing.requeue_agent(actor(agent), agent_id)
+    return {"requeued": moved, "hub": h.command.snapshot(agent["tenant"])}
+
+
+@rest_errors
+def tenant_settings(request: Request | None) -> Any:
+    return {"settings": settings_view(wiring.hub().team.get(_agent(request)["tenant"]))}
+
+
+@rest_errors
+def tenant_change(request: Request | None) -> Any:
+    """PATCH `{time_zone?, default_region?, chat_capacity?}`."""
+    agent, h = _agent(request), wiring.hub()
+    tenant = h.team.change(actor(agent), _body(request))
+    h.routing.drain(agent["tenant"])
+    return {"settings": settings_view(tenant)}
 
 
 @rest_errors

@@ -3,10 +3,12 @@ change recorded with who and when."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.launch import LaunchDecision, launch_check
+from chalicelib.hub.mode_rules import MODES
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
@@ -14,8 +16,6 @@ from chalicelib.platform.errors import AlreadyTaken, InvalidAction
 from chalicelib.store.keys import history_subject
 from chalicelib.store.ports import HubStore
 from chalicelib.store.work import history_entry
-
-MODES = ("ready", "live", "recovery")
 
 
 class LaunchBlocked(AlreadyTaken):
@@ -27,11 +27,19 @@ class LaunchBlocked(AlreadyTaken):
 
 
 class Mode:
-    def __init__(self, store: HubStore, command: SupportCommand, live: LivePort, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        command: SupportCommand,
+        live: LivePort,
+        clock: Clock,
+        availability_changed: Callable[[str], object] = lambda _tenant: None,
+    ) -> None:
         self.store = store
         self.command = command
         self.live = live
         self.clock = clock
+        self.availability_changed = availability_changed
 
     def set(self, actor: Actor, mode: str) -> dict[str, Any]:
         """Going live is allowed only when the launch check passes; falling back to recovery
@@ -49,6 +57,7 @@ class Mode:
         )
         self.store.record_mode(actor.tenant, mode, now, actor.name, entry)
         self.live.push_to_agents(actor.tenant, {"type": "mode", "mode": mode, "by": actor.name, "at": iso(now)})
+        self.availability_changed(actor.tenant)  # recovery changes what the widgets offer
         return self.command.snapshot(actor.tenant)
 
     def history(self, tenant: str) -> list[dict[str, Any]]:

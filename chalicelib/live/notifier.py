@@ -60,6 +60,12 @@ def presence_recipients(agent_connections: list[str], exclude: str | None) -> li
     return [c for c in agent_connections if c != exclude]
 
 
+def availability_recipients(customer_connections: list[str]) -> list[str]:
+    """Whether someone can answer goes to every customer connection of the tenant — and only
+    when it flips (`hub/availability.py` decides that), never on every presence change."""
+    return list(customer_connections)
+
+
 # ------------------------------------------------------------------ delivery
 class Notifier:
     def __init__(self, sender: Sender, connections: Connections, clock: Clock, listeners: Listeners) -> None:
@@ -116,6 +122,28 @@ class Notifier:
         self.fanout(
             conn.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}
         )
+
+    def announce(self, state: ConversationState, changed_by: str = "") -> None:
+        """A conversation started or changed owner: its subscribers and every agent of the
+        tenant (but the connection that changed it) get its snapshot."""
+        lobby = self.connections.store.tenant_connections(state.tenant, "agent")
+        agents, customers = conversation_recipients(state.subscriptions, changed_by, lobby)
+        self.fanout(state.tenant, agents, {"type": "conversation", "conversation": payloads.snapshot(state, "agent")})
+        self.fanout(
+            state.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}
+        )
+
+    def customers(self, tenant: str, event: dict[str, Any]) -> int:
+        """Every customer connection of the tenant (availability flips only)."""
+        targets = availability_recipients(self.connections.store.tenant_connections(tenant, "customer"))
+        self.fanout(tenant, targets, event)
+        return len(targets)
+
+    def customer(self, tenant: str, customer_id: str, event: dict[str, Any]) -> int:
+        """One customer's connections (their callback's state, their place in the queue)."""
+        targets = self.connections.store.user_connections(tenant, "customer", customer_id)
+        self.fanout(tenant, targets, event)
+        return len(targets)
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
         reachable = self.connections.reachable(presence)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.live.lines import params_of
 from chalicelib.platform.clock import iso
 from chalicelib.store.models import AgentPresence, ConversationMeta, Message, Participant
 from chalicelib.store.ports import ConversationState
@@ -20,7 +21,7 @@ def message_event(msg: Message, viewer_role: str) -> dict[str, Any]:
     """`prev_seq` is the previous entry the viewer can see: customers never see notes."""
     author = SYSTEM_AUTHOR if msg.author_role == "system" else person(msg.author_role, msg.author_id, msg.author_name)
     prev = int(msg.prev_public_seq) if viewer_role == "customer" else int(msg.seq) - 1
-    return {
+    event: dict[str, Any] = {
         "type": "message",
         "conversation_id": msg.conversation_id,
         "seq": int(msg.seq),
@@ -31,9 +32,15 @@ def message_event(msg: Message, viewer_role: str) -> dict[str, Any]:
         "text": msg.text,
         "created_at": iso(float(msg.created_at)),
     }
+    if msg.code:  # a system line: clients word it in their language (`live/lines.py`)
+        event["code"] = msg.code
+        event["params"] = params_of(msg.params)
+    return event
 
 
-def snapshot(state: ConversationState, viewer_role: str) -> dict[str, Any]:
+def snapshot(state: ConversationState, viewer_role: str, queue_place: int | None = None) -> dict[str, Any]:
+    """The conversation as `viewer_role` sees it; `queue_place` when the caller knows it (the
+    customer's place while it waits for an agent)."""
     meta: ConversationMeta = state.meta
     owner = None
     if meta.owner_id:
@@ -51,6 +58,8 @@ def snapshot(state: ConversationState, viewer_role: str) -> dict[str, Any]:
         "participants": [participant_view(p) for p in state.participants.values()],
         "last_seq": int(meta.last_public_seq if viewer_role == "customer" else meta.last_seq),
         "preview": preview,
+        "queued": meta.queued_at is not None,
+        **({"queue_place": queue_place} if queue_place is not None else {}),
     }
 
 

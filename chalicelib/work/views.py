@@ -20,6 +20,7 @@ def callback_view(cb: Callback, now: float) -> dict[str, Any]:
         "window": cb.window,
         "priority": cb.priority,
         "overdue": bool(cb.overdue),
+        "not_before": iso(float(cb.not_before)) if cb.not_before is not None else None,
         "due_at": iso(float(cb.due_at)),
         "due_in_seconds": int(float(cb.due_at) - now),
         "attempts": int(cb.attempts),
@@ -30,9 +31,33 @@ def callback_view(cb: Callback, now: float) -> dict[str, Any]:
     }
 
 
+# What the customer's widget shows of their own request: its state in their words, the window
+# and when; never the agent's name, notes or the number (the widget keeps what it typed).
+CUSTOMER_STATUS = {
+    "queued": "queued",
+    "claimed": "calling",
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def customer_callback_view(cb: Callback) -> dict[str, Any]:
+    return {
+        "id": cb.callback_id,
+        "status": CUSTOMER_STATUS.get(str(cb.status), str(cb.status)),
+        "window": cb.window,
+        "not_before": iso(float(cb.not_before)) if cb.not_before is not None else None,
+        "due_at": iso(float(cb.due_at)),
+        "attempts": int(cb.attempts),
+        "conversation_id": cb.conversation_id,
+    }
+
+
 def ticket_view(t: Ticket) -> dict[str, Any]:
     return {
         "id": t.ticket_id,
+        "number": int(t.number) if t.number is not None else None,
         "subject": t.subject,
         "status": t.status,
         "waiting_on": t.waiting_on,
