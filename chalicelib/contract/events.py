@@ -25,8 +25,14 @@ _MESSAGE = {
         "client_id": {"type": "string"},
         "kind": {"enum": ["text", "note", "system"]},
         "author": _PERSON,
-        "text": {"type": "string"},
+        "text": {"type": "string", "description": "for a system line: its English wording"},
         "created_at": {"type": "string", "format": "date-time"},
+        "code": {
+            "type": "string",
+            "description": "system lines only: what happened (`chalicelib/live/lines.py`); clients word it "
+            "in their language and fall back to `text` for a code they do not know",
+        },
+        "params": {"type": "object", "additionalProperties": {"type": "string"}},
     },
     "required": ["type", "conversation_id", "seq", "prev_seq", "client_id", "kind", "author", "text", "created_at"],
 }
@@ -34,7 +40,10 @@ _SNAPSHOT = {
     "type": "object",
     "properties": {
         "id": {"type": "string"},
-        "status": {"enum": ["open", "closed"]},
+        "status": {
+            "enum": ["new", "open", "closed"],
+            "description": "new: the customer opened the widget but has not written yet (only they see it)",
+        },
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "customer": {"type": "object"},
@@ -56,6 +65,8 @@ _SNAPSHOT = {
         },
         "last_seq": {"type": "integer", "description": "last entry visible to the receiver"},
         "preview": {"type": ["object", "null"]},
+        "queued": {"type": "boolean", "description": "waiting in the queue for an agent with a free place"},
+        "queue_place": {"type": "integer", "minimum": 1, "description": "the customer's place (1 = next)"},
     },
     "required": ["id", "status", "customer", "owner", "participants", "last_seq", "preview"],
 }
@@ -74,6 +85,12 @@ _CALLBACK = {
         "claimed_by": {"type": ["object", "null"]},
     },
     "required": ["id", "status", "overdue", "priority", "phone", "due_at", "attempts", "claimed_by"],
+}
+
+
+_OFFER = {
+    "enum": ["chat", "callback"],
+    "description": "what the widget offers a new visitor: live chat, or leave a message / call me back",
 }
 
 
@@ -137,8 +154,59 @@ EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "conversation": _event(
         "conversation",
-        {"request_id": {"type": "string"}, "conversation": _SNAPSHOT, "agents_available": {"type": "boolean"}},
+        {
+            "request_id": {"type": "string"},
+            "conversation": _SNAPSHOT,
+            "agents_available": {"type": "boolean"},
+            "offer": _OFFER,
+            "mode": {"enum": ["ready", "live", "recovery"]},
+        },
         ["conversation"],
+    ),
+    "assigned": _event(
+        "assigned",
+        {
+            "conversation_id": {"type": "string"},
+            "agent": {"type": "object", "required": ["id", "name"]},
+            "by": {"type": "object", "required": ["id", "name"]},
+            "reason": {"enum": ["take", "takeover", "assign", "route"]},
+            "at": {"type": "string"},
+            "conversation": _SNAPSHOT,
+        },
+        ["conversation_id", "agent", "by", "reason", "at", "conversation"],
+    ),
+    "queue": _event(
+        "queue",
+        {"conversation_id": {"type": "string"}, "place": {"type": "integer", "minimum": 1}},
+        ["conversation_id", "place"],
+    ),
+    "availability": _event(
+        "availability",
+        {
+            "agents_available": {"type": "boolean"},
+            "offer": _OFFER,
+            "mode": {"enum": ["ready", "live", "recovery"]},
+        },
+        ["agents_available", "offer", "mode"],
+    ),
+    "callback_status": _event(
+        "callback_status",
+        {
+            "callback": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"enum": ["queued", "calling", "completed", "failed", "cancelled"]},
+                    "window": {"enum": ["asap", "morning", "afternoon", "evening"]},
+                    "not_before": {"type": ["string", "null"]},
+                    "due_at": {"type": "string"},
+                    "attempts": {"type": "integer"},
+                    "conversation_id": {"type": ["string", "null"]},
+                },
+                "required": ["id", "status", "window", "due_at", "attempts"],
+            }
+        },
+        ["callback"],
     ),
     "sync": _event(
         "sync",
@@ -210,6 +278,8 @@ EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
                     "not_joined",
                     "client_id_reused",
                     "session_expired",
+                    "conflict",
+                    "at_capacity",
                     "internal",
                 ]
             },

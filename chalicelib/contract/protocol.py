@@ -54,9 +54,27 @@ ACTION_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "join": _action(
         "join",
-        "Agent: join a conversation of the tenant (owner if it has none, else helper).",
-        {"conversation_id": _ID, "role": {"enum": ["owner", "helper"]}},
+        "Agent: help in a conversation of the tenant, as a helper (never its owner). Reading one is `sync`.",
+        {"conversation_id": _ID, "role": {"enum": ["helper"]}},
         ["conversation_id"],
+    ),
+    "take": _action(
+        "take",
+        "Agent: take ownership. `expect_owner` is the owner the agent saw (absent or null: none); if someone "
+        "else owns it by now the answer is `conflict` (two agents, one chat: one owner). Naming the current "
+        "owner takes it over from them.",
+        {"conversation_id": _ID, "expect_owner": {"type": ["string", "null"], "maxLength": 128}},
+        ["conversation_id"],
+    ),
+    "assign": _action(
+        "assign",
+        "Agent: assign the conversation to a colleague of the tenant, on the same terms as `take`.",
+        {
+            "conversation_id": _ID,
+            "agent_id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "expect_owner": {"type": ["string", "null"], "maxLength": 128},
+        },
+        ["conversation_id", "agent_id"],
     ),
     "send": _action(
         "send",

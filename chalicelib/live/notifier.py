@@ -157,9 +157,12 @@ class Notifier:
     def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: dict[str, Any]) -> None:
         self.fanout(tenant, receipt_recipients(subs, reader_connection), event)
 
-    def agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
-        """Pushes an event to the tenant's agent connections (optionally only these agents')."""
+    def agents(
+        self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None, exclude: str = ""
+    ) -> int:
+        """Pushes an event to the tenant's agent connections (optionally only these agents', and
+        never to `exclude`, the connection that caused it)."""
         online = self.connections.store.tenant_agents_online(tenant)
-        targets = [c for c, user in online if only_users is None or user in only_users]
+        targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
         self.fanout(tenant, targets, event)
         return len(targets)

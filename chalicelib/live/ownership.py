@@ -90,7 +90,8 @@ class Ownership:
             raise AtCapacity(str(exc)) from None
         metrics.add_metric(name="OwnerChanges", unit=MetricUnit.Count, value=1)
         state = self._line(state, to, reason, meta.owner_name, now)
-        self.notifier.announce(state, changed_by_connection)
+        if reason != "queue":  # a started chat joining the queue was just announced as it started
+            self.notifier.announce(state, changed_by_connection)
         if to is not None:
             self.notifier.agents(
                 tenant,
@@ -104,6 +105,7 @@ class Ownership:
                     "conversation": payloads.snapshot(state, "agent"),
                 },
                 only_users={to[0]},
+                exclude=changed_by_connection,
             )
         self.listeners.publish(OwnerChanged(tenant, conversation_id, expect_owner, to[0] if to else None, reason))
         return state

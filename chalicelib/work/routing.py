@@ -117,9 +117,13 @@ class Routing:
         self.route(event.tenant, event.conversation_id)
 
     def place_freed(self, event: ConversationClosed | OwnerChanged) -> None:
-        self.drain(event.tenant)
+        """A chat closed or changed owner: places may have freed up, and the queue moved."""
+        if self.drain(event.tenant) == 0 and not getattr(self._local, "draining", False):
+            self.tell_places(event.tenant)
 
     def presence_changed(self, event: PresenceChanged) -> None:
+        """An agent became available: they may take someone from the queue (places are told
+        only when someone moved)."""
         if event.reachable and event.status == "available":
             self.drain(event.tenant)
 
@@ -168,7 +172,8 @@ class Routing:
                     break
                 if self._assign(tenant_id, queued.conversation_id, pool):
                     assigned += 1
-            self.tell_places(tenant_id)
+            if assigned:
+                self.tell_places(tenant_id)
             return assigned
         finally:
             self._local.draining = False

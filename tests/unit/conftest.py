@@ -113,8 +113,21 @@ class Harness:
         return self.sender.take(connection_id)
 
     def start(self, customer: str) -> str:
+        """Opens the widget's conversation: `new`, invisible to agents until the customer writes."""
         [event] = self.act(customer, action="start")
         return str(event["conversation"]["id"])
+
+    def started(self, customer: str, text: str = "Hello") -> str:
+        """A conversation its customer has written in (so it started: agents see it); the
+        customer's own inbox is drained."""
+        conv = self.start(customer)
+        self.act(customer, action="send", conversation_id=conv, client_id="first", text=text)
+        self.sender.take(customer)
+        return conv
+
+    def capacity(self, chats: int, tenant: str = "global") -> None:
+        """The tenant's chat capacity per agent (the fixture starts at 0: routing stays out)."""
+        self.built.team.store.update_tenant(tenant, {"chat_capacity": chats})
 
 
 @pytest.fixture
@@ -140,7 +153,12 @@ def hub(aws_env: None) -> Harness:
     sender = RecordingSender()
     built = inprocess.build(sender, clock, "unit", signing_key="unit-test-signing-key-0123456789abcdef")
     h = built.hub
-    return Harness(h, h.live, sender, clock, built.cognito, built.pool_id, built.client_id, h.widgets)
+    harness = Harness(h, h.live, sender, clock, built.cognito, built.pool_id, built.client_id, h.widgets)
+    # Routing gives agents no chat here unless a test raises the capacity (tests/unit/test_routing.py):
+    # the other tests take, help and assign by hand.
+    harness.capacity(0)
+    harness.capacity(0, "acme")
+    return harness
 
 
 @dataclass

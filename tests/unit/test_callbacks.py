@@ -33,7 +33,8 @@ def test_widget_request_is_validated_normalized_due_by_sla_and_shown_in_the_thre
     _, conv, cb = widget_request(work, "+46 70 123 45 67")
     assert cb.phone == "+46701234567" and cb.status == "queued"
     assert float(cb.due_at) == pytest.approx(float(cb.created_at) + 15 * MINUTE)  # the tenant's default SLA
-    assert "Callback requested to +46701234567" in thread_lines(conv)[-1]
+    # The thread says what happened, never the number: a thread is read by its customer.
+    assert thread_lines(conv)[-1] == "Callback requested (asap). We'll call you back."
     pushed = [e["type"] for e in work.hub.sender.take(watcher)]
     assert "callback" in pushed and "counters" in pushed
     assert work.counters.view("global")["callback_queued"] == 1
