@@ -64,7 +64,7 @@ def callback_due(window: str, requested_at: float, sla: timedelta, tz: ZoneInfo)
     day = now.date()
     if now >= _local(day, closes, tz):
         day += timedelta(days=1)  # today's window has closed: tomorrow's
-    start = max(now, _local(day, opens, tz)).timestamp()
+    start = max(requested_at, _local(day, opens, tz).timestamp())
     end = _local(day, closes, tz).timestamp()
     # Elapsed time, not wall-clock time: the SLA is the same length on a daylight-saving day.
     return CallbackDue(start, min(start + sla.total_seconds(), end))
