@@ -66,6 +66,7 @@ class Ownership:
             return state  # already theirs: nothing changes
         if to is not None and self.connections.store.get_presence(tenant, to[0]) is None:
             raise NotFound(f"no agent {to[0]!r} in this tenant")
+        previous_name = meta.owner_name  # the store updates `meta` in place
         before = f"{meta.owner_name} ({meta.owner_id})" if meta.owner_id else "nobody"
         after = f"{to[1]} ({to[0]})" if to else "the queue"
         record = history_entry(
@@ -89,7 +90,7 @@ class Ownership:
         except AgentFull as exc:
             raise AtCapacity(str(exc)) from None
         metrics.add_metric(name="OwnerChanges", unit=MetricUnit.Count, value=1)
-        state = self._line(state, to, reason, meta.owner_name, now)
+        state = self._line(state, to, reason, previous_name, record.at)
         if reason != "queue":  # a started chat joining the queue was just announced as it started
             self.notifier.announce(state, changed_by_connection)
         if to is not None:
@@ -111,9 +112,9 @@ class Ownership:
         return state
 
     def _line(
-        self, state: ConversationState, to: tuple[str, str] | None, reason: str, before_name: str | None, now: float
+        self, state: ConversationState, to: tuple[str, str] | None, reason: str, before_name: str | None, change: str
     ) -> ConversationState:
-        """The thread's line for this change (idempotent by the change's time)."""
+        """The thread's line for this change (one per change: keyed by its history record)."""
         if to is not None:
             code = {"take": "agent_joined", "takeover": "agent_took_over"}.get(reason, "agent_assigned")
             entry = lines.line(code, name=to[1])
@@ -121,7 +122,7 @@ class Ownership:
             entry = lines.line("agent_left", name=before_name)
         else:
             return state
-        key = f"owner-{int(now * 1000)}-{to[0] if to else 'queue'}"
+        key = "owner-" + change.rsplit("#", 1)[-1]
         fresh, msg, stored_now = self.timeline.system_entry(state.tenant, state.conversation_id, entry, key)
         if stored_now:
             self.notifier.message(fresh, msg, "")
