@@ -29,7 +29,7 @@ typecheck: ## mypy + tsc, and the frontend's client-logic tests
 	cd frontend && npm run --silent typecheck && npm test --silent
 
 unit: ## unit tier: in-memory fakes of the stores, network blocked (seconds)
-	@scripts/bootstrap python
+	@scripts/bootstrap python frontend
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 integration: ## integration tier: the real DynamoDB stores and the whole hub on moto in-process
