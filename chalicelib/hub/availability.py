@@ -13,8 +13,8 @@ drift sweep each minute (an agent whose heartbeats silently stopped is noticed t
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.events import AvailabilityEvent
+from chalicelib.contract.rest import Availability as Offered
 from chalicelib.hub.mode_rules import rules_for
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import PresenceRule
@@ -30,20 +30,20 @@ class Availability:
         self.clock = clock
         self.rule = rule
 
-    def current(self, tenant_id: str) -> dict[str, Any]:
-        """{"agents_available", "offer", "mode"} for the tenant's widgets, as of now."""
+    def current(self, tenant_id: str) -> Offered:
+        """Whether someone can answer, what the widget offers and the mode, as of now."""
         tenant = self.store.get_tenant(tenant_id)
-        mode = str(tenant.mode) if tenant else "ready"
+        rules = rules_for(tenant.mode if tenant else None)
         available = bool(self.rule.available_agents(self.store.tenant_presence(tenant_id), self.clock.now()))
-        return {"agents_available": available, "offer": rules_for(mode).offer(available), "mode": mode}
+        return Offered(agents_available=available, offer=rules.offer(available), mode=rules.mode)
 
     def check(self, tenant_id: str) -> bool:
         """Tells the tenant's widgets when the offer flipped since they were last told; True then."""
         now = self.current(tenant_id)
-        told = f"{now['offer']}:{int(now['agents_available'])}"
+        told = f"{now.offer}:{int(now.agents_available)}"
         if not self.store.set_widget_offer(tenant_id, told):
             return False
-        sent = self.live.push_to_customers(tenant_id, {"type": "availability", **now})
+        sent = self.live.push_to_customers(tenant_id, AvailabilityEvent(now.agents_available, now.offer, now.mode))
         metrics.add_metric(name="AvailabilityFlips", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AvailabilityFanout", unit=MetricUnit.Count, value=sent)
         return True

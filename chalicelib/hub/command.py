@@ -4,8 +4,12 @@ the next move, the launch decision and the mode."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
+from chalicelib.contract.views import Blocker as BlockerView
+from chalicelib.contract.views import HubSnapshot, Launch, ModeRules, ModeState
+from chalicelib.contract.views import LostAgent as LostAgentView
+from chalicelib.contract.views import NextMove as NextMoveView
+from chalicelib.contract.views import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
 from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check
 from chalicelib.hub.mode_rules import rules_for
@@ -69,23 +73,23 @@ class SupportCommand:
             queued_chats=sum(1 for m in chats if m.queued_at is not None),
         )
 
-    def snapshot(self, tenant_id: str) -> dict[str, Any]:
+    def snapshot(self, tenant_id: str) -> HubSnapshot:
         """Everything support command shows: counters, lanes, drift, next move, launch, mode."""
         tenant = self.tenant(tenant_id)
         p = self.pressure(tenant_id)
-        return {
-            "tenant": tenant_id,
-            "mode": {
-                "mode": tenant.mode,
-                "at": iso(float(tenant.mode_at)) if tenant.mode_at else None,
-                "by": tenant.mode_by,
-                "rules": asdict(rules_for(tenant.mode)),
-            },
-            "counters": self.counters.view(tenant_id),
-            "pressure": asdict(p),
-            "next_move": asdict(next_move(p)),
-            "launch": launch_view(launch_check(p)),
-        }
+        return HubSnapshot(
+            tenant=tenant_id,
+            mode=ModeState(
+                mode=tenant.mode,  # type: ignore[arg-type]
+                at=iso(float(tenant.mode_at)) if tenant.mode_at else None,
+                by=tenant.mode_by,
+                rules=ModeRules(**asdict(rules_for(tenant.mode))),
+            ),
+            counters=self.counters.view(tenant_id),
+            pressure=pressure_view(p),
+            next_move=NextMoveView(**asdict(next_move(p))),
+            launch=launch_view(launch_check(p)),
+        )
 
     def tenant(self, tenant_id: str) -> Tenant:
         tenant = self.store.get_tenant(tenant_id)
@@ -94,17 +98,19 @@ class SupportCommand:
         return tenant
 
 
-def launch_view(decision: LaunchDecision) -> dict[str, Any]:
-    return {
-        "ready": decision.ready,
-        "headline": decision.headline,
-        "blockers": [blocker_view(b) for b in decision.blockers],
-    }
+def launch_view(decision: LaunchDecision) -> Launch:
+    return Launch(decision.ready, decision.headline, [blocker_view(b) for b in decision.blockers])
 
 
-def blocker_view(b: Blocker) -> dict[str, Any]:
-    view: dict[str, Any] = {"code": b.code, "message": b.message, "lane": b.lane}
-    if b.agents:  # "reassign their chats": who, and how many
-        view["agents"] = [asdict(a) for a in b.agents]
-        view["fix"] = "reassign"
+def blocker_view(b: Blocker) -> BlockerView:
+    view = BlockerView(code=b.code, message=b.message, lane=b.lane)
+    if b.agents:  # "reassign their chats": who, and the fix
+        view.agents = [LostAgentView(**asdict(a)) for a in b.agents]
+        view.fix = "reassign"
     return view
+
+
+def pressure_view(p: Pressure) -> PressureView:
+    fields = asdict(p)
+    fields["lost_agents"] = [LostAgentView(**asdict(a)) for a in p.lost_agents]
+    return PressureView(**fields)

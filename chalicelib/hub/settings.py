@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.contract.rest import AgentItem, TenantSettings
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock
@@ -19,30 +20,30 @@ from chalicelib.work.callback_window import zone
 MAX_CAPACITY = 50
 
 
-def settings_view(t: Tenant) -> dict[str, Any]:
-    return {
-        "tenant": t.tenant_id,
-        "name": t.name,
-        "time_zone": t.time_zone,
-        "default_region": t.default_region,
-        "chat_capacity": int(t.chat_capacity),
-        "callback_sla_minutes": int(t.callback_sla_minutes),
-        "mode": t.mode,
-    }
+def settings_view(t: Tenant) -> TenantSettings:
+    return TenantSettings(
+        tenant=t.tenant_id,
+        name=t.name,
+        time_zone=t.time_zone,
+        default_region=t.default_region,
+        chat_capacity=int(t.chat_capacity),
+        callback_sla_minutes=int(t.callback_sla_minutes),
+        mode=t.mode,  # type: ignore[arg-type]
+    )
 
 
-def agent_view(p: AgentPresence, tenant: Tenant, rule: PresenceRule, now: float) -> dict[str, Any]:
+def agent_view(p: AgentPresence, tenant: Tenant, rule: PresenceRule, now: float) -> AgentItem:
     """An agent of the directory: status, reachability, capacity (own or the tenant's) and load."""
-    return {
-        "id": p.agent_id,
-        "name": p.name,
-        "status": p.status,
-        "reachable": rule.reachable(p, now),
-        "available": rule.available(p, now),
-        "capacity": int(p.capacity) if p.capacity is not None else int(tenant.chat_capacity),
-        "own_capacity": p.capacity is not None,
-        "open_chats": int(p.open_chats or 0),
-    }
+    return AgentItem(
+        id=p.agent_id,
+        name=p.name,
+        status=p.status,  # type: ignore[arg-type]
+        reachable=rule.reachable(p, now),
+        available=rule.available(p, now),
+        capacity=int(p.capacity) if p.capacity is not None else int(tenant.chat_capacity),
+        own_capacity=p.capacity is not None,
+        open_chats=int(p.open_chats or 0),
+    )
 
 
 def _capacity(value: Any, name: str, allow_none: bool) -> int | None:
@@ -94,7 +95,7 @@ class TeamSettings:
                 changes[name] = _capacity(value, name, allow_none=False)
             elif name in known:
                 changes[name] = known[name](value)
-            else:
+            else:  # the REST body type refuses unknown fields first; this guards other callers
                 raise InvalidAction(f"{name}: not a setting; expected time_zone, default_region or chat_capacity")
         if not changes:
             raise InvalidAction("nothing to change: send time_zone, default_region or chat_capacity")

@@ -12,6 +12,8 @@ a line, the tenant's agents see the new owner, the new owner's dashboards get `a
 
 from __future__ import annotations
 
+from chalicelib.contract.common import Ref
+from chalicelib.contract.events import AssignedEvent
 from chalicelib.live import lines, payloads
 from chalicelib.live.connections import Connections
 from chalicelib.live.events import Listeners, OwnerChanged
@@ -96,15 +98,14 @@ class Ownership:
         if to is not None:
             self.notifier.agents(
                 tenant,
-                {
-                    "type": "assigned",
-                    "conversation_id": conversation_id,
-                    "agent": {"id": to[0], "name": to[1]},
-                    "by": {"id": by[0], "name": by[1]},
-                    "reason": reason,
-                    "at": iso(now),
-                    "conversation": payloads.snapshot(state, "agent"),
-                },
+                AssignedEvent(
+                    conversation_id=conversation_id,
+                    agent=Ref(to[0], to[1]),
+                    by=Ref(by[0], by[1]),
+                    reason=reason,  # type: ignore[arg-type]  # take | takeover | assign | route
+                    at=iso(now),
+                    conversation=payloads.snapshot(state, "agent"),
+                ),
                 only_users={to[0]},
                 exclude=changed_by_connection,
             )

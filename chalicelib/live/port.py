@@ -6,15 +6,16 @@ They never hold its stores or parts; `LiveLane` implements this, unit tests may 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+from chalicelib.contract.events import Event
 from chalicelib.live.lines import Line
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.ports import QueuedConversation
 
 
 class LivePort(Protocol):
-    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's connected agents (or only these agents); returns how
         many connections it went to."""
         ...
@@ -23,11 +24,11 @@ class LivePort(Protocol):
         """Agents whose chosen status is available and whose heartbeats are recent."""
         ...
 
-    def push_to_customer(self, tenant: str, customer_id: str, event: dict[str, Any]) -> int:
+    def push_to_customer(self, tenant: str, customer_id: str, event: Event) -> int:
         """Pushes an event to one customer's connections (their callback, their queue place)."""
         ...
 
-    def push_to_customers(self, tenant: str, event: dict[str, Any]) -> int:
+    def push_to_customers(self, tenant: str, event: Event) -> int:
         """Pushes an event to every customer connection of the tenant (availability flips only)."""
         ...
 

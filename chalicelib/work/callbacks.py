@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.contract.events import CallbackEvent, CallbackStatusEvent
+from chalicelib.contract.views import HistoryItem
 from chalicelib.live import lines
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
@@ -236,7 +238,7 @@ class Callbacks:
         """Open callbacks, due first (overdue ones are simply the earliest)."""
         return self.store.open_callbacks(tenant)
 
-    def get(self, actor: Actor, callback_id: str) -> tuple[Callback, list[dict[str, Any]]]:
+    def get(self, actor: Actor, callback_id: str) -> tuple[Callback, list[HistoryItem]]:
         cb = self._get(actor, callback_id)
         history = history_view(self.store.history(history_subject(actor.tenant, "CB", callback_id)))
         return cb, history
@@ -293,13 +295,11 @@ class Callbacks:
             raise AlreadyTaken(
                 lost(fresh) if (lost and fresh) else "the callback changed meanwhile; reload it"
             ) from None
-        self.live.push_to_agents(cb.tenant, {"type": "callback", "action": action, "callback": callback_view(cb, now)})
+        self.live.push_to_agents(cb.tenant, CallbackEvent(action, callback_view(cb, now)))
         if cb.customer_id and cb.source == "widget":
             # The customer's widget follows its own request live (never an agent-logged call:
             # a missed call's number may not be this customer's).
-            self.live.push_to_customer(
-                cb.tenant, str(cb.customer_id), {"type": "callback_status", "callback": customer_callback_view(cb)}
-            )
+            self.live.push_to_customer(cb.tenant, str(cb.customer_id), CallbackStatusEvent(customer_callback_view(cb)))
         self.counters_changed(cb.tenant)
 
     def customer_status(self, actor: Actor, callback_id: str) -> Callback:

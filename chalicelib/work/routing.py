@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from chalicelib.contract.events import QueueEvent
 from chalicelib.hub.mode_rules import rules_for
 from chalicelib.live.events import (
     ConversationClosed,
@@ -181,11 +182,7 @@ class Routing:
     def tell_places(self, tenant_id: str) -> None:
         """Every waiting customer hears their place (1 = next)."""
         for place, queued in enumerate(self.live.queue(tenant_id, DRAIN_BATCH * 4), start=1):
-            self.live.push_to_customer(
-                tenant_id,
-                queued.customer_id,
-                {"type": "queue", "conversation_id": queued.conversation_id, "place": place},
-            )
+            self.live.push_to_customer(tenant_id, queued.customer_id, QueueEvent(queued.conversation_id, place))
 
     def _assign(self, tenant_id: str, conversation_id: str, pool: list[Candidate]) -> str | None:
         """Tries the candidates best first; a full one leaves the pool. Mutates `pool`."""

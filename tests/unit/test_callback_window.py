@@ -17,8 +17,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 SLA = timedelta(minutes=15)
 
 
-def at(tz: ZoneInfo, *parts: int) -> float:
-    return datetime(*parts, tzinfo=tz).timestamp()  # type: ignore[misc]
+def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).timestamp()
 
 
 def local(ts: float, tz: ZoneInfo) -> str:

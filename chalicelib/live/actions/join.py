@@ -4,23 +4,23 @@ tells the customer nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.actions import Assign, Join, Take
+from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import lines, payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.platform.errors import NotFound
 from chalicelib.store import keys
 from chalicelib.store.models import Connection, Participant
 from chalicelib.store.ports import ConversationState, NewEntry
 
 
-def join(live: Live, conn: Connection, data: dict[str, Any]) -> None:
+def join(live: Live, conn: Connection, action: Join) -> None:
     """Helps in a conversation: the agent becomes a helper participant (never its owner)."""
-    conversation_id = data["conversation_id"]
+    conversation_id = action.conversation_id
     state = live.timeline.conversation(conn, conversation_id)
     if conn.user_id in state.participants:
         live.connections.subscribe(conn, state)
-        _answer(live, conn, data, state)
+        _answer(live, conn, action, state)
         return
     said = lines.line("agent_joined", name=conn.name)
     entry = NewEntry(
@@ -46,46 +46,43 @@ def join(live: Live, conn: Connection, data: dict[str, Any]) -> None:
     state = live.timeline.conversation(conn, conversation_id)  # roles as stored
     live.connections.subscribe(conn, state)
     live.notifier.message(state, msg, conn.connection_id)
-    _answer(live, conn, data, state)
+    _answer(live, conn, action, state)
     live.notifier.conversation(conn, state, to_lobby=True)
 
 
-def take(live: Live, conn: Connection, data: dict[str, Any]) -> None:
+def take(live: Live, conn: Connection, action: Take) -> None:
     """Takes ownership. `expect_owner` is the owner the agent saw (absent or null: none); when
     someone else owns it by now the take fails with `conflict`, so two agents taking one chat
     end with one owner. Naming the current owner takes it over from them."""
-    _move(live, conn, data, (conn.user_id, conn.name))
+    _move(live, conn, action, (conn.user_id, conn.name), "takeover" if action.expect_owner else "take")
 
 
-def assign(live: Live, conn: Connection, data: dict[str, Any]) -> None:
+def assign(live: Live, conn: Connection, action: Assign) -> None:
     """Assigns the conversation to a colleague of the tenant (by agent id), on the same terms as `take`."""
-    agent = live.connections.store.get_presence(conn.tenant, data["agent_id"])
+    agent = live.connections.store.get_presence(conn.tenant, action.agent_id)
     if agent is None:
-        raise NotFound(f"no agent {data['agent_id']!r} in this tenant")
-    _move(live, conn, data, (str(agent.agent_id), str(agent.name)))
+        raise NotFound(f"no agent {action.agent_id!r} in this tenant")
+    _move(live, conn, action, (str(agent.agent_id), str(agent.name)), "assign")
 
 
-def _move(live: Live, conn: Connection, data: dict[str, Any], to: tuple[str, str]) -> None:
-    conversation_id = data["conversation_id"]
-    live.timeline.conversation(conn, conversation_id)
-    expect = data.get("expect_owner") or None
-    reason = ("takeover" if expect else "take") if data["action"] == "take" else "assign"
+def _move(live: Live, conn: Connection, action: Take | Assign, to: tuple[str, str], reason: str) -> None:
+    live.timeline.conversation(conn, action.conversation_id)  # not_found unless the agent may see it
     state = live.ownership.change(
         conn.tenant,
-        conversation_id,
+        action.conversation_id,
         to,
-        expect,
+        action.expect_owner,
         (conn.user_id, conn.name),
         reason,
         changed_by_connection=conn.connection_id,
     )
     if to[0] == conn.user_id:
         live.connections.subscribe(conn, state)
-    _answer(live, conn, data, state)
+    _answer(live, conn, action, state)
 
 
-def _answer(live: Live, conn: Connection, data: dict[str, Any], state: ConversationState) -> None:
+def _answer(live: Live, conn: Connection, action: Join | Take | Assign, state: ConversationState) -> None:
     live.notifier.reply(
         conn.connection_id,
-        {"type": "conversation", **request_id(data), "conversation": payloads.snapshot(state, "agent")},
+        ConversationEvent(conversation=payloads.snapshot(state, "agent"), request_id=action.request_id),
     )

@@ -4,10 +4,12 @@ customer writes or asks for a callback (`begin`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UnsetType
 
+from chalicelib.contract.actions import Start
+from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store import keys
@@ -15,20 +17,20 @@ from chalicelib.store.models import Connection, ConversationMeta, Participant
 from chalicelib.store.ports import ConversationState
 
 
-def start(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    conversation_id = data.get("conversation_id")
-    created = conversation_id is None
-    state = _create(live, conn) if created else live.timeline.conversation(conn, str(conversation_id))
+def start(live: Live, conn: Connection, action: Start) -> None:
+    created = isinstance(action.conversation_id, UnsetType)
+    state = _create(live, conn) if created else live.timeline.conversation(conn, str(action.conversation_id))
     live.connections.subscribe(conn, state)
-    place = queue_place(live, state)
+    offered = live.availability(conn.tenant)
     live.notifier.reply(
         conn.connection_id,
-        {
-            "type": "conversation",
-            **request_id(data),
-            "conversation": payloads.snapshot(state, "customer", place),
-            **live.availability(conn.tenant),
-        },
+        ConversationEvent(
+            conversation=payloads.snapshot(state, "customer", queue_place(live, state)),
+            request_id=action.request_id,
+            agents_available=offered.agents_available,
+            offer=offered.offer,
+            mode=offered.mode,
+        ),
     )
 
 

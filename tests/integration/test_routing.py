@@ -1,7 +1,7 @@
 """Routing on the whole hub (moto in-process, a manual clock): explicit ownership, fewest-open
 assignment under capacity, the queue with live places, vanished agents' chats back to the queue,
 and the widgets told only when availability flips (issue 10: items 2, 4, 5 and "Assignment and
-capacity"). The races run against a moto server: tests/unit/test_routing_races.py."""
+capacity"). The races run against a moto server: tests/integration/test_routing_races.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from chalicelib.live.presence import REASSIGN_GRACE_SECONDS
 from chalicelib.store.keys import history_subject
 from chalicelib.store.models import ConversationMeta, Message
 from chalicelib.store.work_models import HistoryEntry
-from tests.unit.conftest import Harness, Work
+from tests.integration.conftest import Harness, Work
 
 
 def meta(hub: Harness, conv: str) -> ConversationMeta:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from chalicelib.store.work_models import HistoryEntry
 from chalicelib.wiring import Hub
 from local import inprocess
 from local.moto_server import MotoProcess
-from tests.unit.conftest import WIDGET_KEY, RecordingSender
+from tests.integration.conftest import WIDGET_KEY, RecordingSender
 
 RACERS = 4
 ROUNDS = 3
@@ -91,7 +92,7 @@ def agents(hub: Hub, n: int) -> list[tuple[str, str]]:
     return out
 
 
-def race(hub: Hub, calls: list[Callable[[], object]]) -> list[bool]:
+def race(hub: Hub, calls: Sequence[Callable[[], object]]) -> list[bool]:
     """Runs the calls at once, each racer's first read of the conversation waiting until every
     racer has read it; True for each call that succeeded, False for each refused."""
     barrier = threading.Barrier(len(calls), timeout=30)
@@ -131,10 +132,7 @@ def take_race(hub: Hub) -> list[tuple[list[bool], str | None, dict[str, int], in
     results = []
     for conv in started(hub, ROUNDS):
         _, before = owner_and_loads(hub, conv, who)
-        calls: list[Callable[[], object]] = [
-            (lambda a=a, n=n, c=conv: hub.live.ownership.change("global", c, (a, n), None, (a, n), "take"))
-            for a, n in who
-        ]
+        calls = [partial(hub.live.ownership.change, "global", conv, (a, n), None, (a, n), "take") for a, n in who]
         won = race(hub, calls)
         owner, after = owner_and_loads(hub, conv, who)
         loads = {a: after[a] - before[a] for a in after}  # how each agent's load moved
@@ -146,8 +144,8 @@ def take_race(hub: Hub) -> list[tuple[list[bool], str | None, dict[str, int], in
 def capacity_race(hub: Hub) -> tuple[list[bool], int]:
     [(agent, name)] = agents(hub, 1)
     convs = started(hub, RACERS)
-    calls: list[Callable[[], object]] = [
-        (lambda c=c: hub.live.ownership.change("global", c, (agent, name), None, ("routing", "Routing"), "route", 1))
+    calls = [
+        partial(hub.live.ownership.change, "global", c, (agent, name), None, ("routing", "Routing"), "route", 1)
         for c in convs
     ]
     won = race(hub, calls)
