@@ -42,6 +42,12 @@ export const EVENTS: EventMap = {
     ws.follow([snap]);
   },
 
+  assigned(ws, ev) {
+    // The conversation is someone's now (mine when `agent` is me): the list and the thread follow.
+    ws.store.update((s) => upsertConversation(s, ev.conversation));
+    ws.follow([ev.conversation]);
+  },
+
   sync(ws, ev) {
     ws.store.update((s) => {
       s.loaded.add(ev.conversation_id);
