@@ -169,6 +169,17 @@ class Hub:
                 self.restored = self.snapshot.restore(self._restored_data)
                 log.info("restored %s", ", ".join(f"{n}={c}" for n, c in self.restored.items()) or "no tables")
         self._call_hook(opts.tenant_hook, bootstrap.DEMO_TENANT, bootstrap.DEMO_TENANT_NAME, bootstrap.DEMO_WIDGET_KEY)
+        if self._hook_available(opts.tenant_hook):
+            bootstrap.register_demo_agents(self.cognito)
+
+    @staticmethod
+    def _hook_available(spec: str) -> bool:
+        """The hub's own tenant hook (a test app without `chalicelib` gets no directory either)."""
+        try:
+            _import_attr(spec)
+        except (ImportError, AttributeError):
+            return False
+        return True
 
     @staticmethod
     def _call_hook(spec: str, *args: Any) -> None:
