@@ -37,6 +37,9 @@ export interface ChatMessage {
   text: string;
   created_at: string;
   own: boolean;
+  /** System lines: what happened and its parameters, so each client words it in its language. */
+  code?: string;
+  params?: Record<string, string>;
   /** Set while the message is in the outbox. */
   pending?: "sending" | "retry" | "failed";
   error?: string;
@@ -520,6 +523,10 @@ export class ChatClient {
         created_at: m.created_at,
         own: this.isOwn(m.author),
       };
+      if (m.code) {
+        msg.code = m.code;
+        msg.params = (m.params || {}) as Record<string, string>;
+      }
     }
     t.bySeq.set(m.seq, msg);
     if (msg.client_id) t.byClient.set(msg.client_id, msg);

@@ -11,7 +11,7 @@ import { renderText } from "../shared/linkify";
 import type { ConnState } from "../shared/socket";
 import { MAX_TEXT, type DeliveryState, type HubConfig, type Person, type ServerEvent } from "../shared/types";
 import { formatTime, storageGet, storageSet, toMs, uuid } from "../shared/util";
-import { fmt, pickLang, strings, type Strings } from "./i18n";
+import { COUNTRIES, fmt, localeRegion, pickLang, strings, systemLine, type Strings } from "./i18n";
 import css from "./widget.css";
 
 const VERSION = "0.1.0";
@@ -28,11 +28,26 @@ interface Stored {
   session?: Session | null;
   thread?: ThreadData | null;
   open?: boolean;
-  /** The callback this visitor asked for (shown until they start over). */
-  callback?: { id: string; phone: string; window: string } | null;
+  /** The callback this visitor asked for, with its state as the hub last told it. */
+  callback?: StoredCallback | null;
 }
 
 const WINDOWS = ["asap", "morning", "afternoon", "evening"] as const;
+
+type CallbackState = "queued" | "calling" | "completed" | "failed" | "cancelled";
+
+interface StoredCallback {
+  id: string;
+  phone: string;
+  window: string;
+  status?: CallbackState;
+  not_before?: string | null;
+}
+
+/** A callback that is over: the visitor may ask for another one. */
+function finished(cb: StoredCallback | null | undefined): boolean {
+  return !!cb && (cb.status === "completed" || cb.status === "failed" || cb.status === "cancelled");
+}
 
 interface Options {
   scriptSrc: string;
@@ -75,6 +90,12 @@ class Widget {
   private booting: Promise<void> | null = null;
   private isOpen = false;
   private available: boolean | null = null;
+  /** What the hub lets the widget offer a visitor now: chat, or leave a message / call me back. */
+  private offer: "chat" | "callback" | null = null;
+  /** The visitor's place in the queue while they wait for an agent (1 = next). */
+  private queuePlace: number | null = null;
+  private defaultRegion: string | null = null;
+  private queueLine!: HTMLDivElement;
   private conn: ConnState = "idle";
   private fatal: string | null = null;
   private startRequest = "";
@@ -148,6 +169,7 @@ class Widget {
       this.statusText,
     );
     this.banner = h("div", { className: "banner", hidden: true, role: "alert" });
+    this.queueLine = h("div", { className: "queue", hidden: true, role: "status", "data-testid": "widget-queue" });
     this.greeting = h("li", { className: "greeting" }, t.greetingOnline);
     // The list sits inside the live region: a role on the <ol> itself would
     // hide its items' list semantics from assistive technology (axe: listitem).
@@ -203,6 +225,7 @@ class Widget {
         h("button", { className: "close", type: "button", "aria-label": t.closeChat, onClick: guard("close", () => this.close(true)) }, icon(ICONS.close, 20)),
       ),
       this.banner,
+      this.queueLine,
       this.log,
       this.typing,
       (this.cbBox = h("div", { className: "cb", "data-testid": "widget-callback" })),
@@ -290,6 +313,7 @@ class Widget {
     this.cfg = await loadConfig(cfgUrl);
     await this.ensureSession(false);
     void this.refreshAvailability();
+    void this.refreshCallback();
     const client = new ChatClient({
       me: () => this.me(),
       url: async () => {
@@ -353,15 +377,41 @@ class Widget {
   private async refreshAvailability(): Promise<void> {
     if (!this.cfg) return;
     try {
-      const r = await apiFetch<{ agents_available: boolean }>(
+      const r = await apiFetch<{ agents_available: boolean; offer?: "chat" | "callback"; default_region?: string | null }>(
         this.cfg.apiUrl,
         `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`,
       );
       this.available = !!r.agents_available;
+      this.offer = r.offer || (r.agents_available ? "chat" : "callback");
+      this.defaultRegion = r.default_region || null;
       this.renderStatus();
     } catch (e) {
       report("availability", e);
     }
+  }
+
+  /** After a reload: the state of the callback this visitor asked for (it may have moved on). */
+  private async refreshCallback(): Promise<void> {
+    const cb = this.stored.callback;
+    if (!this.cfg || !cb || finished(cb)) return;
+    try {
+      const token = await this.ensureSession(false);
+      const r = await apiFetch<{ callback: { status: CallbackState; not_before: string | null } }>(
+        this.cfg.apiUrl,
+        `/widget/callbacks/${encodeURIComponent(cb.id)}`,
+        { token },
+      );
+      this.applyCallback({ ...cb, status: r.callback.status, not_before: r.callback.not_before });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) this.applyCallback(null);
+      else report("callback", e);
+    }
+  }
+
+  private applyCallback(cb: StoredCallback | null): void {
+    this.stored.callback = cb;
+    this.save();
+    this.renderCallback();
   }
 
   private startPolling(): void {
@@ -391,13 +441,35 @@ class Widget {
   private onEvent(ev: ServerEvent): void {
     const client = this.client;
     if (!client) return;
+    if (ev.type === "availability") {
+      // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode).
+      this.available = ev.agents_available;
+      this.offer = ev.offer;
+      this.renderStatus();
+      return;
+    }
+    if (ev.type === "queue") {
+      if (ev.conversation_id === this.thread.id) this.setQueuePlace(ev.place);
+      return;
+    }
+    if (ev.type === "callback_status") {
+      const cb = this.stored.callback;
+      if (cb && cb.id === ev.callback.id) this.applyCallback({ ...cb, status: ev.callback.status, not_before: ev.callback.not_before });
+      return;
+    }
     if (ev.type === "conversation") {
       if (typeof ev.agents_available === "boolean") {
         this.available = ev.agents_available;
+        this.offer = ev.offer || (ev.agents_available ? "chat" : "callback");
         this.renderStatus();
       }
       const conv = ev.conversation;
       if (!conv || !conv.id) return;
+      if (!this.thread.id || conv.id === this.thread.id) {
+        // Out of the queue once someone owns it; its place when the hub says.
+        if (conv.owner || conv.queued === false) this.setQueuePlace(null);
+        else if (conv.queue_place) this.setQueuePlace(conv.queue_place);
+      }
       if (!this.thread.id && (ev.request_id === this.startRequest || !ev.request_id)) {
         client.rename(this.thread, conv.id);
         this.resetting = false;
@@ -422,6 +494,15 @@ class Widget {
         this.sendStart();
       }
     }
+  }
+
+  private setQueuePlace(place: number | null): void {
+    if (place === this.queuePlace) return;
+    this.queuePlace = place;
+    const el = this.queueLine;
+    el.hidden = place == null;
+    el.setAttribute("data-place", place == null ? "" : String(place));
+    el.textContent = place == null ? "" : place === 1 ? this.t.queueNext : fmt(this.t.queuePlace, { n: place });
   }
 
   // ---- composing ------------------------------------------------------------
@@ -484,7 +565,7 @@ class Widget {
     } else if (this.conn === "connecting" || (this.conn === "idle" && this.booting)) {
       state = "connecting";
       text = t.connecting;
-    } else if (this.available === false) {
+    } else if (this.available === false || this.offer === "callback") {
       state = "offline";
       text = t.offline;
     } else {
@@ -494,7 +575,7 @@ class Widget {
     this.input.disabled = state === "error";
     this.status.setAttribute("data-state", state);
     this.statusText.textContent = text;
-    this.greeting.textContent = this.available === false ? t.greetingOffline : t.greetingOnline;
+    this.greeting.textContent = this.available === false || this.offer === "callback" ? t.greetingOffline : t.greetingOnline;
     this.renderCallback();
     const showBanner = state === "reconnecting" || state === "error";
     this.banner.hidden = !showBanner;
@@ -522,10 +603,42 @@ class Widget {
     box.textContent = "";
     const done = this.stored.callback;
     if (done) {
-      box.className = "cb done";
+      // The request's real state, live (queued, calling, completed, failed, cancelled); once it
+      // is over the visitor may ask again.
+      const status = done.status || "queued";
+      const vars = { phone: done.phone, window: (t as Record<string, string>)[done.window] || done.window };
+      const words: Record<CallbackState, string> = {
+        queued: t.cbQueued,
+        calling: t.cbCalling,
+        completed: t.cbCompleted,
+        failed: t.cbFailedState,
+        cancelled: t.cbCancelled,
+      };
+      let text = fmt(words[status] || t.cbQueued, vars);
+      const from = done.not_before ? toMs(done.not_before) : NaN;
+      if (status === "queued" && isFinite(from) && from - Date.now() > 60_000) {
+        const at = new Date(from).toLocaleTimeString(this.o.lang === "sv" ? "sv-SE" : undefined, { hour: "2-digit", minute: "2-digit" });
+        text += ` (${fmt(t.cbFrom, { time: at })})`;
+      }
+      box.className = `cb done ${status}`;
       box.append(
-        h("div", { className: "cb-done", role: "status", "data-testid": "widget-callback-status" }, icon(ICONS.check, 16), fmt(t.cbDone, { phone: done.phone, window: (t as Record<string, string>)[done.window] || done.window })),
+        h(
+          "div",
+          { className: "cb-done", role: "status", "data-testid": "widget-callback-status", "data-status": status },
+          icon(status === "failed" || status === "cancelled" ? ICONS.alert : ICONS.check, 16),
+          text,
+        ),
       );
+      if (finished(done)) {
+        box.append(
+          h(
+            "button",
+            { className: "cb-open", type: "button", "data-testid": "widget-callback-again", onClick: guard("cb-again", () => { this.stored.callback = null; this.save(); this.openCallbackForm(); }) },
+            icon(ICONS.phone, 15),
+            t.cbAgain,
+          ),
+        );
+      }
       return;
     }
     if (this.fatal || !this.cfg) {
@@ -533,7 +646,7 @@ class Widget {
       return;
     }
     const open = h("button", { className: "cb-open", type: "button", "data-testid": "widget-callback-open", onClick: guard("cb-open", () => this.openCallbackForm()) }, icon(ICONS.phone, 15), t.cbRequest);
-    if (this.available === false) {
+    if (this.available === false || this.offer === "callback") {
       box.className = "cb offer";
       box.append(h("p", null, t.cbOffer), open);
     } else {
@@ -552,6 +665,17 @@ class Widget {
       ...WINDOWS.map((w) => h("option", { value: w }, (t as Record<string, string>)[w])),
     );
     const reason = h("textarea", { id: "fh-cb-reason", rows: "2", maxlength: "500", "data-testid": "widget-callback-reason" });
+    // A number without a country code is read in this country: the visitor's locale, else the
+    // shop's own region (the hub's default_region), and the visitor can change it.
+    const preset = localeRegion(navigator.language) || this.defaultRegion || (this.o.lang === "sv" ? "SE" : "");
+    const known = COUNTRIES.some(([code]) => code === preset);
+    const country = h(
+      "select",
+      { id: "fh-cb-country", "data-testid": "widget-callback-country" },
+      ...(known || !preset ? [] : [h("option", { value: preset }, preset)]),
+      ...COUNTRIES.map(([code, label]) => h("option", { value: code }, label)),
+    );
+    country.value = preset || "SE";
     const error = h("div", { className: "cb-error", role: "alert", hidden: true });
     const submit = h("button", { className: "cb-submit", type: "submit", "data-testid": "widget-callback-submit" }, t.cbSubmit);
     const form = h(
@@ -571,7 +695,7 @@ class Widget {
           submit.disabled = true;
           submit.textContent = t.cbSending;
           try {
-            await this.requestCallback(number, when.value, reason.value.trim());
+            await this.requestCallback(number, when.value, reason.value.trim(), country.value);
             this.cbForm = null;
             this.renderCallback();
           } catch (err) {
@@ -586,8 +710,10 @@ class Widget {
       },
       h("strong", { className: "cb-title" }, t.cbTitle),
       error,
-      h("label", { for: "fh-cb-phone" }, t.cbPhone),
-      phone,
+      h("div", { className: "cb-phone-row" },
+        h("div", { className: "cb-field country" }, h("label", { for: "fh-cb-country" }, t.cbCountry), country),
+        h("div", { className: "cb-field number" }, h("label", { for: "fh-cb-phone" }, t.cbPhone), phone),
+      ),
       h("label", { for: "fh-cb-window" }, t.cbWindow),
       when,
       h("label", { for: "fh-cb-reason" }, t.cbReason),
@@ -604,17 +730,25 @@ class Widget {
     phone.focus();
   }
 
-  private async requestCallback(phone: string, window: string, reason: string): Promise<void> {
+  private async requestCallback(phone: string, window: string, reason: string, region: string): Promise<void> {
     if (!this.cfg) throw new Error("not configured");
     const token = await this.ensureSession(false);
     const body: Record<string, string> = { phone, window };
     if (reason) body.reason = reason;
     if (this.thread.id) body.conversation_id = this.thread.id;
-    // A national number needs a country: take it from the browser's locale.
-    const region = (navigator.language.split("-")[1] || (this.o.lang === "sv" ? "SE" : "")).toUpperCase();
     if (/^[A-Z]{2}$/.test(region)) body.region = region;
-    const r = await apiFetch<{ callback: { id: string; phone: string; window: string } }>(this.cfg.apiUrl, "/widget/callbacks", { method: "POST", body, token });
-    this.stored.callback = { id: r.callback.id, phone: r.callback.phone, window: r.callback.window || window };
+    const r = await apiFetch<{ callback: { id: string; phone: string; window: string; not_before?: string | null } }>(
+      this.cfg.apiUrl,
+      "/widget/callbacks",
+      { method: "POST", body, token },
+    );
+    this.stored.callback = {
+      id: r.callback.id,
+      phone: r.callback.phone,
+      window: r.callback.window || window,
+      status: "queued",
+      not_before: r.callback.not_before ?? null,
+    };
     this.save();
   }
 
@@ -674,7 +808,10 @@ class Widget {
     });
     if (cls === "them") li.appendChild(h("div", { className: "who" }, m.author.name || t.support));
     const bubble = h("div", { className: "bubble" });
-    renderText(bubble, m.text);
+    // A system line is worded in the widget's language from its code (the hub's English text
+    // is the fallback for a code this widget does not know).
+    const said = cls === "system" ? systemLine(this.o.lang, m.code, m.params) : null;
+    renderText(bubble, said ?? m.text);
     li.appendChild(bubble);
     if (cls === "system") return li;
     const meta = h("div", { className: "meta" });
