@@ -665,9 +665,10 @@ class Widget {
       ...WINDOWS.map((w) => h("option", { value: w }, (t as Record<string, string>)[w])),
     );
     const reason = h("textarea", { id: "fh-cb-reason", rows: "2", maxlength: "500", "data-testid": "widget-callback-reason" });
-    // A number without a country code is read in this country: the visitor's locale, else the
-    // shop's own region (the hub's default_region), and the visitor can change it.
-    const preset = localeRegion(navigator.language) || this.defaultRegion || (this.o.lang === "sv" ? "SE" : "");
+    // A number without a country code is read in this country: the shop's own region (the hub's
+    // default_region: a local shop's callers mostly have local numbers, whatever language their
+    // browser speaks), else the visitor's locale; the visitor can change it.
+    const preset = this.defaultRegion || localeRegion(navigator.language) || (this.o.lang === "sv" ? "SE" : "");
     const known = COUNTRIES.some(([code]) => code === preset);
     const country = h(
       "select",
