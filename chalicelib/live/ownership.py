@@ -62,6 +62,8 @@ class Ownership:
         meta = state.meta
         if meta.status != "open":
             raise AlreadyTaken("the conversation is closed")
+        if to is not None and meta.owner_id == to[0]:
+            return state  # already theirs (routing may have been quicker than their click)
         if (meta.owner_id or None) != expect_owner:
             raise AlreadyTaken(_taken(meta.owner_name))
         if to is not None and to[0] == expect_owner:
