@@ -194,15 +194,8 @@ def _team_tenant(hub: Any) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _store_page(page: Any, hub: Any, widget_key: str) -> None:
-    """The tenant's own web shop: one script tag with its widget key (served by the test)."""
-    url = f"{hub.base_url.rstrip('/')}/team-shop.html"
-    html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Team shop</title></head>'
-        f'<body><main><h1>Team shop</h1></main><script src="widget.js" data-widget-key="{widget_key}" async>'
-        "</script></body></html>"
-    )
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
-    page.goto(url)
+    """The tenant's shop: the demo store embedding this tenant's widget (`?widget_key=`)."""
+    page.goto(f"{hub.base_url.rstrip('/')}/?widget_key={widget_key}")
     page.get_by_test_id("launcher").click()
     expect(page.get_by_test_id("widget-status")).to_have_attribute("data-state", re.compile(r"^(online|offline)$"))
 

@@ -53,11 +53,11 @@ def test_opening_the_widget_starts_nothing_the_first_message_does(work: Work) ->
     conv = hub.start(customer)
     assert of_type(hub.sender.take(ana_conn), "conversation") == []  # nobody is alerted
     assert hub.lane.timeline.store.list_conversations("global", 10) == []  # not in the inbox
-    assert work.counters.view("global")["active_chats"] == 0
+    assert work.counters.view("global").active_chats == 0
     hub.act(customer, action="send", conversation_id=conv, client_id="q", text="Do you ship to Norway?")
     [assigned] = of_type(hub.sender.take(ana_conn), "assigned")
     assert assigned["agent"] == {"id": ana.id, "name": "Ana"} and assigned["reason"] == "route"
-    assert work.counters.view("global")["active_chats"] == 1
+    assert work.counters.view("global").active_chats == 1
     assert [m.conversation_id for m in hub.lane.timeline.store.list_conversations("global", 10)] == [conv]
 
 
@@ -216,11 +216,11 @@ def test_reassign_their_chats_clears_the_named_blocker(work: Work) -> None:
     hub.clock.advance(60)
     _, bo = work.agent("bo")
     hub.act(hub.connect_agent("bo"), action="presence", status="busy")  # Bo is here but takes no chats
-    [blocker] = [b for b in work.command.snapshot("global")["launch"]["blockers"] if b["code"] == "presence_drift"]
-    assert blocker["message"] == "Ana dropped off 1 minute ago with 2 open chats; reassign their chats."
-    assert blocker["agents"][0]["id"] == ana.id and blocker["fix"] == "reassign"
+    [blocker] = [b for b in work.command.snapshot("global").launch.blockers if b.code == "presence_drift"]
+    assert blocker.message == "Ana dropped off 1 minute ago with 2 open chats; reassign their chats."
+    assert blocker.agents[0].id == ana.id and blocker.fix == "reassign"
     assert work.hub.built.routing.requeue_agent(bo, ana.id) == 2
-    codes = [b["code"] for b in work.command.snapshot("global")["launch"]["blockers"]]
+    codes = [b.code for b in work.command.snapshot("global").launch.blockers]
     assert "presence_drift" not in codes
 
 

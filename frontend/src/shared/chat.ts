@@ -381,10 +381,16 @@ export class ChatClient {
   /** Sends `read` up to the thread's last seq when it is on screen and focused. */
   markRead(t: Thread): void {
     if (!t.id || t.lastSeq <= t.readSent) return;
-    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
     if (!this.o.isVisible || !this.o.isVisible(t.id)) return;
     if (document.visibilityState !== "visible" || !document.hasFocus()) return;
     const seq = t.lastSeq;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) {
+      // Read by someone who is not a participant (an agent only reading): no receipt goes out —
+      // nobody is told anything — but it is read all the same, so its unread count clears.
+      t.readSent = seq;
+      this.changed(t);
+      return;
+    }
     if (this.socket.send({ action: "read", conversation_id: t.id, seq })) {
       t.readSent = seq;
       if (t.deliveredSent < seq) t.deliveredSent = seq;
