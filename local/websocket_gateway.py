@@ -11,7 +11,8 @@ What it reproduces (docs/local-stack.md has the full list and the differences):
 - The handler's return value on a message route is ignored (no route responses);
   a raising handler yields AWS's `{"message": "Internal server error", ...}` frame and
   a slow one `{"message": "Endpoint request timed out", ...}` after the integration timeout.
-- Quotas: 32 KB frames and 128 KB messages (close 1009, no invocation), the 10-minute
+- Binary frames are refused as AWS refuses them: close 1003, no invocation.
+- Quotas: 32 KB frames (close 1009, no invocation; see `GatewayLimits`), the 10-minute
   idle timeout, the 2-hour connection limit and 500 new connections per second, each
   configurable; `$disconnect` runs exactly once whatever closed the connection.
 - The `@connections` management API (POST / GET / DELETE, with or without the stage
@@ -34,10 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import WSMsgType, web
-from aiohttp.http_websocket import WebSocketError
+from aiohttp import WebSocketError, WSMsgType, web
 
-from local.frames import LimitedWebSocketResponse
 from local.ids import aws_id, iso_ms, now_ms, request_time, trace_id
 from local.lambda_runtime import LambdaRuntime, Outcome
 
@@ -51,6 +50,11 @@ ENDPOINT_TIMED_OUT = "Endpoint request timed out"
 
 @dataclass(frozen=True)
 class GatewayLimits:
+    """API Gateway's quotas. A client message is limited to `max_frame_bytes` through
+    aiohttp's public `max_msg_size`, which counts a fragmented message as a whole: exact for
+    browsers (one frame per message), stricter than AWS for a client that fragments (AWS takes
+    up to 128 KB in 32 KB frames). `max_message_bytes` limits `PostToConnection` (413)."""
+
     max_frame_bytes: int = 32 * 1024
     max_message_bytes: int = 128 * 1024
     idle_timeout: float = 10 * 60
@@ -67,6 +71,10 @@ IDLE_TIMEOUT = (1001, "Going away")
 MAX_DURATION = (1001, "Going away")
 DELETED = (1000, "Connection closed by the server (DeleteConnection)")
 MESSAGE_TOO_BIG = (1009, "Message too big")
+# "API Gateway WebSocket APIs don't currently support binary frames in incoming message
+# payloads. If a client app sends a binary frame, API Gateway rejects it and disconnects
+# the client with code 1003." (developer guide, websocket-api-develop-binary-media-types)
+BINARY_FRAME = (1003, "Binary frames are not supported")
 SHUTDOWN = (1001, "Going away")
 
 
@@ -139,10 +147,8 @@ class WebSocketGateway:
             app.router.add_route("GET", path, self.handle_management)
             app.router.add_route("DELETE", path, self.handle_management)
 
-    def select_route(self, body: str | None) -> str:
+    def select_route(self, body: str) -> str:
         """The route key for a message: `$request.body.<path>` if it names a route, else $default."""
-        if body is None:
-            return DEFAULT
         try:
             value: Any = json.loads(body)
         except ValueError:
@@ -225,10 +231,10 @@ class WebSocketGateway:
             event["multiValueQueryStringParameters"] = multi_q
         return event
 
-    def message_event(self, conn: Connection, route_key: str, body: str, is_base64: bool) -> dict[str, Any]:
+    def message_event(self, conn: Connection, route_key: str, body: str) -> dict[str, Any]:
         context = self._context(conn.connection_id, conn.connected_at_ms, route_key, "MESSAGE", self._identity(conn))
         context["messageId"] = aws_id()
-        return {"requestContext": context, "body": body, "isBase64Encoded": is_base64}
+        return {"requestContext": context, "body": body, "isBase64Encoded": False}
 
     def disconnect_event(self, conn: Connection, code: int, reason: str) -> dict[str, Any]:
         context = self._context(
@@ -311,9 +317,9 @@ class WebSocketGateway:
             if subprotocol:
                 protocols = (subprotocol,)
 
-        ws = LimitedWebSocketResponse(
-            max_frame_bytes=self.limits.max_frame_bytes,
-            max_message_bytes=self.limits.max_message_bytes,
+        ws = web.WebSocketResponse(
+            # aiohttp refuses sizes >= max_msg_size, before buffering the payload.
+            max_msg_size=self.limits.max_frame_bytes + 1,
             protocols=protocols,
             compress=False,
             autoping=True,
@@ -342,9 +348,10 @@ class WebSocketGateway:
             while True:
                 msg = await ws.receive()
                 if msg.type is WSMsgType.TEXT:
-                    self._on_message(conn, msg.data, is_binary=False)
+                    self._on_message(conn, msg.data)
                 elif msg.type is WSMsgType.BINARY:
-                    self._on_message(conn, msg.data, is_binary=True)
+                    log.info("closed %s with 1003: a binary frame", conn_id)
+                    self.begin_close(conn, BINARY_FRAME)
                 elif msg.type is WSMsgType.CLOSE:
                     code = int(msg.data or 0)
                     cause = (code, msg.extra or "") if code else CLIENT_NO_STATUS
@@ -364,17 +371,12 @@ class WebSocketGateway:
             self._finalize(conn, conn.close_cause or cause)
         return ws
 
-    def _on_message(self, conn: Connection, data: str | bytes, *, is_binary: bool) -> None:
+    def _on_message(self, conn: Connection, body: str) -> None:
         if conn.finalized or conn.close_cause is not None:
             return
         conn.touch()
-        if is_binary:
-            assert isinstance(data, bytes)
-            body, is_b64, route_key = base64.b64encode(data).decode("ascii"), True, DEFAULT
-        else:
-            assert isinstance(data, str)
-            body, is_b64, route_key = data, False, self.select_route(data)
-        event = self.message_event(conn, route_key, body, is_b64)
+        route_key = self.select_route(body)
+        event = self.message_event(conn, route_key, body)
         self._track(asyncio.create_task(self._run_message(conn, route_key, event)))
 
     async def _run_message(self, conn: Connection, route_key: str, event: dict[str, Any]) -> None:
