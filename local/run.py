@@ -99,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> HubOptions:
         "--snapshot-interval", type=float, default=5.0, help="seconds between DynamoDB snapshots (default 5)"
     )
     p.add_argument("--route-selection-expression", default="$request.body.action")
-    p.add_argument("--stage", default="local", help="stage name in events and HUB_STAGE (default local)")
+    p.add_argument("--stage", default="dev", help="the .chalice/config.json stage to run (default dev)")
     p.add_argument("--frontend-dir", type=Path, default=None, help="static files to serve at / (default frontend/dist)")
     p.add_argument("--app", default="app:app", help="module:attribute of the Chalice app (default app:app)")
     p.add_argument("--tables-hook", default="chalicelib.tables:ensure_tables")

@@ -16,7 +16,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +54,6 @@ class ScheduledFunction:
     expression: str
     handler_string: str
     function_name: str
-    fn: Callable[[Any, Any], Any]
     interval: int | None = None
     next_run: float | None = None
     last_run: dict[str, Any] | None = None
@@ -110,8 +108,7 @@ class Scheduler:
                 name=source.name,
                 expression=expression,
                 handler_string=source.handler_string,
-                function_name=runtime.function_name(source.name),
-                fn=runtime.resolve(source.handler_string, source.name),
+                function_name=runtime.functions[source.name].function_name,
             )
             function.interval = rate_seconds(expression)
             if function.interval is None:
@@ -145,10 +142,7 @@ class Scheduler:
     async def invoke(self, function: ScheduledFunction, *, trigger: str) -> dict[str, Any]:
         at = time.time()
         event = scheduled_event(function.function_name, at)
-        context = self.runtime.context(function.function_name)
-        outcome = await self.runtime.invoke(
-            function.fn, event, context, label=f"schedule {function.name}", request_id=context.aws_request_id
-        )
+        outcome = await self.runtime.invoke(function.name, {"event": event}, label=f"schedule {function.name}")
         result = {
             "name": function.name,
             "trigger": trigger,
@@ -157,7 +151,7 @@ class Scheduler:
             "error": outcome.error,
             "startedAt": iso_seconds(at),
             "durationMs": round(outcome.duration_ms, 1),
-            "requestId": context.aws_request_id,
+            "requestId": outcome.request_id,
         }
         function.runs += 1
         function.last_run = result

@@ -15,10 +15,11 @@ What it reproduces (docs/local-stack.md has the full list and the differences):
 - Quotas: 32 KB frames (close 1009, no invocation; see `GatewayLimits`), the 10-minute
   idle timeout, the 2-hour connection limit and 500 new connections per second, each
   configurable; `$disconnect` runs exactly once whatever closed the connection.
-- The `@connections` management API (POST / GET / DELETE, with or without the stage
-  prefix), answering 410 `GoneException` for unknown or closed connections and 413
-  `PayloadTooLargeException` for posts over 128 KB, so the unchanged boto3
-  `apigatewaymanagementapi` client behaves as against AWS.
+- The `@connections` management API (POST / GET / DELETE under the stage), answering 410
+  `GoneException` for unknown or closed connections and 413 `PayloadTooLargeException` for
+  posts over 128 KB, so the unchanged boto3 `apigatewaymanagementapi` client behaves as
+  against AWS. Only requests signed with the hub's per-run function credentials get in
+  (403 otherwise), as only identities allowed `execute-api:ManageConnections` do on AWS.
 """
 
 from __future__ import annotations
@@ -30,15 +31,15 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WebSocketError, WSMsgType, web
 
+from local import sigv4
 from local.ids import aws_id, iso_ms, now_ms, request_time, trace_id
-from local.lambda_runtime import LambdaRuntime, Outcome
+from local.lambda_runtime import REGION, WEBSOCKET_FUNCTIONS, LambdaRuntime, Outcome
 
 log = logging.getLogger("local.ws")
 
@@ -117,6 +118,7 @@ class WebSocketGateway:
         api_id: str,
         domain_name: str,
         limits: GatewayLimits,
+        credentials: sigv4.FunctionCredentials,
         route_selection_expression: str = "$request.body.action",
     ) -> None:
         self.runtime = runtime
@@ -124,11 +126,13 @@ class WebSocketGateway:
         self.api_id = api_id
         self.domain_name = domain_name
         self.limits = limits
+        self.credentials = credentials
         self._route_path = parse_route_selection(route_selection_expression)
-        self.routes: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {}
-        for route_key, config in runtime.app.websocket_handlers.items():
-            fn = runtime.resolve(config.handler_string, config.name)
-            self.routes[route_key] = (runtime.function_name(config.name), fn)
+        # route key -> the function chalice deploys for it
+        self.routes: dict[str, str] = {
+            route_key: WEBSOCKET_FUNCTIONS.get(route_key, config.name)
+            for route_key, config in runtime.app.websocket_handlers.items()
+        }
         self.connections: dict[str, Connection] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         # Connections whose receive loop has not ended yet (ids).
@@ -139,13 +143,10 @@ class WebSocketGateway:
         self.disconnects = 0
 
     # ------------------------------------------------------------------ routing
-    def add_routes(self, app: web.Application, ws_path: str = "/ws") -> None:
-        app.router.add_get(ws_path, self.handle_websocket)
-        for prefix in ("", "/{stage}"):
-            path = prefix + "/@connections/{connection_id}"
-            app.router.add_route("POST", path, self.handle_management)
-            app.router.add_route("GET", path, self.handle_management)
-            app.router.add_route("DELETE", path, self.handle_management)
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(f"/{self.stage}", self.handle_websocket)
+        for method in ("POST", "GET", "DELETE"):
+            app.router.add_route(method, "/{stage}/@connections/{connection_id}", self.handle_management)
 
     def select_route(self, body: str) -> str:
         """The route key for a message: `$request.body.<path>` if it names a route, else $default."""
@@ -260,14 +261,12 @@ class WebSocketGateway:
     # ------------------------------------------------------------------ invocation
     async def _invoke(self, route_key: str, event: dict[str, Any], timeout: float | None) -> Outcome | None:
         """None when the route has no integration."""
-        route = self.routes.get(route_key)
-        if route is None:
+        function = self.routes.get(route_key)
+        if function is None:
             return None
-        function_name, fn = route
         request_id = event["requestContext"]["requestId"]
-        context = self.runtime.context(function_name)
         label = f"{route_key} {event['requestContext']['connectionId']}"
-        call = self.runtime.invoke(fn, event, context, label=label, request_id=request_id)
+        call = self.runtime.invoke(function, {"event": event}, label=label)
         if timeout is None:
             return await call
         task = asyncio.ensure_future(call)
@@ -443,13 +442,17 @@ class WebSocketGateway:
 
     # ------------------------------------------------------------------ @connections
     async def handle_management(self, request: web.Request) -> web.StreamResponse:
-        stage = request.match_info.get("stage")
-        if stage is not None and stage != self.stage:
+        if request.match_info["stage"] != self.stage:
             return _aws_error(403, "ForbiddenException", "Forbidden")
+        data = await request.read()
+        url = f"{request.scheme}://{request.host}{request.raw_path}"
+        refused = sigv4.verify(request.method, url, request.headers, data, self.credentials, REGION)
+        if refused is not None:
+            log.warning("@connections %s %s refused: %s", request.method, request.path, refused)
+            return _aws_error(403, "ForbiddenException", refused)
         conn_id = request.match_info["connection_id"]
         conn = self.connections.get(conn_id)
         if request.method == "POST":
-            data = await request.read()
             if len(data) > self.limits.max_message_bytes:
                 return _aws_error(413, "PayloadTooLargeException", "Message too long")
             if conn is None or conn.close_cause is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.ids import aws_id, iso_ms, request_time
-from local.lambda_runtime import InvocationGate
+from local.lambda_runtime import InvocationGate, Outcome
 from local.scheduler import ScheduledFunction, Scheduler, expression_string, rate_seconds, scheduled_event
 from local.snapshot import _decode_value, _encode_value
 from local.websocket_gateway import parse_route_selection
@@ -55,14 +55,10 @@ class FakeRuntime:
     def __init__(self) -> None:
         self.app = type("App", (), {"event_sources": []})()
         self.events: list[dict[str, Any]] = []
-        self.function_timeout = 5.0
 
-    def context(self, function_name: str) -> Any:
-        return type("Ctx", (), {"aws_request_id": "req"})()
-
-    async def invoke(self, fn: Any, event: dict[str, Any], context: Any, **_: Any) -> Any:
-        self.events.append(event)
-        return type("Outcome", (), {"ok": True, "value": {"n": len(self.events)}, "error": None, "duration_ms": 1.0})()
+    async def invoke(self, name: str, payload: dict[str, Any], **_: Any) -> Outcome:
+        self.events.append(payload["event"])
+        return Outcome(value={"n": len(self.events)}, duration_ms=1.0, request_id=f"req-{len(self.events)}")
 
 
 def test_scheduler_runs_on_its_rate_and_can_deliver_twice() -> None:
@@ -75,7 +71,6 @@ def test_scheduler_runs_on_its_rate_and_can_deliver_twice() -> None:
             expression="rate(1 minute)",
             handler_string="app.tick",
             function_name="hub-local-tick",
-            fn=lambda event, context: None,
             interval=1,
         )
         scheduler.functions["tick"].interval = 1
@@ -103,10 +98,11 @@ def test_invocation_gate_waits_for_running_invocations() -> None:
     inside = threading.Event()
 
     def invocation() -> None:
-        with gate.shared():
-            inside.set()
-            time.sleep(0.3)
-            order.append("invocation done")
+        assert gate.try_enter()
+        inside.set()
+        time.sleep(0.3)
+        order.append("invocation done")
+        gate.leave()
 
     worker = threading.Thread(target=invocation)
     worker.start()
