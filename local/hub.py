@@ -24,7 +24,7 @@ from local import bootstrap
 from local.ids import api_id
 from local.lambda_runtime import FunctionSpec, LambdaRuntime, function_specs
 from local.moto_server import MotoProcess
-from local.procutil import bind_socket, is_loopback
+from local.procutil import bind_socket, is_loopback, local_hosts
 from local.rest_gateway import RestGateway
 from local.scheduler import Scheduler
 from local.sigv4 import FunctionCredentials
@@ -157,7 +157,7 @@ class Hub:
         self.chalice_config = bootstrap.read_chalice_config(opts.root)
         config = bootstrap.chalice_config(self.chalice_config, opts.stage)
 
-        moto_url = self.moto.start()
+        moto_url = self.moto.start(allowed_origins=self.local_origins)
         log.info("moto on %s", moto_url)
         self.cognito = bootstrap.setup_cognito(moto_url)
         secret_id = config.environment_variables.get("WIDGET_SECRET_ID") or bootstrap.DEFAULT_WIDGET_SECRET_ID
@@ -236,7 +236,7 @@ class Hub:
         rest = RestGateway(self.runtime, stage=self.rest_stage, integration_timeout=opts.limits.integration_timeout)
         self.scheduler = Scheduler(self.runtime, enabled=opts.schedules, duplicate_deliveries=opts.duplicate_schedules)
 
-        web_app = web.Application(client_max_size=10 * 1024 * 1024)
+        web_app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[self._only_local])
         self.gateway.add_routes(web_app)
         rest.add_routes(web_app)
         web_app.router.add_get("/config.json", self._config_json)
@@ -286,6 +286,25 @@ class Hub:
         self.moto.stop()
         if self.sock is not None:
             self.sock.close()
+
+    @property
+    def local_origins(self) -> list[str]:
+        """The hub's own pages, as browsers name them in `Origin`."""
+        return sorted(f"http://{host}" for host in local_hosts(self.port, self.options.host))
+
+    @web.middleware
+    async def _only_local(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Refuses a `Host` that is not this machine's: a page of another site whose name
+        resolves to 127.0.0.1 (DNS rebinding) must not reach any route. Pages of other sites
+        may open the WebSocket and call the REST API (as on AWS: the widget runs on the
+        tenants' sites) but not drive the local stack itself (`/_local/...`)."""
+        if request.headers.get("Host") not in local_hosts(self.port, self.options.host):
+            return web.json_response({"message": "Forbidden: this Host is not the local stack's"}, status=403)
+        origin = request.headers.get("Origin")
+        if request.path.startswith("/_local/") and origin is not None and origin not in self.local_origins:
+            return web.json_response({"message": "Forbidden: this Origin is not the local stack's"}, status=403)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     # ------------------------------------------------------------------ small endpoints
     def _public_base(self, request: web.Request) -> str:
