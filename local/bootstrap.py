@@ -30,8 +30,34 @@ DEMO_TENANT_NAME = "Global demo"
 DEMO_WIDGET_KEY = "wk_global_demo"
 DEMO_PASSWORD = "Demo-agent-1!"  # noqa: S105 - documented demo sign-in of a local-only pool
 DEMO_AGENTS = (("agent@global.demo", "Demo Agent"), ("agent2@global.demo", "Demo Agent 2"))
-USER_POOL_NAME = "flow-hub-local"
-APP_CLIENT_NAME = "flow-hub-local-web"
+USER_POOL_NAME = "flow-hub-local-agents"
+APP_CLIENT_NAME = "dashboard"
+# The deployed pool's settings (infra, `identity`), which tests/local/test_local_cognito.py
+# compares with: agents are created by an administrator only (moto enforces it through
+# local.moto_patches), cannot write their own tenant, and sign in with the same password
+# policy and token lifetimes. Cognito (and CloudFormation) reads an unset Require* as false,
+# moto as true: they are spelled out.
+USER_POOL: dict[str, Any] = {
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+    "Schema": [{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": 12,
+            "RequireNumbers": True,
+            "RequireSymbols": True,
+            "RequireUppercase": False,
+            "RequireLowercase": False,
+        }
+    },
+}
+APP_CLIENT: dict[str, Any] = {
+    "GenerateSecret": False,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ReadAttributes": ["name", "email", "custom:tenant"],
+    "WriteAttributes": ["name"],
+    "IdTokenValidity": 60,
+    "TokenValidityUnits": {"IdToken": "minutes"},
+}
 # Seeds moto's random generator before the users are created: stable `sub`s.
 _COGNITO_SEED = 20241111
 
@@ -77,31 +103,13 @@ def _client(service: str, endpoint: str) -> Any:
 
 
 def setup_cognito(moto_url: str) -> CognitoSetup:
-    """The user pool (custom attribute `tenant`), a public app client with
-    USER_PASSWORD_AUTH, and the two demo agents with permanent passwords."""
+    """The user pool and app client, configured as the deployed ones (`USER_POOL`,
+    `APP_CLIENT`), and the two demo agents with permanent passwords."""
     idp = _client("cognito-idp", moto_url)
-    pool_id: str = idp.create_user_pool(
-        PoolName=USER_POOL_NAME,
-        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
-        AutoVerifiedAttributes=["email"],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": True,
-            }
-        },
-    )["UserPool"]["Id"]
-    client_id: str = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName=APP_CLIENT_NAME,
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "email_verified", "name", "custom:tenant"],
-        WriteAttributes=["name"],
-    )["UserPoolClient"]["ClientId"]
+    pool_id: str = idp.create_user_pool(PoolName=USER_POOL_NAME, **USER_POOL)["UserPool"]["Id"]
+    client_id: str = idp.create_user_pool_client(UserPoolId=pool_id, ClientName=APP_CLIENT_NAME, **APP_CLIENT)[
+        "UserPoolClient"
+    ]["ClientId"]
     seed = urllib.request.Request(f"{moto_url}/moto-api/seed?a={_COGNITO_SEED}", method="POST")  # noqa: S310
     urllib.request.urlopen(seed, timeout=5).close()  # noqa: S310 - moto's own http URL
     for username, name in DEMO_AGENTS:
