@@ -52,7 +52,6 @@ class HubOptions:
     tenant_hook: str = "chalicelib.tenants:ensure_tenant"
     stage: str = "dev"  # the .chalice/config.json stage deployed
     limits: GatewayLimits = field(default_factory=GatewayLimits)
-    route_selection_expression: str = "$request.body.action"
     concurrency: int = 32
     snapshot_interval: float = 5.0
     schedules: bool = True
@@ -79,7 +78,6 @@ class Hub:
         self.port = 0
         self.cognito: bootstrap.CognitoSetup | None = None
         self.chalice_config: dict[str, Any] = {}
-        self.app_module: ModuleType | None = None
         self.app: Chalice | None = None
         self.snapshot: DynamoSnapshot | None = None
         self.restored: dict[str, int] = {}
@@ -175,7 +173,7 @@ class Hub:
 
         if str(opts.root) not in sys.path:
             sys.path.insert(0, str(opts.root))
-        self.app_module, app = _import_attr(opts.app)
+        _, app = _import_attr(opts.app)
         if not isinstance(app, Chalice):
             raise TypeError(f"{opts.app} is not a Chalice app")
         self.app = app
@@ -231,7 +229,6 @@ class Hub:
             domain_name=f"{host}:{self.port}",
             limits=opts.limits,
             credentials=self.credentials,
-            route_selection_expression=opts.route_selection_expression,
         )
         rest = RestGateway(self.runtime, stage=self.rest_stage, integration_timeout=opts.limits.integration_timeout)
         self.scheduler = Scheduler(self.runtime, enabled=opts.schedules, duplicate_deliveries=opts.duplicate_schedules)

@@ -5,7 +5,7 @@ What it reproduces (docs/local-stack.md has the full list and the differences):
   handler: 500) refuses the upgrade with that HTTP status, and nothing is connected.
 - Connection ids, request ids and the CONNECT / MESSAGE / DISCONNECT events have the
   shapes AWS sends to a Lambda proxy integration.
-- Route selection on `$request.body.action` (configurable), falling back to `$default`;
+- Route selection on `$request.body.action`, falling back to `$default`;
   no matching route and no `$default` answers a `Forbidden` frame, as AWS does.
 - Messages of one connection are invoked concurrently (a thread pool, like Lambda).
 - The handler's return value on a message route is ignored (no route responses);
@@ -79,17 +79,6 @@ BINARY_FRAME = (1003, "Binary frames are not supported")
 SHUTDOWN = (1001, "Going away")
 
 
-def parse_route_selection(expression: str) -> list[str]:
-    """`$request.body.action` (or `${request.body.action}`) -> ["action"]."""
-    expr = expression.strip()
-    if expr.startswith("${") and expr.endswith("}"):
-        expr = "$" + expr[2:-1]
-    prefix = "$request.body."
-    if not expr.startswith(prefix) or len(expr) == len(prefix):
-        raise ValueError(f"unsupported route selection expression {expression!r} (use $request.body.<field>)")
-    return expr[len(prefix) :].split(".")
-
-
 @dataclass
 class Connection:
     connection_id: str
@@ -119,7 +108,6 @@ class WebSocketGateway:
         domain_name: str,
         limits: GatewayLimits,
         credentials: sigv4.FunctionCredentials,
-        route_selection_expression: str = "$request.body.action",
     ) -> None:
         self.runtime = runtime
         self.stage = stage
@@ -127,7 +115,6 @@ class WebSocketGateway:
         self.domain_name = domain_name
         self.limits = limits
         self.credentials = credentials
-        self._route_path = parse_route_selection(route_selection_expression)
         # route key -> the function chalice deploys for it
         self.routes: dict[str, str] = {
             route_key: WEBSOCKET_FUNCTIONS.get(route_key, config.name)
@@ -149,15 +136,15 @@ class WebSocketGateway:
             app.router.add_route(method, "/{stage}/@connections/{connection_id}", self.handle_management)
 
     def select_route(self, body: str) -> str:
-        """The route key for a message: `$request.body.<path>` if it names a route, else $default."""
+        """The route key for a message: `$request.body.action` (chalice's route selection
+        expression) if it names a route, else $default."""
         try:
             value: Any = json.loads(body)
         except ValueError:
             return DEFAULT
-        for part in self._route_path:
-            if not isinstance(value, dict) or part not in value:
-                return DEFAULT
-            value = value[part]
+        if not isinstance(value, dict) or "action" not in value:
+            return DEFAULT
+        value = value["action"]
         if isinstance(value, bool):
             key = "true" if value else "false"
         elif isinstance(value, (str, int, float)):

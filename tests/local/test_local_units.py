@@ -8,23 +8,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from local.ids import aws_id, iso_ms, request_time
 from local.lambda_runtime import InvocationGate, Outcome
 from local.scheduler import ScheduledFunction, Scheduler, expression_string, rate_seconds, scheduled_event
 from local.snapshot import _decode_value, _encode_value
-from local.websocket_gateway import parse_route_selection
 from tests.local.wsclient import run_async
 
 KB = 1024
-
-
-def test_route_selection_expressions() -> None:
-    assert parse_route_selection("$request.body.action") == ["action"]
-    assert parse_route_selection("${request.body.meta.kind}") == ["meta", "kind"]
-    with pytest.raises(ValueError):
-        parse_route_selection("$request.header.x")
 
 
 def test_ids_and_times_have_aws_shapes() -> None:
