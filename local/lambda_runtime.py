@@ -216,8 +216,12 @@ class FunctionProcess:
         assert self._writer is not None
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[str(message["id"])] = future
-        self._writer.write(json.dumps(message).encode("utf-8") + b"\n")
-        await self._writer.drain()
+        try:
+            self._writer.write(json.dumps(message).encode("utf-8") + b"\n")
+            await self._writer.drain()
+        except ConnectionError:
+            self._pending.pop(str(message["id"]), None)
+            raise
         return await future
 
     async def stop(self) -> None:

@@ -102,6 +102,23 @@ def test_functions_share_no_memory_and_no_environment(fake_hub: LocalHub) -> Non
         assert others[function]["remembered"] == {}, function
 
 
+def test_a_function_whose_process_died_starts_again_cold(fake_hub: LocalHub) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with open_ws(fake_hub) as ws:
+            await ws.send_str(json.dumps({"action": "remember", "key": "BEFORE_THE_CRASH", "value": "x"}))
+            assert await recv_json(ws) == {"remembered": "BEFORE_THE_CRASH"}
+            await ws.send_str(json.dumps({"action": "die"}))
+            failed = await recv_json(ws)
+            await ws.send_str(json.dumps({"action": "what_i_see"}))
+            return failed, await recv_json(ws, timeout=30)
+
+    failed, after = run_async(scenario())
+    assert failed["message"] == "Internal server error"
+    # A new process: nothing of the old one's memory or environment survived.
+    assert after["remembered"] == {}
+    assert "BEFORE_THE_CRASH" not in after["env"]
+
+
 def test_rest_and_scheduled_pushes_reach_a_socket_through_the_configured_endpoint(fake_hub: LocalHub) -> None:
     async def scenario() -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
         async with open_ws(fake_hub) as ws:
