@@ -140,7 +140,7 @@ class WebSocketGateway:
         expression) if it names a route, else $default."""
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse here
             return DEFAULT
         if not isinstance(value, dict) or "action" not in value:
             return DEFAULT

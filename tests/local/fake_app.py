@@ -105,7 +105,7 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
     me = event.connection_id
     try:
         body = json.loads(event.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = {}
     action = body.get("action") if isinstance(body, dict) else None
     if action == "echo":

@@ -54,6 +54,21 @@ def test_messages_without_a_route_go_to_default(fake_hub: LocalHub) -> None:
     assert len(bodies) == 4
 
 
+def test_json_nested_too_deep_to_parse_goes_to_default_and_the_connection_stays(fake_hub: LocalHub) -> None:
+    nested = '{"action": ' + "[" * 3000 + "]" * 3000 + "}"
+
+    async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        async with open_ws(fake_hub) as ws:
+            cid = await connection_id(ws)
+            await ws.send_str(nested)
+            found = await wait_for_events(fake_hub, cid, lambda e: any(x.get("body") == nested for x in e))
+            return found, await echo(ws)  # still open and served
+
+    found, echoed = run_async(scenario())
+    assert [e["requestContext"]["routeKey"] for e in found if e.get("body") == nested] == ["$default"]
+    assert echoed["requestContext"]["routeKey"] == "$default"
+
+
 def test_a_binary_frame_closes_1003_without_invocation(fake_hub: LocalHub) -> None:
     """API Gateway refuses binary frames: close 1003, then `$disconnect` (and nothing else)."""
 
