@@ -95,6 +95,14 @@ export class Widget {
     else if (this.thread.id || this.thread.outbox.length) this.boot();
   }
 
+  /** Stops the socket and every timer (the page keeps the last saved state). */
+  destroy(): void {
+    this.flushSave();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    this.client?.stop();
+  }
+
   // ---- open / close ---------------------------------------------------------
 
   toggle(): void {

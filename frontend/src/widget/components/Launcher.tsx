@@ -17,7 +17,9 @@ export function Launcher() {
   }, [s.focusLauncher]);
 
   const n = s.open ? 0 : unread(s);
-  const label = s.open ? t.closeChat : n > 0 ? `${t.openChat} (${n === 1 ? t.unreadOne : fmt(t.unreadMany, { n })})` : t.openChat;
+  const shown = n > 99 ? "99+" : String(n);
+  // The name holds the badge's visible text, outside parentheses (WCAG 2.5.3, label in name).
+  const label = s.open ? t.closeChat : n > 0 ? `${t.openChat}, ${n === 1 ? t.unreadOne : fmt(t.unreadMany, { n: shown })}` : t.openChat;
   return (
     <button
       ref={button}
@@ -32,7 +34,7 @@ export function Launcher() {
     >
       <Icon d={ICONS.chat} size={26} />
       <span class="badge" data-testid="launcher-badge" aria-hidden="true" hidden={n === 0}>
-        {n > 9 ? "9+" : String(n)}
+        {shown}
       </span>
     </button>
   );
