@@ -3,15 +3,13 @@
 // calling, retrying, then completed / unreached / cancelled, after which the
 // customer may ask again). The phase comes from the thread (callback.ts).
 
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../../shared/api";
+import { useState } from "preact/hooks";
 import { Icon, ICONS } from "../../shared/ui";
 import type { CallbackPhase, CallbackRequest } from "../callback";
 import { fmt, type Strings } from "../i18n";
 import { callbackPhase, canRequestCallback, offer } from "../store/state";
+import { CallbackForm, WINDOWS } from "./CallbackForm";
 import { useWidget } from "./context";
-
-const WINDOWS = ["asap", "morning", "afternoon", "evening"] as const;
 
 function windowLabel(t: Strings, w: string): string {
   return (WINDOWS as readonly string[]).includes(w) ? t[w as (typeof WINDOWS)[number]] : w;
@@ -88,100 +86,5 @@ export function CallbackBox() {
     <div class="cb quiet" data-testid="widget-callback">
       {open}
     </div>
-  );
-}
-
-/** A phone number. The country picker (a national number's region) slots in here. */
-function PhoneField({ value, set }: { value: string; set: (v: string) => void }) {
-  const t = useWidget().t;
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
-  return (
-    <>
-      <label for="fh-cb-phone">{t.cbPhone}</label>
-      <input
-        ref={input}
-        id="fh-cb-phone"
-        type="tel"
-        autocomplete="tel"
-        required
-        placeholder={t.cbPhoneHint}
-        data-testid="widget-callback-phone"
-        value={value}
-        onInput={(e) => set(e.currentTarget.value)}
-      />
-    </>
-  );
-}
-
-function CallbackForm({ done }: { done: () => void }) {
-  const w = useWidget();
-  const t = w.t;
-  const [phone, setPhone] = useState("");
-  const [when, setWhen] = useState<string>("asap");
-  const [reason, setReason] = useState("");
-  const [error, setError] = useState("");
-  const [sending, setSending] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
-  const focusPhone = () => form.current?.querySelector<HTMLInputElement>("#fh-cb-phone")?.focus();
-
-  const submit = async () => {
-    const number = phone.trim();
-    if (!/\d{5,}/.test(number.replace(/[\s().-]/g, ""))) {
-      setError(t.cbBadPhone);
-      focusPhone();
-      return;
-    }
-    setError("");
-    setSending(true);
-    try {
-      await w.requestCallback(number, when, reason.trim());
-      done();
-    } catch (err) {
-      const bad = err instanceof ApiError && err.status === 400 && /phone/i.test(err.message);
-      setError(bad ? t.cbBadPhone : t.cbFailed);
-      setSending(false);
-      if (bad) focusPhone();
-    }
-  };
-
-  return (
-    <form
-      ref={form}
-      aria-label={t.cbTitle}
-      onSubmit={(e) => {
-        e.preventDefault();
-        return submit();
-      }}
-    >
-      <strong class="cb-title">{t.cbTitle}</strong>
-      <div class="cb-error" role="alert" hidden={!error}>
-        {error}
-      </div>
-      <PhoneField value={phone} set={setPhone} />
-      <label for="fh-cb-window">{t.cbWindow}</label>
-      <select id="fh-cb-window" data-testid="widget-callback-window" value={when} onChange={(e) => setWhen(e.currentTarget.value)}>
-        {WINDOWS.map((x) => (
-          <option value={x}>{t[x]}</option>
-        ))}
-      </select>
-      <label for="fh-cb-reason">{t.cbReason}</label>
-      <textarea
-        id="fh-cb-reason"
-        rows={2}
-        maxLength={500}
-        data-testid="widget-callback-reason"
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
-      />
-      <div class="cb-row">
-        <button class="cb-cancel" type="button" onClick={done}>
-          {t.cbCancel}
-        </button>
-        <button class="cb-submit" type="submit" data-testid="widget-callback-submit" disabled={sending}>
-          {sending ? t.cbSending : t.cbSubmit}
-        </button>
-      </div>
-    </form>
   );
 }
