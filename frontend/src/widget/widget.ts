@@ -111,7 +111,8 @@ export class Widget {
   }
 
   open(focus = true): void {
-    unlockAudio();
+    // A customer's click may start audio (the chime later); a reopen after a reload may not.
+    if (focus) unlockAudio();
     this.stored.open = true;
     this.store.update((s) => {
       s.open = true;
