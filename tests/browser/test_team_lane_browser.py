@@ -140,6 +140,9 @@ def test_a_colleague_who_closed_their_tab_is_named_with_reassign_their_chats(
     agent = watch.page(agent_ctx, "agent")
     colleague = watch.page(agent2_ctx, "agent2")
     customer = watch.page(customer_ctx, "customer")
+    # Chats other tests left with the colleague must not fill their places: room for this one.
+    [colleague_id] = [a["id"] for a in api(local_hub, "GET", "/agents")["agents"] if a["name"] == "Demo Agent 2"]
+    api(local_hub, "PATCH", f"/agents/{colleague_id}", {"capacity": 50})
     sign_in(agent, local_hub)
     set_presence(agent, "busy")  # the chat goes to the colleague
     sign_in(colleague, local_hub, local_hub.agent2_username)
@@ -159,6 +162,7 @@ def test_a_colleague_who_closed_their_tab_is_named_with_reassign_their_chats(
     agent.get_by_test_id("reassign-chats").click()
     expect(agent.get_by_test_id("launch-decision")).not_to_contain_text("Demo Agent 2 dropped off")
     expect(widget_lines(customer, "Demo Agent 2 is no longer available")).to_have_count(1)
+    api(local_hub, "PATCH", f"/agents/{colleague_id}", {"capacity": None})
     watch.check()
 
 
@@ -278,8 +282,9 @@ def test_unread_counts_only_what_the_customer_wrote_and_the_tab_title_shows_it(
     agent.get_by_test_id("view-tickets").click()  # look away
     before = title_count(agent)
     customer_says(customer, "are you there?")
-    customer_says(customer, "hello?")
-    item = item_for(agent, "hello?")
+    last = f"hello? {time.time_ns()}"
+    customer_says(customer, last)
+    item = item_for(agent, last)
     expect(item).to_have_attribute("data-unread", "2")  # still looking away: the list is behind the tickets view
     assert title_count(agent) == before + 2
     agent.get_by_test_id("view-lane").click()  # back on the thread: read

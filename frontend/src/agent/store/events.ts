@@ -40,6 +40,9 @@ export const EVENTS: EventMap = {
     });
     if (stale && !ws.client.threads.has(snap.id)) ws.reloadSoon();
     ws.follow([snap]);
+    // Just took or joined the thread on screen: what was read without a receipt gets one now.
+    const t = ws.client.threads.get(snap.id);
+    if (t && snap.id === ws.state.selectedId) ws.client.markRead(t);
   },
 
   assigned(ws, ev) {
