@@ -75,6 +75,7 @@ def chat(local_hub: LocalHub, peers: list[Peer]) -> dict[str, Any]:
     conv = customer.request("conversation", action="start")["conversation"]["id"]
     # Opening the widget starts nothing: the customer's first message does (issue 10, item 4).
     customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
+    customer.expect("conversation")  # it started (the agents see it now)
     agent.request("conversation", action="take", conversation_id=conv)
     customer.drain(0.4)
     customer.drain(0.2)
