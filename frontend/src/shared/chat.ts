@@ -631,7 +631,10 @@ export class ChatClient {
   /** `delivered` for everything received from others, then `read` if on screen. */
   receipts(t: Thread): void {
     if (!t.id) return;
-    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) {
+      this.markRead(t); // not a participant: no receipts, but what is on screen is read here
+      return;
+    }
     let maxOther = 0;
     for (const m of t.bySeq.values()) {
       if (!m.own && m.seq != null && m.seq <= t.lastSeq && m.seq > maxOther) maxOther = m.seq;
