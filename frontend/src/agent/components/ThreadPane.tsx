@@ -73,8 +73,14 @@ function ThreadHead({ c, t }: { c: ConversationSnapshot | null | undefined; t: T
         </div>
       </div>
       {c && !ownerIsMe && c.status !== "closed" ? (
-        <button class="btn" type="button" data-testid="take-ownership" title="Make this conversation yours (keyboard: a)" onClick={() => ws.takeOwnership(c.id)}>
-          {c.owner ? "Take over" : "Take ownership"}
+        <button
+          class="btn"
+          type="button"
+          data-testid="take-ownership"
+          title={c.owner ? `Take it over from ${c.owner.name} (keyboard: a)` : "Make this conversation yours (keyboard: a)"}
+          onClick={() => ws.takeOwnership(c.id)}
+        >
+          Take ownership
         </button>
       ) : null}
       {c && !participant && c.status !== "closed" ? (
