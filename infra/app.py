@@ -1,0 +1,53 @@
+"""The CDK app: `cdk synth` / `cdk deploy` run this (see infra/cdk.json), or `python -m infra.app`.
+
+Context `stages` picks the stages to build (default `dev,prod`; `make deploy STAGE=prod`
+builds only prod). The AwsSolutions checks run on every synth; a finding without an
+acknowledgment fails it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_cdk import App, Environment
+
+from infra.nag import add_checks
+from infra.runtime import ROOT
+from infra.settings import STAGES
+from infra.stacks import StatefulStack, StatelessStack, tag_stage
+
+
+def build(app: App) -> list[str]:
+    names = str(app.node.try_get_context("stages") or "dev,prod").split(",")
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise SystemExit(f"unknown stage(s) {unknown}; known: {sorted(STAGES)}")
+    # Account and region come from the deploying credentials; without them the stacks are
+    # environment-agnostic, which is what an offline synth needs.
+    env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
+    for name in names:
+        stage = STAGES[name]
+        stateful = StatefulStack(app, stage, env=env)
+        stateless = StatelessStack(app, stage, stateful, env=env)
+        tag_stage(stateful, stage)
+        tag_stage(stateless, stage)
+    add_checks(app)
+    return names
+
+
+def main() -> None:
+    outdir = os.environ.get("CDK_OUTDIR")
+    app = App(outdir=os.path.abspath(outdir) if outdir else str(ROOT / "build" / "cdk.out"))
+    # The Chalice construct packages into ./chalice.out; keep that under build/.
+    work = ROOT / "build"
+    work.mkdir(exist_ok=True)
+    os.chdir(work)
+    # Chalice's packager asks botocore for the region only to spell service principals
+    # (lambda.amazonaws.com); the deploy itself runs in the credentials' region.
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION") or "us-east-1")
+    build(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()
