@@ -22,9 +22,11 @@ def build(app: App) -> list[str]:
     unknown = [n for n in names if n not in STAGES]
     if unknown:
         raise SystemExit(f"unknown stage(s) {unknown}; known: {sorted(STAGES)}")
-    # Account and region come from the deploying credentials; without them the stacks are
-    # environment-agnostic, which is what an offline synth needs.
-    env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
+    # Account and region come from the deploying credentials (the cdk CLI sets both). Without
+    # an account (an offline synth) the stacks stay environment-agnostic, so `cdk synth` and
+    # `python -m infra.app` produce the same templates.
+    account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
+    env = Environment(account=account, region=region) if account and region else None
     for name in names:
         stage = STAGES[name]
         stateful = StatefulStack(app, stage, env=env)
@@ -35,9 +37,19 @@ def build(app: App) -> list[str]:
     return names
 
 
+# Feature flags, here rather than in cdk.json so that every way of running the app agrees.
+CONTEXT = {
+    # Cross-stack references are CloudFormation exports the stateless stack imports; an export
+    # in use cannot change, which protects the stateful stack from an accidental replacement.
+    "@aws-cdk/core:defaultCrossStackReferences": "strong",
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/core:checkSecretUsage": True,
+}
+
+
 def main() -> None:
     outdir = os.environ.get("CDK_OUTDIR")
-    app = App(outdir=os.path.abspath(outdir) if outdir else str(ROOT / "build" / "cdk.out"))
+    app = App(outdir=os.path.abspath(outdir) if outdir else str(ROOT / "build" / "cdk.out"), context=CONTEXT)
     # The Chalice construct packages into ./chalice.out; keep that under build/.
     work = ROOT / "build"
     work.mkdir(exist_ok=True)

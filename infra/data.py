@@ -151,4 +151,6 @@ class Data(Construct):
                     non_key_attributes=list(index.non_key_attributes) or None,
                 )
             self.tables[spec.kind] = table
-            CfnOutput(self, f"{logical}Name", value=table.table_name, description=f"{TABLE_ENV_VARS[spec.kind]}")
+            CfnOutput(
+                self, f"{logical}Name", value=table.table_name, description=TABLE_ENV_VARS[spec.kind]
+            ).override_logical_id(f"{logical}Name")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_logs as logs
 
-APP = "flow-hub"
+from infra import names
+from infra.names import APP
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,11 @@ class StageSettings:
 
     @property
     def stateful_stack(self) -> str:
-        return f"FlowHub-{self.name}-Stateful"
+        return names.stateful_stack(self.name)
 
     @property
     def stateless_stack(self) -> str:
-        return f"FlowHub-{self.name}-Stateless"
+        return names.stateless_stack(self.name)
 
 
 STAGES: dict[str, StageSettings] = {

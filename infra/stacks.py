@@ -17,7 +17,8 @@ from infra.api import Api
 from infra.data import Data
 from infra.identity import Identity
 from infra.monitoring import Monitoring
-from infra.settings import APP, StageSettings
+from infra.names import APP
+from infra.settings import StageSettings
 from infra.web import Site, SiteContent
 
 

@@ -197,7 +197,6 @@ class Site(Construct):
             },
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             enable_logging=True,
             log_bucket=self.logs,
             log_file_prefix="cloudfront/",
@@ -218,7 +217,7 @@ class Site(Construct):
             self.distribution,
             "AwsSolutions-CFR4",
             "The distribution uses CloudFront's default *.cloudfront.net certificate, which cannot pin a minimum "
-            "TLS version; TLSv1.2_2021 applies as soon as a custom domain and certificate are added.",
+            "TLS version; set minimum_protocol_version TLSv1.2_2021 with the custom domain and certificate.",
         )
 
         self.domain = self.distribution.distribution_domain_name
