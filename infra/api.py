@@ -270,7 +270,11 @@ class Api(Construct):
             description=f"Flow Hub {self.stage.name} {fid}: only what this function uses",
         )
         log_group = logs.LogGroup(
-            self, f"{fid}Logs", retention=self.stage.log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            f"{fid}Logs",
+            log_group_name=f"/flow-hub/{self.stage.name}/{fid}",
+            retention=self.stage.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         log_group.grant_write(role)
         specs = {spec.kind: spec for spec in table_specs()}
@@ -366,7 +370,11 @@ class Api(Construct):
 
     def _rest_stage(self, stage: StageSettings) -> None:
         self.rest_access_logs = logs.LogGroup(
-            self, "RestAccessLogs", retention=stage.log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "RestAccessLogs",
+            log_group_name=f"/flow-hub/{stage.name}/access/rest",
+            retention=stage.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         api = self.rest_api
         api.add_property_override("Name", stage.physical("rest"))
@@ -403,7 +411,11 @@ class Api(Construct):
 
     def _websocket_stage(self, stage: StageSettings) -> None:
         self.ws_access_logs = logs.LogGroup(
-            self, "WebSocketAccessLogs", retention=stage.log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "WebSocketAccessLogs",
+            log_group_name=f"/flow-hub/{stage.name}/access/websocket",
+            retention=stage.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         self.websocket_api.add_property_override("Name", stage.physical("websocket"))
         ws = self.websocket_stage

@@ -193,8 +193,9 @@ class Monitoring(Construct):
             cw.TextWidget(
                 markdown=(
                     f"# Flow Hub {stage.name}\nLive lane first, then functions, DynamoDB, work lanes and schedules. "
-                    "Alarms notify the SNS topic in the stack outputs. Logs: `/aws/lambda`-style groups per function "
-                    "in the stateless stack (JSON lines, Powertools), API access logs beside them."
+                    "Alarms notify the SNS topic in the stack outputs. Logs: "
+                    f"`/flow-hub/{stage.name}/<function>` (Powertools JSON lines), "
+                    f"API access logs in `/flow-hub/{stage.name}/access/`."
                 ),
                 width=24,
                 height=2,

@@ -58,9 +58,9 @@ class Target:
         return boto3.session.Session().client(service, region_name=self.region, endpoint_url=self.endpoint_url)
 
 
-def stack_outputs(stage: str, region: str | None) -> dict[str, str]:
+def stack_outputs(stage: str, region: str | None, cfn: Any = None) -> dict[str, str]:
     """The outputs of the stage's stateful stack (tables, user pool, site)."""
-    cfn = boto3.session.Session().client("cloudformation", region_name=region)
+    cfn = cfn or boto3.session.Session().client("cloudformation", region_name=region)
     name = stateful_stack(stage)
     try:
         stacks = cfn.describe_stacks(StackName=name)["Stacks"]
@@ -69,8 +69,8 @@ def stack_outputs(stage: str, region: str | None) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
 
-def target_for_stage(stage: str, region: str | None) -> Target:
-    outputs = stack_outputs(stage, region)
+def target_for_stage(stage: str, region: str | None, cfn: Any = None) -> Target:
+    outputs = stack_outputs(stage, region, cfn)
     session_region = region or boto3.session.Session().region_name
     if not session_region:
         raise AdminError("no AWS region: pass --region or set AWS_REGION")

@@ -251,11 +251,20 @@ class Container:
             cwd=str(task),
             text=True,
         )
-        hello = self._read()
-        if not hello.get("ready"):
-            self.close()
-            raise ContainerError(f"{name} ({handler}) failed at import (cold start):\n{hello.get('error')}")
-        self.init_ms = hello.get("init_ms")
+        self.handler = handler
+        self.init_ms: int | None = None
+
+    def ready(self) -> Container:
+        """Waits for the cold start (the import of the handler's module) to finish."""
+        if self.init_ms is None:
+            hello = self._read()
+            if not hello.get("ready"):
+                self.close()
+                raise ContainerError(
+                    f"{self.name} ({self.handler}) failed at import (cold start):\n{hello.get('error')}"
+                )
+            self.init_ms = int(hello["init_ms"])
+        return self
 
     def _read(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -266,6 +275,7 @@ class Container:
         return reply
 
     def invoke(self, event: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+        self.ready()
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps({"event": event, "context": context}) + "\n")
         self.proc.stdin.flush()

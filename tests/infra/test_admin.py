@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from botocore.stub import Stubber
 
 from local.bootstrap import config_environment, read_chalice_config
 from local.testing import LocalHub
@@ -181,32 +181,40 @@ def test_the_command_line_against_the_local_stack(
 def test_a_deployed_stage_is_found_through_its_stack_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--stage` reads the table and pool from the stateful stack's outputs (CloudFormation)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-north-1")
-    with mock_aws():
-        cfn = boto3.client("cloudformation", region_name="eu-north-1")
-        outputs = {
-            "TenantsTableName": "flow-hub-dev-tenants",
-            "UserPoolId": "eu-north-1_abc",
-            "SiteUrl": "https://d1.cloudfront.net",
-        }
-        cfn.create_stack(
-            StackName="FlowHub-dev-Stateful",
-            TemplateBody=json.dumps(
-                {
-                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-                    "Outputs": {k: {"Value": v} for k, v in outputs.items()},
-                }
-            ),
+    cfn = boto3.session.Session().client("cloudformation", region_name="eu-north-1")
+    outputs = {
+        "TenantsTableName": "flow-hub-dev-tenants",
+        "UserPoolId": "eu-north-1_abc",
+        "SiteUrl": "https://d1.example",
+    }
+    with Stubber(cfn) as stub:
+        stub.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "FlowHub-dev-Stateful",
+                        "CreationTime": "2024-01-01T00:00:00Z",
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            },
+            {"StackName": "FlowHub-dev-Stateful"},
         )
-        t = admin.target_for_stage("dev", None)
+        stub.add_client_error(
+            "describe_stacks", "ValidationError", "Stack with id FlowHub-prod-Stateful does not exist", 400
+        )
+        t = admin.target_for_stage("dev", None, cfn)
         assert (t.tenants_table, t.user_pool_id, t.site_url, t.region, t.endpoint_url) == (
             "flow-hub-dev-tenants",
             "eu-north-1_abc",
-            "https://d1.cloudfront.net",
+            "https://d1.example",
             "eu-north-1",
             None,
         )
         with pytest.raises(AdminError, match="make deploy STAGE=prod"):
-            admin.target_for_stage("prod", None)
+            admin.target_for_stage("prod", None, cfn)
 
 
 def test_no_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,15 +63,19 @@ def test_every_function_cold_starts_from_the_zip(
     work = tmp_path_factory.mktemp(f"cold-{stage}")
     task, runtime = unpack(d.package, work / "task"), runtime_dir(work / "runtime")
     resolver = offline_resolvers(d)
-    crashed = []
+    containers = []
     for logical, fn in d.functions.items():
         props = fn["Properties"]
         variables = resolver.resolve(props.get("Environment", {}).get("Variables", {}))
         env = lambda_environment(d, logical, variables, props, task, runtime)
+        containers.append(Container(logical, props["Handler"], env, task, runtime, work / f"{logical}.log"))
+    crashed = []
+    for container in containers:  # started together, like a deploy's first requests
         try:
-            Container(logical, props["Handler"], env, task, runtime, work / f"{logical}.log").close()
+            container.ready()
         except ContainerError as exc:
             crashed.append(str(exc))
+        container.close()
     assert not crashed, f"{len(crashed)} of {len(d.functions)} functions crash at import:\n" + "\n".join(crashed)
 
 
@@ -96,7 +100,9 @@ def exercise(r: Rehearsal) -> Exercise:
         return _EXERCISED[r.d.stage]
     ex = Exercise()
     for role in HANDLERS:
-        r.container(role)  # every cold start first: a crash at import fails here, with its traceback
+        r.container(role)  # every cold start first, together
+    for role in HANDLERS:
+        r.container(role).ready()  # a crash at import fails here, with its traceback
 
     # REST authorizer: a bad token gets no access; the agent's Cognito ID token its tenant.
     method_arn = {"api_id": REST_API_ID, "stage": r.rest_stage, "method": "GET", "path": "/me"}
