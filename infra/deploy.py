@@ -1,8 +1,8 @@
 """Helpers of `make deploy`, `make destroy` and `make package`: `python -m infra.deploy COMMAND`.
 
-    check STAGE     stop with a clear message unless AWS credentials and a region are usable
-    summary STAGE   print the URLs and the embed snippet from the deploy's outputs file
-    package STAGE   print where the Lambda package of the last synth is, and its size
+check STAGE     stop with a clear message unless AWS credentials and a region are usable
+summary STAGE   print the URLs and the embed snippet from the deploy's outputs file
+package STAGE   print where the Lambda package of the last synth is, and its size
 """
 
 from __future__ import annotations
