@@ -4,6 +4,9 @@ acknowledgment carries its reason."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 
 from infra.nag import MIN_REASON_LENGTH
+from tests.infra.stage import ROOT
 
 
 def _acknowledgments(template: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -50,3 +54,21 @@ def test_the_checks_fail_the_synth_on_a_finding(tmp_path: Path) -> None:
     add_checks(app)
     with pytest.raises(RuntimeError, match=r"ValidationFailed(.|\n)*AwsSolutions-SQS4"):
         app.synth()
+
+
+def test_the_synth_of_a_deploy_passes_the_checks_too(tmp_path: Path) -> None:
+    """`make deploy` synthesizes for a real account and region, which spells some resources
+    differently (CDK's asset bucket gets literal names): the acknowledgments must still match."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env.update(
+        CDK_DEFAULT_ACCOUNT="123456789012",
+        CDK_DEFAULT_REGION="eu-north-1",
+        CDK_CONTEXT_JSON=json.dumps({"stages": "prod"}),
+        CDK_OUTDIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-6000:]
+    template = json.loads((tmp_path / "FlowHub-prod-Stateless.template.json").read_text())
+    assert "cdk-hnb659fds-assets-123456789012-eu-north-1" in json.dumps(template)
