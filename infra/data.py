@@ -125,7 +125,8 @@ class Data(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageSettings) -> None:
         super().__init__(scope, construct_id)
         self.tables: dict[str, dynamodb.Table] = {}
-        for spec in table_specs():
+        self.specs = {spec.kind: spec for spec in table_specs()}
+        for spec in self.specs.values():
             logical = "".join(part.capitalize() for part in spec.kind.split("_")) + "Table"
             table = dynamodb.Table(
                 self,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from infra import names
-from infra.runtime import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CDK_OUT = ROOT / "build" / "cdk.out"
 BOOTSTRAP_HINT = "cd infra && node_modules/.bin/cdk bootstrap aws://ACCOUNT_ID/REGION"
