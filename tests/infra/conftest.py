@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from local.moto_server import MotoProcess
+from tests.infra.figures import FIGURES, record
 from tests.infra.management import ManagementApi
 from tests.infra.rehearsal import Rehearsal
 from tests.infra.stage import DUMMY_CREDENTIALS, Deployable, from_chalice_package, from_cloud_assembly
@@ -57,7 +58,7 @@ def synth(out: Path) -> float:
 def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cdk.out")
     seconds = synth(out)
-    print(f"\ncdk synth (dev + prod, Lambda package included): {seconds:.1f} s")
+    record("cdk synth, dev + prod (Lambda package built inside)", f"{seconds:.1f} s")
     return out
 
 
@@ -132,3 +133,10 @@ def rehearsal(
 
 
 _FAILED: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("infra figures")
+        for name, value in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value}")

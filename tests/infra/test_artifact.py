@@ -20,6 +20,7 @@ import pytest
 
 from tests.infra import aws_events
 from tests.infra.cfn import ACCOUNT, REGION, allowed, role_statements
+from tests.infra.figures import record
 from tests.infra.rehearsal import HANDLERS, TENANT, Rehearsal
 from tests.infra.stage import (
     REST_API_ID,
@@ -45,7 +46,10 @@ def test_package_leaves_out_the_runtime_and_fits_the_budget(deployables: dict[st
     with zipfile.ZipFile(d.package) as z:
         top = {n.split("/", 1)[0] for n in z.namelist()}
         unpacked = sum(i.file_size for i in z.infolist())
-    print(f"\n{stage}: Lambda package {d.package.name}: {size / 1e6:.2f} MB zipped, {unpacked / 1e6:.1f} MB unpacked")
+    record(
+        f"{stage} Lambda package ({d.origin})",
+        f"{size / 1e6:.2f} MB zipped, {unpacked / 1e6:.1f} MB unpacked (budget {BUDGET_BYTES / 1e6:.0f} MB zipped)",
+    )
     assert {"app.py", "chalicelib"} <= top
     assert not top & RUNTIME_PROVIDED, f"the Lambda runtime provides {sorted(top & RUNTIME_PROVIDED)}"
     assert not top & NEVER_PACKAGED, f"local-only code in the package: {sorted(top & NEVER_PACKAGED)}"
@@ -166,8 +170,6 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     r = rehearsal
     ex = exercise(r)
     assert ex.invoked == set(r.d.functions), "every function in the template was invoked"
-    for logical, c in r.containers.items():
-        print(f"{r.d.stage} {logical}: cold start {c.init_ms} ms")
 
     refused, granted = ex.outcomes["authorizer"]
     assert refused["principalId"] == "anonymous"

@@ -19,6 +19,7 @@ import pytest
 
 from infra.nag import MIN_REASON_LENGTH
 from infra.settings import STAGES
+from tests.infra.figures import record
 from tests.infra.stage import ROOT
 
 CFN_LINT_CONFIG = ROOT / "infra" / ".cfnlintrc.yaml"
@@ -62,9 +63,10 @@ def test_cfn_lint_finds_no_error_and_no_warning(cloud_assembly: Path) -> None:
     assert len(paths) == 2 * len(STAGES)
     findings = cfn_lint(paths)
     levels = {level: [f for f in findings if f["Level"] == level] for level in ("Error", "Warning", "Informational")}
-    print(
-        f"\ncfn-lint on {len(paths)} templates: {len(levels['Error'])} errors, {len(levels['Warning'])} warnings, "
-        f"{len(levels['Informational'])} informational"
+    record(
+        f"cfn-lint on {len(paths)} templates",
+        f"{len(levels['Error'])} errors, {len(levels['Warning'])} warnings, "
+        f"{len(levels['Informational'])} informational",
     )
     assert not levels["Error"] + levels["Warning"], json.dumps(levels["Error"] + levels["Warning"], indent=1)[:6000]
     # Each check ignored on a resource says why, next to it.
@@ -77,7 +79,7 @@ def test_cfn_lint_finds_no_error_and_no_warning(cloud_assembly: Path) -> None:
             for check in ignored:
                 exceptions += 1
                 assert len(reasons.get(check, "")) >= MIN_REASON_LENGTH, f"{name} {logical}: {check} has no reason"
-    print(f"cfn-lint exceptions, each on one resource with its reason: {exceptions}")
+    record("cfn-lint exceptions (each on one resource, with its reason)", str(exceptions))
 
 
 def test_cfn_lint_lints_the_sam_functions(cloud_assembly: Path, tmp_path: Path) -> None:
