@@ -21,6 +21,7 @@ dependencies); `tests/infra/test_artifact.py` runs the exact zip this builds.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,16 @@ def trim_runtime_provided(package: Path) -> None:
 
 class HubChalice(Chalice):
     """Chalice's construct, whose package leaves out what the Lambda runtime provides."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        # The construct packages into `<cwd>/chalice.out`: keep that under build/, wherever the synth runs.
+        work, before = ROOT / "build", os.getcwd()
+        work.mkdir(exist_ok=True)
+        os.chdir(work)
+        try:
+            super().__init__(scope, construct_id, **kwargs)
+        finally:
+            os.chdir(before)
 
     def _package_app(self) -> None:
         super()._package_app()

@@ -48,12 +48,10 @@ CONTEXT = {
 
 
 def main() -> None:
+    # The cdk CLI runs the app in infra/ (cdk.json: `-P` keeps infra/ off sys.path, so `app`
+    # is the Chalice app at the root) and passes paths relative to it.
     outdir = os.environ.get("CDK_OUTDIR")
     app = App(outdir=os.path.abspath(outdir) if outdir else str(ROOT / "build" / "cdk.out"), context=CONTEXT)
-    # The Chalice construct packages into ./chalice.out; keep that under build/.
-    work = ROOT / "build"
-    work.mkdir(exist_ok=True)
-    os.chdir(work)
     # Chalice's packager asks botocore for the region only to spell service principals
     # (lambda.amazonaws.com); the deploy itself runs in the credentials' region.
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION") or "us-east-1")
