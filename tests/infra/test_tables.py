@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import TABLE_ENV_VARS
-from chalicelib.models import TABLES
+from infra.runtime import TABLE_ENV_VARS, TABLES
 from tests.infra.cfn import Resolver
 from tests.infra.stage import DUMMY_CREDENTIALS, Deployable, offline_resolvers
 
