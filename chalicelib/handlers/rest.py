@@ -132,7 +132,7 @@ def widget_availability(request: Request | None) -> Availability:
     h = wiring.hub()
     tenant = h.widgets.tenant_for_key(str(params.get("widget_key", "")))
     offered = h.availability.current(tenant)
-    offered.default_region = h.team.get(tenant).default_region
+    offered.default_region = h.team.get(tenant).phone_region
     return offered
 
 

@@ -25,7 +25,7 @@ def settings_view(t: Tenant) -> TenantSettings:
         tenant=t.tenant_id,
         name=t.name,
         time_zone=t.time_zone,
-        default_region=t.default_region,
+        default_region=t.phone_region,
         chat_capacity=int(t.chat_capacity),
         callback_sla_minutes=int(t.callback_sla_minutes),
         mode=t.mode,  # type: ignore[arg-type]
@@ -94,7 +94,8 @@ class TeamSettings:
             if name == "chat_capacity":
                 changes[name] = _capacity(value, name, allow_none=False)
             elif name in known:
-                changes[name] = known[name](value)
+                # `default_region` is stored as the tenant's `phone_region` (the admin CLI's name too).
+                changes["phone_region" if name == "default_region" else name] = known[name](value)
             else:  # the REST body type refuses unknown fields first; this guards other callers
                 raise InvalidAction(f"{name}: not a setting; expected time_zone, default_region or chat_capacity")
         if not changes:

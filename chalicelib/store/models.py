@@ -297,9 +297,11 @@ class Tenant(Model):
     callback_retry_minutes = NumberAttribute(default=10)
     # IANA time zone the callback windows (and later business hours) are read in.
     time_zone = UnicodeAttribute(default="UTC")
-    # ISO 3166 region a phone number without a country code is read in (e.g. "SE"); None: ask.
-    default_region = UnicodeAttribute(null=True)
     # Open chats routing gives an agent whose own capacity is not set.
     chat_capacity = NumberAttribute(default=3)
+    # Set by the admin CLI (tools/admin.py) and the dashboard's team settings (`PATCH /tenant`).
+    allowed_origins = UnicodeSetAttribute(null=True)  # sites the widget may be embedded on
+    # ISO 3166 region a phone number without +country is read in (the API calls it `default_region`).
+    phone_region = UnicodeAttribute(null=True)
 
     all_tenants = AllTenants()

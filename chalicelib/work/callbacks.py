@@ -10,7 +10,7 @@ queued, calling, completed, failed, cancelled — after which they may ask again
 
 The due time follows the window the customer chose, in the tenant's time zone
 (`callback_window.py`). A number without a country code is read in the region the request
-names (the widget's country picker), else the tenant's `default_region`.
+names (the widget's country picker), else the tenant's default region (`phone_region`).
 A missed call is its own record: it joins a conversation only when the agent names one.
 """
 
@@ -82,7 +82,7 @@ class Callbacks:
         if reason is not None and len(reason) > MAX_REASON:
             raise InvalidAction(f"reason: at most {MAX_REASON} characters")
         tenant = self._tenant(actor.tenant)
-        e164 = normalize_phone(phone, region or tenant.default_region)
+        e164 = normalize_phone(phone, region or tenant.phone_region)
         meta = None
         if conversation_id is not None:
             meta = self.store.conversation(actor.tenant, conversation_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from tests.browser.helpers import Watch, customer_says, open_widget, set_presence, shot, sign_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -156,7 +156,7 @@ def _team_tenant(hub: Any) -> tuple[str, str, list[tuple[str, str]]]:
     """A tenant with chat capacity 1 and two agents, made as the admin CLI would."""
     suffix = secrets.token_hex(3)
     tenant, widget_key = f"team{suffix}", f"wk_team{suffix}_{secrets.token_hex(4)}"
-    env = stage_env("dev")
+    env = stage_variables(Path(__file__).resolve().parents[2])
     hub.aws_client("dynamodb").put_item(
         TableName=env["TENANTS_TABLE"],
         Item={

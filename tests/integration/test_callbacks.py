@@ -209,7 +209,7 @@ def test_the_due_time_falls_in_the_chosen_window_in_the_tenants_time_zone(work: 
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    work.hub.built.team.store.update_tenant("global", {"time_zone": "America/New_York", "default_region": "US"})
+    work.hub.built.team.store.update_tenant("global", {"time_zone": "America/New_York", "phone_region": "US"})
     customer, _ = work.hub.connect_customer()
     conv = work.hub.started(customer)
     cb = work.callbacks.request(work.customer_actor(customer), "(202) 555-0143", None, "evening", None, conv)
