@@ -158,6 +158,7 @@ def exercise(r: Rehearsal) -> Exercise:
     ex.outcomes["schedule_pushes"] = r.management.to(agent_conn)[before:]
     ex.outcomes["escalate"] = r.invoke("escalate", aws_events.scheduled("escalate"))
     ex.outcomes["drift"] = r.invoke("drift", aws_events.scheduled("drift"))
+    ex.outcomes["route"] = r.invoke("route", aws_events.scheduled("route"))
 
     ex.outcomes["disconnect"] = r.ws("DISCONNECT", customer_conn)
     ex.outcomes["customer_conn"] = customer_conn
@@ -191,6 +192,7 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     assert ex.outcomes["recompute"]["drift"] >= 41, ex.outcomes["recompute"]
     assert ex.outcomes["escalate"]["tenants"] >= 1
     assert ex.outcomes["drift"]["tenants"] >= 1
+    assert ex.outcomes["route"]["tenants"] >= 1
     assert ex.outcomes["disconnect"]["statusCode"] == 200
     gone = moto_client("dynamodb", r.moto_url).get_item(
         TableName=r.env[r.logical["disconnect"]]["CONNECTIONS_TABLE"],
@@ -273,7 +275,7 @@ def test_each_function_only_calls_what_its_own_role_allows(rehearsal: Rehearsal)
     )
 
 
-@pytest.mark.parametrize("role", ["authorizer", "escalate", "recompute", "drift"])
+@pytest.mark.parametrize("role", ["authorizer", "escalate", "recompute", "drift", "route"])
 def test_functions_without_customer_sessions_cannot_read_the_widget_key(rehearsal: Rehearsal, role: str) -> None:
     r = rehearsal
     assert r.provisioned.app is not None
