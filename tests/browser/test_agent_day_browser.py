@@ -248,11 +248,15 @@ def test_keyboard_shortcuts(browsers: dict[str, Any], local_hub: Any) -> None:
     token = f"kbd-{uuid.uuid4().hex[:8]}"
     keys = agent.keyboard
 
+    # Busy: routing gives the agent no chat, so both wait unassigned in the lobby, newest first.
+    # (Her chosen status outlives her tabs; earlier tests may have left her available, and then
+    # routing would hand her the first chat, which would move up the list.)
+    sign_in(agent, local_hub)
+    set_presence(agent, "busy")
     open_widget(first, local_hub)
     customer_says(first, f"First question {token}")
     open_widget(second, local_hub)
     customer_says(second, f"Second question {token}")
-    sign_in(agent, local_hub)
 
     # `?` lists the shortcuts; Escape closes the list.
     keys.press("?")
