@@ -59,7 +59,7 @@ class Stores:
     @classmethod
     def dynamo(cls, region: str) -> Stores:
         return cls(
-            DynamoConnectionStore(),
+            DynamoConnectionStore(region),
             DynamoConversationStore(region),
             DynamoTenantStore(consistent_reads=False),
             DynamoWorkStore(region),

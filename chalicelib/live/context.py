@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,7 @@ from chalicelib.live.events import Listeners
 from chalicelib.live.notifier import Notifier
 from chalicelib.live.timeline import Timeline
 from chalicelib.platform.clock import Clock
+from chalicelib.platform.observability import MetricUnit, logger, metrics
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,16 @@ class Live:
 def request_id(data: dict[str, Any]) -> dict[str, Any]:
     """The client's `request_id`, echoed on the answer when it sent one."""
     return {"request_id": data["request_id"]} if "request_id" in data else {}
+
+
+@contextmanager
+def after_reply(action: str, connection_id: str) -> Iterator[None]:
+    """The work an action does once the sender has its answer (telling the others, the lobby,
+    reopening, the domain events). The answer stands: a failure here is logged with its
+    traceback and counted (`PostReplyFailures`), never turned into an error for the sender,
+    whose request is already done (a stored message stays `sent`)."""
+    try:
+        yield
+    except Exception:
+        metrics.add_metric(name="PostReplyFailures", unit=MetricUnit.Count, value=1)
+        logger.exception("work after the reply failed", extra={"action": action, "connection_id": connection_id})

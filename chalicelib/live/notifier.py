@@ -5,6 +5,10 @@ Recipients are one small pure function per event (in the manner of Chatwoot's
 `action_cable_listener.rb`), tested with exact recipient sets. A 410 from API Gateway removes
 that *target* connection (never the sender); a failure of any other kind is counted and
 published as `DeliveryFailed`.
+
+Nothing here raises into an action: one bad recipient, one malformed connection item or one
+failing group is logged and counted (`FanoutFailures`), and the other recipients and groups
+are still told.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.live import payloads
-from chalicelib.live.connections import Connections
+from chalicelib.live.connections import Connections, well_formed
 from chalicelib.live.events import DeliveryFailed, Listeners, PresenceChanged
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.platform.sender import Sender
+from chalicelib.store import keys
 from chalicelib.store.models import AgentPresence, Connection, Message, Subscription
 from chalicelib.store.ports import ConversationState
 
@@ -76,22 +81,47 @@ class Notifier:
         except Exception:
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
-    def fanout(self, tenant: str, targets: list[str], event: dict[str, Any]) -> None:
-        gone, failed = self.sender.post_many(targets, event)
-        self.drop_gone(gone)
-        if failed:
-            metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=len(failed))
-            self.listeners.publish(DeliveryFailed(tenant, len(failed)))
+    def fanout(
+        self, tenant: str, targets: list[str], event: dict[str, Any], conversation_id: str | None = None
+    ) -> None:
+        """Posts one event to every target; never raises. `conversation_id` names the
+        conversation the targets are subscribed to, so an orphan subscription can be removed."""
+        try:
+            gone, failed = self.sender.post_many(targets, event)
+            self.drop_gone(gone, (tenant, conversation_id) if conversation_id else None)
+            if failed:
+                metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=len(failed))
+                self.listeners.publish(DeliveryFailed(tenant, len(failed)))
+        except Exception:
+            metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+            logger.exception("fan-out failed", extra={"event": event.get("type"), "targets": len(targets)})
 
-    def drop_gone(self, gone: list[str]) -> None:
-        """A 410 means that *target* left without a $disconnect reaching us: remove it, only it."""
+    def drop_gone(self, gone: list[str], where: tuple[str, str] | None = None) -> None:
+        """A 410 means that *target* left without a $disconnect reaching us: remove it, only it.
+        Each target on its own: one that cannot be removed never keeps the others."""
         now = self.clock.now()
         for connection_id in gone:
-            conn = self.connections.stored(connection_id)
-            if conn is None or now - float(conn.connected_at) < CONNECT_GRACE_SECONDS:
-                continue
-            self.forget(conn)
-            metrics.add_metric(name="GoneConnections", unit=MetricUnit.Count, value=1)
+            try:
+                self._drop_one(connection_id, where, now)
+            except Exception:
+                metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+                logger.exception("could not remove a gone connection", extra={"target": connection_id})
+
+    def _drop_one(self, connection_id: str, where: tuple[str, str] | None, now: float) -> None:
+        conn = self.connections.stored(connection_id)
+        if conn is None:
+            if where is not None:  # its item is gone but this subscription outlived it: an orphan
+                self.connections.store.delete_subscription(where[0], where[1], connection_id)
+                metrics.add_metric(name="OrphansRemoved", unit=MetricUnit.Count, value=1)
+            return
+        if not well_formed(conn):  # a bare item no $connect wrote: nothing in it can be trusted
+            self.connections.forget_malformed(conn, where[0] if where else None)
+            metrics.add_metric(name="OrphansRemoved", unit=MetricUnit.Count, value=1)
+            return
+        if now - float(conn.connected_at) < CONNECT_GRACE_SECONDS:
+            return
+        self.forget(conn)
+        metrics.add_metric(name="GoneConnections", unit=MetricUnit.Count, value=1)
 
     def forget(self, conn: Connection) -> None:
         """Forgets a connection; when it was an agent's last, the other agents hear they left."""
@@ -106,15 +136,24 @@ class Notifier:
         for cid, role in message_recipients(state.subscriptions, sender_connection, msg.kind).items():
             by_role.setdefault(role, []).append(cid)
         for role, targets in by_role.items():
-            self.fanout(state.tenant, targets, payloads.message_event(msg, role))
+            self.fanout(state.tenant, targets, payloads.message_event(msg, role), state.conversation_id)
 
     def conversation(self, conn: Connection, state: ConversationState, to_lobby: bool) -> None:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
-        lobby = self.connections.store.tenant_connections(conn.tenant, "agent") if to_lobby else []
+        lobby: list[str] = []
+        if to_lobby:
+            try:
+                lobby = self.connections.store.tenant_connections(conn.tenant, "agent")
+            except Exception:  # the subscribers are still told
+                metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+                logger.exception("lobby lookup failed", extra={"tenant": conn.tenant})
         agents, customers = conversation_recipients(state.subscriptions, conn.connection_id, lobby)
-        self.fanout(conn.tenant, agents, {"type": "conversation", "conversation": payloads.snapshot(state, "agent")})
+        cid = state.conversation_id
         self.fanout(
-            conn.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}
+            conn.tenant, agents, {"type": "conversation", "conversation": payloads.snapshot(state, "agent")}, cid
+        )
+        self.fanout(
+            conn.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}, cid
         )
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
@@ -124,10 +163,10 @@ class Notifier:
         self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable))
 
     def typing(self, tenant: str, subs: list[Subscription], typist: str, note: bool, event: dict[str, Any]) -> None:
-        self.fanout(tenant, typing_recipients(subs, typist, note), event)
+        self.fanout(tenant, typing_recipients(subs, typist, note), event, _subscribed_to(subs))
 
     def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: dict[str, Any]) -> None:
-        self.fanout(tenant, receipt_recipients(subs, reader_connection), event)
+        self.fanout(tenant, receipt_recipients(subs, reader_connection), event, _subscribed_to(subs))
 
     def agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents')."""
@@ -135,3 +174,8 @@ class Notifier:
         targets = [c for c, user in online if only_users is None or user in only_users]
         self.fanout(tenant, targets, event)
         return len(targets)
+
+
+def _subscribed_to(subs: list[Subscription]) -> str | None:
+    """The conversation a list of subscriptions belongs to (they all share its partition)."""
+    return keys.conversation_id_from_pk(str(subs[0].pk)) if subs else None

@@ -15,6 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import counters, keys
+from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.models import ClientKey, ConversationItem, ConversationMeta, Message, Participant, Subscription
 from chalicelib.store.ports import ClientIdTaken, ConversationState, NewEntry, SequenceConflict
 from chalicelib.store.work_models import HubCounters
@@ -69,7 +70,7 @@ class DynamoConversationStore:
                 )
                 tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            if error_code(exc) == "TransactionCanceledException":
                 return False
             raise
         meta.status = "closed"
@@ -96,7 +97,7 @@ class DynamoConversationStore:
                     HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, reopened), now)
                 )
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            if error_code(exc) == "TransactionCanceledException":
                 return False
             raise
         meta.status, meta.active_tenant, meta.closed_at = "open", meta.tenant, None
@@ -176,7 +177,7 @@ class DynamoConversationStore:
             # PynamoDB sends puts before updates, in call order: [message, key, (participant), meta].
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 raise ClientIdTaken() from exc
-            if exc.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
+            if error_code(exc) in ("TransactionCanceledException", "TransactionConflictException"):
                 raise SequenceConflict() from exc
             raise
         meta.last_seq = seq
@@ -212,7 +213,7 @@ class DynamoConversationStore:
         try:
             participant.update(actions=[attr.set(seq)], condition=(attr < seq) & Participant.sk.exists())
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

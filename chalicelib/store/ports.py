@@ -34,6 +34,10 @@ class ClientIdTaken(Exception):
     """This author already stored an entry with this client id in this conversation."""
 
 
+class ConnectionGone(Exception):
+    """The connection item no longer exists (its `$disconnect` ran first): nothing was written."""
+
+
 class WriteConflict(Exception):
     """The item changed since it was read, or the caller's expectation does not hold."""
 
@@ -103,7 +107,11 @@ class ConnectionStore(Protocol):
         ...
 
     def delete_connection(self, conn: Connection) -> None:
-        """Removes the connection and its conversation subscriptions."""
+        """Removes the connection, then every subscription it held when it was removed."""
+        ...
+
+    def delete_subscription(self, tenant: str, conversation_id: str, connection_id: str) -> None:
+        """Removes one subscription (an orphan whose connection is gone)."""
         ...
 
     def tenant_connections(self, tenant: str, role: str) -> list[str]:
@@ -118,7 +126,9 @@ class ConnectionStore(Protocol):
         """AP-C3."""
         ...
 
-    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None: ...
+    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
+        """Subscribes the connection, only while its item exists; raises ConnectionGone."""
+        ...
 
     def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
         """AP-P1."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.store import keys
+from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.models import Tenant
 from chalicelib.store.tables import bind_tables
 
@@ -40,6 +41,6 @@ def ensure_tenant(tenant_id: str, name: str, widget_key: str, now: float = 0.0) 
             condition=Tenant.tenant_id.does_not_exist()
         )
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(exc) != "ConditionalCheckFailedException":
             raise
         Tenant(tenant_id).update(actions=[Tenant.widget_keys.add({widget_key})])

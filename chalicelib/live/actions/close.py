@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live, after_reply, request_id
 from chalicelib.live.events import ConversationClosed
 from chalicelib.store import keys
 from chalicelib.store.models import Connection
@@ -26,5 +26,6 @@ def close(live: Live, conn: Connection, data: dict[str, Any]) -> None:
         {"type": "conversation", **request_id(data), "conversation": payloads.snapshot(state, "agent")},
     )
     if closed:
-        live.notifier.conversation(conn, state, to_lobby=True)
-        live.listeners.publish(ConversationClosed(conn.tenant, state.conversation_id))
+        with after_reply("close", conn.connection_id):
+            live.notifier.conversation(conn, state, to_lobby=True)
+            live.listeners.publish(ConversationClosed(conn.tenant, state.conversation_id))

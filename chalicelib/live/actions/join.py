@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live, after_reply, request_id
 from chalicelib.store import keys
 from chalicelib.store.models import Connection, Participant
 from chalicelib.store.ports import ConversationState, NewEntry
@@ -55,4 +55,5 @@ def join(live: Live, conn: Connection, data: dict[str, Any]) -> None:
         {"type": "conversation", **request_id(data), "conversation": payloads.snapshot(state, "agent")},
     )
     if changed:
-        live.notifier.conversation(conn, state, to_lobby=True)
+        with after_reply("join", conn.connection_id):
+            live.notifier.conversation(conn, state, to_lobby=True)

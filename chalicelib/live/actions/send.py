@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live, after_reply, request_id
 from chalicelib.live.events import ConversationReopened, CustomerReplied
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import MetricUnit, metrics
@@ -30,11 +30,12 @@ def send(live: Live, conn: Connection, data: dict[str, Any]) -> None:
             "created_at": iso(float(msg.created_at)),
         },
     )
-    # A resend may follow a crash between storing and telling: tell again (receivers dedupe by seq).
-    live.notifier.message(state, msg, conn.connection_id)
     if stored_now:
         metrics.add_metric(name="MessagesStored", unit=MetricUnit.Count, value=1)
-        if conn.role == "customer":
+    with after_reply(data["action"], conn.connection_id):
+        # A resend may follow a crash between storing and telling: tell again (receivers dedupe by seq).
+        live.notifier.message(state, msg, conn.connection_id)
+        if stored_now and conn.role == "customer":
             _customer_wrote(live, conn, state)
 
 

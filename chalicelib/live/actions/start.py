@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live, after_reply, request_id
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store import keys
@@ -32,8 +32,9 @@ def start(live: Live, conn: Connection, data: dict[str, Any]) -> None:
         },
     )
     if created:
-        live.notifier.conversation(conn, state, to_lobby=True)
-        live.listeners.publish(ConversationStarted(conn.tenant, state.conversation_id))
+        with after_reply("start", conn.connection_id):
+            live.notifier.conversation(conn, state, to_lobby=True)
+            live.listeners.publish(ConversationStarted(conn.tenant, state.conversation_id))
 
 
 def _create(live: Live, conn: Connection) -> ConversationState:
