@@ -20,8 +20,8 @@ _MESSAGE = {
     "properties": {
         "type": {"const": "message"},
         "conversation_id": {"type": "string"},
-        "seq": {"type": "integer"},
-        "prev_seq": {"type": "integer", "description": "previous entry visible to the receiver"},
+        "seq": {"type": "integer", "description": "in the receiver's numbering (customers: public entries only)"},
+        "prev_seq": {"type": "integer", "description": "the previous number in the receiver's numbering (seq - 1)"},
         "client_id": {"type": "string"},
         "kind": {"enum": ["text", "note", "system"]},
         "author": _PERSON,
@@ -150,8 +150,16 @@ EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "conversation": _SNAPSHOT,
             "complete": {"type": "boolean"},
             "next_since": {"type": "integer"},
+            "through": {
+                "type": "integer",
+                "description": "every number up to this one is in `messages` or holds nothing for the reader",
+            },
+            "reset": {
+                "const": True,
+                "description": "the client's view was not the server's (restored data): rebuild from these messages",
+            },
         },
-        ["conversation_id", "since", "messages", "conversation", "complete"],
+        ["conversation_id", "since", "messages", "conversation", "complete", "through"],
     ),
     "callback": _event(
         "callback",

@@ -98,8 +98,10 @@ ACTION_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "sync": _action(
         "sync",
-        "Everything visible after `since`, plus the conversation's state; subscribes.",
-        {"conversation_id": _ID, "since": _SEQ},
+        "Everything visible after `since` (in the sender's own numbering), plus the conversation's "
+        "state; subscribes. `anchor`: the client id of the entry the client holds at `since`, so "
+        "the hub can tell a client whose view is not the server's any more (answer: `reset`).",
+        {"conversation_id": _ID, "since": _SEQ, "anchor": _CLIENT_ID},
         ["conversation_id", "since"],
     ),
 }
