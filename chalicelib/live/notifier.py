@@ -165,8 +165,14 @@ class Notifier:
     def typing(self, tenant: str, subs: list[Subscription], typist: str, note: bool, event: dict[str, Any]) -> None:
         self.fanout(tenant, typing_recipients(subs, typist, note), event, _subscribed_to(subs))
 
-    def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: dict[str, Any]) -> None:
-        self.fanout(tenant, receipt_recipients(subs, reader_connection), event, _subscribed_to(subs))
+    def receipt(
+        self, tenant: str, subs: list[Subscription], reader_connection: str, by_role: dict[str, dict[str, Any]]
+    ) -> None:
+        """One event per viewer role: each side hears the cursor in its own numbering."""
+        targets = set(receipt_recipients(subs, reader_connection))
+        for role, event in by_role.items():
+            group = [s.connection_id for s in subs if s.connection_id in targets and s.role == role]
+            self.fanout(tenant, group, event, _subscribed_to(subs))
 
     def agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents')."""

@@ -85,6 +85,12 @@ def cloudformation_resources(names: dict[str, Any]) -> dict[str, Any]:
         ]
         if gsis:
             props["GlobalSecondaryIndexes"] = gsis
+        lsis = [
+            {"IndexName": i["index_name"], "KeySchema": i["key_schema"], "Projection": i["projection"]}
+            for i in schema.get("local_secondary_indexes", [])
+        ]
+        if lsis:
+            props["LocalSecondaryIndexes"] = lsis
         ttl = _ttl_attribute(model)
         if ttl:
             props["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}

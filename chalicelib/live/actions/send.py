@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.live import payloads
 from chalicelib.live.context import Live, after_reply, request_id
 from chalicelib.live.events import ConversationReopened, CustomerReplied
 from chalicelib.platform.clock import iso
@@ -25,7 +26,7 @@ def send(live: Live, conn: Connection, data: dict[str, Any]) -> None:
             **request_id(data),
             "conversation_id": state.conversation_id,
             "client_id": entry.client_id,
-            "seq": int(msg.seq),
+            "seq": payloads.visible_seq(msg, conn.role),
             "status": "sent" if stored_now else "sent-again",
             "created_at": iso(float(msg.created_at)),
         },

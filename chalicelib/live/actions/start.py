@@ -51,7 +51,7 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         customer_id=conn.user_id,
         customer_name=conn.name,
         last_seq=0,
-        last_public_seq=0,
+        last_pseq=0,
         created_at=now,
         updated_at=now,
         active_tenant=conn.tenant,

@@ -13,16 +13,19 @@ def sync(live: Live, conn: Connection, data: dict[str, Any]) -> None:
     state = live.timeline.conversation(conn, data["conversation_id"])
     since = int(data["since"])
     live.connections.subscribe(conn, state)
-    messages, complete = live.timeline.page_since(conn, state, since)
+    page = live.timeline.page_since(conn, state, since, data.get("anchor"))
     reply: dict[str, Any] = {
         "type": "sync",
         **request_id(data),
         "conversation_id": state.conversation_id,
-        "since": since,
-        "messages": messages,
+        "since": 0 if page.reset else since,
+        "messages": page.messages,
+        "through": page.through,
         "conversation": payloads.snapshot(state, conn.role),
-        "complete": complete,
+        "complete": page.complete,
     }
-    if not complete:
-        reply["next_since"] = messages[-1]["seq"]
+    if page.reset:
+        reply["reset"] = True
+    if not page.complete:
+        reply["next_since"] = page.through
     live.notifier.reply(conn.connection_id, reply)
