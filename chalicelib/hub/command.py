@@ -4,10 +4,13 @@ the next move, the launch decision and the mode."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
+from chalicelib.contract.views import Blocker as BlockerView
+from chalicelib.contract.views import HubSnapshot, Launch, ModeState
+from chalicelib.contract.views import NextMove as NextMoveView
+from chalicelib.contract.views import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
-from chalicelib.hub.launch import LaunchDecision, launch_check
+from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check
 from chalicelib.hub.next_move import next_move
 from chalicelib.hub.pressure import Pressure
 from chalicelib.live.presence import is_available, is_reachable
@@ -58,22 +61,22 @@ class SupportCommand:
             oldest_unanswered_chat_s=max((now - float(m.preview_at or m.updated_at) for m in unanswered), default=None),
         )
 
-    def snapshot(self, tenant_id: str) -> dict[str, Any]:
+    def snapshot(self, tenant_id: str) -> HubSnapshot:
         """Everything support command shows: counters, lanes, drift, next move, launch, mode."""
         tenant = self.tenant(tenant_id)
         p = self.pressure(tenant_id)
-        return {
-            "tenant": tenant_id,
-            "mode": {
-                "mode": tenant.mode,
-                "at": iso(float(tenant.mode_at)) if tenant.mode_at else None,
-                "by": tenant.mode_by,
-            },
-            "counters": self.counters.view(tenant_id),
-            "pressure": asdict(p),
-            "next_move": asdict(next_move(p)),
-            "launch": launch_view(launch_check(p)),
-        }
+        return HubSnapshot(
+            tenant=tenant_id,
+            mode=ModeState(
+                mode=tenant.mode,  # type: ignore[arg-type]
+                at=iso(float(tenant.mode_at)) if tenant.mode_at else None,
+                by=tenant.mode_by,
+            ),
+            counters=self.counters.view(tenant_id),
+            pressure=PressureView(**asdict(p)),
+            next_move=NextMoveView(**asdict(next_move(p))),
+            launch=launch_view(launch_check(p)),
+        )
 
     def tenant(self, tenant_id: str) -> Tenant:
         tenant = self.store.get_tenant(tenant_id)
@@ -82,9 +85,9 @@ class SupportCommand:
         return tenant
 
 
-def launch_view(decision: LaunchDecision) -> dict[str, Any]:
-    return {
-        "ready": decision.ready,
-        "headline": decision.headline,
-        "blockers": [asdict(b) for b in decision.blockers],
-    }
+def launch_view(decision: LaunchDecision) -> Launch:
+    return Launch(decision.ready, decision.headline, [blocker_view(b) for b in decision.blockers])
+
+
+def blocker_view(b: Blocker) -> BlockerView:
+    return BlockerView(b.code, b.message, b.lane)

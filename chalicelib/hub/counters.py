@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.contract.events import CountersEvent
+from chalicelib.contract.views import Counters as CountersView
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import available_agents
 from chalicelib.platform.clock import Clock
@@ -23,7 +25,7 @@ DELIVERY_WINDOW_SECONDS = 5 * 60
 SHOWN = (*counters.COUNTER_NAMES, "agents_available")
 
 
-def stored_view(stored: HubCounters | None) -> dict[str, int]:
+def stored_values(stored: HubCounters | None) -> dict[str, int]:
     if stored is None:
         return {name: 0 for name in SHOWN}
     return {name: int(getattr(stored, name) or 0) for name in SHOWN}
@@ -39,13 +41,13 @@ class Counters:
     def agents_available(self, tenant: str) -> int:
         return len(available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.presence_window))
 
-    def view(self, tenant: str) -> dict[str, int]:
-        values = stored_view(self.store.get_counters(tenant))
+    def view(self, tenant: str) -> CountersView:
+        values = stored_values(self.store.get_counters(tenant))
         values["agents_available"] = self.agents_available(tenant)
-        return values
+        return CountersView(**values)
 
     def push(self, tenant: str) -> None:
-        self.live.push_to_agents(tenant, {"type": "counters", "counters": self.view(tenant)})
+        self.live.push_to_agents(tenant, CountersEvent(self.view(tenant)))
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
         """Failed deliveries count within a 5-minute window (the launch check reads the window)."""
@@ -74,7 +76,7 @@ class Counters:
                 for name, value in counters.contribution(item).items():
                     fresh[name] += value
             fresh["agents_available"] = self.agents_available(tenant)
-            before = stored_view(self.store.get_counters(tenant))
+            before = stored_values(self.store.get_counters(tenant))
             drift = sum(abs(fresh[k] - before[k]) for k in counters.COUNTER_NAMES)
             self.store.set_counters(tenant, {**fresh, "last_drift": drift}, now)
             stats["drift"] += drift

@@ -13,8 +13,9 @@ are still told.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
+from chalicelib.contract.events import ConversationEvent, Event, TypingEvent
 from chalicelib.live import payloads
 from chalicelib.live.connections import Connections, well_formed
 from chalicelib.live.events import DeliveryFailed, Listeners, PresenceChanged
@@ -73,7 +74,7 @@ class Notifier:
         self.clock = clock
         self.listeners = listeners
 
-    def reply(self, connection_id: str, event: dict[str, Any]) -> None:
+    def reply(self, connection_id: str, event: Event) -> None:
         """The answer to the connection that asked; never raises."""
         try:
             if not self.sender.post(connection_id, event):
@@ -81,9 +82,7 @@ class Notifier:
         except Exception:
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
-    def fanout(
-        self, tenant: str, targets: list[str], event: dict[str, Any], conversation_id: str | None = None
-    ) -> None:
+    def fanout(self, tenant: str, targets: list[str], event: Event, conversation_id: str | None = None) -> None:
         """Posts one event to every target; never raises. `conversation_id` names the
         conversation the targets are subscribed to, so an orphan subscription can be removed."""
         try:
@@ -94,7 +93,7 @@ class Notifier:
                 self.listeners.publish(DeliveryFailed(tenant, len(failed)))
         except Exception:
             metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
-            logger.exception("fan-out failed", extra={"event": event.get("type"), "targets": len(targets)})
+            logger.exception("fan-out failed", extra={"event": type(event).__name__, "targets": len(targets)})
 
     def drop_gone(self, gone: list[str], where: tuple[str, str] | None = None) -> None:
         """A 410 means that *target* left without a $disconnect reaching us: remove it, only it.
@@ -149,12 +148,8 @@ class Notifier:
                 logger.exception("lobby lookup failed", extra={"tenant": conn.tenant})
         agents, customers = conversation_recipients(state.subscriptions, conn.connection_id, lobby)
         cid = state.conversation_id
-        self.fanout(
-            conn.tenant, agents, {"type": "conversation", "conversation": payloads.snapshot(state, "agent")}, cid
-        )
-        self.fanout(
-            conn.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}, cid
-        )
+        self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")), cid)
+        self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")), cid)
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
         reachable = self.connections.reachable(presence)
@@ -162,11 +157,11 @@ class Notifier:
         self.fanout(tenant, targets, payloads.presence_event(presence, reachable))
         self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable))
 
-    def typing(self, tenant: str, subs: list[Subscription], typist: str, note: bool, event: dict[str, Any]) -> None:
-        self.fanout(tenant, typing_recipients(subs, typist, note), event, _subscribed_to(subs))
+    def typing(self, tenant: str, subs: list[Subscription], typist: str, event: TypingEvent) -> None:
+        self.fanout(tenant, typing_recipients(subs, typist, event.note is True), event, _subscribed_to(subs))
 
     def receipt(
-        self, tenant: str, subs: list[Subscription], reader_connection: str, by_role: dict[str, dict[str, Any]]
+        self, tenant: str, subs: list[Subscription], reader_connection: str, by_role: Mapping[str, Event]
     ) -> None:
         """One event per viewer role: each side hears the cursor in its own numbering."""
         targets = set(receipt_recipients(subs, reader_connection))
@@ -174,7 +169,7 @@ class Notifier:
             group = [s.connection_id for s in subs if s.connection_id in targets and s.role == role]
             self.fanout(tenant, group, event, _subscribed_to(subs))
 
-    def agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents')."""
         online = self.connections.store.tenant_agents_online(tenant)
         targets = [c for c, user in online if only_users is None or user in only_users]

@@ -1,19 +1,21 @@
-"""The live lane's wire payloads: messages, conversation snapshots, presence (who receives each
-one is decided in `notifier.py`)."""
+"""Wire payloads built from stored records: messages, conversation snapshots, presence (who
+receives each one is decided in `notifier.py`; their types are in `chalicelib/contract`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.common import Person, Ref
+from chalicelib.contract.events import PresenceEvent
+from chalicelib.contract.views import ConversationSnapshot, MessageEvent, Participant, Preview
 from chalicelib.platform.clock import iso
-from chalicelib.store.models import AgentPresence, ConversationMeta, Message, Participant
+from chalicelib.store.models import AgentPresence, Message
+from chalicelib.store.models import Participant as StoredParticipant
 from chalicelib.store.ports import ConversationState
 
-SYSTEM_AUTHOR = {"role": "system", "id": "hub", "name": "Hub"}
+SYSTEM_AUTHOR = Person("system", "hub", "Hub")
 
 
-def person(role: str, user_id: str, name: str) -> dict[str, Any]:
-    return {"role": role, "id": user_id, "name": name}
+def person(role: str, user_id: str, name: str) -> Person:
+    return Person(role, user_id, name)  # type: ignore[arg-type]  # roles are written by the hub itself
 
 
 def visible_seq(msg: Message, viewer_role: str) -> int:
@@ -24,66 +26,58 @@ def visible_seq(msg: Message, viewer_role: str) -> int:
     return int(msg.seq)
 
 
-def message_event(msg: Message, viewer_role: str) -> dict[str, Any]:
+def message_event(msg: Message, viewer_role: str) -> MessageEvent:
     """`seq` and `prev_seq` (always `seq - 1`) in the viewer's own numbering."""
     author = SYSTEM_AUTHOR if msg.author_role == "system" else person(msg.author_role, msg.author_id, msg.author_name)
     seq = visible_seq(msg, viewer_role)
-    return {
-        "type": "message",
-        "conversation_id": msg.conversation_id,
-        "seq": seq,
-        "prev_seq": seq - 1,
-        "client_id": msg.client_id,
-        "kind": msg.kind,
-        "author": author,
-        "text": msg.text,
-        "created_at": iso(float(msg.created_at)),
-    }
+    return MessageEvent(
+        conversation_id=msg.conversation_id,
+        seq=seq,
+        prev_seq=seq - 1,
+        client_id=msg.client_id,
+        kind=msg.kind,  # type: ignore[arg-type]
+        author=author,
+        text=msg.text,
+        created_at=iso(float(msg.created_at)),
+    )
 
 
-def snapshot(state: ConversationState, viewer_role: str) -> dict[str, Any]:
-    meta: ConversationMeta = state.meta
-    owner = None
-    if meta.owner_id:
-        owner = {"id": meta.owner_id, "name": meta.owner_name or ""}
+def snapshot(state: ConversationState, viewer_role: str) -> ConversationSnapshot:
+    meta = state.meta
+    owner = Ref(meta.owner_id, meta.owner_name or "") if meta.owner_id else None
     preview = None
     if meta.preview_text is not None:
-        preview = {"text": meta.preview_text, "author_role": meta.preview_role, "at": iso(float(meta.preview_at or 0))}
-    return {
-        "id": meta.conversation_id,
-        "status": meta.status,
-        "created_at": iso(float(meta.created_at)),
-        "updated_at": iso(float(meta.updated_at)),
-        "customer": {"id": meta.customer_id, "name": meta.customer_name},
-        "owner": owner,
-        "participants": [participant_view(p, viewer_role) for p in state.participants.values()],
-        "last_seq": int(meta.last_pseq or 0) if viewer_role == "customer" else int(meta.last_seq),
-        "preview": preview,
-    }
+        preview = Preview(meta.preview_text, meta.preview_role, iso(float(meta.preview_at or 0)))  # type: ignore[arg-type]
+    return ConversationSnapshot(
+        id=meta.conversation_id,
+        status=meta.status,  # type: ignore[arg-type]
+        created_at=iso(float(meta.created_at)),
+        updated_at=iso(float(meta.updated_at)),
+        customer=Ref(meta.customer_id, meta.customer_name),
+        owner=owner,
+        participants=[participant_view(p, viewer_role) for p in state.participants.values()],
+        last_seq=int(meta.last_pseq or 0) if viewer_role == "customer" else int(meta.last_seq),
+        preview=preview,
+    )
 
 
-def participant_view(p: Participant, viewer_role: str = "agent") -> dict[str, Any]:
+def participant_view(p: StoredParticipant, viewer_role: str = "agent") -> Participant:
     """Cursors in the viewer's numbering."""
     public = viewer_role == "customer"
-    return {
-        "role": p.role,
-        "id": p.user_id,
-        "name": p.name,
-        "agent_role": p.agent_role,
-        "delivered_seq": int((p.delivered_pseq if public else p.delivered_seq) or 0),
-        "read_seq": int((p.read_pseq if public else p.read_seq) or 0),
-    }
+    return Participant(
+        role=p.role,  # type: ignore[arg-type]
+        id=p.user_id,
+        name=p.name,
+        agent_role=p.agent_role,  # type: ignore[arg-type]
+        delivered_seq=int((p.delivered_pseq if public else p.delivered_seq) or 0),
+        read_seq=int((p.read_pseq if public else p.read_seq) or 0),
+    )
 
 
-def receipt_event(kind: str, conversation_id: str, by: dict[str, Any], seq: int) -> dict[str, Any]:
-    return {"type": kind, "conversation_id": conversation_id, "by": by, "seq": seq}
-
-
-def presence_event(p: AgentPresence, reachable: bool) -> dict[str, Any]:
-    return {
-        "type": "presence",
-        "agent": {"id": p.agent_id, "name": p.name},
-        "status": p.status,
-        "reachable": reachable,
-        "heartbeat_at": iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
-    }
+def presence_event(p: AgentPresence, reachable: bool) -> PresenceEvent:
+    return PresenceEvent(
+        agent=Ref(p.agent_id, p.name),
+        status=p.status,  # type: ignore[arg-type]
+        reachable=reachable,
+        heartbeat_at=iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
+    )

@@ -25,11 +25,12 @@ conversation a key read instead of the transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+import msgspec
+
+from chalicelib.contract.views import MessageEvent
 from chalicelib.live import payloads
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.errors import ClientIdReused, InvalidAction, NotFound, NotJoined
@@ -65,7 +66,7 @@ class Page:
     `messages` or was void (nothing the reader needs). `reset`: the reader's view was not the
     server's (it was ahead, or its last entry differs): this page starts again from 0."""
 
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[MessageEvent] = field(default_factory=list)
     complete: bool = True
     through: int = 0
     reset: bool = False
@@ -293,7 +294,7 @@ class Timeline:
                 page.through = number - 1
             if item.kind != "void":
                 event = payloads.message_event(item, role)
-                size += len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
+                size += len(msgspec.json.encode(event))
                 if page.messages and size > SYNC_PAGE_BYTES:
                     page.complete = False
                     return page

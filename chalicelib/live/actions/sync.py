@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UNSET, UnsetType
 
+from chalicelib.contract.actions import Sync
+from chalicelib.contract.events import SyncEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.store.models import Connection
 
 
-def sync(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    state = live.timeline.conversation(conn, data["conversation_id"])
-    since = int(data["since"])
+def sync(live: Live, conn: Connection, action: Sync) -> None:
+    state = live.timeline.conversation(conn, action.conversation_id)
     live.connections.subscribe(conn, state)
-    page = live.timeline.page_since(conn, state, since, data.get("anchor"))
-    reply: dict[str, Any] = {
-        "type": "sync",
-        **request_id(data),
-        "conversation_id": state.conversation_id,
-        "since": 0 if page.reset else since,
-        "messages": page.messages,
-        "through": page.through,
-        "conversation": payloads.snapshot(state, conn.role),
-        "complete": page.complete,
-    }
-    if page.reset:
-        reply["reset"] = True
-    if not page.complete:
-        reply["next_since"] = page.through
+    anchor = None if isinstance(action.anchor, UnsetType) else action.anchor
+    page = live.timeline.page_since(conn, state, action.since, anchor)
+    reply = SyncEvent(
+        conversation_id=state.conversation_id,
+        since=0 if page.reset else action.since,
+        messages=page.messages,
+        through=page.through,
+        conversation=payloads.snapshot(state, conn.role),
+        complete=page.complete,
+        request_id=action.request_id,
+        next_since=UNSET if page.complete else page.through,
+        reset=True if page.reset else UNSET,
+    )
     live.notifier.reply(conn.connection_id, reply)

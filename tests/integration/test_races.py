@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.platform.errors import SessionExpired
 from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.models import Connection, Subscription
-from tests.unit.conftest import Harness
+from tests.integration.conftest import Harness
 
 
 def test_error_code_survives_a_dropped_connection() -> None:

@@ -15,7 +15,7 @@ import pytest
 from chalicelib.live.timeline import CONTENDED_SECONDS, VOID_AFTER_SECONDS, voids_for
 from chalicelib.store.models import ConversationMeta, Message
 from chalicelib.store.ports import Allocation, NewEntry, SequenceTaken
-from tests.unit.conftest import Harness
+from tests.integration.conftest import Harness
 
 
 def _entries(conv: str) -> list[Message]:
