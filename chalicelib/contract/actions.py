@@ -23,7 +23,14 @@ from chalicelib.contract.common import (
     Seq,
     Text,
 )
-from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, UnknownAction, WrongTenant
+from chalicelib.platform.errors import (
+    BadJson,
+    InvalidAction,
+    PayloadTooLarge,
+    UnknownAction,
+    WrongTenant,
+    lone_surrogate,
+)
 
 
 class BaseAction(Struct, tag_field="action", forbid_unknown_fields=True, kw_only=True):
@@ -135,7 +142,7 @@ _top = msgspec.json.Decoder(dict[str, msgspec.Raw])
 def parse_action(body: str | bytes | None, tenant: str) -> Action:
     """Decode and validate one frame; raises the HubError that names what is wrong."""
     raw = body or b""
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"frame is {len(data)} bytes; the limit is {MAX_BODY_BYTES}")
     try:
@@ -143,6 +150,9 @@ def parse_action(body: str | bytes | None, tenant: str) -> Action:
     except msgspec.ValidationError as exc:
         raise _why(data, tenant, exc) from None
     except msgspec.DecodeError as exc:
+        surrogate = lone_surrogate(data)
+        if surrogate:
+            raise InvalidAction(f"frame: {surrogate}") from None
         raise BadJson(f"frame is not valid JSON: {exc}") from None
     except RecursionError:
         raise BadJson("frame is nested too deeply") from None

@@ -12,7 +12,7 @@ import msgspec
 from chalice.app import AuthRequest, AuthResponse, Request, Response
 
 from chalicelib import wiring
-from chalicelib.contract.common import Ref
+from chalicelib.contract.common import AgentRef
 from chalicelib.contract.rest import (
     AgentItem,
     AgentList,
@@ -106,8 +106,15 @@ def _body(request: Request | None, body_type: type[B]) -> B:
     return decode_body(request.raw_body, body_type)
 
 
-def _owner(owner: Ref | None) -> tuple[str, str] | None:
-    return (owner.id, owner.name) if owner is not None else None
+def _owner(tenant: str, owner: AgentRef | None) -> tuple[str, str] | None:
+    """A ticket owner must be an agent of the caller's tenant (one the hub has seen: the ones
+    `GET /agents` lists); the name stored is the one the hub knows, not the one sent."""
+    if owner is None:
+        return None
+    known = wiring.hub().live.connections.store.get_presence(tenant, owner.id)
+    if known is None:
+        raise InvalidAction(f"owner: {owner.id!r} is not an agent of this tenant (see GET /agents)")
+    return str(known.agent_id), str(known.name)
 
 
 # ------------------------------------------------------------------ the widget (customers)
@@ -231,7 +238,8 @@ def ticket_list(request: Request | None) -> TicketList:
 @rest_errors
 def ticket_create(request: Request | None) -> TicketEnvelope:
     who, body = actor(_agent(request)), _body(request, TicketCreateRequest)
-    ticket = wiring.hub().tickets.create(who, body.subject, body.conversation_id, _owner(body.owner))
+    owner = _owner(who.tenant, body.owner)
+    ticket = wiring.hub().tickets.create(who, body.subject, body.conversation_id, owner)
     return TicketEnvelope(ticket_view(ticket))
 
 
@@ -243,10 +251,8 @@ def ticket_detail(request: Request | None, ticket_id: str) -> TicketDetail:
 
 @rest_errors
 def ticket_change(request: Request | None, ticket_id: str) -> TicketEnvelope:
-    body = _body(request, TicketChangeRequest)
-    ticket = wiring.hub().tickets.change(
-        actor(_agent(request)), ticket_id, body.status, body.waiting_on, _owner(body.owner)
-    )
+    who, body = actor(_agent(request)), _body(request, TicketChangeRequest)
+    ticket = wiring.hub().tickets.change(who, ticket_id, body.status, body.waiting_on, _owner(who.tenant, body.owner))
     return TicketEnvelope(ticket_view(ticket))
 
 

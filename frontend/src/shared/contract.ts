@@ -62,6 +62,14 @@ export interface AgentItem {
 export interface AgentList {
   agents: AgentItem[];
 }
+/**
+ * An agent of the caller's tenant, by id (`GET /agents`); the name shown is the one the hub
+ *     knows for that agent.
+ */
+export interface AgentRef {
+  id: string;
+  name?: string;
+}
 export interface Availability {
   /**
    * Whether an agent is available and reachable.
@@ -646,12 +654,12 @@ export interface TicketView {
 export interface TicketChangeRequest {
   status?: ("open" | "solved" | "waiting_customer" | "waiting_internal") | null;
   waiting_on?: string | null;
-  owner?: Ref | null;
+  owner?: AgentRef | null;
 }
 export interface TicketCreateRequest {
   subject: string;
   conversation_id?: string | null;
-  owner?: Ref | null;
+  owner?: AgentRef | null;
 }
 export interface TicketDetail {
   ticket: TicketView;
