@@ -32,10 +32,12 @@ from chalicelib.live.widgets import Widgets
 from chalicelib.platform.auth import AgentVerifier, WidgetTokens
 from chalicelib.platform.clock import Clock, SystemClock
 from chalicelib.platform.config import Settings, settings
+from chalicelib.platform.limits import LimitSettings, RateLimits, WindowStore
 from chalicelib.platform.sender import Sender
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
 from chalicelib.store.hub import DynamoHubStore
+from chalicelib.store.limits import DynamoLimitStore
 from chalicelib.store.ports import ConnectionStore, ConversationStore, HubStore, TenantStore, WorkStore
 from chalicelib.store.tables import bind_tables
 from chalicelib.store.tenants import DynamoTenantStore
@@ -55,6 +57,7 @@ class Stores:
     tenants: TenantStore
     work: WorkStore
     hub: HubStore
+    limits: WindowStore
 
     @classmethod
     def dynamo(cls, region: str) -> Stores:
@@ -64,6 +67,7 @@ class Stores:
             DynamoTenantStore(consistent_reads=False),
             DynamoWorkStore(region),
             DynamoHubStore(),
+            DynamoLimitStore(),
         )
 
 
@@ -82,6 +86,7 @@ class Hub:
     command: SupportCommand
     mode: Mode
     drift: DriftSweep
+    limits: RateLimits
 
 
 def build(
@@ -91,10 +96,14 @@ def build(
     agents: AgentVerifier,
     widget_tokens: WidgetTokens,
     stores: Stores,
+    limit_settings: LimitSettings | None = None,
 ) -> Hub:
     listeners = Listeners()
     window = settings.presence_window
-    live = LiveLane(stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners)
+    limits = RateLimits(limit_settings or LimitSettings(), stores.limits, clock)
+    live = LiveLane(
+        stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners, limits
+    )
     counters = Counters(stores.hub, live, clock, window)
     tickets = Tickets(stores.work, live, clock, counters.push)
     command = SupportCommand(stores.hub, counters, clock, window)
@@ -105,13 +114,14 @@ def build(
         agents=agents,
         widget_tokens=widget_tokens,
         live=live,
-        widgets=Widgets(stores.tenants, widget_tokens, clock),
+        widgets=Widgets(stores.tenants, widget_tokens, clock, limits),
         callbacks=Callbacks(stores.work, live, clock, counters.push),
         tickets=tickets,
         counters=counters,
         command=command,
         mode=Mode(stores.hub, command, live, clock),
         drift=DriftSweep(stores.hub, live, clock, window),
+        limits=limits,
     )
     subscribe_work_lanes(listeners, counters, tickets)
     return hub

@@ -66,6 +66,7 @@ ErrorCode = Literal[
     "unknown_widget_key",
     "conflict",
     "launch_blocked",
+    "rate_limited",
     "internal",
 ]
 

@@ -6,9 +6,9 @@ a client that is not in the contract.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import ErrorCode, HubMode, Person, PresenceStatus, Ref, Seq, Timestamp
 from chalicelib.contract.views import CallbackView, ConversationSnapshot, Counters, MessageEvent, TicketView
@@ -123,6 +123,7 @@ class ErrorEvent(Struct, forbid_unknown_fields=True, tag="error", tag_field="typ
     action: str | UnsetType = UNSET
     client_id: str | UnsetType = UNSET
     conversation_id: str | UnsetType = UNSET
+    retry_after: Annotated[int, Meta(ge=1, description="`rate_limited`: seconds to wait")] | UnsetType = UNSET
 
 
 Event = (

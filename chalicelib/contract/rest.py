@@ -237,10 +237,12 @@ class ModeHistory(Struct, forbid_unknown_fields=True):
 
 
 class Error(Struct, forbid_unknown_fields=True):
-    """Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`)."""
+    """Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`). `retry_after`
+    (with `rate_limited`, also sent as the `Retry-After` header): seconds to wait."""
 
     code: str
     message: str
+    retry_after: int | None = None
 
 
 class LaunchBlockedError(Struct, forbid_unknown_fields=True):

@@ -55,6 +55,10 @@ class Route:
 
 
 _AGENT_ONLY = "Agents only: the tenant is the one in the caller's ID token."
+# Every agent route counts against the agent's request limit (writes also against their write
+# limit), and the widget's session route against its tenant-and-address limit: 429 `rate_limited`.
+_LIMITED = ("rate_limited",)
+_TOO_LARGE = ("payload_too_large",)
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("/health", "GET"): Route("Liveness check", "hub", Health, auth="public"),
@@ -65,7 +69,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         auth="public",
         description="Issues the customer's session token for the WebSocket (`?session=`) and `/widget/callbacks`.",
         request=WidgetSessionRequest,
-        errors={400: ("invalid_action",), 403: ("unknown_widget_key",)},
+        errors={400: ("invalid_action",), 403: ("unknown_widget_key",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/widget/availability", "GET"): Route(
         "Is an agent available?",
@@ -83,15 +87,20 @@ ROUTES: dict[tuple[str, str], Route] = {
         ),
         errors={403: ("unknown_widget_key",)},
     ),
-    ("/me", "GET"): Route("The calling agent and their presence", "agents", Me),
+    ("/me", "GET"): Route("The calling agent and their presence", "agents", Me, errors={429: _LIMITED}),
     ("/agents", "GET"): Route(
-        "The tenant's agents with chosen status and reachability", "agents", AgentList, description=_AGENT_ONLY
+        "The tenant's agents with chosen status and reachability",
+        "agents",
+        AgentList,
+        description=_AGENT_ONLY,
+        errors={429: _LIMITED},
     ),
     ("/conversations", "GET"): Route(
         "The tenant's conversations",
         "live_chat",
         ConversationList,
         description="Most recent activity first; at most 100.",
+        errors={429: _LIMITED},
     ),
     ("/widget/callbacks", "POST"): Route(
         "Customer: request a callback",
@@ -100,19 +109,19 @@ ROUTES: dict[tuple[str, str], Route] = {
         auth="widget",
         description="The callback's source is `widget`; its conversation, if any, must be the customer's own.",
         request=CallbackRequest,
-        errors={400: ("invalid_action",), 401: ("unauthorized",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 401: ("unauthorized",), 404: ("not_found",), 413: _TOO_LARGE},
     ),
-    ("/callbacks", "GET"): Route("The callback queue", "callbacks", CallbackList),
+    ("/callbacks", "GET"): Route("The callback queue", "callbacks", CallbackList, errors={429: _LIMITED}),
     ("/callbacks", "POST"): Route(
         "Agent: log a missed call",
         "callbacks",
         CallbackEnvelope,
         description="Creates a callback with source `missed_call`.",
         request=CallbackRequest,
-        errors={400: ("invalid_action",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/callbacks/{callback_id}", "GET"): Route(
-        "A callback and its history", "callbacks", CallbackDetail, errors={404: ("not_found",)}
+        "A callback and its history", "callbacks", CallbackDetail, errors={404: ("not_found",), 429: _LIMITED}
     ),
     ("/callbacks/{callback_id}/{step}", "POST"): Route(
         "Work a callback",
@@ -128,18 +137,20 @@ ROUTES: dict[tuple[str, str], Route] = {
             400: ("invalid_action",),
             404: ("not_found",),
             409: ("conflict",),
+            413: _TOO_LARGE,
+            429: _LIMITED,
         },
     ),
-    ("/tickets", "GET"): Route("Unsolved tickets", "tickets", TicketList),
+    ("/tickets", "GET"): Route("Unsolved tickets", "tickets", TicketList, errors={429: _LIMITED}),
     ("/tickets", "POST"): Route(
         "Create a ticket",
         "tickets",
         TicketEnvelope,
         request=TicketCreateRequest,
-        errors={400: ("invalid_action",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/tickets/{ticket_id}", "GET"): Route(
-        "A ticket and its history", "tickets", TicketDetail, errors={404: ("not_found",)}
+        "A ticket and its history", "tickets", TicketDetail, errors={404: ("not_found",), 429: _LIMITED}
     ),
     ("/tickets/{ticket_id}", "PATCH"): Route(
         "Change a ticket's status, waiting_on or owner",
@@ -148,13 +159,13 @@ ROUTES: dict[tuple[str, str], Route] = {
         description="Absent or null fields stay as they are; a change that changes nothing returns the ticket.",
         request=TicketChangeRequest,
         request_required=False,
-        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/hub", "GET"): Route(
         "Support command: counters, pressure, next move, launch check and mode",
         "hub",
         HubSnapshot,
-        errors={400: ("invalid_action",)},
+        errors={400: ("invalid_action",), 429: _LIMITED},
     ),
     ("/hub/mode", "POST"): Route(
         "Set the hub's mode",
@@ -163,9 +174,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         description="`live` only when the launch check passes (else 409 `launch_blocked` with the blockers); "
         "`ready` and `recovery` are always allowed. Returns the new snapshot.",
         request=HubModeRequest,
-        errors={400: ("invalid_action",), 409: ("launch_blocked",)},
+        errors={400: ("invalid_action",), 409: ("launch_blocked",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
-    ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory),
+    ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory, errors={429: _LIMITED}),
 }
 
 TAGS = [

@@ -45,7 +45,7 @@ from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.live import payloads
 from chalicelib.live.presence import is_available, is_reachable
 from chalicelib.platform.auth import Actor
-from chalicelib.platform.errors import HubError, InvalidAction, Unauthorized
+from chalicelib.platform.errors import HubError, InvalidAction, RateLimited, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
 from chalicelib.work.views import callback_view, ticket_view
@@ -67,6 +67,9 @@ def rest_errors(view: Callable[P, msgspec.Struct]) -> Callable[P, Any]:
             blockers = [blocker_view(b) for b in exc.decision.blockers]
             body = LaunchBlockedError("launch_blocked", exc.message, blockers)
             return Response(body=msgspec.to_builtins(body), status_code=409)
+        except RateLimited as exc:
+            body = msgspec.to_builtins(Error(exc.code, exc.message, exc.retry_after))
+            return Response(body=body, status_code=exc.http_status, headers={"Retry-After": str(exc.retry_after)})
         except HubError as exc:
             return Response(body=msgspec.to_builtins(Error(exc.code, exc.message)), status_code=exc.http_status)
 
@@ -93,8 +96,20 @@ def authorize(auth_request: AuthRequest) -> AuthResponse:
 
 
 def _agent(request: Request | None) -> dict[str, Any]:
+    """The agent the authorizer bound to this request; every agent route reads it first, so it
+    is where the agent's request limits apply (a request that changes something also counts
+    against their write limit)."""
     assert request is not None  # set by Chalice for every REST invocation
-    return dict(request.context["authorizer"])
+    agent = dict(request.context["authorizer"])
+    writes = request.method in ("POST", "PATCH", "PUT", "DELETE")
+    wiring.hub().limits.agent_request(agent["tenant"], agent["agent_id"], writes)
+    return agent
+
+
+def _client_address(request: Request) -> str:
+    """The caller's address as API Gateway saw it (`requestContext.identity.sourceIp`)."""
+    identity = request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
 
 
 def actor(agent: dict[str, Any]) -> Actor:
@@ -120,8 +135,11 @@ def _owner(tenant: str, owner: AgentRef | None) -> tuple[str, str] | None:
 # ------------------------------------------------------------------ the widget (customers)
 @rest_errors
 def widget_session(request: Request | None) -> WidgetSession:
+    assert request is not None
     body = _body(request, WidgetSessionRequest)
-    session = wiring.hub().widgets.open_session(body.widget_key, body.previous_token, body.name)
+    session = wiring.hub().widgets.open_session(
+        body.widget_key, body.previous_token, body.name, client=_client_address(request)
+    )
     return WidgetSession(session.token, session.customer_id, session.tenant, session.expires_at)
 
 

@@ -11,6 +11,7 @@ from chalicelib.live.events import Listeners
 from chalicelib.live.notifier import Notifier
 from chalicelib.live.timeline import Timeline
 from chalicelib.platform.clock import Clock
+from chalicelib.platform.limits import RateLimits
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 
 
@@ -21,6 +22,7 @@ class Live:
     timeline: Timeline
     listeners: Listeners
     clock: Clock
+    limits: RateLimits
 
 
 @contextmanager

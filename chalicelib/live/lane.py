@@ -25,7 +25,8 @@ from chalicelib.live.timeline import Timeline
 from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.config import Settings
-from chalicelib.platform.errors import Forbidden, HubError, SessionExpired
+from chalicelib.platform.errors import Forbidden, HubError, RateLimited, SessionExpired
+from chalicelib.platform.limits import RateLimits
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.platform.sender import Sender
 from chalicelib.store.ports import ConnectionStore, ConversationStore
@@ -42,14 +43,16 @@ class LiveLane:
         agents: AgentVerifier,
         widgets: WidgetTokens,
         listeners: Listeners,
+        limits: RateLimits,
     ) -> None:
         self.clock = clock
         self.settings = settings
         self.listeners = listeners
+        self.limits = limits
         self.connections = Connections(connection_store, clock, settings, agents, widgets)
         self.notifier = Notifier(sender, self.connections, clock, listeners)
         self.timeline = Timeline(conversation_store, clock)
-        self.live = Live(self.connections, self.notifier, self.timeline, listeners, clock)
+        self.live = Live(self.connections, self.notifier, self.timeline, listeners, clock, limits)
 
     # ================================================================ $connect / $disconnect
     def identify_and_bind(self, connection_id: str, query: dict[str, str]) -> Identity:
@@ -61,6 +64,7 @@ class LiveLane:
 
     def disconnect(self, connection_id: str) -> None:
         self.connections.forget_cached(connection_id)
+        self.limits.connections.forget(connection_id)
         conn = self.connections.stored(connection_id)  # even an expired item is cleaned up
         if conn is not None:
             self.notifier.forget(conn)
@@ -69,6 +73,7 @@ class LiveLane:
     def handle(self, connection_id: str, body: str | None) -> None:
         """Never raises: every failure is an `error` event to this connection only."""
         try:
+            self.limits.action(connection_id)  # before anything is read: a flood costs nothing
             now = self.clock.now()
             conn = self.connections.bound(connection_id, now)
             if conn is None:
@@ -87,7 +92,12 @@ class LiveLane:
             logger.info(
                 "action rejected", extra={"code": exc.code, "reason": exc.message, "connection_id": connection_id}
             )
-            error = ErrorEvent(code=cast(ErrorCode, exc.code), message=exc.message, **_echo_fields(body))
+            error = ErrorEvent(
+                code=cast(ErrorCode, exc.code),
+                message=exc.message,
+                retry_after=exc.retry_after if isinstance(exc, RateLimited) else msgspec.UNSET,
+                **_echo_fields(body),
+            )
             self.notifier.reply(connection_id, error)
         except Exception:
             logger.exception("action failed", extra={"connection_id": connection_id})

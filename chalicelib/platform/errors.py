@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 
 def lone_surrogate(data: bytes) -> str | None:
@@ -87,6 +88,18 @@ class Unauthorized(HubError):
 class UnknownWidgetKey(HubError):
     code = "unknown_widget_key"
     http_status = 403
+
+
+class RateLimited(HubError):
+    """A limit was reached (chalicelib/platform/limits.py): nothing was done; try again after
+    `retry_after` seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class AlreadyTaken(HubError):

@@ -302,3 +302,19 @@ class Tenant(Model):
     callback_retry_minutes = NumberAttribute(default=10)
 
     all_tenants = AllTenants()
+
+
+# --------------------------------------------------------------------------- rate limits
+class LimitWindow(Model):
+    """One fixed window of one rate limit (chalicelib/platform/limits.py).
+
+    AP-L1: UpdateItem `ADD hits 1` on `<scope>#<subject>#<window start>`, conditioned on the
+    count being below the limit (one write; never read). Items expire through `expires_at`.
+    """
+
+    class Meta(ModelMeta):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute()

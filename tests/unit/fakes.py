@@ -66,9 +66,18 @@ class MemoryStore:
         self.tickets: dict[tuple[str, str], Ticket] = {}
         self.counters: dict[str, HubCounters] = {}
         self.histories: dict[str, list[HistoryEntry]] = defaultdict(list)
+        self.windows: dict[str, int] = {}
         self.calls: list[str] = []
         self._failures: dict[str, list[BaseException]] = defaultdict(list)
         self._effects: dict[str, list[Callable[[], object]]] = defaultdict(list)
+
+    # ------------------------------------------------------------------ rate-limit windows
+    def count(self, key: str, limit: int, expires_at: float) -> bool:
+        self._enter("count")
+        if self.windows.get(key, 0) >= limit:
+            return False
+        self.windows[key] = self.windows.get(key, 0) + 1
+        return True
 
     # ------------------------------------------------------------------ failure injection
     def fail_next(self, method: str, error: BaseException, times: int = 1) -> None:

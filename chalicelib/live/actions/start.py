@@ -18,6 +18,7 @@ from chalicelib.store.ports import ConversationState
 def start(live: Live, conn: Connection, action: Start) -> None:
     created = isinstance(action.conversation_id, UnsetType)
     if created:
+        live.limits.conversation_started(conn.tenant, conn.user_id)  # before anything is stored
         state = _create(live, conn)
         metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
     else:

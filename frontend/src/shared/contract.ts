@@ -413,11 +413,13 @@ export interface Person {
   name: string;
 }
 /**
- * Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`).
+ * Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`). `retry_after`
+ *     (with `rate_limited`, also sent as the `Retry-After` header): seconds to wait.
  */
 export interface Error {
   code: string;
   message: string;
+  retry_after?: number | null;
 }
 /**
  * What was wrong with the sender's frame (to that sender only), with its correlation fields.
@@ -435,6 +437,7 @@ export interface ErrorEvent {
     | "not_found"
     | "not_joined"
     | "payload_too_large"
+    | "rate_limited"
     | "session_expired"
     | "unauthorized"
     | "unknown_action"
@@ -445,6 +448,10 @@ export interface ErrorEvent {
   action?: string;
   client_id?: string;
   conversation_id?: string;
+  /**
+   * `rate_limited`: seconds to wait
+   */
+  retry_after?: number;
 }
 export interface Health {
   status: "ok";
