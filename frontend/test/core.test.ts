@@ -152,6 +152,20 @@ test("a snapshot behind our last number asks for sync", async () => {
   assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 2, anchor: "cid-ag_1-2" }]);
 });
 
+test("a message refused as rate_limited goes out again after retry_after, same client_id", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "slow down");
+  ws.recv({ type: "error", code: "rate_limited", message: "too many", client_id: m.client_id, retry_after: 1 });
+  assert.equal(client.stateOf(m, t), "retry");
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(ws.actions("send").length, 1); // not before the hub allows
+  await new Promise((r) => setTimeout(r, 2_000));
+  const sends = ws.actions("send");
+  assert.equal(sends.length, 2);
+  assert.equal(sends[1].client_id, m.client_id);
+});
+
 test("own message walks sending → sent → delivered → read", async () => {
   const ws = await connect();
   const t = client.threads.get(CONV)!;

@@ -354,11 +354,11 @@ export class ChatClient {
   /** A message left at "retry" on a live socket is resent automatically (bounded, with
    * backoff) — a retry that never resends is how chats lose messages. The user can still
    * resend at once with `retry`. */
-  private scheduleResend(t: Thread, msg: ChatMessage): void {
+  private scheduleResend(t: Thread, msg: ChatMessage, notBeforeMs = 0): void {
     const attempt = this.resendAttempts.get(msg.client_id) ?? 0;
     if (attempt >= AUTO_RESEND_MAX || this.resendTimers.has(msg.client_id)) return;
     this.resendAttempts.set(msg.client_id, attempt + 1);
-    const delay = Math.min(AUTO_RESEND_CAP_MS, AUTO_RESEND_BASE_MS * 2 ** attempt);
+    const delay = Math.max(notBeforeMs, Math.min(AUTO_RESEND_CAP_MS, AUTO_RESEND_BASE_MS * 2 ** attempt));
     this.resendTimers.set(
       msg.client_id,
       setTimeout(() => {
@@ -810,6 +810,10 @@ export class ChatClient {
         if (e.code === "internal") {
           msg.pending = "retry";
           this.scheduleResend(t, msg);
+        } else if (e.code === "rate_limited") {
+          // Nothing was stored: it goes out again once the hub says it may.
+          msg.pending = "retry";
+          this.scheduleResend(t, msg, (e.retry_after ?? 1) * 1000);
         } else if (e.code === "session_expired") {
           msg.pending = "retry";
         } else if (e.code === "not_joined") {
@@ -839,6 +843,14 @@ export class ChatClient {
       if (t) {
         t.syncInFlight = false;
         if (t.syncTimer) clearTimeout(t.syncTimer);
+        t.syncTimer = null;
+        if (e.code === "rate_limited") {
+          // Ask again once the hub says we may (the thread is not complete until then).
+          t.syncTimer = setTimeout(() => {
+            t.syncTimer = null;
+            if (this.threads.get(t.id) === t) this.requestSync(t);
+          }, (e.retry_after ?? 1) * 1000);
+        }
       }
     }
   }
