@@ -47,7 +47,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Calls that set the stack up (tables, TTL): never faulted.
 CONTROL_PLANE = frozenset(
-    {"CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable", "UpdateTimeToLive", "DescribeTimeToLive"}
+    {
+        "CreateTable",
+        "DeleteTable",
+        "DescribeTable",
+        "ListTables",
+        "UpdateTable",
+        "UpdateTimeToLive",
+        "DescribeTimeToLive",
+    }
 )
 _HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade"}
 

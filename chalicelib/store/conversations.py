@@ -53,10 +53,17 @@ class DynamoConversationStore:
         return ConversationState(meta, participants, subs)
 
     def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
-        with TransactWrite(connection=self._ddb) as tw:
-            tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
-            tw.save(customer, condition=Participant.pk.does_not_exist())
-            tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(None, meta), now))
+        """Creates a conversation under a fresh id. A retried call whose first try was applied
+        (its answer lost) finds the META there: the id is new, so it can only be ours."""
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
+                tw.save(customer, condition=Participant.pk.does_not_exist())
+                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(None, meta), now))
+        except TransactWriteError as exc:
+            if _failed(list(exc.cancellation_reasons or []), 0):
+                return
+            raise
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """Closes an open conversation; False when it was already closed."""

@@ -90,3 +90,22 @@ def test_a_failure_after_the_ack_never_becomes_an_error_for_the_sender(
     events = hub.act(customer, action="send", conversation_id=conv, client_id="late", text="One more thing")
     assert [(e["type"], e.get("status")) for e in events] == [("ack", "sent")]
     assert [e["text"] for e in hub.sender.take(agent) if e["type"] == "message"] == ["One more thing"]
+
+
+def test_a_retried_create_whose_first_try_was_applied_is_one_conversation(hub: Harness) -> None:
+    """The SDK retries a transaction whose answer was lost (the connection dropped after DynamoDB
+    applied it): the conversation is there once, and the retry is not an error."""
+    from chalicelib.store.models import ConversationMeta, Participant
+    from chalicelib.store.work_models import HubCounters
+
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    store = hub.lane.timeline.store
+    state = store.load_conversation("global", conv, hub.clock.now())
+    assert state is not None
+    before = int(HubCounters.get("global").active_chats)
+    me = next(iter(state.participants.values()))
+    store.create_conversation(state.meta, me, hub.clock.now())  # the retry: no error
+    assert int(HubCounters.get("global").active_chats) == before  # counted once
+    assert len(list(ConversationMeta.query(f"T#global#C#{conv}", ConversationMeta.sk == "META"))) == 1
+    assert isinstance(me, Participant)
