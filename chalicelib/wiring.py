@@ -8,6 +8,7 @@ hub exactly as production does, with their own sender, clock or in-memory stores
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,6 +163,7 @@ def from_env() -> Hub:
         AgentVerifier(cfg, clock),
         WidgetTokens(cfg, clock),
         Stores.dynamo(cfg.region),
+        LimitSettings.from_env(os.environ.get("HUB_LIMITS")),
     )
 
 

@@ -64,7 +64,7 @@ class LiveLane:
 
     def disconnect(self, connection_id: str) -> None:
         self.connections.forget_cached(connection_id)
-        self.limits.connections.forget(connection_id)
+        self.limits.forget(connection_id)
         conn = self.connections.stored(connection_id)  # even an expired item is cleaned up
         if conn is not None:
             self.notifier.forget(conn)
@@ -74,6 +74,12 @@ class LiveLane:
         """Never raises: every failure is an `error` event to this connection only."""
         try:
             self.limits.action(connection_id)  # before anything is read: a flood costs nothing
+        except RateLimited as exc:
+            metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
+            if self.limits.answer_refusal(connection_id):
+                self._reply_error(connection_id, exc, body)
+            return
+        try:
             now = self.clock.now()
             conn = self.connections.bound(connection_id, now)
             if conn is None:
@@ -92,13 +98,7 @@ class LiveLane:
             logger.info(
                 "action rejected", extra={"code": exc.code, "reason": exc.message, "connection_id": connection_id}
             )
-            error = ErrorEvent(
-                code=cast(ErrorCode, exc.code),
-                message=exc.message,
-                retry_after=exc.retry_after if isinstance(exc, RateLimited) else msgspec.UNSET,
-                **_echo_fields(body),
-            )
-            self.notifier.reply(connection_id, error)
+            self._reply_error(connection_id, exc, body)
         except Exception:
             logger.exception("action failed", extra={"connection_id": connection_id})
             self.notifier.reply(
@@ -107,6 +107,15 @@ class LiveLane:
                     code="internal", message="the hub failed; retry with the same client_id", **_echo_fields(body)
                 ),
             )
+
+    def _reply_error(self, connection_id: str, exc: HubError, body: str | None) -> None:
+        error = ErrorEvent(
+            code=cast(ErrorCode, exc.code),
+            message=exc.message,
+            retry_after=exc.retry_after if isinstance(exc, RateLimited) else msgspec.UNSET,
+            **_echo_fields(body),
+        )
+        self.notifier.reply(connection_id, error)
 
     # ================================================================ the port the work lanes push through
     def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:

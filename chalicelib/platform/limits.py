@@ -37,9 +37,15 @@ class LimitSettings:
     """The numbers. Legitimate clients never meet them: the widget and the dashboard send a
     heartbeat a minute, typing at most every 3 s and one cumulative receipt at a time."""
 
-    # Per WebSocket connection (in memory): a pasted burst of lines passes, a flood does not.
-    actions_per_second: float = 10.0
-    action_burst: int = 40
+    # Per WebSocket connection (in memory): a pasted burst of lines, or a dashboard resyncing 30
+    # threads after a reconnect, passes; a flood does not.
+    actions_per_second: float = 5.0
+    action_burst: int = 30
+    # Refused frames answered per connection: every one while a client is only a little over
+    # (a pasted burst), then one a second — answering every frame of a flood would turn it into
+    # as many posts back (an amplification the flooder gets for free).
+    refusals_answered_per_second: float = 1.0
+    refusal_answer_burst: int = 10
     # Per customer (DynamoDB): new conversations an hour.
     conversations_per_hour: int = 10
     # Per tenant and client address (DynamoDB): widget sessions a minute (a shop behind one NAT
@@ -49,6 +55,21 @@ class LimitSettings:
     agent_requests_per_second: float = 10.0
     agent_request_burst: int = 30
     agent_writes_per_minute: int = 120
+
+    @classmethod
+    def from_env(cls, value: str | None) -> LimitSettings:
+        """`HUB_LIMITS="actions_per_second=5,action_burst=20"` changes some numbers (a stage's
+        configuration, or the local stack in a test); anything unknown fails loudly."""
+        if not value:
+            return cls()
+        changes: dict[str, float | int] = {}
+        for part in value.split(","):
+            name, _, number = part.strip().partition("=")
+            field_type = cls.__dataclass_fields__[name].type if name in cls.__dataclass_fields__ else None
+            if field_type is None or not number:
+                raise ValueError(f"HUB_LIMITS: unknown or empty setting {part!r}")
+            changes[name] = float(number) if field_type == "float" else int(number)
+        return cls(**changes)  # type: ignore[arg-type]
 
 
 class WindowStore(Protocol):
@@ -118,6 +139,7 @@ class RateLimits:
         self.settings = settings
         self.windows = Windows(store, clock)
         self.connections = TokenBuckets(settings.actions_per_second, settings.action_burst, clock)
+        self.refusals = TokenBuckets(settings.refusals_answered_per_second, settings.refusal_answer_burst, clock)
         self.agents = TokenBuckets(settings.agent_requests_per_second, settings.agent_request_burst, clock)
 
     def action(self, connection_id: str) -> None:
@@ -127,6 +149,17 @@ class RateLimits:
             metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
             per_second = self.settings.actions_per_second
             raise RateLimited(f"too many actions on this connection: at most {per_second:g} a second", wait)
+
+    def answer_refusal(self, connection_id: str) -> bool:
+        """Whether this refused frame gets its `rate_limited` answer (see LimitSettings)."""
+        answered = self.refusals.take(connection_id) == 0.0
+        if not answered:
+            metrics.add_metric(name="RefusalsUnanswered", unit=MetricUnit.Count, value=1)
+        return answered
+
+    def forget(self, connection_id: str) -> None:
+        self.connections.forget(connection_id)
+        self.refusals.forget(connection_id)
 
     def conversation_started(self, tenant: str, customer_id: str) -> None:
         s = self.settings
