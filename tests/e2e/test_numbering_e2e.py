@@ -35,36 +35,6 @@ def test_customers_count_no_notes_and_receipts_work_in_both_numberings(chat: dic
     assert [e for e in customer.drain(0.3) if e["type"] == "error"] == []
 
 
-def _restore_to(tables: Tables, conv: str, keep: int) -> None:
-    """What a point-in-time restore does to one conversation: entries after `keep`, and the
-    idempotency keys they had, never happened; META's counters are back where they were."""
-    pk = {"S": f"T#global#C#{conv}"}
-    items = tables.client.query(
-        TableName=tables.names["messages"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": pk},
-        ConsistentRead=True,
-    )["Items"]
-    floor = 0
-    for item in items:
-        seq = int(item["seq"]["N"])
-        if seq <= keep:
-            floor = int(item.get("pfloor", {"N": "0"})["N"])
-            continue
-        tables.client.delete_item(TableName=tables.names["messages"], Key={"pk": pk, "seq": item["seq"]})
-        author = item["author_id"]["S"]
-        tables.client.delete_item(
-            TableName=tables.names["conversations"],
-            Key={"pk": pk, "sk": {"S": f"K#{author}#{item['client_id']['S']}"}},
-        )
-    tables.client.update_item(
-        TableName=tables.names["conversations"],
-        Key={"pk": pk, "sk": {"S": "META"}},
-        UpdateExpression="SET last_seq = :s, last_pseq = :p REMOVE contended_until",
-        ExpressionAttributeValues={":s": {"N": str(keep)}, ":p": {"N": str(floor)}},
-    )
-
-
 def test_a_server_that_went_back_in_time_tells_every_client_to_rebuild(chat: dict[str, Any], tables: Tables) -> None:
     customer, agent, conv = chat["customer"], chat["agent"], chat["conversation_id"]
     for n in range(5):  # 2..6
@@ -74,7 +44,7 @@ def test_a_server_that_went_back_in_time_tells_every_client_to_rebuild(chat: dic
     customer.drain(0.3)
     agent.drain(0.3)
 
-    _restore_to(tables, conv, keep=4)  # the agent holds 7, the customer 7 (public = internal here)
+    tables.restore_to(conv, keep=4)  # the agent holds 7, the customer 7 (public = internal here)
 
     # A client ahead of the server: its sync says so, and the page starts again from 0.
     stale = agent.request("sync", action="sync", conversation_id=conv, since=7, anchor="agent-last")
