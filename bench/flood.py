@@ -191,14 +191,12 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
     parser.add_argument("--flood", type=int, default=1000, help="actions the flooding connection sends")
     parser.add_argument("--messages", type=int, default=30, help="calm-chat messages per phase")
     parser.add_argument("--interval", type=float, default=0.4, help="seconds between calm-chat messages")
-    parser.add_argument("--limits", default=None, help="HUB_LIMITS for the stack (default: the hub's own)")
     args = parser.parse_args(list(argv))
 
     data = Path(tempfile.mkdtemp(prefix="bench-flood-"))
     moto = MotoProcess(log_path=data / "ddb-moto.log")
     proxy = FaultProxy(moto.start(), data)
-    env = dict(os.environ, **({"HUB_LIMITS": args.limits} if args.limits else {}))
-    process = HubProcess(data, extra_args=["--no-schedules", "--dynamodb-endpoint", proxy.start()], env=env)
+    process = HubProcess(data, extra_args=["--no-schedules", "--dynamodb-endpoint", proxy.start()])
     try:
         hub = process.start(timeout=120)
         result = asyncio.run(exercise(hub, proxy, args.flood, args.messages, args.interval))

@@ -62,6 +62,10 @@ class GatewayLimits:
     max_connection_duration: float = 2 * 60 * 60
     integration_timeout: float = 29.0
     max_connects_per_second: int = 500
+    # Not an AWS quota: on AWS every frame is its own Lambda, so one connection's backlog never
+    # delays another's. Here a function runs `--concurrency` invocations at once; without this,
+    # a connection that floods 1,000 frames would queue every other connection behind them.
+    max_in_flight_per_connection: int = 8
 
 
 # Close codes and the `disconnectReason` we report for each way a connection ends.
@@ -92,6 +96,8 @@ class Connection:
     # Set by the gateway when it closes the connection itself (idle, DELETE, ...).
     close_cause: tuple[int, str] | None = None
     finalized: bool = False
+    # At most `max_in_flight_per_connection` of its frames are handed to the function at once.
+    in_flight: asyncio.Semaphore | None = None
 
     def touch(self) -> None:
         self.last_active_ms = now_ms()
@@ -367,7 +373,10 @@ class WebSocketGateway:
 
     async def _run_message(self, conn: Connection, route_key: str, event: dict[str, Any]) -> None:
         request_id = event["requestContext"]["requestId"]
-        outcome = await self._invoke(route_key, event, self.limits.integration_timeout)
+        if conn.in_flight is None:
+            conn.in_flight = asyncio.Semaphore(self.limits.max_in_flight_per_connection)
+        async with conn.in_flight:  # fair between connections; in arrival order within one
+            outcome = await self._invoke(route_key, event, self.limits.integration_timeout)
         if outcome is None:
             await self._send_gateway_error(conn, "Forbidden", request_id)
         elif outcome.error == ENDPOINT_TIMED_OUT:

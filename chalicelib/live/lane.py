@@ -16,7 +16,7 @@ from chalicelib.contract.actions import parse_action
 from chalicelib.contract.common import ErrorCode
 from chalicelib.contract.events import ErrorEvent, Event, TypingEvent
 from chalicelib.live import payloads
-from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY
+from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY, WRITES
 from chalicelib.live.connections import Connections
 from chalicelib.live.context import Live
 from chalicelib.live.events import Listeners
@@ -85,6 +85,8 @@ class LiveLane:
             if conn is None:
                 raise SessionExpired("this connection is no longer registered; reconnect")
             action = parse_action(body, conn.tenant)
+            if action.name in WRITES:
+                self.limits.write(connection_id)
             if float(conn.auth_expires_at) <= now:
                 raise SessionExpired("your sign-in has expired; reconnect with a fresh token")
             name = action.name
@@ -93,6 +95,10 @@ class LiveLane:
             if name in CUSTOMER_ONLY and conn.role != "customer":
                 raise Forbidden(f"'{name}' is for customers only; agents use 'join'")
             ACTIONS[name](self.live, conn, action)
+        except RateLimited as exc:  # a write over the connection's budget: as cheap as above
+            metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
+            if self.limits.answer_refusal(connection_id):
+                self._reply_error(connection_id, exc, body)
         except HubError as exc:
             metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
             logger.info(

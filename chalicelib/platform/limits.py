@@ -41,6 +41,11 @@ class LimitSettings:
     # threads after a reconnect, passes; a flood does not.
     actions_per_second: float = 5.0
     action_burst: int = 30
+    # ... of which writes (send, note, start, join, close): each one is a transaction and a
+    # fan-out, so a connection gets fewer of them. A pasted burst beyond it is answered
+    # `rate_limited` and the shipped clients send those lines again after `retry_after`.
+    writes_per_second: float = 2.0
+    write_burst: int = 15
     # Refused frames answered per connection: every one while a client is only a little over
     # (a pasted burst), then one a second — answering every frame of a flood would turn it into
     # as many posts back (an amplification the flooder gets for free).
@@ -139,6 +144,7 @@ class RateLimits:
         self.settings = settings
         self.windows = Windows(store, clock)
         self.connections = TokenBuckets(settings.actions_per_second, settings.action_burst, clock)
+        self.writes = TokenBuckets(settings.writes_per_second, settings.write_burst, clock)
         self.refusals = TokenBuckets(settings.refusals_answered_per_second, settings.refusal_answer_burst, clock)
         self.agents = TokenBuckets(settings.agent_requests_per_second, settings.agent_request_burst, clock)
 
@@ -150,6 +156,14 @@ class RateLimits:
             per_second = self.settings.actions_per_second
             raise RateLimited(f"too many actions on this connection: at most {per_second:g} a second", wait)
 
+    def write(self, connection_id: str) -> None:
+        """One write of this connection (checked once the frame is parsed: before anything is read)."""
+        wait = self.writes.take(connection_id)
+        if wait:
+            metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+            per_second = self.settings.writes_per_second
+            raise RateLimited(f"too many messages on this connection: at most {per_second:g} a second", wait)
+
     def answer_refusal(self, connection_id: str) -> bool:
         """Whether this refused frame gets its `rate_limited` answer (see LimitSettings)."""
         answered = self.refusals.take(connection_id) == 0.0
@@ -159,6 +173,7 @@ class RateLimits:
 
     def forget(self, connection_id: str) -> None:
         self.connections.forget(connection_id)
+        self.writes.forget(connection_id)
         self.refusals.forget(connection_id)
 
     def conversation_started(self, tenant: str, customer_id: str) -> None:

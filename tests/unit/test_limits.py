@@ -39,9 +39,9 @@ def test_a_flooding_connection_is_refused_cheaply_and_the_others_go_on(unit: Uni
     answers = unit.sender.take(flooder)
     limited = [e for e in answers if e.get("code") == "rate_limited"]
     acks = [e for e in answers if e["type"] == "ack"]
-    # The burst left after `start` passes; the rest is refused before anything is read. The
-    # first refusals are answered; then at most one a second (no amplification of the flood).
-    assert len(acks) == LIMITS.action_burst - 1 and len(limited) == LIMITS.refusal_answer_burst
+    # The write burst left after `start` passes; the rest is refused before anything is read.
+    # The first refusals are answered; then at most one a second (no amplification of the flood).
+    assert len(acks) == LIMITS.write_burst - 1 and len(limited) == LIMITS.refusal_answer_burst
     assert all(e["retry_after"] >= 1 and e["client_id"].startswith("f") for e in limited)
     assert len(unit.texts(conv)) == len(acks)  # nothing stored for a refused frame
     assert unit.store.calls.count("load_conversation") == len(acks)

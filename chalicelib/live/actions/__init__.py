@@ -37,4 +37,7 @@ ACTIONS: dict[str, Handler] = {
     "close": close,
 }
 AGENT_ONLY = frozenset({"join", "note", "presence", "close"})
+# Actions that add to a timeline or create a conversation: they also count against the
+# connection's (smaller) write budget.
+WRITES = frozenset({"start", "join", "send", "note", "close"})
 CUSTOMER_ONLY = frozenset({"start"})
