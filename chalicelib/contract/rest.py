@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import (
     MAX_NAME,
@@ -242,7 +242,7 @@ class Error(Struct, forbid_unknown_fields=True):
 
     code: str
     message: str
-    retry_after: int | None = None
+    retry_after: int | UnsetType = UNSET
 
 
 class LaunchBlockedError(Struct, forbid_unknown_fields=True):

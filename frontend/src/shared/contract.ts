@@ -419,7 +419,7 @@ export interface Person {
 export interface Error {
   code: string;
   message: string;
-  retry_after?: number | null;
+  retry_after?: number;
 }
 /**
  * What was wrong with the sender's frame (to that sender only), with its correlation fields.
