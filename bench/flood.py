@@ -2,8 +2,10 @@
 
 Starts its own local stack (`python -m local.run`) on its own moto, with DynamoDB reached
 through `local.ddb_faults` with faults off, which counts every DynamoDB call by operation.
-A customer and an agent chat in one conversation ("the calm chat"): the customer sends a
-message every `--interval` seconds and times send → `ack` and send → the agent receiving it.
+A few customers each chat with the agent in a conversation of their own ("the calm chats", as
+many as `--calm`, for enough samples): each customer sends a message every `--interval` seconds
+(a human pace, under a connection's write budget) and times send → `ack` and send → the agent
+receiving it.
 
 1. **before**: the calm chat alone, `--messages` messages;
 2. **during**: one other customer connection sends `--flood` actions as fast as it can (`send`
@@ -79,7 +81,10 @@ async def _request(ws: aiohttp.ClientWebSocketResponse, action: dict[str, Any]) 
             return event
 
 
-async def _calm_phase(customer: aiohttp.ClientWebSocketResponse, conv: str, chat: Chat, n: int, gap: float) -> None:
+async def _calm_phase(
+    customer: aiohttp.ClientWebSocketResponse, conv: str, chat: Chat, n: int, gap: float, offset: float = 0.0
+) -> None:
+    await asyncio.sleep(offset)
     for i in range(n):
         cid = f"calm-{uuid.uuid4().hex[:10]}"
         chat.sent_at[cid] = time.perf_counter()
@@ -89,17 +94,23 @@ async def _calm_phase(customer: aiohttp.ClientWebSocketResponse, conv: str, chat
         await asyncio.sleep(gap)
 
 
-async def exercise(hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, gap: float) -> dict[str, Any]:
+async def _customer(http: aiohttp.ClientSession, hub: LocalHub) -> aiohttp.ClientWebSocketResponse:
+    session = await (await http.post(hub.api_url + "/widget/session", json={"widget_key": hub.widget_key})).json()
+    return await http.ws_connect(f"{hub.ws_url}?session={quote(session['token'])}", max_msg_size=0)
+
+
+async def exercise(
+    hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, gap: float, calm: int
+) -> dict[str, Any]:
     async with aiohttp.ClientSession() as http:
-        session = await (await http.post(hub.api_url + "/widget/session", json={"widget_key": hub.widget_key})).json()
-        flood_session = await (
-            await http.post(hub.api_url + "/widget/session", json={"widget_key": hub.widget_key})
-        ).json()
-        customer = await http.ws_connect(f"{hub.ws_url}?session={quote(session['token'])}", max_msg_size=0)
+        customers = [await _customer(http, hub) for _ in range(calm)]
         agent = await http.ws_connect(f"{hub.ws_url}?token={quote(hub.agent_token())}", max_msg_size=0)
-        flooder = await http.ws_connect(f"{hub.ws_url}?session={quote(flood_session['token'])}", max_msg_size=0)
-        conv = (await _request(customer, {"action": "start"}))["conversation"]["id"]
-        await _request(agent, {"action": "join", "conversation_id": conv})
+        flooder = await _customer(http, hub)
+        convs = []
+        for customer in customers:
+            conv = (await _request(customer, {"action": "start"}))["conversation"]["id"]
+            await _request(agent, {"action": "join", "conversation_id": conv})
+            convs.append(conv)
         flood_conv = (await _request(flooder, {"action": "start"}))["conversation"]["id"]
         await asyncio.sleep(1.0)
 
@@ -126,12 +137,18 @@ async def exercise(hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, 
             if kind == "ack":
                 acked.add(str(event.get("client_id")))
 
-        readers = [
-            asyncio.create_task(_reader(customer, on_customer)),
+        readers = [asyncio.create_task(_reader(c, on_customer)) for c in customers] + [
             asyncio.create_task(_reader(agent, on_agent)),
             asyncio.create_task(_reader(flooder, on_flooder)),
         ]
-        await _calm_phase(customer, conv, phases["before"], messages, gap)
+
+        def calm_chats(phase: Chat) -> list[Any]:
+            return [
+                _calm_phase(c, conv, phase, messages, gap, offset=gap * i / calm)
+                for i, (c, conv) in enumerate(zip(customers, convs, strict=True))
+            ]
+
+        await asyncio.gather(*calm_chats(phases["before"]))
         await asyncio.sleep(2.0)
 
         current["chat"] = phases["during"]
@@ -143,7 +160,7 @@ async def exercise(hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, 
                 await flooder.send_str(json.dumps(body))
 
         flood_started = time.perf_counter()
-        await asyncio.gather(flood_all(), _calm_phase(customer, conv, phases["during"], messages, gap))
+        await asyncio.gather(flood_all(), *calm_chats(phases["during"]))
         # Refused frames are not all answered: wait until the answers stop coming.
         seen, quiet_since = -1, time.perf_counter()
         while time.perf_counter() - quiet_since < 3.0 and time.perf_counter() - flood_started < 120:
@@ -155,7 +172,7 @@ async def exercise(hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, 
         counts = proxy.counts()
         for task in readers:
             task.cancel()
-        for ws in (customer, agent, flooder):
+        for ws in (*customers, agent, flooder):
             await ws.close()
     return {
         "phases": phases,
@@ -163,7 +180,7 @@ async def exercise(hub: LocalHub, proxy: FaultProxy, flood: int, messages: int, 
         "acked": acked,
         "counts": counts,
         "flood_seconds": flood_seconds,
-        "calm": conv,
+        "calm": convs,
         "flood_conv": flood_conv,
     }
 
@@ -189,8 +206,9 @@ def _stored(dynamodb: Any, conversation_id: str) -> list[dict[str, Any]]:
 def run(argv: Sequence[str] = ()) -> list[Figure]:
     parser = argparse.ArgumentParser(prog="python -m bench.flood", description=__doc__.split("\n\n")[0])
     parser.add_argument("--flood", type=int, default=1000, help="actions the flooding connection sends")
-    parser.add_argument("--messages", type=int, default=30, help="calm-chat messages per phase")
-    parser.add_argument("--interval", type=float, default=0.4, help="seconds between calm-chat messages")
+    parser.add_argument("--messages", type=int, default=25, help="messages per calm chat and phase")
+    parser.add_argument("--calm", type=int, default=4, help="calm chats (customers), for enough samples")
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between a calm chat's messages")
     args = parser.parse_args(list(argv))
 
     data = Path(tempfile.mkdtemp(prefix="bench-flood-"))
@@ -199,7 +217,7 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
     process = HubProcess(data, extra_args=["--no-schedules", "--dynamodb-endpoint", proxy.start()])
     try:
         hub = process.start(timeout=120)
-        result = asyncio.run(exercise(hub, proxy, args.flood, args.messages, args.interval))
+        result = asyncio.run(exercise(hub, proxy, args.flood, args.messages, args.interval, args.calm))
         dynamodb = boto3.client(
             "dynamodb",
             endpoint_url=moto.url,
@@ -207,7 +225,8 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
             aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
-        calm_stored = _stored(dynamodb, result["calm"])
+        calm_each = [_stored(dynamodb, conv) for conv in result["calm"]]
+        calm_stored = [m for stored in calm_each for m in stored]
         flood_stored = _stored(dynamodb, result["flood_conv"])
     finally:
         process.stop()
@@ -244,11 +263,12 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
     dupes = (len(calm_ids) - len(set(calm_ids))) + (len(flood_ids) - len(set(flood_ids)))
     refused_but_stored = len(set(flood_ids) - result["acked"])
     gapless = all(
-        [m["seq"] for m in stored] == list(range(1, len(stored) + 1)) for stored in (calm_stored, flood_stored)
+        [m["seq"] for m in stored] == list(range(1, len(stored) + 1)) for stored in (*calm_each, flood_stored)
     )
 
     print(
-        f"# bench.flood: one connection sends {args.flood} actions while a calm chat goes on ({os.cpu_count()} cores)"
+        f"# bench.flood: one connection sends {args.flood} actions while {args.calm} calm chats go on "
+        f"({os.cpu_count()} cores)"
     )
     print(
         table(

@@ -183,7 +183,7 @@ def test_a_connection_past_the_lifetime_is_gone_for_the_management_api(short_hub
 
 def test_a_connection_flooding_frames_never_queues_another_behind_them(fake_hub: LocalHub) -> None:
     """On AWS every frame is its own Lambda: one connection's backlog never delays another's.
-    The gateway hands at most `--max-in-flight-per-connection` (8) frames of one connection to
+    The gateway hands at most `--max-in-flight-per-connection` (4) frames of one connection to
     the function at once, so another connection's frame runs at once, not after the backlog."""
 
     async def scenario() -> tuple[int, list[str]]:
@@ -202,4 +202,4 @@ def test_a_connection_flooding_frames_never_queues_another_behind_them(fake_hub:
             return len(answered), answered
 
     count, answered = run_async(scenario())
-    assert count <= 16, answered  # the calm frame did not wait for the flooder's backlog
+    assert count <= 8, answered  # the calm frame did not wait for the flooder's backlog (32 threads)
