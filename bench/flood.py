@@ -39,12 +39,12 @@ import aiohttp
 import boto3
 
 from bench.report import Figure, table
-from infra.template import stage_env
-from local.bootstrap import DUMMY_CREDENTIALS
+from local.bootstrap import DUMMY_CREDENTIALS, stage_variables
 from local.ddb_faults import FaultProxy
 from local.moto_server import MotoProcess
 from local.testing import HubProcess, LocalHub
 
+ROOT = Path(__file__).resolve().parent.parent
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 TARGET_RATIO = 2.0
 
@@ -188,7 +188,7 @@ async def exercise(
 def _stored(dynamodb: Any, conversation_id: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
-        "TableName": stage_env("dev")["MESSAGES_TABLE"],
+        "TableName": stage_variables(ROOT)["MESSAGES_TABLE"],
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": f"T#global#C#{conversation_id}"}},
         "ConsistentRead": True,

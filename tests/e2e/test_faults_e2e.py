@@ -12,20 +12,21 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from chalicelib.live.timeline import VOID_AFTER_SECONDS
-from infra.template import stage_env
-from local.bootstrap import DUMMY_CREDENTIALS
+from local.bootstrap import DUMMY_CREDENTIALS, stage_variables
 from local.ddb_faults import FaultConfig, FaultProxy
 from local.moto_server import MotoProcess
 from local.testing import HubProcess, LocalHub
 from tests.e2e.peers import Peer, new_client_id
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 FAULTS = FaultConfig(
     enabled=True, throttle=0.08, drop_before=0.08, drop_after=0.08, delay=0.2, delay_ms=(5, 120), seed=20
@@ -165,7 +166,7 @@ class Client:
 
 def _stored(dynamodb: Any, conversation_id: str) -> list[dict[str, Any]]:
     items = dynamodb.query(
-        TableName=stage_env("dev")["MESSAGES_TABLE"],
+        TableName=stage_variables(ROOT)["MESSAGES_TABLE"],
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": f"T#global#C#{conversation_id}"}},
         ConsistentRead=True,

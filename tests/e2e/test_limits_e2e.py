@@ -114,6 +114,8 @@ def test_widget_sessions_per_tenant_and_client_are_limited(local_hub: LocalHub, 
 
 
 def _tenants_table() -> str:
-    from infra.template import stage_env
+    from pathlib import Path
 
-    return stage_env("dev")["TENANTS_TABLE"]
+    from local.bootstrap import stage_variables
+
+    return stage_variables(Path(__file__).resolve().parents[2])["TENANTS_TABLE"]
