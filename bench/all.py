@@ -1,6 +1,6 @@
 """Runs every benchmark and prints a summary table: `python -m bench.all` (`make bench`).
 
-python -m bench.all [--only ddb_calls,import_time,latency] [--seconds 30]
+python -m bench.all [--only ddb_calls,import_time,latency,appends,flood] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from bench import ddb_calls, import_time, latency
+from bench import appends, ddb_calls, flood, import_time, latency
 from bench.report import Figure, figures_table, machine
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], list[Figure]]] = {
     "ddb_calls": ddb_calls.run,
     "import_time": import_time.run,
     "latency": latency.run,
+    "appends": appends.run,
+    "flood": flood.run,
 }
 
 # The work lanes' counter-recompute benchmark, when present, follows the same interface.

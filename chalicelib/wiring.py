@@ -8,6 +8,7 @@ hub exactly as production does, with their own sender, clock or in-memory stores
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,10 +37,12 @@ from chalicelib.live.widgets import Widgets
 from chalicelib.platform.auth import AgentVerifier, WidgetTokens
 from chalicelib.platform.clock import Clock, SystemClock
 from chalicelib.platform.config import Settings, settings
+from chalicelib.platform.limits import LimitSettings, RateLimits, WindowStore
 from chalicelib.platform.sender import Sender
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
 from chalicelib.store.hub import DynamoHubStore
+from chalicelib.store.limits import DynamoLimitStore
 from chalicelib.store.ports import ConnectionStore, ConversationStore, HubStore, TenantStore, WorkStore
 from chalicelib.store.tables import bind_tables
 from chalicelib.store.tenants import DynamoTenantStore
@@ -60,15 +63,17 @@ class Stores:
     tenants: TenantStore
     work: WorkStore
     hub: HubStore
+    limits: WindowStore
 
     @classmethod
     def dynamo(cls, region: str) -> Stores:
         return cls(
-            DynamoConnectionStore(),
+            DynamoConnectionStore(region),
             DynamoConversationStore(region),
             DynamoTenantStore(consistent_reads=False),
             DynamoWorkStore(region),
             DynamoHubStore(),
+            DynamoLimitStore(),
         )
 
 
@@ -91,6 +96,7 @@ class Hub:
     routing: Routing
     availability: Availability
     team: TeamSettings
+    limits: RateLimits
 
 
 def build(
@@ -100,12 +106,23 @@ def build(
     agents: AgentVerifier,
     widget_tokens: WidgetTokens,
     stores: Stores,
+    limit_settings: LimitSettings | None = None,
 ) -> Hub:
     listeners = Listeners()
     # The one presence rule (`live/presence.py`): widget, counters, launch check and routing.
     rule = PresenceRule(settings.presence_window, REASSIGN_GRACE_SECONDS)
+    limits = RateLimits(limit_settings or LimitSettings(), stores.limits, clock)
     live = LiveLane(
-        stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners, rule
+        stores.connections,
+        stores.conversations,
+        sender,
+        clock,
+        settings,
+        agents,
+        widget_tokens,
+        listeners,
+        limits,
+        rule,
     )
     counters = Counters(stores.hub, live, clock, rule)
     tickets = Tickets(stores.work, live, clock, counters.push)
@@ -121,7 +138,7 @@ def build(
         agents=agents,
         widget_tokens=widget_tokens,
         live=live,
-        widgets=Widgets(stores.tenants, widget_tokens, clock),
+        widgets=Widgets(stores.tenants, widget_tokens, clock, limits),
         callbacks=Callbacks(stores.work, live, clock, counters.push),
         tickets=tickets,
         counters=counters,
@@ -131,6 +148,7 @@ def build(
         routing=routing,
         availability=availability,
         team=TeamSettings(stores.hub, stores.connections, clock),
+        limits=limits,
     )
     subscribe_work_lanes(listeners, counters, tickets, routing, availability)
     return hub
@@ -188,6 +206,7 @@ def from_env() -> Hub:
         AgentVerifier(cfg, clock),
         WidgetTokens(cfg, clock),
         Stores.dynamo(cfg.region),
+        LimitSettings.from_env(os.environ.get("HUB_LIMITS")),
     )
 
 

@@ -80,11 +80,13 @@ ACCESS: dict[str, Access] = {
     "WebsocketConnect": Access(
         write=(*_LIVE, "history"), read=("tenants",), widget_secret=True, post_to_connections=True
     ),
-    # Every live-lane action; a customer's reply reopens the ticket waiting on them.
-    "WebsocketMessage": Access(write=_LIVE + _WORK, read=("tenants",), post_to_connections=True),
+    # Every live-lane action; a customer's reply reopens the ticket waiting on them; new
+    # conversations per customer are counted in `limits`.
+    "WebsocketMessage": Access(write=(*_LIVE, *_WORK, "limits"), read=("tenants",), post_to_connections=True),
     "WebsocketDisconnect": Access(write=(*_LIVE, "history"), read=("tenants",), post_to_connections=True),
-    # The dashboard's REST API and the widget's session/callback routes; /hub/mode writes the tenant.
-    "APIHandler": Access(write=(*_LIVE, *_WORK, "tenants"), widget_secret=True, post_to_connections=True),
+    # The dashboard's REST API and the widget's session/callback routes; /hub/mode writes the tenant;
+    # widget sessions per client and agents' writes are counted in `limits`.
+    "APIHandler": Access(write=(*_LIVE, *_WORK, "tenants", "limits"), widget_secret=True, post_to_connections=True),
     # Marks overdue callbacks and alerts available agents (gone connections are cleaned up).
     "EscalateOverdueCallbacks": Access(
         write=("callbacks", "history", "counters", "connections", "conversations"),

@@ -19,7 +19,7 @@ from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 from pynamodb.attributes import Attribute, TTLAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, Index
+from pynamodb.indexes import GlobalSecondaryIndex, Index, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from infra.runtime import TABLE_ENV_VARS, TABLES
@@ -50,6 +50,7 @@ class IndexSpec:
     sort: Key | None
     projection: str  # "ALL" | "KEYS_ONLY" | "INCLUDE"
     non_key_attributes: tuple[str, ...]
+    local: bool = False  # a local secondary index: the table's partition key, its own sort key
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def _family(model: type[Model]) -> list[type[Model]]:
 
 
 def _index_spec(index: Index[Model]) -> IndexSpec:
-    if not isinstance(index, GlobalSecondaryIndex):
-        raise ValueError(f"{index.Meta.index_name}: only global secondary indexes are supported")
+    if not isinstance(index, GlobalSecondaryIndex | LocalSecondaryIndex):
+        raise ValueError(f"{index.Meta.index_name}: only global and local secondary indexes are supported")
     attributes = [a for _, a in inspect.getmembers(type(index), lambda o: isinstance(o, Attribute))]
     partition, sort = _keys(attributes, f"index {index.Meta.index_name}")
     projection = index.Meta.projection
@@ -93,6 +94,7 @@ def _index_spec(index: Index[Model]) -> IndexSpec:
         sort=sort,
         projection=str(projection.projection_type),
         non_key_attributes=tuple(projection.non_key_attributes or ()),
+        local=isinstance(index, LocalSecondaryIndex),
     )
 
 
@@ -144,6 +146,16 @@ class Data(Construct):
                 removal_policy=RemovalPolicy.RETAIN if stage.protect_data else RemovalPolicy.DESTROY,
             )
             for index in spec.indexes:
+                if index.local:  # read consistently (messages by public number, AP-M2)
+                    if index.partition != spec.partition or index.sort is None:
+                        raise ValueError(f"{spec.kind}: local index {index.name} must share the partition key")
+                    table.add_local_secondary_index(
+                        index_name=index.name,
+                        sort_key=_attribute(index.sort),  # type: ignore[arg-type]
+                        projection_type=_PROJECTIONS[index.projection],
+                        non_key_attributes=list(index.non_key_attributes) or None,
+                    )
+                    continue
                 table.add_global_secondary_index(
                     index_name=index.name,
                     partition_key=_attribute(index.partition),

@@ -20,6 +20,7 @@ import jwt
 from chalicelib.platform.auth import AgentVerifier, WidgetTokens
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.config import Settings
+from chalicelib.platform.limits import LimitSettings
 from chalicelib.platform.sender import Sender
 from chalicelib.wiring import Hub, Stores
 from chalicelib.wiring import build as build_hub
@@ -42,7 +43,14 @@ class InProcessHub:
     client_id: str
 
 
-def build(sender: Sender, clock: Clock, stage: str, signing_key: str, stores: Stores | None = None) -> InProcessHub:
+def build(
+    sender: Sender,
+    clock: Clock,
+    stage: str,
+    signing_key: str,
+    stores: Stores | None = None,
+    limits: LimitSettings | None = None,
+) -> InProcessHub:
     """A user pool with a `tenant` attribute and a web client, and the hub (`chalicelib.wiring.build`)
     verifying its tokens. Call inside `moto.mock_aws()` (with the tables created unless `stores`
     are in-memory ones)."""
@@ -72,5 +80,6 @@ def build(sender: Sender, clock: Clock, stage: str, signing_key: str, stores: St
         AgentVerifier(settings, clock, moto_jwks_keys()),
         WidgetTokens(settings, clock, key=signing_key),
         stores or Stores.dynamo(REGION),
+        limits,
     )
     return InProcessHub(hub, cognito, pool, client)

@@ -25,6 +25,7 @@ _LIMITS = (
     ("max_message_bytes", int, "PostToConnection quota, bigger answers 413 (AWS: 131072)"),
     ("integration_timeout", float, "seconds API Gateway waits for a handler (AWS: 29)"),
     ("max_connects_per_second", int, "new WebSocket connections per second before 429 (AWS: 500)"),
+    ("max_in_flight_per_connection", int, "frames of one connection handed to the function at once (local only)"),
 )
 
 

@@ -62,6 +62,10 @@ class GatewayLimits:
     max_connection_duration: float = 2 * 60 * 60
     integration_timeout: float = 29.0
     max_connects_per_second: int = 500
+    # Not an AWS quota: on AWS every frame is its own Lambda, so one connection's backlog never
+    # delays another's. Here a function runs `--concurrency` invocations at once; without this,
+    # a connection that floods 1,000 frames would queue every other connection behind them.
+    max_in_flight_per_connection: int = 4
 
 
 # Close codes and the `disconnectReason` we report for each way a connection ends.
@@ -92,6 +96,8 @@ class Connection:
     # Set by the gateway when it closes the connection itself (idle, DELETE, ...).
     close_cause: tuple[int, str] | None = None
     finalized: bool = False
+    # At most `max_in_flight_per_connection` of its frames are handed to the function at once.
+    in_flight: asyncio.Semaphore | None = None
 
     def touch(self) -> None:
         self.last_active_ms = now_ms()
@@ -330,11 +336,16 @@ class WebSocketGateway:
         log.info("connected %s", conn_id)
         watchdog = asyncio.create_task(self._watch(conn))
         cause: tuple[int, str] = CLIENT_ABNORMAL
+        conn.in_flight = asyncio.Semaphore(self.limits.max_in_flight_per_connection)
         try:
             while True:
                 msg = await ws.receive()
                 if msg.type is WSMsgType.TEXT:
-                    self._on_message(conn, msg.data)
+                    # A connection with its quota of frames in flight is not read further until
+                    # one finishes: its backlog waits in its own socket, not in everyone's way.
+                    await conn.in_flight.acquire()
+                    if not self._on_message(conn, msg.data):
+                        conn.in_flight.release()
                 elif msg.type is WSMsgType.BINARY:
                     log.info("closed %s with 1003: a binary frame", conn_id)
                     self.begin_close(conn, BINARY_FRAME)
@@ -357,17 +368,23 @@ class WebSocketGateway:
             self._finalize(conn, conn.close_cause or cause)
         return ws
 
-    def _on_message(self, conn: Connection, body: str) -> None:
+    def _on_message(self, conn: Connection, body: str) -> bool:
+        """Starts the frame's invocation; False when the connection is already closing."""
         if conn.finalized or conn.close_cause is not None:
-            return
+            return False
         conn.touch()
         route_key = self.select_route(body)
         event = self.message_event(conn, route_key, body)
         self._track(asyncio.create_task(self._run_message(conn, route_key, event)))
+        return True
 
     async def _run_message(self, conn: Connection, route_key: str, event: dict[str, Any]) -> None:
         request_id = event["requestContext"]["requestId"]
-        outcome = await self._invoke(route_key, event, self.limits.integration_timeout)
+        try:
+            outcome = await self._invoke(route_key, event, self.limits.integration_timeout)
+        finally:
+            if conn.in_flight is not None:
+                conn.in_flight.release()
         if outcome is None:
             await self._send_gateway_error(conn, "Forbidden", request_id)
         elif outcome.error == ENDPOINT_TIMED_OUT:

@@ -28,6 +28,7 @@ import boto3
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.platform.auth import TENANT_CLAIM
+from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.keys import widget_key_tenant
 from chalicelib.store.models import Tenant
 from infra.names import stateful_stack
@@ -167,7 +168,7 @@ class Admin:
         try:
             tenant.save(condition=self.tenants.tenant_id.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 raise AdminError(f"tenant {tenant_id!r} already exists") from None
             raise
         return {**tenant_view(tenant), "embed_snippet": embed_snippet(self.target.site_url, key)}
@@ -194,7 +195,7 @@ class Admin:
                 condition=self.tenants.tenant_id.exists(),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 raise AdminError(f"no tenant {tenant_id!r}") from None
             raise
         return {

@@ -23,7 +23,14 @@ from chalicelib.contract.common import (
     Seq,
     Text,
 )
-from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, UnknownAction, WrongTenant
+from chalicelib.platform.errors import (
+    BadJson,
+    InvalidAction,
+    PayloadTooLarge,
+    UnknownAction,
+    WrongTenant,
+    lone_surrogate,
+)
 
 
 class BaseAction(Struct, tag_field="action", forbid_unknown_fields=True, kw_only=True):
@@ -123,10 +130,13 @@ class Close(BaseAction, tag="close"):
 
 
 class Sync(BaseAction, tag="sync"):
-    """Everything visible after `since`, plus the conversation's state; subscribes."""
+    """Everything visible after `since` (in the sender's own numbering), plus the conversation's
+    state; subscribes. `anchor`: the client id of the entry the client holds at `since`, so the
+    hub can tell a client whose view is not the server's any more (the answer is a `reset`)."""
 
     conversation_id: Id
     since: Seq
+    anchor: ClientId | UnsetType = UNSET
 
 
 Action = Start | Join | Take | Assign | Send | Note | Typing | Delivered | Read | Presence | Heartbeat | Close | Sync
@@ -154,7 +164,7 @@ _top = msgspec.json.Decoder(dict[str, msgspec.Raw])
 def parse_action(body: str | bytes | None, tenant: str) -> Action:
     """Decode and validate one frame; raises the HubError that names what is wrong."""
     raw = body or b""
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"frame is {len(data)} bytes; the limit is {MAX_BODY_BYTES}")
     try:
@@ -162,6 +172,9 @@ def parse_action(body: str | bytes | None, tenant: str) -> Action:
     except msgspec.ValidationError as exc:
         raise _why(data, tenant, exc) from None
     except msgspec.DecodeError as exc:
+        surrogate = lone_surrogate(data)
+        if surrogate:
+            raise InvalidAction(f"frame: {surrogate}") from None
         raise BadJson(f"frame is not valid JSON: {exc}") from None
     except RecursionError:
         raise BadJson("frame is nested too deeply") from None

@@ -20,6 +20,17 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 4000
 MAX_REASON = 500
 MAX_SUBJECT = 200
+# Every REST text field has a maximum (issue 9): a longer one is `invalid_action`, a body over
+# MAX_REST_BODY_BYTES is `payload_too_large`, before anything is stored.
+MAX_REST_BODY_BYTES = 16 * 1024
+MAX_NAME = 80
+MAX_NOTE = 1000
+MAX_PHONE = 32
+MAX_TOKEN = 4096
+MAX_WIDGET_KEY = 128
+MAX_WAITING_ON = 80
+MAX_TIME_ZONE = 64  # the longest IANA name is 30 characters
+MAX_REGION = 2  # ISO 3166 alpha-2
 
 Id = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$")]
 ClientId = Annotated[str, Meta(pattern="^[A-Za-z0-9._:-]{1,64}$")]
@@ -63,6 +74,7 @@ ErrorCode = Literal[
     "conflict",
     "at_capacity",
     "launch_blocked",
+    "rate_limited",
     "internal",
 ]
 
@@ -80,3 +92,11 @@ class Ref(Struct, forbid_unknown_fields=True):
 
     id: str
     name: str
+
+
+class AgentRef(Struct, forbid_unknown_fields=True):
+    """An agent of the caller's tenant, by id (`GET /agents`); the name shown is the one the hub
+    knows for that agent."""
+
+    id: Annotated[str, Meta(min_length=1, max_length=128)]
+    name: Annotated[str, Meta(max_length=MAX_NAME)] = ""

@@ -110,15 +110,24 @@ class CallbackStatusEvent(Struct, forbid_unknown_fields=True, tag="callback_stat
 
 
 class SyncEvent(Struct, forbid_unknown_fields=True, tag="sync", tag_field="type", kw_only=True):
-    """The answer to `sync`: one page of entries after `since`; `next_since` when there is more."""
+    """The answer to `sync`: one page of entries after `since`; `next_since` when there is more.
+
+    `through`: every number up to it is in `messages` or holds nothing for this reader (an entry
+    whose writer died is filled as void and skipped), so the client's last number becomes
+    `through`. Below `conversation.last_seq`, the rest is still being written: ask again shortly.
+    `reset`: the client's view is not the server's (its `since` is beyond the last number, or its
+    `anchor` is not the entry the server holds there — data restored to an earlier point): drop
+    the thread and rebuild it from these messages, which start again from 0."""
 
     conversation_id: str
     since: Seq
     messages: list[MessageEvent]
     conversation: ConversationSnapshot
     complete: bool
+    through: Seq
     request_id: str | UnsetType = UNSET
     next_since: int | UnsetType = UNSET
+    reset: Literal[True] | UnsetType = UNSET
 
 
 class CallbackEvent(Struct, forbid_unknown_fields=True, tag="callback", tag_field="type"):
@@ -157,6 +166,7 @@ class ErrorEvent(Struct, forbid_unknown_fields=True, tag="error", tag_field="typ
     action: str | UnsetType = UNSET
     client_id: str | UnsetType = UNSET
     conversation_id: str | UnsetType = UNSET
+    retry_after: Annotated[int, Meta(ge=1, description="`rate_limited`: seconds to wait")] | UnsetType = UNSET
 
 
 Event = (

@@ -9,8 +9,18 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import (
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_PHONE,
     MAX_REASON,
+    MAX_REGION,
+    MAX_REST_BODY_BYTES,
     MAX_SUBJECT,
+    MAX_TIME_ZONE,
+    MAX_TOKEN,
+    MAX_WAITING_ON,
+    MAX_WIDGET_KEY,
+    AgentRef,
     CallbackWindow,
     HubMode,
     Offer,
@@ -28,7 +38,7 @@ from chalicelib.contract.views import (
     HubSnapshot,
     TicketView,
 )
-from chalicelib.platform.errors import BadJson, InvalidAction
+from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, lone_surrogate
 
 
 class Body(Struct, forbid_unknown_fields=True):
@@ -38,18 +48,26 @@ class Body(Struct, forbid_unknown_fields=True):
 # ------------------------------------------------------------------ request bodies
 class WidgetSessionRequest(Body):
     widget_key: Annotated[
-        str, Meta(min_length=1, description="The tenant's public widget key (`wk_<tenant>_<random>`).")
+        str,
+        Meta(
+            min_length=1,
+            max_length=MAX_WIDGET_KEY,
+            description="The tenant's public widget key (`wk_<tenant>_<random>`).",
+        ),
     ]
     previous_token: (
         Annotated[
-            str, Meta(description="A still-valid earlier session token of the same tenant keeps its customer id.")
+            str,
+            Meta(
+                max_length=MAX_TOKEN,
+                description="A still-valid earlier session token of the same tenant keeps its customer id.",
+            ),
         ]
         | None
     ) = None
-    name: (
-        Annotated[str, Meta(description="Display name (trimmed, at most 80 characters kept; default `Visitor`).")]
-        | None
-    ) = None
+    name: Annotated[str, Meta(max_length=MAX_NAME, description="Display name (trimmed; default `Visitor`).")] | None = (
+        None
+    )
 
 
 class CallbackRequest(Body):
@@ -57,22 +75,35 @@ class CallbackRequest(Body):
         str,
         Meta(
             min_length=1,
+            max_length=MAX_PHONE,
             description="Any common notation; stored as E.164. Without `+<country>` the `region` is needed.",
         ),
     ]
-    region: Annotated[str, Meta(description="ISO 3166 alpha-2 region for a national number, e.g. `SE`.")] | None = None
+    region: (
+        Annotated[
+            str, Meta(pattern="^[A-Za-z]{2}$", description="ISO 3166 alpha-2 region for a national number, e.g. `SE`.")
+        ]
+        | None
+    ) = None
     window: Annotated[CallbackWindow, Meta(description="When to call; `asap` when absent or null.")] | None = None
     reason: Annotated[str, Meta(max_length=MAX_REASON)] | None = None
     conversation_id: (
-        Annotated[str, Meta(description="Attach the callback to a conversation (for the widget: the customer's own).")]
+        Annotated[
+            str,
+            Meta(
+                pattern="^[A-Za-z0-9_-]{1,64}$",
+                description="Attach the callback to a conversation (for the widget: the customer's own).",
+            ),
+        ]
         | None
     ) = None
     customer_name: (
         Annotated[
             str,
             Meta(
+                max_length=MAX_NAME,
                 description="Default: the conversation's customer; else the widget session's name, or `Caller` for "
-                "a missed call. At most 80 characters are kept."
+                "a missed call.",
             ),
         ]
         | None
@@ -80,15 +111,29 @@ class CallbackRequest(Body):
 
 
 class CallbackStepRequest(Body):
-    note: Annotated[str, Meta(description="Kept in the history of `complete`, `no-answer` and `cancel`.")] | None = None
+    note: (
+        Annotated[
+            str, Meta(max_length=MAX_NOTE, description="Kept in the history of `complete`, `no-answer` and `cancel`.")
+        ]
+        | None
+    ) = None
 
 
 class TicketCreateRequest(Body):
     subject: Annotated[str, Meta(min_length=1, max_length=MAX_SUBJECT)]
     conversation_id: (
-        Annotated[str, Meta(description="Open the ticket from this conversation (its thread stays).")] | None
+        Annotated[
+            str,
+            Meta(
+                pattern="^[A-Za-z0-9_-]{1,64}$",
+                description="Open the ticket from this conversation (its thread stays).",
+            ),
+        ]
+        | None
     ) = None
-    owner: Annotated[Ref, Meta(description="Default: the calling agent.")] | None = None
+    owner: Annotated[AgentRef, Meta(description="Default: the calling agent. An agent of the same tenant.")] | None = (
+        None
+    )
 
 
 class TicketChangeRequest(Body):
@@ -97,11 +142,15 @@ class TicketChangeRequest(Body):
     status: TicketStatus | None = None
     waiting_on: (
         Annotated[
-            str, Meta(description="The team or person a `waiting_internal` ticket waits on (needed to enter it).")
+            str,
+            Meta(
+                max_length=MAX_WAITING_ON,
+                description="The team or person a `waiting_internal` ticket waits on (needed to enter it).",
+            ),
         ]
         | None
     ) = None
-    owner: Ref | None = None
+    owner: Annotated[AgentRef, Meta(description="An agent of the same tenant.")] | None = None
 
 
 class HubModeRequest(Body):
@@ -176,8 +225,14 @@ class TenantSettingsEnvelope(Struct, forbid_unknown_fields=True):
 class TenantChangeRequest(Body):
     """Only the named settings change."""
 
-    time_zone: Annotated[str, Meta(description="IANA, e.g. `Europe/Stockholm`.")] | UnsetType = UNSET
-    default_region: Annotated[str, Meta(description="ISO 3166, e.g. `SE`; null clears it.")] | UnsetType | None = UNSET
+    time_zone: (
+        Annotated[str, Meta(max_length=MAX_TIME_ZONE, description="IANA, e.g. `Europe/Stockholm`.")] | UnsetType
+    ) = UNSET
+    default_region: (
+        Annotated[str, Meta(max_length=MAX_REGION, description="ISO 3166, e.g. `SE`; null clears it.")]
+        | UnsetType
+        | None
+    ) = UNSET
     chat_capacity: Annotated[int, Meta(ge=0, le=50)] | UnsetType = UNSET
 
 
@@ -246,10 +301,12 @@ class ModeHistory(Struct, forbid_unknown_fields=True):
 
 
 class Error(Struct, forbid_unknown_fields=True):
-    """Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`)."""
+    """Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`). `retry_after`
+    (with `rate_limited`, also sent as the `Retry-After` header): seconds to wait."""
 
     code: str
     message: str
+    retry_after: int | UnsetType = UNSET
 
 
 class LaunchBlockedError(Struct, forbid_unknown_fields=True):
@@ -267,7 +324,9 @@ _top = msgspec.json.Decoder(dict[str, msgspec.Raw])
 def decode_body(raw: str | bytes | None, body_type: type[B]) -> B:
     """A request body as its type: none is an empty object; not JSON, or not an object, is
     `bad_json`; anything else wrong (unknown field, wrong type, too long) is `invalid_action`."""
-    data = (raw.encode("utf-8") if isinstance(raw, str) else raw) or b"{}"
+    data = (raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw) or b"{}"
+    if len(data) > MAX_REST_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is {len(data)} bytes; the limit is {MAX_REST_BODY_BYTES}")
     try:
         return msgspec.json.decode(data, type=body_type)
     except msgspec.ValidationError as exc:
@@ -279,6 +338,9 @@ def decode_body(raw: str | bytes | None, body_type: type[B]) -> B:
             raise BadJson("request body is nested too deeply") from None
         raise InvalidAction(str(exc)) from None
     except msgspec.DecodeError as exc:
+        surrogate = lone_surrogate(data)
+        if surrogate:
+            raise InvalidAction(f"request body: {surrogate}") from None
         raise BadJson(f"request body is not valid JSON: {exc}") from None
     except RecursionError:
         raise BadJson("request body is nested too deeply") from None

@@ -61,6 +61,10 @@ class Route:
 
 
 _AGENT_ONLY = "Agents only: the tenant is the one in the caller's ID token."
+# Every agent route counts against the agent's request limit (writes also against their write
+# limit), and the widget's session route against its tenant-and-address limit: 429 `rate_limited`.
+_LIMITED = ("rate_limited",)
+_TOO_LARGE = ("payload_too_large",)
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("/health", "GET"): Route("Liveness check", "hub", Health, auth="public"),
@@ -71,7 +75,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         auth="public",
         description="Issues the customer's session token for the WebSocket (`?session=`) and `/widget/callbacks`.",
         request=WidgetSessionRequest,
-        errors={400: ("invalid_action",), 403: ("unknown_widget_key",)},
+        errors={400: ("invalid_action",), 403: ("unknown_widget_key",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/widget/availability", "GET"): Route(
         "Can someone answer, and what the widget offers",
@@ -89,12 +93,13 @@ ROUTES: dict[tuple[str, str], Route] = {
         ),
         errors={403: ("unknown_widget_key",)},
     ),
-    ("/me", "GET"): Route("The calling agent and their presence", "agents", Me),
+    ("/me", "GET"): Route("The calling agent and their presence", "agents", Me, errors={429: _LIMITED}),
     ("/agents", "GET"): Route(
         "The tenant's agents (the directory: also those who never signed in)",
         "agents",
         AgentList,
         description=_AGENT_ONLY + " With chosen status, reachability, chat capacity and open chats.",
+        errors={429: _LIMITED},
     ),
     ("/agents/{agent_id}", "PATCH"): Route(
         "Set an agent's own chat capacity",
@@ -102,7 +107,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         AgentEnvelope,
         description="`null` goes back to the tenant's `chat_capacity`. A raised capacity drains the queue.",
         request=AgentChangeRequest,
-        errors={400: ("invalid_action",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/agents/{agent_id}/reassign", "POST"): Route(
         "Reassign their chats",
@@ -112,9 +117,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         "the thread) and on to available colleagues with a free place: the fix the `presence_drift` launch "
         "blocker offers.",
         request_required=False,
-        errors={404: ("not_found",)},
+        errors={404: ("not_found",), 429: _LIMITED},
     ),
-    ("/tenant", "GET"): Route("The tenant's team settings", "hub", TenantSettingsEnvelope),
+    ("/tenant", "GET"): Route("The tenant's team settings", "hub", TenantSettingsEnvelope, errors={429: _LIMITED}),
     ("/tenant", "PATCH"): Route(
         "Change the tenant's team settings",
         "hub",
@@ -122,7 +127,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         description="`time_zone` (IANA; callback windows are read in it), `default_region` (numbers without a "
         "country code), `chat_capacity` (open chats per agent unless their own is set). Only the named ones change.",
         request=TenantChangeRequest,
-        errors={400: ("invalid_action",)},
+        errors={400: ("invalid_action",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/widget/callbacks/{callback_id}", "GET"): Route(
         "Customer: my callback request",
@@ -138,6 +143,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         "live_chat",
         ConversationList,
         description="Most recent activity first; at most 100.",
+        errors={429: _LIMITED},
     ),
     ("/widget/callbacks", "POST"): Route(
         "Customer: request a callback",
@@ -146,19 +152,19 @@ ROUTES: dict[tuple[str, str], Route] = {
         auth="widget",
         description="The callback's source is `widget`; its conversation, if any, must be the customer's own.",
         request=CallbackRequest,
-        errors={400: ("invalid_action",), 401: ("unauthorized",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 401: ("unauthorized",), 404: ("not_found",), 413: _TOO_LARGE},
     ),
-    ("/callbacks", "GET"): Route("The callback queue", "callbacks", CallbackList),
+    ("/callbacks", "GET"): Route("The callback queue", "callbacks", CallbackList, errors={429: _LIMITED}),
     ("/callbacks", "POST"): Route(
         "Agent: log a missed call",
         "callbacks",
         CallbackEnvelope,
         description="Creates a callback with source `missed_call`.",
         request=CallbackRequest,
-        errors={400: ("invalid_action",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/callbacks/{callback_id}", "GET"): Route(
-        "A callback and its history", "callbacks", CallbackDetail, errors={404: ("not_found",)}
+        "A callback and its history", "callbacks", CallbackDetail, errors={404: ("not_found",), 429: _LIMITED}
     ),
     ("/callbacks/{callback_id}/{step}", "POST"): Route(
         "Work a callback",
@@ -174,18 +180,20 @@ ROUTES: dict[tuple[str, str], Route] = {
             400: ("invalid_action",),
             404: ("not_found",),
             409: ("conflict",),
+            413: _TOO_LARGE,
+            429: _LIMITED,
         },
     ),
-    ("/tickets", "GET"): Route("Unsolved tickets", "tickets", TicketList),
+    ("/tickets", "GET"): Route("Unsolved tickets", "tickets", TicketList, errors={429: _LIMITED}),
     ("/tickets", "POST"): Route(
         "Create a ticket",
         "tickets",
         TicketEnvelope,
         request=TicketCreateRequest,
-        errors={400: ("invalid_action",), 404: ("not_found",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/tickets/{ticket_id}", "GET"): Route(
-        "A ticket and its history", "tickets", TicketDetail, errors={404: ("not_found",)}
+        "A ticket and its history", "tickets", TicketDetail, errors={404: ("not_found",), 429: _LIMITED}
     ),
     ("/tickets/{ticket_id}", "PATCH"): Route(
         "Change a ticket's status, waiting_on or owner",
@@ -194,13 +202,13 @@ ROUTES: dict[tuple[str, str], Route] = {
         description="Absent or null fields stay as they are; a change that changes nothing returns the ticket.",
         request=TicketChangeRequest,
         request_required=False,
-        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",)},
+        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/hub", "GET"): Route(
         "Support command: counters, pressure, next move, launch check and mode",
         "hub",
         HubSnapshot,
-        errors={400: ("invalid_action",)},
+        errors={400: ("invalid_action",), 429: _LIMITED},
     ),
     ("/hub/mode", "POST"): Route(
         "Set the hub's mode",
@@ -209,9 +217,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         description="`live` only when the launch check passes (else 409 `launch_blocked` with the blockers); "
         "`ready` and `recovery` are always allowed. Returns the new snapshot.",
         request=HubModeRequest,
-        errors={400: ("invalid_action",), 409: ("launch_blocked",)},
+        errors={400: ("invalid_action",), 409: ("launch_blocked",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
-    ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory),
+    ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory, errors={429: _LIMITED}),
 }
 
 TAGS = [

@@ -63,9 +63,11 @@ class ConversationSnapshot(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class MessageEvent(Struct, forbid_unknown_fields=True, tag="message", tag_field="type", kw_only=True):
-    """A timeline entry. `prev_seq` is the previous entry visible to the receiver (customers never
-    see notes), so a gap is always detectable. A system line also carries `code` and `params`
-    (`chalicelib/live/lines.py`): clients word it in their language and fall back to `text`."""
+    """A timeline entry, numbered in the receiver's own numbering: agents see every entry,
+    customers only the public ones, numbered without holes (they never learn a note existed).
+    `prev_seq` is always `seq - 1` in that numbering, so a gap is always detectable. A system
+    line also carries `code` and `params` (`chalicelib/live/lines.py`): clients word it in their
+    language and fall back to `text`."""
 
     conversation_id: str
     seq: int

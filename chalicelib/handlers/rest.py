@@ -12,7 +12,7 @@ import msgspec
 from chalice.app import AuthRequest, AuthResponse, Request, Response
 
 from chalicelib import wiring
-from chalicelib.contract.common import Ref
+from chalicelib.contract.common import AgentRef
 from chalicelib.contract.rest import (
     AgentChangeRequest,
     AgentEnvelope,
@@ -50,7 +50,7 @@ from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.hub.settings import agent_view, settings_view
 from chalicelib.live import payloads
 from chalicelib.platform.auth import Actor
-from chalicelib.platform.errors import HubError, InvalidAction, Unauthorized
+from chalicelib.platform.errors import HubError, InvalidAction, RateLimited, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
 from chalicelib.work.views import callback_view, customer_callback_view, ticket_view
@@ -72,6 +72,9 @@ def rest_errors(view: Callable[P, msgspec.Struct]) -> Callable[P, Any]:
             blockers = [blocker_view(b) for b in exc.decision.blockers]
             body = LaunchBlockedError("launch_blocked", exc.message, blockers)
             return Response(body=msgspec.to_builtins(body), status_code=409)
+        except RateLimited as exc:
+            body = msgspec.to_builtins(Error(exc.code, exc.message, exc.retry_after))
+            return Response(body=body, status_code=exc.http_status, headers={"Retry-After": str(exc.retry_after)})
         except HubError as exc:
             return Response(body=msgspec.to_builtins(Error(exc.code, exc.message)), status_code=exc.http_status)
 
@@ -98,8 +101,20 @@ def authorize(auth_request: AuthRequest) -> AuthResponse:
 
 
 def _agent(request: Request | None) -> dict[str, Any]:
+    """The agent the authorizer bound to this request; every agent route reads it first, so it
+    is where the agent's request limits apply (a request that changes something also counts
+    against their write limit)."""
     assert request is not None  # set by Chalice for every REST invocation
-    return dict(request.context["authorizer"])
+    agent = dict(request.context["authorizer"])
+    writes = request.method in ("POST", "PATCH", "PUT", "DELETE")
+    wiring.hub().limits.agent_request(agent["tenant"], agent["agent_id"], writes)
+    return agent
+
+
+def _client_address(request: Request) -> str:
+    """The caller's address as API Gateway saw it (`requestContext.identity.sourceIp`)."""
+    identity = request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
 
 
 def actor(agent: dict[str, Any]) -> Actor:
@@ -111,15 +126,25 @@ def _body(request: Request | None, body_type: type[B]) -> B:
     return decode_body(request.raw_body, body_type)
 
 
-def _owner(owner: Ref | None) -> tuple[str, str] | None:
-    return (owner.id, owner.name) if owner is not None else None
+def _owner(tenant: str, owner: AgentRef | None) -> tuple[str, str] | None:
+    """A ticket owner must be an agent of the caller's tenant (one the hub has seen: the ones
+    `GET /agents` lists); the name stored is the one the hub knows, not the one sent."""
+    if owner is None:
+        return None
+    known = wiring.hub().live.connections.store.get_presence(tenant, owner.id)
+    if known is None:
+        raise InvalidAction(f"owner: {owner.id!r} is not an agent of this tenant (see GET /agents)")
+    return str(known.agent_id), str(known.name)
 
 
 # ------------------------------------------------------------------ the widget (customers)
 @rest_errors
 def widget_session(request: Request | None) -> WidgetSession:
+    assert request is not None
     body = _body(request, WidgetSessionRequest)
-    session = wiring.hub().widgets.open_session(body.widget_key, body.previous_token, body.name)
+    session = wiring.hub().widgets.open_session(
+        body.widget_key, body.previous_token, body.name, client=_client_address(request)
+    )
     return WidgetSession(session.token, session.customer_id, session.tenant, session.expires_at)
 
 
@@ -277,7 +302,8 @@ def ticket_list(request: Request | None) -> TicketList:
 @rest_errors
 def ticket_create(request: Request | None) -> TicketEnvelope:
     who, body = actor(_agent(request)), _body(request, TicketCreateRequest)
-    ticket = wiring.hub().tickets.create(who, body.subject, body.conversation_id, _owner(body.owner))
+    owner = _owner(who.tenant, body.owner)
+    ticket = wiring.hub().tickets.create(who, body.subject, body.conversation_id, owner)
     return TicketEnvelope(ticket_view(ticket))
 
 
@@ -289,10 +315,8 @@ def ticket_detail(request: Request | None, ticket_id: str) -> TicketDetail:
 
 @rest_errors
 def ticket_change(request: Request | None, ticket_id: str) -> TicketEnvelope:
-    body = _body(request, TicketChangeRequest)
-    ticket = wiring.hub().tickets.change(
-        actor(_agent(request)), ticket_id, body.status, body.waiting_on, _owner(body.owner)
-    )
+    who, body = actor(_agent(request)), _body(request, TicketChangeRequest)
+    ticket = wiring.hub().tickets.change(who, ticket_id, body.status, body.waiting_on, _owner(who.tenant, body.owner))
     return TicketEnvelope(ticket_view(ticket))
 
 

@@ -13,11 +13,11 @@ from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.config import Settings
-from chalicelib.platform.errors import Unauthorized
+from chalicelib.platform.errors import SessionExpired, Unauthorized
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store import keys
 from chalicelib.store.models import AgentPresence, Connection, Subscription
-from chalicelib.store.ports import ConnectionStore, ConversationState
+from chalicelib.store.ports import ConnectionGone, ConnectionStore, ConversationState
 
 CONNECTION_CACHE_SIZE = 10_000
 
@@ -80,7 +80,7 @@ class Connections:
         conn = self._bound.get(connection_id)
         if conn is None:
             conn = self.store.get_connection(connection_id, now)
-            if conn is None:
+            if conn is None or not well_formed(conn):
                 return None
             if len(self._bound) >= CONNECTION_CACHE_SIZE:
                 self._bound.pop(next(iter(self._bound)))
@@ -93,7 +93,12 @@ class Connections:
     def subscribe(self, conn: Connection, state: ConversationState) -> None:
         """The connection receives the conversation's events from now on (idempotent)."""
         if not any(s.connection_id == conn.connection_id for s in state.subscriptions):
-            self.store.subscribe(conn, conn.tenant, state.conversation_id)
+            try:
+                self.store.subscribe(conn, conn.tenant, state.conversation_id)
+            except ConnectionGone:
+                # Its $disconnect overtook this handler: the socket is closed, nothing was written.
+                self._bound.pop(conn.connection_id, None)
+                raise SessionExpired("this connection has closed; reconnect") from None
             state.subscriptions.append(
                 Subscription(connection_id=conn.connection_id, role=conn.role, user_id=conn.user_id)
             )
@@ -115,6 +120,14 @@ class Connections:
     def forget_cached(self, connection_id: str) -> None:
         self._bound.pop(connection_id, None)
 
+    def forget_malformed(self, conn: Connection, tenant: str | None) -> None:
+        """Removes a connection item that lacks what `$connect` writes (a bare item left by a
+        write that recreated a deleted connection), and the subscriptions it recorded."""
+        self._bound.pop(conn.connection_id, None)
+        if not conn.tenant and tenant:
+            conn.tenant = tenant
+        self.store.delete_connection(conn)
+
     # ------------------------------------------------------------------ presence
     def heartbeat(self, conn: Connection, status: str | None = None) -> AgentPresence | None:
         """Records an agent's heartbeat (and a newly chosen status). Returns the presence when
@@ -133,3 +146,11 @@ class Connections:
 
     def agents_available(self, tenant: str) -> bool:
         return bool(self.available_agents(tenant))
+
+
+def well_formed(conn: Connection) -> bool:
+    """Whether the item holds everything `$connect` binds (anything else is an orphan)."""
+    return all(
+        getattr(conn, name, None) is not None
+        for name in ("tenant", "role", "user_id", "connected_at", "auth_expires_at", "expires_at")
+    )

@@ -17,7 +17,7 @@ from chalicelib.contract.common import ErrorCode
 from chalicelib.contract.events import ErrorEvent, Event, TypingEvent
 from chalicelib.contract.rest import Availability as Offered
 from chalicelib.live import payloads
-from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY
+from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY, WRITES
 from chalicelib.live.actions.start import begin
 from chalicelib.live.connections import Connections
 from chalicelib.live.context import Availability, Live
@@ -30,7 +30,8 @@ from chalicelib.live.timeline import Timeline
 from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.config import Settings
-from chalicelib.platform.errors import Forbidden, HubError, SessionExpired
+from chalicelib.platform.errors import Forbidden, HubError, RateLimited, SessionExpired
+from chalicelib.platform.limits import RateLimits
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.platform.sender import Sender
 from chalicelib.store.models import ConversationMeta
@@ -48,18 +49,27 @@ class LiveLane:
         agents: AgentVerifier,
         widgets: WidgetTokens,
         listeners: Listeners,
+        limits: RateLimits,
         rule: PresenceRule | None = None,
     ) -> None:
         self.clock = clock
         self.settings = settings
         self.listeners = listeners
+        self.limits = limits
         self.rule = rule or PresenceRule(settings.presence_window)
         self.connections = Connections(connection_store, clock, settings, agents, widgets, self.rule)
         self.notifier = Notifier(sender, self.connections, clock, listeners)
         self.timeline = Timeline(conversation_store, clock)
         self.ownership = Ownership(self.timeline, self.connections, self.notifier, listeners, clock)
         self.live = Live(
-            self.connections, self.notifier, self.timeline, listeners, clock, self.ownership, self._availability
+            self.connections,
+            self.notifier,
+            self.timeline,
+            listeners,
+            clock,
+            self.ownership,
+            self._availability,
+            limits,
         )
 
     def _availability(self, tenant: str) -> Offered:
@@ -81,6 +91,7 @@ class LiveLane:
 
     def disconnect(self, connection_id: str) -> None:
         self.connections.forget_cached(connection_id)
+        self.limits.forget(connection_id)
         conn = self.connections.stored(connection_id)  # even an expired item is cleaned up
         if conn is not None:
             self.notifier.forget(conn)
@@ -89,11 +100,20 @@ class LiveLane:
     def handle(self, connection_id: str, body: str | None) -> None:
         """Never raises: every failure is an `error` event to this connection only."""
         try:
+            self.limits.action(connection_id)  # before anything is read: a flood costs nothing
+        except RateLimited as exc:
+            metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
+            if self.limits.answer_refusal(connection_id):
+                self._reply_error(connection_id, exc, body)
+            return
+        try:
             now = self.clock.now()
             conn = self.connections.bound(connection_id, now)
             if conn is None:
                 raise SessionExpired("this connection is no longer registered; reconnect")
             action = parse_action(body, conn.tenant)
+            if action.name in WRITES:
+                self.limits.write(connection_id)
             if float(conn.auth_expires_at) <= now:
                 raise SessionExpired("your sign-in has expired; reconnect with a fresh token")
             name = action.name
@@ -102,13 +122,16 @@ class LiveLane:
             if name in CUSTOMER_ONLY and conn.role != "customer":
                 raise Forbidden(f"'{name}' is for customers only; agents use 'join'")
             ACTIONS[name](self.live, conn, action)
+        except RateLimited as exc:  # a write over the connection's budget: as cheap as above
+            metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
+            if self.limits.answer_refusal(connection_id):
+                self._reply_error(connection_id, exc, body)
         except HubError as exc:
             metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
             logger.info(
                 "action rejected", extra={"code": exc.code, "reason": exc.message, "connection_id": connection_id}
             )
-            error = ErrorEvent(code=cast(ErrorCode, exc.code), message=exc.message, **_echo_fields(body))
-            self.notifier.reply(connection_id, error)
+            self._reply_error(connection_id, exc, body)
         except Exception:
             logger.exception("action failed", extra={"connection_id": connection_id})
             self.notifier.reply(
@@ -117,6 +140,15 @@ class LiveLane:
                     code="internal", message="the hub failed; retry with the same client_id", **_echo_fields(body)
                 ),
             )
+
+    def _reply_error(self, connection_id: str, exc: HubError, body: str | None) -> None:
+        error = ErrorEvent(
+            code=cast(ErrorCode, exc.code),
+            message=exc.message,
+            retry_after=exc.retry_after if isinstance(exc, RateLimited) else msgspec.UNSET,
+            **_echo_fields(body),
+        )
+        self.notifier.reply(connection_id, error)
 
     # ================================================================ the port the work lanes push through
     def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:

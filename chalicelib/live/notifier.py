@@ -5,17 +5,24 @@ Recipients are one small pure function per event (in the manner of Chatwoot's
 `action_cable_listener.rb`), tested with exact recipient sets. A 410 from API Gateway removes
 that *target* connection (never the sender); a failure of any other kind is counted and
 published as `DeliveryFailed`.
+
+Nothing here raises into an action: one bad recipient, one malformed connection item or one
+failing group is logged and counted (`FanoutFailures`), and the other recipients and groups
+are still told.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalicelib.contract.events import ConversationEvent, Event, TypingEvent
 from chalicelib.live import payloads
-from chalicelib.live.connections import Connections
+from chalicelib.live.connections import Connections, well_formed
 from chalicelib.live.events import DeliveryFailed, Listeners, PresenceChanged
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.platform.sender import Sender
+from chalicelib.store import keys
 from chalicelib.store.models import AgentPresence, Connection, Message, Subscription
 from chalicelib.store.ports import ConversationState
 
@@ -81,22 +88,45 @@ class Notifier:
         except Exception:
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
-    def fanout(self, tenant: str, targets: list[str], event: Event) -> None:
-        gone, failed = self.sender.post_many(targets, event)
-        self.drop_gone(gone)
-        if failed:
-            metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=len(failed))
-            self.listeners.publish(DeliveryFailed(tenant, len(failed)))
+    def fanout(self, tenant: str, targets: list[str], event: Event, conversation_id: str | None = None) -> None:
+        """Posts one event to every target; never raises. `conversation_id` names the
+        conversation the targets are subscribed to, so an orphan subscription can be removed."""
+        try:
+            gone, failed = self.sender.post_many(targets, event)
+            self.drop_gone(gone, (tenant, conversation_id) if conversation_id else None)
+            if failed:
+                metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=len(failed))
+                self.listeners.publish(DeliveryFailed(tenant, len(failed)))
+        except Exception:
+            metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+            logger.exception("fan-out failed", extra={"event": type(event).__name__, "targets": len(targets)})
 
-    def drop_gone(self, gone: list[str]) -> None:
-        """A 410 means that *target* left without a $disconnect reaching us: remove it, only it."""
+    def drop_gone(self, gone: list[str], where: tuple[str, str] | None = None) -> None:
+        """A 410 means that *target* left without a $disconnect reaching us: remove it, only it.
+        Each target on its own: one that cannot be removed never keeps the others."""
         now = self.clock.now()
         for connection_id in gone:
-            conn = self.connections.stored(connection_id)
-            if conn is None or now - float(conn.connected_at) < CONNECT_GRACE_SECONDS:
-                continue
-            self.forget(conn)
-            metrics.add_metric(name="GoneConnections", unit=MetricUnit.Count, value=1)
+            try:
+                self._drop_one(connection_id, where, now)
+            except Exception:
+                metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+                logger.exception("could not remove a gone connection", extra={"target": connection_id})
+
+    def _drop_one(self, connection_id: str, where: tuple[str, str] | None, now: float) -> None:
+        conn = self.connections.stored(connection_id)
+        if conn is None:
+            if where is not None:  # its item is gone but this subscription outlived it: an orphan
+                self.connections.store.delete_subscription(where[0], where[1], connection_id)
+                metrics.add_metric(name="OrphansRemoved", unit=MetricUnit.Count, value=1)
+            return
+        if not well_formed(conn):  # a bare item no $connect wrote: nothing in it can be trusted
+            self.connections.forget_malformed(conn, where[0] if where else None)
+            metrics.add_metric(name="OrphansRemoved", unit=MetricUnit.Count, value=1)
+            return
+        if now - float(conn.connected_at) < CONNECT_GRACE_SECONDS:
+            return
+        self.forget(conn)
+        metrics.add_metric(name="GoneConnections", unit=MetricUnit.Count, value=1)
 
     def forget(self, conn: Connection) -> None:
         """Forgets a connection; when it was an agent's last, the other agents hear they left."""
@@ -111,22 +141,32 @@ class Notifier:
         for cid, role in message_recipients(state.subscriptions, sender_connection, msg.kind).items():
             by_role.setdefault(role, []).append(cid)
         for role, targets in by_role.items():
-            self.fanout(state.tenant, targets, payloads.message_event(msg, role))
+            self.fanout(state.tenant, targets, payloads.message_event(msg, role), state.conversation_id)
 
     def conversation(self, conn: Connection, state: ConversationState, to_lobby: bool) -> None:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
-        lobby = self.connections.store.tenant_connections(conn.tenant, "agent") if to_lobby else []
+        lobby = self._lobby(conn.tenant) if to_lobby else []
         agents, customers = conversation_recipients(state.subscriptions, conn.connection_id, lobby)
-        self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")))
-        self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")))
+        cid = state.conversation_id
+        self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")), cid)
+        self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")), cid)
 
     def announce(self, state: ConversationState, changed_by: str = "") -> None:
         """A conversation started or changed owner: its subscribers and every agent of the
         tenant (but the connection that changed it) get its snapshot."""
-        lobby = self.connections.store.tenant_connections(state.tenant, "agent")
-        agents, customers = conversation_recipients(state.subscriptions, changed_by, lobby)
-        self.fanout(state.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")))
-        self.fanout(state.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")))
+        agents, customers = conversation_recipients(state.subscriptions, changed_by, self._lobby(state.tenant))
+        cid = state.conversation_id
+        self.fanout(state.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")), cid)
+        self.fanout(state.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")), cid)
+
+    def _lobby(self, tenant: str) -> list[str]:
+        """The tenant's agent connections; on a failed lookup none (the subscribers are still told)."""
+        try:
+            return self.connections.store.tenant_connections(tenant, "agent")
+        except Exception:
+            metrics.add_metric(name="FanoutFailures", unit=MetricUnit.Count, value=1)
+            logger.exception("lobby lookup failed", extra={"tenant": tenant})
+            return []
 
     def customers(self, tenant: str, event: Event) -> int:
         """Every customer connection of the tenant (availability flips only)."""
@@ -147,10 +187,16 @@ class Notifier:
         self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable))
 
     def typing(self, tenant: str, subs: list[Subscription], typist: str, event: TypingEvent) -> None:
-        self.fanout(tenant, typing_recipients(subs, typist, event.note is True), event)
+        self.fanout(tenant, typing_recipients(subs, typist, event.note is True), event, _subscribed_to(subs))
 
-    def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: Event) -> None:
-        self.fanout(tenant, receipt_recipients(subs, reader_connection), event)
+    def receipt(
+        self, tenant: str, subs: list[Subscription], reader_connection: str, by_role: Mapping[str, Event]
+    ) -> None:
+        """One event per viewer role: each side hears the cursor in its own numbering."""
+        targets = set(receipt_recipients(subs, reader_connection))
+        for role, event in by_role.items():
+            group = [s.connection_id for s in subs if s.connection_id in targets and s.role == role]
+            self.fanout(tenant, group, event, _subscribed_to(subs))
 
     def agents(self, tenant: str, event: Event, only_users: set[str] | None = None, exclude: str = "") -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents', and
@@ -159,3 +205,8 @@ class Notifier:
         targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
         self.fanout(tenant, targets, event)
         return len(targets)
+
+
+def _subscribed_to(subs: list[Subscription]) -> str | None:
+    """The conversation a list of subscriptions belongs to (they all share its partition)."""
+    return keys.conversation_id_from_pk(str(subs[0].pk)) if subs else None

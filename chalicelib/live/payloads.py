@@ -21,14 +21,22 @@ def person(role: str, user_id: str, name: str) -> Person:
     return Person(role, user_id, name)  # type: ignore[arg-type]  # roles are written by the hub itself
 
 
+def visible_seq(msg: Message, viewer_role: str) -> int:
+    """The entry's number in the viewer's numbering: customers count public entries only, so
+    their numbers have no holes where notes are (and never reveal one)."""
+    if viewer_role == "customer" and msg.pseq is not None:
+        return int(msg.pseq)
+    return int(msg.seq)
+
+
 def message_event(msg: Message, viewer_role: str) -> MessageEvent:
-    """`prev_seq` is the previous entry the viewer can see: customers never see notes."""
+    """`seq` and `prev_seq` (always `seq - 1`) in the viewer's own numbering."""
     author = SYSTEM_AUTHOR if msg.author_role == "system" else person(msg.author_role, msg.author_id, msg.author_name)
-    prev = int(msg.prev_public_seq) if viewer_role == "customer" else int(msg.seq) - 1
+    seq = visible_seq(msg, viewer_role)
     event = MessageEvent(
         conversation_id=msg.conversation_id,
-        seq=int(msg.seq),
-        prev_seq=prev,
+        seq=seq,
+        prev_seq=seq - 1,
         client_id=msg.client_id,
         kind=msg.kind,  # type: ignore[arg-type]
         author=author,
@@ -56,22 +64,24 @@ def snapshot(state: ConversationState, viewer_role: str, queue_place: int | None
         updated_at=iso(float(meta.updated_at)),
         customer=Ref(meta.customer_id, meta.customer_name),
         owner=owner,
-        participants=[participant_view(p) for p in state.participants.values()],
-        last_seq=int(meta.last_public_seq if viewer_role == "customer" else meta.last_seq),
+        participants=[participant_view(p, viewer_role) for p in state.participants.values()],
+        last_seq=int(meta.last_pseq or 0) if viewer_role == "customer" else int(meta.last_seq),
         preview=preview,
         queued=meta.queued_at is not None,
         queue_place=queue_place if queue_place is not None else UNSET,
     )
 
 
-def participant_view(p: StoredParticipant) -> Participant:
+def participant_view(p: StoredParticipant, viewer_role: str = "agent") -> Participant:
+    """Cursors in the viewer's numbering."""
+    public = viewer_role == "customer"
     return Participant(
         role=p.role,  # type: ignore[arg-type]
         id=p.user_id,
         name=p.name,
         agent_role=p.agent_role,  # type: ignore[arg-type]
-        delivered_seq=int(p.delivered_seq),
-        read_seq=int(p.read_seq),
+        delivered_seq=int((p.delivered_pseq if public else p.delivered_seq) or 0),
+        read_seq=int((p.read_pseq if public else p.read_seq) or 0),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chalicelib.platform.auth import WidgetTokens
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import Unauthorized, UnknownWidgetKey
+from chalicelib.platform.limits import RateLimits
 from chalicelib.store import keys
 from chalicelib.store.ports import TenantStore
 
@@ -21,10 +22,11 @@ class WidgetSession:
 
 
 class Widgets:
-    def __init__(self, store: TenantStore, tokens: WidgetTokens, clock: Clock) -> None:
+    def __init__(self, store: TenantStore, tokens: WidgetTokens, clock: Clock, limits: RateLimits) -> None:
         self.store = store
         self.tokens = tokens
         self.clock = clock
+        self.limits = limits
 
     def tenant_for_key(self, widget_key: str) -> str:
         tenant_id = keys.widget_key_tenant(widget_key)
@@ -33,9 +35,13 @@ class Widgets:
             raise UnknownWidgetKey("unknown widget key")
         return str(tenant.tenant_id)
 
-    def open_session(self, widget_key: str, previous_token: str | None, name: str | None) -> WidgetSession:
-        """A still-valid previous session of the same tenant keeps its customer id (reloads)."""
+    def open_session(
+        self, widget_key: str, previous_token: str | None, name: str | None, client: str = "unknown"
+    ) -> WidgetSession:
+        """A still-valid previous session of the same tenant keeps its customer id (reloads).
+        Sessions per tenant and client address are limited (RateLimited)."""
         tenant = self.tenant_for_key(widget_key)
+        self.limits.widget_session(tenant, client)
         customer_id = keys.new_customer_id()
         display = (name or "").strip()[:80] or "Visitor"
         if previous_token:

@@ -20,6 +20,7 @@ TABLE_ENV_VARS = {
     "tickets": "TICKETS_TABLE",
     "counters": "COUNTERS_TABLE",
     "history": "HISTORY_TABLE",
+    "limits": "LIMITS_TABLE",
 }
 
 

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import math
+
+
+def lone_surrogate(data: bytes) -> str | None:
+    """Why a JSON document msgspec refused is not Unicode, if that is why: a string escape of
+    half a UTF-16 surrogate pair (e.g. `\\ud800`) is valid JSON syntax but no character, so no
+    store or client can hold it. Only ever called on a document that already failed to decode."""
+    try:
+        document = json.loads(data)  # the stdlib accepts lone surrogates; msgspec does not
+    except (ValueError, RecursionError):
+        return None
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"text must be valid Unicode; \\u{ord(exc.object[exc.start]):04x} is half of a surrogate pair"
+    return None
+
 
 class HubError(Exception):
     code = "internal"
@@ -70,6 +88,18 @@ class Unauthorized(HubError):
 class UnknownWidgetKey(HubError):
     code = "unknown_widget_key"
     http_status = 403
+
+
+class RateLimited(HubError):
+    """A limit was reached (chalicelib/platform/limits.py): nothing was done; try again after
+    `retry_after` seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class AlreadyTaken(HubError):

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection as DynamoConnection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import keys
+from chalicelib.store.dynamo_errors import TRANSACTION_CANCELED, error_code
 from chalicelib.store.models import AgentPresence, Connection, Subscription
+from chalicelib.store.ports import ConnectionGone
 
 
 class DynamoConnectionStore:
+    def __init__(self, region: str | None = None) -> None:
+        self._ddb = DynamoConnection(region=region)  # its botocore client is made on first use
+
     # ------------------------------------------------------------------ connections
     def put_connection(self, conn: Connection) -> None:
         conn.save()
@@ -31,12 +38,21 @@ class DynamoConnectionStore:
         return conn
 
     def delete_connection(self, conn: Connection) -> None:
-        """Removes the connection and its conversation subscriptions."""
-        for conversation_id in sorted(conn.conversations or ()):
-            Subscription(
-                keys.conversation_pk(conn.tenant, conversation_id), keys.subscription_sk(conn.connection_id)
-            ).delete()
-        conn.delete()
+        """Removes the connection, then every subscription it held.
+
+        The delete returns the item as it was (`ALL_OLD`), so the subscriptions removed are
+        the ones recorded at that instant, not the ones `conn` was read with; and since
+        `subscribe` requires the connection to exist, none can be added after it."""
+        old: dict[str, Any] = Connection._get_connection().delete_item(conn.connection_id, return_values="ALL_OLD")
+        attributes = old.get("Attributes")
+        gone = Connection.from_raw_data(attributes) if attributes else conn
+        tenant = gone.tenant or conn.tenant
+        for conversation_id in sorted(gone.conversations or ()):
+            self.delete_subscription(tenant, conversation_id, conn.connection_id)
+
+    def delete_subscription(self, tenant: str, conversation_id: str, connection_id: str) -> None:
+        """Removes one subscription (an orphan whose connection is gone, or at disconnect)."""
+        Subscription(keys.conversation_pk(tenant, conversation_id), keys.subscription_sk(connection_id)).delete()
 
     def tenant_connections(self, tenant: str, role: str) -> list[str]:
         """AP-C2: connection ids of one role in a tenant."""
@@ -54,16 +70,33 @@ class DynamoConnectionStore:
 
     def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
         """The connection receives the conversation's events; it remembers the subscription so
-        that forgetting the connection removes it."""
-        Subscription(
+        that forgetting the connection removes it.
+
+        One transaction, conditioned on the connection item still existing: a `$disconnect`
+        that overtook this handler has deleted it, and an unconditional `ADD` would recreate a
+        bare item (no tenant, no TTL) that outlives the socket. Raises ConnectionGone then."""
+        subscription = Subscription(
             keys.conversation_pk(tenant, conversation_id),
             keys.subscription_sk(conn.connection_id),
             connection_id=conn.connection_id,
             role=conn.role,
             user_id=conn.user_id,
             expires_at=conn.expires_at,
-        ).save()
-        conn.update(actions=[Connection.conversations.add({conversation_id})])
+        )
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.update(
+                    Connection(conn.connection_id),
+                    actions=[Connection.conversations.add({conversation_id})],
+                    condition=Connection.connection_id.exists(),
+                )
+                tw.save(subscription)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if error_code(exc) == TRANSACTION_CANCELED and "ConditionalCheckFailed" in reasons:
+                raise ConnectionGone(conn.connection_id) from exc
+            raise
+        conn.conversations = {*(conn.conversations or ()), conversation_id}
 
     # ------------------------------------------------------------------ presence
     def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
@@ -84,7 +117,7 @@ class DynamoConnectionStore:
         try:
             item.update(actions=[action], condition=AgentPresence.agent_id.exists())
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return None
             raise
         return item

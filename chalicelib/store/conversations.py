@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.connection import Connection as DynamoConnection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import CancellationReason, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import counters, keys
+from chalicelib.store.dynamo_errors import CONDITION_FAILED, TRANSACTION_CANCELED, TRANSACTION_CONFLICT, error_code
 from chalicelib.store.models import (
     AgentPresence,
     ClientKey,
@@ -26,13 +27,16 @@ from chalicelib.store.models import (
 )
 from chalicelib.store.ports import (
     AgentFull,
+    Allocation,
     ClientIdTaken,
     ConversationState,
     NewEntry,
     OwnerChange,
     OwnerConflict,
+    ParticipantExists,
     QueuedConversation,
     SequenceConflict,
+    SequenceTaken,
 )
 from chalicelib.store.work_models import HubCounters
 
@@ -65,13 +69,20 @@ class DynamoConversationStore:
         return ConversationState(meta, participants, subs)
 
     def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
-        """Stores a `new` conversation (it counts nowhere until `start_conversation`)."""
-        with TransactWrite(connection=self._ddb) as tw:
-            tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
-            tw.save(customer, condition=Participant.pk.does_not_exist())
-            changes = counters.delta(None, meta)
-            if changes:
-                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
+        """Stores a `new` conversation (it counts nowhere until `start_conversation`) under a
+        fresh id. A retried call whose first try was applied (its answer lost) finds the META
+        there: the id is new, so it can only be ours."""
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
+                tw.save(customer, condition=Participant.pk.does_not_exist())
+                changes = counters.delta(None, meta)
+                if changes:
+                    tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
+        except TransactWriteError as exc:
+            if _failed(list(exc.cancellation_reasons or []), 0):
+                return
+            raise
 
     def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """new → open: it enters the inbox (AP-V4), the open conversations (AP-V5) and the counters."""
@@ -93,7 +104,7 @@ class DynamoConversationStore:
                 )
                 tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, started), now))
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            if error_code(exc) == TRANSACTION_CANCELED:
                 return False
             raise
         meta.status, meta.gsi_tenant, meta.active_tenant = "open", meta.tenant, meta.tenant
@@ -126,7 +137,7 @@ class DynamoConversationStore:
                 if meta.owner_id:
                     tw.update(*_load(meta.tenant, meta.owner_id, -1))
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            if error_code(exc) == TRANSACTION_CANCELED:
                 fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
                 if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
                     return self.close_conversation(fresh.meta, now)  # the owner changed meanwhile
@@ -159,7 +170,7 @@ class DynamoConversationStore:
                 if meta.owner_id:  # the owner gets it back (routing requeues it if they are gone)
                     tw.update(*_load(meta.tenant, meta.owner_id, 1))
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            if error_code(exc) == TRANSACTION_CANCELED:
                 return False
             raise
         meta.status, meta.active_tenant, meta.closed_at = "open", meta.tenant, None
@@ -238,7 +249,7 @@ class DynamoConversationStore:
                 for _, item, actions, condition in updates:
                     tw.update(item, actions=actions, condition=condition)
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
+            if error_code(exc) != TRANSACTION_CANCELED:
                 raise
             failed = {
                 labels[i]
@@ -284,6 +295,7 @@ class DynamoConversationStore:
             return None
         return item if isinstance(item, ClientKey) else None
 
+    # ------------------------------------------------------------------ appending
     def append(
         self,
         state: ConversationState,
@@ -291,22 +303,166 @@ class DynamoConversationStore:
         now: float,
         new_participant: Participant | None = None,
     ) -> Message:
-        """Stores one timeline entry with the next sequence, atomically.
+        """Stores one entry with the next numbers, by compare-and-set: one transaction.
 
-        One transaction: the META sequence moves from the number we read to the
-        next (so concurrent writers never share or skip one), the message is
-        written, and its idempotency key is claimed (with `new_participant` when a helper
-        joins). The owner never changes here: only `change_owner` does, with the agents' loads.
-        Raises SequenceConflict or ClientIdTaken.
+        META moves from the `last_seq` we read to the next (so concurrent writers never share
+        or skip one), the message is written, and its idempotency key is claimed (with
+        `new_participant` when a helper joins). The owner never changes here: only
+        `change_owner` does, with the agents' loads. One write when nobody else is writing.
+        Raises SequenceConflict (someone else took that number: nothing was written) or
+        ClientIdTaken (with the stored key, read back in the same call).
         """
         meta = state.meta
         state.spoke_last_before = meta.preview_role
-        prev = int(meta.last_seq)
+        prev, prev_public = int(meta.last_seq), int(meta.last_pseq or 0)
         seq = prev + 1
-        pk = meta.pk
-        message = Message(
-            pk,
-            seq,
+        pseq = prev_public + 1 if entry.public else None
+        alloc = Allocation(seq, pseq, pseq if pseq is not None else prev_public)
+        actions: list[Any] = [ConversationMeta.last_seq.set(seq), *self._meta_changes(entry, now)]
+        if pseq is not None:
+            actions.append(ConversationMeta.last_pseq.set(pseq))
+        message = self._message(state, entry, alloc, now)
+        key = self._key(state, entry, alloc, now)
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.update(meta, actions=actions, condition=ConversationMeta.last_seq == prev)
+                tw.save(message, condition=Message.seq.does_not_exist())
+                tw.save(key, condition=ClientKey.sk.does_not_exist(), return_values="ALL_OLD")
+                if new_participant is not None:
+                    tw.save(new_participant, condition=Participant.sk.does_not_exist())
+        except TransactWriteError as exc:
+            # PynamoDB sends puts before updates, in call order: [message, key, (participant), meta].
+            reasons = list(exc.cancellation_reasons or [])
+            if _failed(reasons, 1):
+                raise ClientIdTaken(_stored_key(reasons[1])) from exc
+            if error_code(exc) in (TRANSACTION_CANCELED, TRANSACTION_CONFLICT):
+                raise SequenceConflict() from exc
+            raise
+        self._applied(meta, entry, alloc, now)
+        return message
+
+    def allocate(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        now: float,
+        contended_for: float = 0.0,
+    ) -> Allocation:
+        """Takes the next numbers with one atomic counter update (`ADD`): never conflicts, so
+        concurrent writers cost one update each, however many there are. The entry itself is
+        written by `write_allocated`. The owner never changes here (only `change_owner` does).
+        `contended_for` marks the conversation contended for that many seconds (writers then
+        allocate directly)."""
+        meta = state.meta
+        actions: list[Any] = [ConversationMeta.last_seq.add(1), *self._meta_changes(entry, now)]
+        if entry.public:
+            actions.append(ConversationMeta.last_pseq.add(1))
+        if contended_for:
+            actions.append(ConversationMeta.contended_until.set(now + contended_for))
+        # ALL_OLD: the item as it was just before this update, so the numbers are old + 1.
+        out: dict[str, Any] = ConversationMeta._get_connection().update_item(
+            meta.pk, meta.sk, actions=actions, return_values="ALL_OLD"
+        )
+        before = ConversationMeta.from_raw_data(out["Attributes"])
+        state.spoke_last_before = before.preview_role
+        seq = int(before.last_seq or 0) + 1
+        public_before = int(before.last_pseq or 0)
+        pseq = public_before + 1 if entry.public else None
+        alloc = Allocation(seq, pseq, pseq if pseq is not None else public_before)
+        meta.last_seq = max(int(meta.last_seq), seq)
+        meta.last_pseq = max(int(meta.last_pseq or 0), alloc.pfloor)
+        self._applied(meta, entry, alloc, now, numbers=False)
+        return alloc
+
+    def write_allocated(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        alloc: Allocation,
+        now: float,
+        new_participant: Participant | None = None,
+    ) -> Message:
+        """Writes an entry under numbers `allocate` took, with its idempotency key (and a
+        joining participant), in one transaction. Raises ClientIdTaken (with the stored key),
+        SequenceTaken (a reader filled this number as void: its writer was too late) or
+        ParticipantExists. On any of them nothing was written."""
+        message = self._message(state, entry, alloc, now)
+        key = self._key(state, entry, alloc, now)
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.save(message, condition=Message.seq.does_not_exist())
+                tw.save(key, condition=ClientKey.sk.does_not_exist(), return_values="ALL_OLD")
+                if new_participant is not None:
+                    tw.save(new_participant, condition=Participant.sk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = list(exc.cancellation_reasons or [])
+            if _failed(reasons, 1):
+                raise ClientIdTaken(_stored_key(reasons[1])) from exc
+            if _failed(reasons, 0):
+                raise SequenceTaken(alloc.seq) from exc
+            if _failed(reasons, 2):
+                raise ParticipantExists() from exc
+            raise
+        return message
+
+    def put_void(self, tenant: str, conversation_id: str, void: Allocation, now: float) -> bool:
+        """Fills a number nobody will write with a `void` entry (readers skip it); only if the
+        number is still empty. False when an entry is there (its late writer made it)."""
+        item = Message(
+            keys.conversation_pk(tenant, conversation_id),
+            void.seq,
+            conversation_id=conversation_id,
+            kind="void",
+            author_role="system",
+            author_id="hub",
+            author_name="",
+            text="",
+            client_id=f"void-{void.seq}",
+            created_at=now,
+            pseq=void.pseq,
+            pfloor=void.pfloor,
+        )
+        try:
+            item.save(condition=Message.seq.does_not_exist())
+        except PutError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def _meta_changes(self, entry: NewEntry, now: float) -> list[Any]:
+        actions: list[Any] = [ConversationMeta.updated_at.set(now)]
+        if entry.kind == "text":  # the preview is the last thing a person said, never a system line
+            actions += [
+                ConversationMeta.preview_text.set(entry.text[:140]),
+                ConversationMeta.preview_role.set(entry.author_role),
+                ConversationMeta.preview_at.set(now),
+            ]
+        return actions
+
+    @staticmethod
+    def _applied(
+        meta: ConversationMeta,
+        entry: NewEntry,
+        alloc: Allocation,
+        now: float,
+        numbers: bool = True,
+    ) -> None:
+        """Mirrors a stored change on the META the caller holds (its snapshot shows it)."""
+        if numbers:
+            meta.last_seq = alloc.seq
+            meta.last_pseq = alloc.pfloor
+        meta.updated_at = now
+        if entry.kind == "text":
+            meta.preview_text = entry.text[:140]
+            meta.preview_role = entry.author_role
+            meta.preview_at = now
+
+    @staticmethod
+    def _message(state: ConversationState, entry: NewEntry, alloc: Allocation, now: float) -> Message:
+        return Message(
+            state.meta.pk,
+            alloc.seq,
             conversation_id=state.conversation_id,
             kind=entry.kind,
             author_role=entry.author_role,
@@ -315,71 +471,63 @@ class DynamoConversationStore:
             text=entry.text,
             client_id=entry.client_id,
             created_at=now,
-            prev_public_seq=int(meta.last_public_seq),
+            pseq=alloc.pseq,
+            pfloor=alloc.pfloor,
+            code=entry.code,
+            params=entry.params,
         )
-        actions: list[Any] = [ConversationMeta.last_seq.set(seq), ConversationMeta.updated_at.set(now)]
-        if entry.public:
-            actions.append(ConversationMeta.last_public_seq.set(seq))
-        if entry.kind == "text":  # the preview is the last thing a person said, never a system line
-            actions += [
-                ConversationMeta.preview_text.set(entry.text[:140]),
-                ConversationMeta.preview_role.set(entry.author_role),
-                ConversationMeta.preview_at.set(now),
-            ]
-        if entry.code is not None:
-            message.code, message.params = entry.code, entry.params
-        key = ClientKey(
-            pk, keys.client_key_sk(entry.author_id, entry.client_id), seq=seq, text_hash=keys.text_hash(entry.text)
-        )
-        try:
-            with TransactWrite(connection=self._ddb) as tw:
-                tw.update(meta, actions=actions, condition=ConversationMeta.last_seq == prev)
-                tw.save(message, condition=Message.seq.does_not_exist())
-                tw.save(key, condition=ClientKey.sk.does_not_exist())
-                if new_participant is not None:
-                    tw.save(new_participant, condition=Participant.sk.does_not_exist())
-        except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
-            # PynamoDB sends puts before updates, in call order: [message, key, (participant), meta].
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise ClientIdTaken() from exc
-            if exc.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
-                raise SequenceConflict() from exc
-            raise
-        meta.last_seq = seq
-        meta.updated_at = now
-        if entry.public:
-            meta.last_public_seq = seq
-        if entry.kind == "text":
-            meta.preview_text = entry.text[:140]
-            meta.preview_role = entry.author_role
-            meta.preview_at = now
-        return message
 
+    @staticmethod
+    def _key(state: ConversationState, entry: NewEntry, alloc: Allocation, now: float) -> ClientKey:
+        return ClientKey(
+            state.meta.pk,
+            keys.client_key_sk(entry.author_id, entry.client_id),
+            seq=alloc.seq,
+            pseq=alloc.pseq,
+            kind=entry.kind,
+            created_at=now,
+            text_hash=keys.text_hash(entry.text),
+        )
+
+    # ------------------------------------------------------------------ reading the timeline
     def get_message(self, tenant: str, conversation_id: str, seq: int) -> Message | None:
         try:
-            return Message.get(keys.conversation_pk(tenant, conversation_id), seq)
+            return Message.get(keys.conversation_pk(tenant, conversation_id), seq, consistent_read=True)
         except DoesNotExist:
             return None
 
-    def messages_since(self, tenant: str, conversation_id: str, since: int, include_notes: bool) -> Iterator[Message]:
-        """AP-M1: entries after `since`, ascending; customers' reads skip notes server-side."""
-        condition = None if include_notes else (Message.kind != "note")
-        return Message.query(
+    def entries_from(self, tenant: str, conversation_id: str, first: int, last: int | None = None) -> Iterator[Message]:
+        """AP-M1: every entry (voids included) from `first` (to `last`), ascending, consistent."""
+        pk = keys.conversation_pk(tenant, conversation_id)
+        condition = Message.seq >= first if last is None else Message.seq.between(first, last)
+        return Message.query(pk, condition, scan_index_forward=True, consistent_read=True, page_size=100)
+
+    def public_from(self, tenant: str, conversation_id: str, first: int) -> Iterator[Message]:
+        """AP-M2: public entries (voids with a public number included) from public number
+        `first`, ascending, consistent (a local index reads its writes)."""
+        return Message.by_public_seq.query(
             keys.conversation_pk(tenant, conversation_id),
-            Message.seq > since,
-            filter_condition=condition,
+            Message.pseq >= first,
             scan_index_forward=True,
+            consistent_read=True,
             page_size=100,
         )
 
-    def advance_cursor(self, participant: Participant, field_name: str, seq: int) -> bool:
-        """Moves a delivered/read cursor forward; False when it was already at or past `seq`."""
-        attr = Participant.delivered_seq if field_name == "delivered" else Participant.read_seq
+    def advance_cursor(self, participant: Participant, field_name: str, seq: int, pseq: int) -> bool:
+        """Moves a delivered/read cursor forward, in both numberings (read implies delivered);
+        False when it was already at or past `seq`."""
+        internal, public = (
+            (Participant.delivered_seq, Participant.delivered_pseq)
+            if field_name == "delivered"
+            else (Participant.read_seq, Participant.read_pseq)
+        )
+        actions: list[Any] = [internal.set(seq), public.set(pseq)]
+        if field_name == "read" and int(participant.delivered_seq) < seq:
+            actions += [Participant.delivered_seq.set(seq), Participant.delivered_pseq.set(pseq)]
         try:
-            participant.update(actions=[attr.set(seq)], condition=(attr < seq) & Participant.sk.exists())
+            participant.update(actions=actions, condition=(internal < seq) & Participant.sk.exists())
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == CONDITION_FAILED:
                 return False
             raise
         return True
@@ -398,3 +546,15 @@ def _owner_is(owner_id: str | None) -> Any:
     if owner_id:
         return ConversationMeta.owner_id == owner_id
     return ConversationMeta.owner_id.does_not_exist()
+
+
+def _failed(reasons: list[CancellationReason | None], index: int) -> bool:
+    reason = reasons[index] if index < len(reasons) else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def _stored_key(reason: CancellationReason | None) -> ClientKey | None:
+    """The idempotency key a cancelled transaction found already stored (`ALL_OLD`)."""
+    raw = reason.raw_item if reason is not None else None
+    item = ClientKey.from_raw_data(raw) if raw else None
+    return item if isinstance(item, ClientKey) else None

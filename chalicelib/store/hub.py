@@ -6,6 +6,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
+from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.models import AgentPresence, ConversationItem, ConversationMeta, Participant, Tenant
 from chalicelib.store.ports import TypingIndicator
 from chalicelib.store.work import OpenWorkReads
@@ -51,7 +52,7 @@ class DynamoHubStore(OpenWorkReads):
                 condition=HubCounters.widget_offer.does_not_exist() | (HubCounters.widget_offer != offer),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -73,7 +74,7 @@ class DynamoHubStore(OpenWorkReads):
                 condition=AgentPresence.heartbeat_at == presence.heartbeat_at,
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False  # a heartbeat arrived meanwhile
             raise
         return True
@@ -98,7 +99,7 @@ class DynamoHubStore(OpenWorkReads):
                 condition=Participant.typing_at == indicator.typing_at,
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

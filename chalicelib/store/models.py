@@ -14,7 +14,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 
@@ -165,8 +171,13 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     customer_name = UnicodeAttribute()
     owner_id = UnicodeAttribute(null=True)
     owner_name = UnicodeAttribute(null=True)
+    # Two numberings (see Message): `last_seq` counts every entry, `last_pseq` the public ones
+    # (what customers see).
     last_seq = NumberAttribute(default=0)
-    last_public_seq = NumberAttribute(default=0)
+    last_pseq = NumberAttribute(default=0)
+    # Set by a writer that lost a race on the sequence: until then, writers allocate their
+    # number with an atomic counter instead of a compare-and-set (see Timeline.append).
+    contended_until = NumberAttribute(null=True)
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     preview_text = UnicodeAttribute(null=True)
@@ -191,8 +202,11 @@ class Participant(ConversationItem, discriminator="participant"):
     user_id = UnicodeAttribute()
     name = UnicodeAttribute()
     agent_role = UnicodeAttribute(null=True)  # "owner" | "helper"
+    # Cursors in both numberings: internal (agents see it) and public (customers see it).
     delivered_seq = NumberAttribute(default=0)
     read_seq = NumberAttribute(default=0)
+    delivered_pseq = NumberAttribute(default=0)
+    read_pseq = NumberAttribute(default=0)
     joined_at = NumberAttribute()
 
 
@@ -203,15 +217,38 @@ class Subscription(ConversationItem, discriminator="subscription"):
 
 
 class ClientKey(ConversationItem, discriminator="client_key"):
+    """What a resend needs to answer without reading the message: its numbers and time."""
+
     seq = NumberAttribute()
     text_hash = UnicodeAttribute()
+    pseq = NumberAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(null=True)
 
 
 # --------------------------------------------------------------------------- messages
+class MessagesByPublicSeq(LocalSecondaryIndex["Message"]):
+    """AP-M2: a conversation's public entries by their public number (sparse: notes have no
+    `pseq`), read consistently → a customer's sync and receipts, in their own numbering."""
+
+    class Meta:
+        index_name = "by_public_seq"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    pseq = NumberAttribute(range_key=True)
+
+
 class Message(Model):
     """Timeline entries of a conversation, keyed by their sequence.
 
-    AP-M1: Query `pk`, `seq > N` ascending, paged → sync / thread recovery.
+    Two numberings, both gapless: `seq` numbers every entry (agents see it); `pseq` numbers
+    the public entries only (customers see it, so they never learn a note existed). `pfloor`
+    is the public count at this entry (its own `pseq`, or for a note the last one before it).
+    A `void` entry fills a number whose writer died (readers skip it; see Timeline.sync).
+
+    AP-M1: Query `pk`, `seq > N` ascending, paged → an agent's sync / thread recovery.
+    AP-M2: Query `by_public_seq`, `pseq > N` → a customer's sync.
     """
 
     class Meta(ModelMeta):
@@ -220,18 +257,25 @@ class Message(Model):
     pk = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
     conversation_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # "text" | "note" | "system"
+    kind = UnicodeAttribute()  # "text" | "note" | "system" | "void"
     author_role = UnicodeAttribute()
     author_id = UnicodeAttribute()
     author_name = UnicodeAttribute()
     text = UnicodeAttribute()
     client_id = UnicodeAttribute()
     created_at = NumberAttribute()
-    prev_public_seq = NumberAttribute()
+    pseq = NumberAttribute(null=True)
+    pfloor = NumberAttribute(default=0)
     # System lines: what happened as a code and its parameters, so each client words it in its
     # own language (`live/lines.py`); `text` is the English wording.
     code = UnicodeAttribute(null=True)
     params = UnicodeAttribute(null=True)  # a JSON object of strings
+
+    by_public_seq = MessagesByPublicSeq()
+
+    @property
+    def public(self) -> bool:
+        return self.pseq is not None
 
 
 # --------------------------------------------------------------------------- presence
@@ -305,3 +349,19 @@ class Tenant(Model):
     phone_region = UnicodeAttribute(null=True)
 
     all_tenants = AllTenants()
+
+
+# --------------------------------------------------------------------------- rate limits
+class LimitWindow(Model):
+    """One fixed window of one rate limit (chalicelib/platform/limits.py).
+
+    AP-L1: UpdateItem `ADD hits 1` on `<scope>#<subject>#<window start>`, conditioned on the
+    count being below the limit (one write; never read). Items expire through `expires_at`.
+    """
+
+    class Meta(ModelMeta):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute()

@@ -31,7 +31,25 @@ class SequenceConflict(Exception):
 
 
 class ClientIdTaken(Exception):
-    """This author already stored an entry with this client id in this conversation."""
+    """This author already stored an entry with this client id in this conversation; `key` is
+    the stored idempotency key when the store could read it back in the same call."""
+
+    def __init__(self, key: ClientKey | None = None) -> None:
+        super().__init__(key.seq if key is not None else None)
+        self.key = key
+
+
+class SequenceTaken(Exception):
+    """The number allocated for an entry was filled as void meanwhile (its writer was later
+    than readers wait for): nothing was written; allocate again."""
+
+
+class ParticipantExists(Exception):
+    """The participant a join adds is already there: nothing was written."""
+
+
+class ConnectionGone(Exception):
+    """The connection item no longer exists (its `$disconnect` ran first): nothing was written."""
 
 
 class WriteConflict(Exception):
@@ -103,6 +121,16 @@ class QueuedConversation:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """The numbers of one timeline entry: `seq` (every entry), `pseq` (public entries only)
+    and `pfloor` (the public count at this entry)."""
+
+    seq: int
+    pseq: int | None
+    pfloor: int
+
+
+@dataclass(frozen=True)
 class TypingIndicator:
     """A participant's typing indicator that is switched on (AP-V6)."""
 
@@ -137,7 +165,11 @@ class ConnectionStore(Protocol):
         ...
 
     def delete_connection(self, conn: Connection) -> None:
-        """Removes the connection and its conversation subscriptions."""
+        """Removes the connection, then every subscription it held when it was removed."""
+        ...
+
+    def delete_subscription(self, tenant: str, conversation_id: str, connection_id: str) -> None:
+        """Removes one subscription (an orphan whose connection is gone)."""
         ...
 
     def tenant_connections(self, tenant: str, role: str) -> list[str]:
@@ -152,7 +184,9 @@ class ConnectionStore(Protocol):
         """AP-C3."""
         ...
 
-    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None: ...
+    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
+        """Subscribes the connection, only while its item exists; raises ConnectionGone."""
+        ...
 
     def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
         """AP-P1."""
@@ -232,18 +266,50 @@ class ConversationStore(Protocol):
         now: float,
         new_participant: Participant | None = None,
     ) -> Message:
-        """Stores one entry with the next sequence, atomically (see the DynamoDB store).
-        Raises SequenceConflict or ClientIdTaken."""
+        """Stores one entry with the next numbers by compare-and-set, atomically (see the
+        DynamoDB store). Raises SequenceConflict or ClientIdTaken; nothing is written then."""
+        ...
+
+    def allocate(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        now: float,
+        contended_for: float = 0.0,
+    ) -> Allocation:
+        """Takes the next numbers with an atomic counter (never conflicts). The owner never
+        changes here: only `change_owner` does."""
+        ...
+
+    def write_allocated(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        alloc: Allocation,
+        now: float,
+        new_participant: Participant | None = None,
+    ) -> Message:
+        """Writes an entry under allocated numbers, with its idempotency key. Raises
+        ClientIdTaken, SequenceTaken or ParticipantExists; nothing is written then."""
+        ...
+
+    def put_void(self, tenant: str, conversation_id: str, void: Allocation, now: float) -> bool:
+        """Fills an empty number with a `void` entry; False when an entry is already there."""
         ...
 
     def get_message(self, tenant: str, conversation_id: str, seq: int) -> Message | None: ...
 
-    def messages_since(self, tenant: str, conversation_id: str, since: int, include_notes: bool) -> Iterator[Message]:
-        """AP-M1: entries after `since`, ascending; customers' reads skip notes server-side."""
+    def entries_from(self, tenant: str, conversation_id: str, first: int, last: int | None = None) -> Iterator[Message]:
+        """AP-M1: every entry (voids included) from seq `first` (to `last`), ascending, consistent."""
         ...
 
-    def advance_cursor(self, participant: Participant, field_name: str, seq: int) -> bool:
-        """Moves a delivered/read cursor forward; False when it was already at or past `seq`."""
+    def public_from(self, tenant: str, conversation_id: str, first: int) -> Iterator[Message]:
+        """AP-M2: public entries (and public voids) from public number `first`, ascending, consistent."""
+        ...
+
+    def advance_cursor(self, participant: Participant, field_name: str, seq: int, pseq: int) -> bool:
+        """Moves a delivered/read cursor forward in both numberings (read implies delivered);
+        False when it was already at or past `seq`."""
         ...
 
     def set_typing(self, tenant: str, participant: Participant, at: float | None) -> None: ...

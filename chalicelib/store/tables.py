@@ -11,7 +11,7 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.platform import config
-from chalicelib.store.models import AgentPresence, Connection, ConversationMeta, Message, Tenant
+from chalicelib.store.models import AgentPresence, Connection, ConversationMeta, LimitWindow, Message, Tenant
 from chalicelib.store.work_models import Callback, HistoryEntry, HubCounters, Ticket
 
 TTL_ATTRIBUTE = "expires_at"
@@ -27,6 +27,7 @@ TABLES: dict[str, type[Model]] = {
     "tickets": Ticket,
     "counters": HubCounters,
     "history": HistoryEntry,
+    "limits": LimitWindow,
 }
 
 

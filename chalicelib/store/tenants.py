@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.store import keys
+from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.models import Tenant
 from chalicelib.store.tables import bind_tables
 
@@ -38,7 +39,7 @@ class DynamoTenantStore:
         try:
             item.update(actions=actions, condition=Tenant.tenant_id.exists())
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return None
             raise
         return item
@@ -54,6 +55,6 @@ def ensure_tenant(tenant_id: str, name: str, widget_key: str, now: float = 0.0) 
             condition=Tenant.tenant_id.does_not_exist()
         )
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(exc) != "ConditionalCheckFailedException":
             raise
         Tenant(tenant_id).update(actions=[Tenant.widget_keys.add({widget_key})])

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.platform.clock import iso
 from chalicelib.store import counters, keys
+from chalicelib.store.dynamo_errors import describe, error_code
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.ports import WriteConflict
 from chalicelib.store.tenants import DynamoTenantStore
@@ -79,8 +80,8 @@ class DynamoWorkStore(OpenWorkReads):
                 for entry in history:
                     tw.save(entry)
         except TransactWriteError as exc:
-            if exc.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
-                raise WriteConflict(str(exc.cause_response_message)) from exc
+            if error_code(exc) in ("TransactionCanceledException", "TransactionConflictException"):
+                raise WriteConflict(describe(exc)) from exc
             raise
 
     def get_callback(self, tenant: str, callback_id: str) -> Callback | None:
@@ -94,7 +95,7 @@ class DynamoWorkStore(OpenWorkReads):
         try:
             cb.update(actions=[Callback.last_alert_at.set(now)], condition=Callback.last_alert_at == cb.last_alert_at)
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

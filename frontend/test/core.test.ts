@@ -66,7 +66,8 @@ test("a gap asks for sync instead of appending out of order", async () => {
   ws.sent = [];
   ws.recv(msg(3, 2));
   assert.deepEqual(texts(), ["m1"]);
-  assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 1 }]);
+  // `anchor`: what we hold at `since`, so a server that went back in time can tell us.
+  assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 1, anchor: "cid-ag_1-1" }]);
   ws.recv(msg(4, 3)); // still waiting for the sync: no second sync in flight
   assert.equal(ws.actions("sync").length, 1);
   ws.recv({ type: "sync", conversation_id: CONV, since: 1, messages: [msg(2, 1), msg(3, 2), msg(4, 3)], complete: true, conversation: null });
@@ -79,9 +80,90 @@ test("paged sync continues from next_since", async () => {
   ws.sent = [];
   client.requestSync(client.threads.get(CONV)!);
   ws.recv({ type: "sync", conversation_id: CONV, since: 0, messages: [msg(1, 0), msg(2, 1)], complete: false, next_since: 2 });
-  assert.deepEqual(ws.actions("sync").slice(-1)[0], { action: "sync", conversation_id: CONV, since: 2 });
+  assert.deepEqual(ws.actions("sync").slice(-1)[0], { action: "sync", conversation_id: CONV, since: 2, anchor: "cid-ag_1-2" });
   ws.recv({ type: "sync", conversation_id: CONV, since: 2, messages: [msg(3, 2)], complete: true });
   assert.deepEqual(texts(), ["m1", "m2", "m3"]);
+});
+
+function snap(last_seq: number) {
+  return {
+    id: CONV, status: "open", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z",
+    customer: { id: ME.id, name: ME.name }, owner: null, participants: [], last_seq, preview: null,
+  };
+}
+
+test("sync's through covers numbers that hold nothing for us: the next live message follows on", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  ws.recv(msg(4, 3)); // 2 and 3 missing: sync
+  ws.recv({ type: "sync", conversation_id: CONV, since: 1, messages: [msg(4, 3)], through: 4, complete: true, conversation: snap(4) });
+  assert.equal(client.threads.get(CONV)!.lastSeq, 4);
+  ws.sent = [];
+  ws.recv(msg(5, 4));
+  assert.deepEqual(texts(), ["m1", "m4", "m5"]);
+  assert.deepEqual(ws.actions("sync"), []);
+});
+
+test("behind the server after a sync (an entry still being written): asks again shortly", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  ws.sent = [];
+  ws.recv({ type: "sync", conversation_id: CONV, since: 1, messages: [], through: 1, complete: true, conversation: snap(2) });
+  assert.deepEqual(ws.actions("sync"), []);
+  await new Promise((r) => setTimeout(r, 650));
+  assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 1, anchor: "cid-ag_1-1" }]);
+  ws.recv({ type: "sync", conversation_id: CONV, since: 1, messages: [msg(2, 1)], through: 2, complete: true, conversation: snap(2) });
+  assert.deepEqual(texts(), ["m1", "m2"]);
+});
+
+test("a server that went back in time: the thread is rebuilt and our lost message is resent", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  ws.recv(msg(1, 0));
+  const mine = client.send(t, "lost in the restore");
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: mine.client_id, seq: 2, status: "sent" });
+  ws.recv(msg(3, 2));
+  assert.equal(t.lastSeq, 3);
+  ws.sent = [];
+  // After a restore the server numbers another entry 2: our view is stale.
+  ws.recv(msg(2, 1, AGENT, "after the restore", "other-2"));
+  const [ask] = ws.actions("sync");
+  assert.deepEqual(ask, { action: "sync", conversation_id: CONV, since: 3, anchor: "cid-ag_1-3" });
+  ws.sent = [];
+  ws.recv({
+    type: "sync", conversation_id: CONV, since: 0, reset: true, through: 2, complete: true, conversation: snap(2),
+    messages: [msg(1, 0), msg(2, 1, AGENT, "after the restore", "other-2")],
+  });
+  assert.deepEqual(texts(), ["m1", "after the restore", "lost in the restore"]);
+  assert.equal(t.lastSeq, 2);
+  const [resent] = ws.actions("send");
+  assert.equal(resent.client_id, mine.client_id); // same client id: never stored twice
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: mine.client_id, seq: 3, status: "sent" });
+  assert.deepEqual(texts(), ["m1", "after the restore", "lost in the restore"]);
+  assert.equal(t.lastSeq, 3);
+});
+
+test("a snapshot behind our last number asks for sync", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  ws.recv(msg(2, 1));
+  ws.sent = [];
+  ws.recv({ type: "conversation", conversation: snap(1) });
+  assert.deepEqual(ws.actions("sync"), [{ action: "sync", conversation_id: CONV, since: 2, anchor: "cid-ag_1-2" }]);
+});
+
+test("a message refused as rate_limited goes out again after retry_after, same client_id", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "slow down");
+  ws.recv({ type: "error", code: "rate_limited", message: "too many", client_id: m.client_id, retry_after: 1 });
+  assert.equal(client.stateOf(m, t), "retry");
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(ws.actions("send").length, 1); // not before the hub allows
+  await new Promise((r) => setTimeout(r, 2_000));
+  const sends = ws.actions("send");
+  assert.equal(sends.length, 2);
+  assert.equal(sends[1].client_id, m.client_id);
 });
 
 test("own message walks sending → sent → delivered → read", async () => {

@@ -45,6 +45,31 @@ class Tables:
         ).get("Item")
         return dict(item) if item else None
 
+    def restore_to(self, conversation_id: str, keep: int, tenant: str = "global") -> None:
+        """What a point-in-time restore does to one conversation: the entries after `keep`, and
+        the idempotency keys they had, never happened; META's counters are back where they were."""
+        pk = {"S": f"T#{tenant}#C#{conversation_id}"}
+        items = self.client.query(
+            TableName=self.names["messages"],
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": pk},
+            ConsistentRead=True,
+        )["Items"]
+        floor = 0
+        for item in items:
+            if int(item["seq"]["N"]) <= keep:
+                floor = int(item.get("pfloor", {"N": "0"})["N"])
+                continue
+            self.client.delete_item(TableName=self.names["messages"], Key={"pk": pk, "seq": item["seq"]})
+            sk = f"K#{item['author_id']['S']}#{item['client_id']['S']}"
+            self.client.delete_item(TableName=self.names["conversations"], Key={"pk": pk, "sk": {"S": sk}})
+        self.client.update_item(
+            TableName=self.names["conversations"],
+            Key={"pk": pk, "sk": {"S": "META"}},
+            UpdateExpression="SET last_seq = :s, last_pseq = :p REMOVE contended_until",
+            ExpressionAttributeValues={":s": {"N": str(keep)}, ":p": {"N": str(floor)}},
+        )
+
     def subscribers(self, conversation_id: str, tenant: str = "global") -> set[str]:
         out = self.client.query(
             TableName=self.names["conversations"],

@@ -91,7 +91,7 @@ def check_create_table(request: dict[str, Any]) -> None:
         return [k["AttributeName"] for k in schema]
 
     used = set(keys(f"table {request['TableName']}", request["KeySchema"]))
-    for index in request.get("GlobalSecondaryIndexes", []):
+    for index in request.get("GlobalSecondaryIndexes", []) + request.get("LocalSecondaryIndexes", []):
         used |= set(keys(f"index {index['IndexName']}", index["KeySchema"]))
     defined = {a["AttributeName"] for a in request["AttributeDefinitions"]}
     if used != defined:
@@ -107,6 +107,7 @@ TABLE_PROPERTIES = {
     "AttributeDefinitions",
     "BillingMode",
     "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
     "SSESpecification",
     "PointInTimeRecoverySpecification",
     "TimeToLiveSpecification",
@@ -122,10 +123,9 @@ def create_table_from_template(ddb: Any, props: dict[str, Any]) -> dict[str, Any
     request: dict[str, Any] = {
         k: props[k] for k in ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode") if k in props
     }
-    if props.get("GlobalSecondaryIndexes"):
-        request["GlobalSecondaryIndexes"] = [
-            {k: g[k] for k in ("IndexName", "KeySchema", "Projection")} for g in props["GlobalSecondaryIndexes"]
-        ]
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(kind):
+            request[kind] = [{k: g[k] for k in ("IndexName", "KeySchema", "Projection")} for g in props[kind]]
     sse = props.get("SSESpecification")
     if sse:
         request["SSESpecification"] = {

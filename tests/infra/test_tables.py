@@ -128,6 +128,9 @@ def test_every_table_matches_what_pynamodb_creates(
         assert _index_map(table.get("GlobalSecondaryIndexes", [])) == _index_map(
             create.get("GlobalSecondaryIndexes", [])
         ), f"{kind}: indexes differ from PynamoDB's CreateTable"
+        assert _index_map(table.get("LocalSecondaryIndexes", [])) == _index_map(
+            create.get("LocalSecondaryIndexes", [])
+        ), f"{kind}: local indexes differ from PynamoDB's CreateTable"
         ttl = sent.get("UpdateTimeToLive")
         if ttl:
             assert table["TimeToLiveSpecification"] == {

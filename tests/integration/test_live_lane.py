@@ -69,11 +69,16 @@ def test_notes_reach_agents_only_and_customer_sequence_skips_them(hub: Harness) 
     assert note["kind"] == "note" and note["text"] == "VIP customer"
     hub.act(ana, action="send", conversation_id=conv, client_id="t1", text="How can I help?")
     [seen] = hub.sender.take(customer)
-    assert seen["seq"] == 5 and seen["prev_seq"] == 3  # the note (4) is invisible to the customer
+    # The customer's own numbering has no hole where the note (4) is: nothing to count.
+    assert seen["seq"] == 4 and seen["prev_seq"] == 3
+    assert [(e["seq"], e["prev_seq"]) for e in hub.sender.take(bo)] == [(5, 4)]  # agents: the full sequence
     [sync] = hub.act(customer, action="sync", conversation_id=conv, since=0)
-    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 5]
+    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 4]
     assert all(m["kind"] != "note" for m in sync["messages"])
-    assert sync["conversation"]["last_seq"] == 5
+    assert sync["conversation"]["last_seq"] == 4 and sync["through"] == 4
+    [agent_sync] = hub.act(bo, action="sync", conversation_id=conv, since=0)
+    assert [m["seq"] for m in agent_sync["messages"]] == [1, 2, 3, 4, 5]
+    assert agent_sync["conversation"]["last_seq"] == 5
 
 
 def test_customer_cannot_note_or_join(hub: Harness) -> None:

@@ -210,7 +210,9 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     c.call("POST", "/tickets", 400, token=ana, body={"subject": " "})
     c.call("POST", "/tickets", 404, token=ana, body={"subject": "x", "conversation_id": "c_nope"})
     c.call("POST", "/tickets", 400, token=ana, raw="{not json")
-    change = {"status": "waiting_internal", "waiting_on": "Warehouse", "owner": {"id": "u2", "name": "Bo"}}
+    bo_conn, bo = work.agent("bo")  # an owner must be an agent of the tenant
+    hub.act(bo_conn, action="presence", status="away")  # (nobody available: the launch check below)
+    change = {"status": "waiting_internal", "waiting_on": "Warehouse", "owner": {"id": bo.id, "name": "Bo"}}
     c.call("PATCH", "/tickets/{ticket_id}", 200, f"/tickets/{tid}", ana, change)
     c.call("PATCH", "/tickets/{ticket_id}", 400, f"/tickets/{tid}", ana, {"status": "lost"})
     c.call("PATCH", "/tickets/{ticket_id}", 404, "/tickets/tk_nope", ana, {})

@@ -179,3 +179,27 @@ def test_a_connection_past_the_lifetime_is_gone_for_the_management_api(short_hub
     except client.exceptions.GoneException:
         return
     raise AssertionError("an idle-closed connection must answer 410")
+
+
+def test_a_connection_flooding_frames_never_queues_another_behind_them(fake_hub: LocalHub) -> None:
+    """On AWS every frame is its own Lambda: one connection's backlog never delays another's.
+    The gateway hands at most `--max-in-flight-per-connection` (4) frames of one connection to
+    the function at once, so another connection's frame runs at once, not after the backlog."""
+
+    async def scenario() -> tuple[int, list[str]]:
+        async with open_ws(fake_hub) as flooder, open_ws(fake_hub) as calm:
+            for n in range(60):
+                await flooder.send_json({"action": "sleep", "seconds": 0.5, "tag": f"f{n}"})
+            await asyncio.sleep(0.1)
+            await calm.send_json({"action": "sleep", "seconds": 0, "tag": "calm"})
+            assert (await recv_json(calm, timeout=30))["tag"] == "calm"
+            answered: list[str] = []
+            while True:  # what the flooder had been answered by then
+                try:
+                    answered.append(str((await recv_json(flooder, timeout=0.05))["tag"]))
+                except TimeoutError:
+                    break
+            return len(answered), answered
+
+    count, answered = run_async(scenario())
+    assert count <= 8, answered  # the calm frame did not wait for the flooder's backlog (32 threads)

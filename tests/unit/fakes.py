@@ -28,13 +28,17 @@ from chalicelib.store.models import (
 )
 from chalicelib.store.ports import (
     AgentFull,
+    Allocation,
     ClientIdTaken,
+    ConnectionGone,
     ConversationState,
     NewEntry,
     OwnerChange,
     OwnerConflict,
+    ParticipantExists,
     QueuedConversation,
     SequenceConflict,
+    SequenceTaken,
     TypingIndicator,
     WriteConflict,
 )
@@ -66,9 +70,18 @@ class MemoryStore:
         self.tickets: dict[tuple[str, str], Ticket] = {}
         self.counters: dict[str, HubCounters] = {}
         self.histories: dict[str, list[HistoryEntry]] = defaultdict(list)
+        self.windows: dict[str, int] = {}
         self.calls: list[str] = []
         self._failures: dict[str, list[BaseException]] = defaultdict(list)
         self._effects: dict[str, list[Callable[[], object]]] = defaultdict(list)
+
+    # ------------------------------------------------------------------ rate-limit windows
+    def count(self, key: str, limit: int, expires_at: float) -> bool:
+        self._enter("count")
+        if self.windows.get(key, 0) >= limit:
+            return False
+        self.windows[key] = self.windows.get(key, 0) + 1
+        return True
 
     # ------------------------------------------------------------------ failure injection
     def fail_next(self, method: str, error: BaseException, times: int = 1) -> None:
@@ -123,9 +136,15 @@ class MemoryStore:
 
     def delete_connection(self, conn: Connection) -> None:
         self._enter("delete_connection")
-        stored = self.connections.pop(conn.connection_id, None)
-        for conversation_id in (stored.conversations if stored else None) or ():
-            self.subscriptions[(conn.tenant, conversation_id)].pop(conn.connection_id, None)
+        stored = self.connections.pop(conn.connection_id, None)  # the item as it was (ALL_OLD)
+        if stored is None:
+            return
+        for conversation_id in stored.conversations or ():
+            self.subscriptions[(stored.tenant or conn.tenant, conversation_id)].pop(conn.connection_id, None)
+
+    def delete_subscription(self, tenant: str, conversation_id: str, connection_id: str) -> None:
+        self._enter("delete_subscription")
+        self.subscriptions[(tenant, conversation_id)].pop(connection_id, None)
 
     def _live(self, tenant: str, role: str) -> list[Connection]:
         return [c for c in self.connections.values() if c.tenant == tenant and c.role == role]
@@ -144,6 +163,9 @@ class MemoryStore:
 
     def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
         self._enter("subscribe")
+        stored = self.connections.get(conn.connection_id)
+        if stored is None:  # conditioned on the connection item, as the DynamoDB store is
+            raise ConnectionGone(conn.connection_id)
         self.subscriptions[(tenant, conversation_id)][conn.connection_id] = Subscription(
             keys.conversation_pk(tenant, conversation_id),
             keys.subscription_sk(conn.connection_id),
@@ -152,9 +174,7 @@ class MemoryStore:
             user_id=conn.user_id,
             expires_at=conn.expires_at,
         )
-        stored = self.connections.get(conn.connection_id)
-        if stored is not None:
-            stored.conversations = {*(stored.conversations or ()), conversation_id}
+        stored.conversations = {*(stored.conversations or ()), conversation_id}
 
     # ------------------------------------------------------------------ presence
     def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
@@ -361,21 +381,82 @@ class MemoryStore:
         now: float,
         new_participant: Participant | None = None,
     ) -> Message:
+        """Compare-and-set: only from the `last_seq` the caller read."""
         self._enter("append")
-        meta, key = state.meta, (state.tenant, state.conversation_id)
+        key = (state.tenant, state.conversation_id)
         stored = self.metas[key]
         ck = (*key, entry.author_id, entry.client_id)
         if ck in self.client_keys:
-            raise ClientIdTaken()
-        if int(stored.last_seq) != int(meta.last_seq) or (
+            raise ClientIdTaken(_copy(self.client_keys[ck]))
+        if int(stored.last_seq) != int(state.meta.last_seq) or (
             new_participant is not None and new_participant.user_id in self.participants[key]
         ):
             raise SequenceConflict()
         state.spoke_last_before = stored.preview_role
-        seq = int(stored.last_seq) + 1
+        seq, public = int(stored.last_seq) + 1, int(stored.last_pseq or 0)
+        pseq = public + 1 if entry.public else None
+        alloc = Allocation(seq, pseq, pseq if pseq is not None else public)
+        self._take(stored, state.meta, entry, alloc, now)
+        return self._write(state, entry, alloc, now, new_participant)
+
+    def allocate(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        now: float,
+        contended_for: float = 0.0,
+    ) -> Allocation:
+        """The atomic counter: never conflicts."""
+        self._enter("allocate")
+        stored = self.metas[(state.tenant, state.conversation_id)]
+        state.spoke_last_before = stored.preview_role
+        seq, public = int(stored.last_seq) + 1, int(stored.last_pseq or 0)
+        pseq = public + 1 if entry.public else None
+        alloc = Allocation(seq, pseq, pseq if pseq is not None else public)
+        self._take(stored, state.meta, entry, alloc, now)
+        if contended_for:
+            stored.contended_until = now + contended_for
+        return alloc
+
+    def write_allocated(
+        self,
+        state: ConversationState,
+        entry: NewEntry,
+        alloc: Allocation,
+        now: float,
+        new_participant: Participant | None = None,
+    ) -> Message:
+        self._enter("write_allocated")
+        key = (state.tenant, state.conversation_id)
+        ck = (*key, entry.author_id, entry.client_id)
+        if ck in self.client_keys:
+            raise ClientIdTaken(_copy(self.client_keys[ck]))
+        if alloc.seq in self.messages[key]:
+            raise SequenceTaken(alloc.seq)
+        if new_participant is not None and new_participant.user_id in self.participants[key]:
+            raise ParticipantExists()
+        return self._write(state, entry, alloc, now, new_participant)
+
+    def _take(
+        self,
+        stored: ConversationMeta,
+        meta: ConversationMeta,
+        entry: NewEntry,
+        alloc: Allocation,
+        now: float,
+    ) -> None:
+        for target in (stored, meta):
+            target.last_seq, target.last_pseq, target.updated_at = alloc.seq, alloc.pfloor, now
+            if entry.kind == "text":
+                target.preview_text, target.preview_role, target.preview_at = entry.text[:140], entry.author_role, now
+
+    def _write(
+        self, state: ConversationState, entry: NewEntry, alloc: Allocation, now: float, participant: Participant | None
+    ) -> Message:
+        key = (state.tenant, state.conversation_id)
         message = Message(
-            meta.pk,
-            seq,
+            state.meta.pk,
+            alloc.seq,
             conversation_id=state.conversation_id,
             kind=entry.kind,
             author_role=entry.author_role,
@@ -384,46 +465,79 @@ class MemoryStore:
             text=entry.text,
             client_id=entry.client_id,
             created_at=now,
-            prev_public_seq=int(stored.last_public_seq),
+            pseq=alloc.pseq,
+            pfloor=alloc.pfloor,
+            code=entry.code,
+            params=entry.params,
         )
-        if entry.code is not None:
-            message.code, message.params = entry.code, entry.params
-        self.messages[key][seq] = _copy(message)
-        self.client_keys[ck] = ClientKey(
-            meta.pk, keys.client_key_sk(*ck[2:]), seq=seq, text_hash=keys.text_hash(entry.text)
+        self.messages[key][alloc.seq] = _copy(message)
+        self.client_keys[(*key, entry.author_id, entry.client_id)] = ClientKey(
+            state.meta.pk,
+            keys.client_key_sk(entry.author_id, entry.client_id),
+            seq=alloc.seq,
+            pseq=alloc.pseq,
+            kind=entry.kind,
+            created_at=now,
+            text_hash=keys.text_hash(entry.text),
         )
-        for target in (stored, meta):
-            target.last_seq, target.updated_at = seq, now
-            if entry.public:
-                target.last_public_seq = seq
-            if entry.kind == "text":
-                target.preview_text, target.preview_role, target.preview_at = entry.text[:140], entry.author_role, now
-        if new_participant is not None:
-            self.participants[key][new_participant.user_id] = _copy(new_participant)
+        if participant is not None:
+            self.participants[key][participant.user_id] = _copy(participant)
         return message
+
+    def put_void(self, tenant: str, conversation_id: str, void: Allocation, now: float) -> bool:
+        self._enter("put_void")
+        entries = self.messages[(tenant, conversation_id)]
+        if void.seq in entries:
+            return False
+        entries[void.seq] = Message(
+            keys.conversation_pk(tenant, conversation_id),
+            void.seq,
+            conversation_id=conversation_id,
+            kind="void",
+            author_role="system",
+            author_id="hub",
+            author_name="",
+            text="",
+            client_id=f"void-{void.seq}",
+            created_at=now,
+            pseq=void.pseq,
+            pfloor=void.pfloor,
+        )
+        return True
 
     def get_message(self, tenant: str, conversation_id: str, seq: int) -> Message | None:
         self._enter("get_message")
         msg = self.messages[(tenant, conversation_id)].get(seq)
         return _copy(msg) if msg else None
 
-    def messages_since(self, tenant: str, conversation_id: str, since: int, include_notes: bool) -> Iterator[Message]:
-        self._enter("messages_since")
+    def entries_from(self, tenant: str, conversation_id: str, first: int, last: int | None = None) -> Iterator[Message]:
+        self._enter("entries_from")
         for seq, msg in sorted(self.messages[(tenant, conversation_id)].items()):
-            if seq > since and (include_notes or msg.kind != "note"):
+            if seq >= first and (last is None or seq <= last):
+                yield _copy(msg)
+
+    def public_from(self, tenant: str, conversation_id: str, first: int) -> Iterator[Message]:
+        self._enter("public_from")
+        public = [m for m in self.messages[(tenant, conversation_id)].values() if m.pseq is not None]
+        for msg in sorted(public, key=lambda m: int(m.pseq or 0)):
+            if int(msg.pseq or 0) >= first:
                 yield _copy(msg)
 
     def _participant(self, p: Participant) -> Participant:
         return self.participants[(p.pk.split("#")[1], keys.conversation_id_from_pk(p.pk))][p.user_id]
 
-    def advance_cursor(self, participant: Participant, field_name: str, seq: int) -> bool:
+    def advance_cursor(self, participant: Participant, field_name: str, seq: int, pseq: int) -> bool:
         self._enter("advance_cursor")
         stored = self._participant(participant)
-        attr = "delivered_seq" if field_name == "delivered" else "read_seq"
-        if int(getattr(stored, attr)) >= seq:
+        kinds = ["delivered"] if field_name == "delivered" else ["read"]
+        if int(getattr(stored, f"{kinds[0]}_seq")) >= seq:
             return False
-        setattr(stored, attr, seq)
-        setattr(participant, attr, seq)
+        if field_name == "read" and int(stored.delivered_seq) < seq:
+            kinds.append("delivered")  # read implies delivered
+        for kind in kinds:
+            for target in (stored, participant):
+                setattr(target, f"{kind}_seq", seq)
+                setattr(target, f"{kind}_pseq", pseq)
         return True
 
     def set_typing(self, tenant: str, participant: Participant, at: float | None) -> None:

@@ -39,6 +39,8 @@ OK = {"action": "send", "conversation_id": "c_1", "client_id": "m1", "text": "hi
         (json.dumps({**OK, "text": "y" * MAX_BODY_BYTES}), "payload_too_large"),
         (json.dumps({**OK, "tenant": "acme"}), "wrong_tenant"),
         (json.dumps({**OK, "tenant": "acme", "text": ""}), "wrong_tenant"),
+        (json.dumps({**OK, "text": "a\ud800b"}), "invalid_action"),  # half a surrogate pair: not Unicode
+        (json.dumps({**OK, "text": "\udc00"}), "invalid_action"),
     ],
 )
 def test_every_kind_of_bad_frame_gets_its_own_code(body: str, code: str) -> None:
@@ -57,7 +59,9 @@ def test_a_good_frame_decodes_to_its_type() -> None:
     [
         ("{not json", "bad_json"),
         ("[1]", "bad_json"),
-        ('{"a":' * 3000 + "1" + "}" * 3000, "bad_json"),
+        ('{"a":' * 1500 + "1" + "}" * 1500, "bad_json"),  # nested too deeply: refused while parsing
+        ('{"subject": "' + "s" * 20_000 + '"}', "payload_too_large"),  # over the body limit, before parsing
+        ('{"subject": "a\\ud800b"}', "invalid_action"),  # half a surrogate pair: not Unicode
         ('{"subject": "s", "priority": "high"}', "invalid_action"),
         ('{"subject": 5}', "invalid_action"),
         ('{"subject": "' + "s" * 201 + '"}', "invalid_action"),

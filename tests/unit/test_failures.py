@@ -8,37 +8,42 @@ import pytest
 from chalicelib.live.timeline import MAX_APPEND_ATTEMPTS
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import AlreadyTaken
-from chalicelib.store.ports import SequenceConflict, WriteConflict
+from chalicelib.store.ports import SequenceConflict, SequenceTaken, WriteConflict
 from chalicelib.work.escalation import escalate_overdue
 from tests.unit.conftest import Unit
 from tests.unit.fakes import Throttled
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("chalicelib.live.timeline.backoff", lambda attempt: None)
-
-
-def test_a_lost_sequence_race_is_retried_until_the_entry_is_stored_once(unit: Unit) -> None:
+def test_a_lost_sequence_race_takes_its_number_from_the_counter_and_stores_once(unit: Unit) -> None:
     customer = unit.connect_customer()
     conv = unit.start(customer)
-    unit.store.fail_next("append", SequenceConflict(), times=3)
+    unit.store.fail_next("append", SequenceConflict())  # another writer took the next number
     # The first message starts the conversation: the customer also hears it started and their place.
     ack, started, queued = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert ack["status"] == "sent" and ack["seq"] == 1
     assert (started["conversation"]["status"], queued["place"]) == ("open", 1)
-    assert unit.store.calls.count("append") == 4 and unit.texts(conv) == ["hi"]
+    timeline = [c for c in unit.store.calls if c in ("append", "allocate", "write_allocated")]
+    assert timeline == ["append", "allocate", "write_allocated"] and unit.texts(conv) == ["hi"]
+    # The conversation is marked contended: the next writer skips the compare-and-set.
+    unit.store.calls.clear()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c2", text="again")
+    assert [c for c in unit.store.calls if c in ("append", "allocate", "write_allocated")] == [
+        "allocate",
+        "write_allocated",
+    ]
 
 
-def test_a_race_lost_every_time_gives_up_with_an_error_and_stores_nothing(unit: Unit) -> None:
+def test_numbers_taken_away_every_time_give_up_with_an_error_and_store_nothing(unit: Unit) -> None:
     customer = unit.connect_customer()
     conv = unit.start(customer)
-    unit.store.fail_next("append", SequenceConflict(), times=MAX_APPEND_ATTEMPTS)
+    unit.store.fail_next("append", SequenceConflict())
+    unit.store.fail_next("write_allocated", SequenceTaken(0), times=MAX_APPEND_ATTEMPTS)
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert err["code"] == "internal" and err["client_id"] == "c1"
     assert unit.texts(conv) == []
     ack, *_ = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert ack["status"] == "sent"  # the retry with the same client id goes through
+    assert unit.texts(conv) == ["hi"]
 
 
 def test_throttling_is_one_error_to_the_sender_and_the_connection_stays_usable(unit: Unit) -> None:

@@ -46,10 +46,14 @@ def test_notes_reach_agents_only_and_the_customer_sequence_skips_them(unit: Unit
     assert [e["kind"] for e in unit.sender.take(bo)] == ["note"]
     unit.act(ana, action="send", conversation_id=conv, client_id="t1", text="Hi")
     [seen] = unit.sender.take(customer)
-    assert (seen["seq"], seen["prev_seq"]) == (5, 3)
+    # The customer's own numbering has no hole where the note (5th entry) is: nothing to count.
+    # Entries: their message, Ana's and Bo's lines, the note, Ana's reply.
+    assert (seen["seq"], seen["prev_seq"]) == (4, 3)
+    [seen_by_agent] = unit.sender.take(bo)
+    assert (seen_by_agent["seq"], seen_by_agent["prev_seq"]) == (5, 4)
     [sync] = unit.act(customer, action="sync", conversation_id=conv, since=0)
-    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 5] and sync["complete"] is True
-    assert "next_since" not in sync
+    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 4] and sync["complete"] is True
+    assert sync["through"] == 4 and "next_since" not in sync
 
 
 def test_typing_reaches_the_other_side_only_and_note_typing_agents_only(unit: Unit) -> None:

@@ -35,10 +35,12 @@ def test_widget_session_and_a_ticket_round_trip(unit: Unit, http: Any) -> None:
     session = call(http, "post", "/widget/session", body={"widget_key": WIDGET_KEY, "name": "Kim"}).json_body
     assert session["tenant"] == "global" and session["customer_id"].startswith("cu_")
     ana = unit.agent_token("ana")
-    created = call(http, "post", "/tickets", ana, {"subject": "Broken zipper", "owner": {"id": "b", "name": "Bo"}})
+    unit.connect_agent("bo")  # an agent of the tenant the hub has seen
+    owner = {"id": "sub-bo", "name": "whatever the client says"}
+    created = call(http, "post", "/tickets", ana, {"subject": "Broken zipper", "owner": owner})
     assert created.status_code == 200
     ticket = created.json_body["ticket"]
-    assert ticket["owner"] == {"id": "b", "name": "Bo"} and ticket["status"] == "open"
+    assert ticket["owner"] == {"id": "sub-bo", "name": "Bo"} and ticket["status"] == "open"  # the name it knows
     assert unit.store.tickets[("global", ticket["id"])].subject == "Broken zipper"
     listed = call(http, "get", "/tickets", ana).json_body
     assert [t["id"] for t in listed["tickets"]] == [ticket["id"]]
@@ -60,6 +62,42 @@ def test_bad_bodies_get_their_code_and_nothing_is_stored(
     res = call(http, "post", "/tickets", unit.agent_token("ana"), raw=raw)
     assert (res.status_code, res.json_body["code"]) == (status, code) and res.json_body["message"]
     assert unit.store.tickets == {}
+
+
+def test_a_ticket_owner_must_be_an_agent_of_the_same_tenant(unit: Unit, http: Any) -> None:
+    unit.connect_agent("zed", tenant="acme")  # an agent, but of another tenant
+    ana = unit.agent_token("ana")
+    for owner in ({"id": "sub-zed", "name": "Zed"}, {"id": "anyone-at-all", "name": "X"}):
+        res = call(http, "post", "/tickets", ana, {"subject": "s", "owner": owner})
+        assert (res.status_code, res.json_body["code"]) == (400, "invalid_action"), res.json_body
+    assert unit.store.tickets == {}
+    unit.connect_agent("bo")
+    ticket = call(http, "post", "/tickets", ana, {"subject": "s"}).json_body["ticket"]
+    res = call(http, "patch", f"/tickets/{ticket['id']}", ana, {"owner": {"id": "sub-zed"}})
+    assert (res.status_code, res.json_body["code"]) == (400, "invalid_action")
+    assert unit.store.tickets[("global", ticket["id"])].owner_id == "sub-ana"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/callbacks", {"phone": "+46701234567", "reason": "r" * 501}, 400, "invalid_action"),
+        ("/callbacks", {"phone": "+46701234567", "customer_name": "n" * 81}, 400, "invalid_action"),
+        ("/callbacks", {"phone": "1" * 33}, 400, "invalid_action"),
+        ("/callbacks", {"phone": "+46701234567", "region": "Sweden"}, 400, "invalid_action"),
+        ("/tickets", {"subject": "s", "owner": {"id": "sub-ana", "name": "n" * 81}}, 400, "invalid_action"),
+        ("/tickets", {"subject": "s" * 300_000}, 413, "payload_too_large"),
+        ("/widget/session", {"widget_key": WIDGET_KEY, "name": "Kim \ud800"}, 400, "invalid_action"),
+        ("/widget/session", {"widget_key": WIDGET_KEY, "name": "n" * 81}, 400, "invalid_action"),
+    ],
+)
+def test_every_rest_text_field_has_a_maximum_and_bad_text_stores_nothing(
+    unit: Unit, http: Any, path: str, body: dict[str, Any], status: int, code: str
+) -> None:
+    raw = json.dumps(body)  # ensure_ascii: the lone surrogate goes out as the escape `\\ud800`
+    res = call(http, "post", path, unit.agent_token("ana"), raw=raw)
+    assert (res.status_code, res.json_body["code"]) == (status, code), res.json_body
+    assert unit.store.tickets == {} and unit.store.callbacks == {}
 
 
 def test_going_live_is_refused_with_the_blockers(unit: Unit, http: Any) -> None:

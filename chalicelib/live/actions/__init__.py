@@ -39,4 +39,9 @@ ACTIONS: dict[str, Handler] = {
     "close": close,
 }
 AGENT_ONLY = frozenset({"join", "take", "assign", "note", "presence", "close"})
+# Actions that add to a timeline, change an owner or availability, or create a conversation:
+# they also count against the connection's (smaller) write budget. `take`, `assign` and `join`
+# are an owner transaction plus a thread line; `presence` may flip what every widget of the
+# tenant is offered and start routing.
+WRITES = frozenset({"start", "join", "take", "assign", "send", "note", "close", "presence"})
 CUSTOMER_ONLY = frozenset({"start"})

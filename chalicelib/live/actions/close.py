@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.contract.actions import Close
 from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import lines, payloads
-from chalicelib.live.context import Live
+from chalicelib.live.context import Live, after_reply
 from chalicelib.live.events import ConversationClosed
 from chalicelib.store import keys
 from chalicelib.store.models import Connection
@@ -27,5 +27,6 @@ def close(live: Live, conn: Connection, action: Close) -> None:
         ConversationEvent(conversation=payloads.snapshot(state, "agent"), request_id=action.request_id),
     )
     if closed:
-        live.notifier.conversation(conn, state, to_lobby=True)
-        live.listeners.publish(ConversationClosed(conn.tenant, state.conversation_id))
+        with after_reply("close", conn.connection_id):
+            live.notifier.conversation(conn, state, to_lobby=True)
+            live.listeners.publish(ConversationClosed(conn.tenant, state.conversation_id))

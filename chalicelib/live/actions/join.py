@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.contract.actions import Assign, Join, Take
 from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import lines, payloads
-from chalicelib.live.context import Live
+from chalicelib.live.context import Live, after_reply
 from chalicelib.platform.errors import NotFound
 from chalicelib.store import keys
 from chalicelib.store.models import Connection, Participant
@@ -47,7 +47,8 @@ def join(live: Live, conn: Connection, action: Join) -> None:
     live.connections.subscribe(conn, state)
     live.notifier.message(state, msg, conn.connection_id)
     _answer(live, conn, action, state)
-    live.notifier.conversation(conn, state, to_lobby=True)
+    with after_reply("join", conn.connection_id):
+        live.notifier.conversation(conn, state, to_lobby=True)
 
 
 def take(live: Live, conn: Connection, action: Take) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from chalicelib.contract.actions import Note, Send
 from chalicelib.contract.events import AckEvent
+from chalicelib.live import payloads
 from chalicelib.live.actions.start import begin
-from chalicelib.live.context import Live
+from chalicelib.live.context import Live, after_reply
 from chalicelib.live.events import ConversationReopened, CustomerReplied
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import MetricUnit, metrics
@@ -25,16 +26,17 @@ def send(live: Live, conn: Connection, action: Send | Note) -> None:
             request_id=action.request_id,
             conversation_id=state.conversation_id,
             client_id=entry.client_id,
-            seq=int(msg.seq),
+            seq=payloads.visible_seq(msg, conn.role),
             status="sent" if stored_now else "sent-again",
             created_at=iso(float(msg.created_at)),
         ),
     )
-    # A resend may follow a crash between storing and telling: tell again (receivers dedupe by seq).
-    live.notifier.message(state, msg, conn.connection_id)
     if stored_now:
         metrics.add_metric(name="MessagesStored", unit=MetricUnit.Count, value=1)
-        if conn.role == "customer":
+    with after_reply(action.name, conn.connection_id):
+        # A resend may follow a crash between storing and telling: tell again (receivers dedupe by seq).
+        live.notifier.message(state, msg, conn.connection_id)
+        if stored_now and conn.role == "customer":
             _customer_wrote(live, conn, state)
 
 

@@ -19,7 +19,11 @@ from chalicelib.store.ports import ConversationState
 
 def start(live: Live, conn: Connection, action: Start) -> None:
     created = isinstance(action.conversation_id, UnsetType)
-    state = _create(live, conn) if created else live.timeline.conversation(conn, str(action.conversation_id))
+    if created:
+        live.limits.conversation_started(conn.tenant, conn.user_id)  # before anything is stored
+        state = _create(live, conn)
+    else:
+        state = live.timeline.conversation(conn, str(action.conversation_id))
     live.connections.subscribe(conn, state)
     offered = live.availability(conn.tenant)
     live.notifier.reply(
@@ -66,7 +70,7 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         customer_id=conn.user_id,
         customer_name=conn.name,
         last_seq=0,
-        last_public_seq=0,
+        last_pseq=0,
         created_at=now,
         updated_at=now,
     )

@@ -2,6 +2,13 @@
 // socket, one Thread per conversation (ordered by seq, deduplicated by seq and
 // client_id, gap-free through `sync`), an outbox with a per-message delivery
 // state machine, receipts and typing.
+//
+// Numbers are the reader's own: agents see every entry, customers only the
+// public ones, numbered without holes. A `sync` answer says `through` which
+// number everything is covered (an entry whose writer died is skipped), and
+// `reset` when the thread we hold is not the server's any more (its data was
+// restored to an earlier point): the thread is then rebuilt from the server,
+// and our own messages it no longer has go back to the outbox.
 
 import { ReconnectingSocket, type ConnState } from "./socket";
 import type {
@@ -30,6 +37,9 @@ export const AUTO_RESEND_MAX = 6;
 const AUTO_RESEND_BASE_MS = 2_000;
 const AUTO_RESEND_CAP_MS = 30_000;
 const SYNC_TIMEOUT_MS = 10_000;
+/** Behind the server after a sync (a number still being written): ask again after this, doubling. */
+export const BEHIND_RETRY_MS = 500;
+const BEHIND_RETRY_MAX_MS = 5_000;
 
 export interface ChatMessage {
   key: string;
@@ -85,6 +95,11 @@ export class Thread {
   syncInFlight = false;
   syncAgain = false;
   syncTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Retrying while the server is ahead of what a sync could give (a number still being written). */
+  behindTimer: ReturnType<typeof setTimeout> | null = null;
+  behindTries = 0;
+  /** Own messages held when a reset began: resent if the rebuilt thread does not have them. */
+  recovering: ChatMessage[] | null = null;
   typingTimer: ReturnType<typeof setTimeout> | null = null;
   // Own typing state.
   typingSentAt = 0;
@@ -201,8 +216,8 @@ export class ChatClient {
     for (const t of this.resendTimers.values()) clearTimeout(t);
     this.resendTimers.clear();
     for (const t of this.threads.values()) {
-      for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle]) if (timer) clearTimeout(timer);
-      t.syncTimer = t.typingTimer = t.typingIdle = null;
+      for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle, t.behindTimer]) if (timer) clearTimeout(timer);
+      t.syncTimer = t.typingTimer = t.typingIdle = t.behindTimer = null;
     }
   }
 
@@ -244,6 +259,7 @@ export class ChatClient {
     if (t.syncTimer) clearTimeout(t.syncTimer);
     if (t.typingTimer) clearTimeout(t.typingTimer);
     if (t.typingIdle) clearTimeout(t.typingIdle);
+    if (t.behindTimer) clearTimeout(t.behindTimer);
     this.threads.delete(id);
   }
 
@@ -343,11 +359,11 @@ export class ChatClient {
   /** A message left at "retry" on a live socket is resent automatically (bounded, with
    * backoff) — a retry that never resends is how chats lose messages. The user can still
    * resend at once with `retry`. */
-  private scheduleResend(t: Thread, msg: ChatMessage): void {
+  private scheduleResend(t: Thread, msg: ChatMessage, notBeforeMs = 0): void {
     const attempt = this.resendAttempts.get(msg.client_id) ?? 0;
     if (attempt >= AUTO_RESEND_MAX || this.resendTimers.has(msg.client_id)) return;
     this.resendAttempts.set(msg.client_id, attempt + 1);
-    const delay = Math.min(AUTO_RESEND_CAP_MS, AUTO_RESEND_BASE_MS * 2 ** attempt);
+    const delay = Math.max(notBeforeMs, Math.min(AUTO_RESEND_CAP_MS, AUTO_RESEND_BASE_MS * 2 ** attempt));
     this.resendTimers.set(
       msg.client_id,
       setTimeout(() => {
@@ -406,7 +422,12 @@ export class ChatClient {
       t.syncAgain = true;
       return;
     }
-    if (!this.socket.send({ action: "sync", conversation_id: t.id, since: since ?? t.lastSeq })) return;
+    const from = since ?? t.lastSeq;
+    const frame: Record<string, unknown> = { action: "sync", conversation_id: t.id, since: from };
+    // What we hold at `from`: the server answers `reset` when it holds something else there.
+    const anchor = from > 0 ? t.bySeq.get(from)?.client_id : undefined;
+    if (anchor) frame.anchor = anchor;
+    if (!this.socket.send(frame)) return;
     t.syncInFlight = true;
     if (t.syncTimer) clearTimeout(t.syncTimer);
     t.syncTimer = setTimeout(() => {
@@ -530,8 +551,11 @@ export class ChatClient {
         t.otherRead = Math.max(t.otherRead, p.read_seq || 0);
       }
     }
-    // An agent sees every entry: a snapshot ahead of us means we missed one.
-    if (me.role === "agent" && (snap.last_seq || 0) > t.lastSeq && !t.syncInFlight) {
+    // Our own numbering has no holes: a snapshot ahead of us means we missed an entry; one
+    // behind us means the server went back in time (restored data) and our view is stale.
+    if ((snap.last_seq || 0) < t.lastSeq) {
+      if (!t.syncInFlight) this.requestSync(t);
+    } else if ((snap.last_seq || 0) > t.lastSeq && !t.syncInFlight) {
       const ahead = snap.last_seq;
       // Give a `message` event already on its way a moment to land first.
       setTimeout(() => {
@@ -584,11 +608,19 @@ export class ChatClient {
   private onMessage(m: MessageEvent): void {
     const t = this.threads.get(m.conversation_id);
     if (!t || typeof m.seq !== "number") return;
+    if (this.contradicts(t, m.seq, m.client_id)) {
+      this.requestSync(t); // the server's entry at this number is not ours: it answers `reset`
+      return;
+    }
     if (t.bySeq.has(m.seq) || (m.client_id && t.byClient.has(m.client_id))) {
       this.ingest(t, m); // settles a matching outbox entry, adds nothing
       return;
     }
-    if (m.seq <= t.lastSeq) return;
+    if (m.seq <= t.lastSeq) {
+      // A number we are past but never saw: if the server went back in time, sync tells us.
+      this.requestSync(t);
+      return;
+    }
     if (m.prev_seq !== t.lastSeq) {
       // We missed something: never append out of order, ask for the gap.
       this.requestSync(t);
@@ -605,19 +637,77 @@ export class ChatClient {
     if (t.syncTimer) clearTimeout(t.syncTimer);
     t.syncTimer = null;
     t.syncInFlight = false;
+    if (s.reset) this.beginReset(t);
     if (s.conversation) this.applySnapshot(t, s.conversation);
     const msgs = (s.messages || []).filter((m) => typeof m.seq === "number").sort((a, b) => a.seq - b.seq);
     const added: MessageEvent[] = [];
     for (const m of msgs) if (this.ingest(t, m)) added.push(m);
     const since = typeof s.since === "number" ? s.since : 0;
-    if (since <= t.lastSeq && msgs.length) t.lastSeq = Math.max(t.lastSeq, msgs[msgs.length - 1].seq);
+    if (since <= t.lastSeq) {
+      // Everything up to `through` is here (or was nothing for us): that is our last number.
+      const last = msgs.length ? msgs[msgs.length - 1].seq : since;
+      t.lastSeq = Math.max(t.lastSeq, typeof s.through === "number" ? s.through : last, last);
+    }
     if (s.complete === false) {
       this.requestSync(t, typeof s.next_since === "number" ? s.next_since : t.lastSeq);
-    } else if (t.syncAgain || since > t.lastSeq) {
-      t.syncAgain = false;
-      this.requestSync(t);
+    } else {
+      if (t.recovering) this.endReset(t);
+      if (t.syncAgain || since > t.lastSeq) {
+        t.syncAgain = false;
+        this.requestSync(t);
+      } else {
+        this.checkBehind(t);
+      }
     }
     this.afterIngest(t, added);
+  }
+
+  /** True when we hold a different entry at this number (or this client id at another number). */
+  private contradicts(t: Thread, seq: number, clientId?: string): boolean {
+    const here = t.bySeq.get(seq);
+    if (here && clientId && here.client_id && here.client_id !== clientId) return true;
+    const mine = clientId ? t.byClient.get(clientId) : undefined;
+    return !!mine && mine.seq != null && mine.seq !== seq;
+  }
+
+  /** The server says our view is stale: drop the thread, keeping our own messages to check. */
+  private beginReset(t: Thread): void {
+    const own = Array.from(t.bySeq.values()).filter((m) => m.own && m.kind !== "system");
+    t.recovering = (t.recovering || []).concat(own);
+    t.bySeq.clear();
+    t.byClient.clear();
+    t.lastSeq = 0;
+    t.deliveredSent = t.readSent = t.otherDelivered = t.otherRead = 0;
+    t.snapshot = null;
+  }
+
+  /** Own messages the rebuilt thread does not have were lost with the server's data: resend
+   * them (same client_id, so a copy the server does have is never stored twice). */
+  private endReset(t: Thread): void {
+    const lost = (t.recovering || []).filter((m) => !t.byClient.has(m.client_id));
+    t.recovering = null;
+    for (const m of lost) {
+      if (t.outbox.some((o) => o.client_id === m.client_id)) continue;
+      t.outbox.push({ ...m, seq: null, pending: "sending", sentAgainUntil: undefined });
+    }
+    if (lost.length) this.flush(t);
+  }
+
+  /** Still behind the server's last number after a complete sync: an entry is being written
+   * (or its writer died and the hub fills it after a few seconds). Ask again, backing off. */
+  private checkBehind(t: Thread): void {
+    const ahead = t.snapshot?.last_seq ?? 0;
+    if (ahead <= t.lastSeq) {
+      t.behindTries = 0;
+      return;
+    }
+    if (t.behindTimer) return;
+    const delay = Math.min(BEHIND_RETRY_MS * 2 ** t.behindTries, BEHIND_RETRY_MAX_MS);
+    t.behindTries++;
+    t.behindTimer = setTimeout(() => {
+      t.behindTimer = null;
+      if (this.threads.get(t.id) === t && (t.snapshot?.last_seq ?? 0) > t.lastSeq) this.requestSync(t);
+    }, delay);
   }
 
   private afterIngest(t: Thread, added: MessageEvent[]): void {
@@ -672,7 +762,9 @@ export class ChatClient {
       const tt = t;
       setTimeout(() => this.changed(tt), SENT_AGAIN_SHOW_MS + 50);
     }
-    if (typeof a.seq === "number" && msg.seq == null) {
+    if (typeof a.seq === "number" && this.contradicts(t, a.seq, a.client_id)) {
+      this.requestSync(t); // the server numbers our message where we hold another: stale view
+    } else if (typeof a.seq === "number" && msg.seq == null) {
       msg.seq = a.seq;
       if (!t.bySeq.has(a.seq)) {
         t.bySeq.set(a.seq, msg);
@@ -739,6 +831,10 @@ export class ChatClient {
         if (e.code === "internal") {
           msg.pending = "retry";
           this.scheduleResend(t, msg);
+        } else if (e.code === "rate_limited") {
+          // Nothing was stored: it goes out again once the hub says it may.
+          msg.pending = "retry";
+          this.scheduleResend(t, msg, (e.retry_after ?? 1) * 1000);
         } else if (e.code === "session_expired") {
           msg.pending = "retry";
         } else if (e.code === "not_joined") {
@@ -768,6 +864,14 @@ export class ChatClient {
       if (t) {
         t.syncInFlight = false;
         if (t.syncTimer) clearTimeout(t.syncTimer);
+        t.syncTimer = null;
+        if (e.code === "rate_limited") {
+          // Ask again once the hub says we may (the thread is not complete until then).
+          t.syncTimer = setTimeout(() => {
+            t.syncTimer = null;
+            if (this.threads.get(t.id) === t) this.requestSync(t);
+          }, (e.retry_after ?? 1) * 1000);
+        }
       }
     }
   }

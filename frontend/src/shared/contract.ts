@@ -86,6 +86,14 @@ export interface AgentList {
   agents: AgentItem[];
 }
 /**
+ * An agent of the caller's tenant, by id (`GET /agents`); the name shown is the one the hub
+ *     knows for that agent.
+ */
+export interface AgentRef {
+  id: string;
+  name?: string;
+}
+/**
  * Agent: assign the conversation to a colleague of the tenant, on the same terms as `take`.
  */
 export interface Assign {
@@ -481,12 +489,15 @@ export interface Close {
   tenant?: string;
 }
 /**
- * Everything visible after `since`, plus the conversation's state; subscribes.
+ * Everything visible after `since` (in the sender's own numbering), plus the conversation's
+ *     state; subscribes. `anchor`: the client id of the entry the client holds at `since`, so the
+ *     hub can tell a client whose view is not the server's any more (the answer is a `reset`).
  */
 export interface Sync {
   action: "sync";
   conversation_id: string;
   since: number;
+  anchor?: string;
   request_id?: string;
   /**
    * optional; must equal the connection's tenant
@@ -543,11 +554,13 @@ export interface Person {
   name: string;
 }
 /**
- * Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`).
+ * Every domain error of the hub (`chalicelib.handlers.rest.rest_errors`). `retry_after`
+ *     (with `rate_limited`, also sent as the `Retry-After` header): seconds to wait.
  */
 export interface Error {
   code: string;
   message: string;
+  retry_after?: number;
 }
 /**
  * What was wrong with the sender's frame (to that sender only), with its correlation fields.
@@ -566,6 +579,7 @@ export interface ErrorEvent {
     | "not_found"
     | "not_joined"
     | "payload_too_large"
+    | "rate_limited"
     | "session_expired"
     | "unauthorized"
     | "unknown_action"
@@ -576,6 +590,10 @@ export interface ErrorEvent {
   action?: string;
   client_id?: string;
   conversation_id?: string;
+  /**
+   * `rate_limited`: seconds to wait
+   */
+  retry_after?: number;
 }
 export interface Health {
   status: "ok";
@@ -686,9 +704,11 @@ export interface MyPresence {
   reachable: boolean;
 }
 /**
- * A timeline entry. `prev_seq` is the previous entry visible to the receiver (customers never
- *     see notes), so a gap is always detectable. A system line also carries `code` and `params`
- *     (`chalicelib/live/lines.py`): clients word it in their language and fall back to `text`.
+ * A timeline entry, numbered in the receiver's own numbering: agents see every entry,
+ *     customers only the public ones, numbered without holes (they never learn a note existed).
+ *     `prev_seq` is always `seq - 1` in that numbering, so a gap is always detectable. A system
+ *     line also carries `code` and `params` (`chalicelib/live/lines.py`): clients word it in their
+ *     language and fall back to `text`.
  */
 export interface MessageEvent {
   type: "message";
@@ -780,6 +800,13 @@ export interface TypingEvent {
 }
 /**
  * The answer to `sync`: one page of entries after `since`; `next_since` when there is more.
+ *
+ *     `through`: every number up to it is in `messages` or holds nothing for this reader (an entry
+ *     whose writer died is filled as void and skipped), so the client's last number becomes
+ *     `through`. Below `conversation.last_seq`, the rest is still being written: ask again shortly.
+ *     `reset`: the client's view is not the server's (its `since` is beyond the last number, or its
+ *     `anchor` is not the entry the server holds there — data restored to an earlier point): drop
+ *     the thread and rebuild it from these messages, which start again from 0.
  */
 export interface SyncEvent {
   type: "sync";
@@ -788,8 +815,10 @@ export interface SyncEvent {
   messages: MessageEvent[];
   conversation: ConversationSnapshot;
   complete: boolean;
+  through: number;
   request_id?: string;
   next_since?: number;
+  reset?: true;
 }
 export interface TicketEvent {
   type: "ticket";
@@ -855,12 +884,12 @@ export interface TenantSettingsEnvelope {
 export interface TicketChangeRequest {
   status?: ("open" | "solved" | "waiting_customer" | "waiting_internal") | null;
   waiting_on?: string | null;
-  owner?: Ref | null;
+  owner?: AgentRef | null;
 }
 export interface TicketCreateRequest {
   subject: string;
   conversation_id?: string | null;
-  owner?: Ref | null;
+  owner?: AgentRef | null;
 }
 export interface TicketDetail {
   ticket: TicketView;
