@@ -31,7 +31,9 @@ def test_a_token_bucket_passes_a_burst_then_refills_at_its_rate() -> None:
 
 def test_a_flooding_connection_is_refused_cheaply_and_the_others_go_on(unit: Unit) -> None:
     flooder, calm = unit.connect_customer(), unit.connect_customer()
-    conv, other = unit.start(flooder), unit.start(calm)
+    # Both conversations have started (their first message: routing has queued them), so every
+    # further line is one timeline read.
+    conv, other = unit.started(flooder), unit.started(calm)
     unit.store.calls.clear()
     for n in range(200):
         frame = {"action": "send", "conversation_id": conv, "client_id": f"f{n}", "text": "spam"}
@@ -39,16 +41,53 @@ def test_a_flooding_connection_is_refused_cheaply_and_the_others_go_on(unit: Uni
     answers = unit.sender.take(flooder)
     limited = [e for e in answers if e.get("code") == "rate_limited"]
     acks = [e for e in answers if e["type"] == "ack"]
-    # The write burst left after `start` passes; the rest is refused before anything is read.
-    # The first refusals are answered; then at most one a second (no amplification of the flood).
-    assert len(acks) == LIMITS.write_burst - 1 and len(limited) == LIMITS.refusal_answer_burst
+    # The write burst left after `start` and the first line passes; the rest is refused before
+    # anything is read. The first refusals are answered; then at most one a second (no
+    # amplification of the flood).
+    assert len(acks) == LIMITS.write_burst - 2 and len(limited) == LIMITS.refusal_answer_burst
     assert all(e["retry_after"] >= 1 and e["client_id"].startswith("f") for e in limited)
-    assert len(unit.texts(conv)) == len(acks)  # nothing stored for a refused frame
+    assert len(unit.texts(conv)) == 1 + len(acks)  # nothing stored for a refused frame
     assert unit.store.calls.count("load_conversation") == len(acks)
     [ack] = unit.act(calm, action="send", conversation_id=other, client_id="c1", text="hello")
     assert ack["type"] == "ack"  # another connection is not touched
     unit.clock.advance(2)
     assert unit.act(flooder, action="send", conversation_id=conv, client_id="late", text="ok")[0]["type"] == "ack"
+
+
+def test_owner_changes_and_availability_flips_share_the_write_budget(unit: Unit) -> None:
+    """`take`, `assign` and `presence` are an owner transaction plus a thread line, or a flip
+    every widget of the tenant may hear: a connection gets the write budget for them too."""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana = unit.connect_agent("ana")
+    flood = LIMITS.write_burst + LIMITS.refusal_answer_burst  # under the action burst
+    unit.store.calls.clear()
+    for n in range(flood):
+        unit.hub.live.handle(ana, json.dumps({"action": "presence", "status": ("busy", "available")[n % 2]}))
+    answers = unit.sender.take(ana)
+    limited = [e for e in answers if e.get("code") == "rate_limited"]
+    assert len(limited) == LIMITS.refusal_answer_burst and {e["action"] for e in limited} == {"presence"}
+    assert unit.store.calls.count("touch_presence") == LIMITS.write_burst  # a refused flip writes nothing
+    for verb in ("take", "assign"):
+        # Every bucket full again: the write budget and the answered refusals.
+        unit.clock.advance(
+            max(
+                LIMITS.write_burst / LIMITS.writes_per_second,
+                LIMITS.refusal_answer_burst / LIMITS.refusals_answered_per_second,
+            )
+        )
+        for _ in range(flood):
+            # The first `take` takes the chat; the rest (and `assign` to its owner) change nothing.
+            frame = {"action": verb, "conversation_id": conv}
+            if verb == "assign":
+                frame |= {"agent_id": "sub-ana", "expect_owner": "sub-ana"}
+            unit.hub.live.handle(ana, json.dumps(frame))
+        answers = unit.sender.take(ana)
+        limited = [e for e in answers if e.get("code") == "rate_limited"]
+        assert len(limited) == LIMITS.refusal_answer_burst and {e["action"] for e in limited} == {verb}
+        answered = [e for e in answers if e["type"] == "conversation"]
+        assert len(answered) == LIMITS.write_burst
+    assert unit.texts(conv) == ["Hello", "Ana joined the conversation"]  # one take, one line
 
 
 def test_new_conversations_per_customer_are_limited_per_hour(unit: Unit) -> None:

@@ -46,7 +46,7 @@ def test_notes_reach_agents_only_and_the_customer_sequence_skips_them(unit: Unit
     assert [e["kind"] for e in unit.sender.take(bo)] == ["note"]
     unit.act(ana, action="send", conversation_id=conv, client_id="t1", text="Hi")
     [seen] = unit.sender.take(customer)
-    # The customer's own numbering has no hole where the note (5th entry) is: nothing to count.
+    # The customer's own numbering has no hole where the note (4th entry) is: nothing to count.
     # Entries: their message, Ana's and Bo's lines, the note, Ana's reply.
     assert (seen["seq"], seen["prev_seq"]) == (4, 3)
     [seen_by_agent] = unit.sender.take(bo)
@@ -170,3 +170,35 @@ def test_opening_the_widget_is_no_conversation_until_the_customer_writes(unit: U
     [lobby] = [e for e in unit.sender.take(agent) if e["type"] == "conversation"]
     assert lobby["conversation"]["id"] == conv and lobby["conversation"]["status"] == "open"
     assert unit.hub.counters.view("global").active_chats == 1
+
+
+def test_owner_lines_follow_the_customers_own_numbering_without_holes(unit: Unit) -> None:
+    """Teamlane's system lines (take, assign, close) are public entries: they take the next
+    public number, so between notes the customer's numbers still run 1, 2, 3, … (issue 9)."""
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
+    unit.act(ana, action="presence", status="busy")  # routing leaves the chat to the explicit take
+    unit.act(bo, action="presence", status="busy")
+    [first] = [
+        e
+        for e in unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="Hi")
+        if e["type"] == "ack"
+    ]
+    unit.act(ana, action="take", conversation_id=conv)
+    unit.act(ana, action="note", conversation_id=conv, client_id="n1", text="VIP")
+    unit.act(ana, action="assign", conversation_id=conv, agent_id="sub-bo", expect_owner="sub-ana")
+    unit.act(bo, action="note", conversation_id=conv, client_id="n2", text="on it")
+    unit.act(bo, action="send", conversation_id=conv, client_id="b1", text="Hello, Bo here")
+    unit.act(bo, action="close", conversation_id=conv)
+    heard = [e for e in unit.sender.take(customer) if e["type"] == "message"]
+    assert [e.get("code") for e in heard] == ["agent_joined", "agent_assigned", None, "conversation_closed"]
+    numbers = [first["seq"]] + [e["seq"] for e in heard]
+    assert numbers == [1, 2, 3, 4, 5]  # no hole where either note is
+    assert all(e["prev_seq"] == e["seq"] - 1 for e in heard)
+    [sync] = unit.act(customer, action="sync", conversation_id=conv, since=0)
+    assert [m["seq"] for m in sync["messages"]] == numbers and sync["through"] == 5
+    assert sync["conversation"]["last_seq"] == 5
+    [agent_sync] = unit.act(bo, action="sync", conversation_id=conv, since=0)
+    assert [m["kind"] for m in agent_sync["messages"]] == ["text", "system", "note", "system", "note", "text", "system"]
+    assert [m["seq"] for m in agent_sync["messages"]] == [1, 2, 3, 4, 5, 6, 7]
