@@ -57,9 +57,9 @@ def _leave_orphans(conv: str) -> None:
 
 def test_orphans_never_stop_the_fanout_and_are_removed(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)  # agents see a chat once its customer wrote
     agent = hub.connect_agent("ana")
-    hub.act(agent, action="join", conversation_id=conv)
+    hub.act(agent, action="take", conversation_id=conv)
     hub.sender.take(customer)
     _leave_orphans(conv)
     hub.sender.gone |= {"AAAAnoItem0000=", "AAABbareItem00="}
@@ -76,9 +76,9 @@ def test_a_failure_after_the_ack_never_becomes_an_error_for_the_sender(
     hub: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)  # agents see a chat once its customer wrote
     agent = hub.connect_agent("ana")
-    hub.act(agent, action="join", conversation_id=conv)
+    hub.act(agent, action="take", conversation_id=conv)
     hub.act(agent, action="close", conversation_id=conv)
     hub.sender.take(customer)
     hub.sender.take(agent)
@@ -98,14 +98,23 @@ def test_a_retried_create_whose_first_try_was_applied_is_one_conversation(hub: H
     from chalicelib.store.models import ConversationMeta, Participant
     from chalicelib.store.work_models import HubCounters
 
+    def counted() -> int:
+        try:
+            return int(HubCounters.get("global", consistent_read=True).active_chats or 0)
+        except HubCounters.DoesNotExist:
+            return 0
+
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.start(customer)  # created `new`: it counts nowhere until its customer writes
     store = hub.lane.timeline.store
     state = store.load_conversation("global", conv, hub.clock.now())
     assert state is not None
-    before = int(HubCounters.get("global").active_chats)
+    before = counted()
     me = next(iter(state.participants.values()))
     store.create_conversation(state.meta, me, hub.clock.now())  # the retry: no error
-    assert int(HubCounters.get("global").active_chats) == before  # counted once
+    assert counted() == before  # counted once
+    # It starts once, too: its first line counts it in the active chats exactly once.
+    hub.act(customer, action="send", conversation_id=conv, client_id="first", text="Hello")
+    assert counted() == before + 1
     assert len(list(ConversationMeta.query(f"T#global#C#{conv}", ConversationMeta.sk == "META"))) == 1
     assert isinstance(me, Participant)

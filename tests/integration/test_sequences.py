@@ -47,10 +47,13 @@ def _sync(hub: Harness, connection_id: str, conv: str, since: int, **extra: Any)
 
 
 def _chat(hub: Harness) -> tuple[str, str, str]:
+    """A started chat an agent has taken: the customer's first line is seq 1 (public 1), the
+    agent's line seq 2 (public 2). Agents see a conversation once its customer wrote, and come
+    in with an explicit `take`."""
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)  # seq 1 (public 1)
     agent = hub.connect_agent("ana")
-    hub.act(agent, action="join", conversation_id=conv)  # seq 1 (public 1)
+    hub.act(agent, action="take", conversation_id=conv)  # seq 2 (public 2)
     hub.sender.take(customer)
     return customer, agent, conv
 
@@ -111,32 +114,32 @@ def test_a_resend_costs_two_calls_quiet_or_contended(hub: Harness) -> None:
     hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="once")
     with _dynamodb_calls() as calls:
         [again] = hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="once")
-    assert again["status"] == "sent-again" and again["seq"] == 2
+    assert again["status"] == "sent-again" and again["seq"] == 3
     assert len(calls) == 2, calls
     _contend(conv, hub)
     with _dynamodb_calls() as calls:
         [again] = hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="once")
-    assert again["status"] == "sent-again" and again["seq"] == 2
+    assert again["status"] == "sent-again" and again["seq"] == 3
     assert len(calls) == 2, calls
     assert [m.client_id for m in _entries(conv)].count("r1") == 1
 
 
 def test_a_writer_that_died_leaves_a_number_readers_fill_after_a_while(hub: Harness) -> None:
     customer, agent, conv = _chat(hub)
-    lost = _stalled_writer(hub, conv)  # numbers 2 (public 2), never written
+    lost = _stalled_writer(hub, conv)  # numbers 3 (public 3), never written
     _contend(conv, hub)
     [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="after", text="Hello?")
-    assert ack["seq"] == 3  # public 3: its writer allocated after the lost one
+    assert ack["seq"] == 4  # public 4: its writer allocated after the lost one
     # Young: the number may still be written. Readers get what is there, up to it.
-    early = _sync(hub, agent, conv, 1)
-    assert early["messages"] == [] and early["through"] == 1 and early["conversation"]["last_seq"] == 3
+    early = _sync(hub, agent, conv, 2)
+    assert early["messages"] == [] and early["through"] == 2 and early["conversation"]["last_seq"] == 4
     hub.clock.advance(VOID_AFTER_SECONDS + 1)
-    late = _sync(hub, agent, conv, 1)
-    assert [m["client_id"] for m in late["messages"]] == ["after"] and late["through"] == 3
-    cust = _sync(hub, customer, conv, 1)
-    assert [m["seq"] for m in cust["messages"]] == [3] and cust["through"] == 3
+    late = _sync(hub, agent, conv, 2)
+    assert [m["client_id"] for m in late["messages"]] == ["after"] and late["through"] == 4
+    cust = _sync(hub, customer, conv, 2)
+    assert [m["seq"] for m in cust["messages"]] == [4] and cust["through"] == 4
     void = next(m for m in _entries(conv) if int(m.seq) == lost.seq)
-    assert void.kind == "void" and void.pseq == 2
+    assert void.kind == "void" and void.pseq == 3
 
 
 def test_a_late_writer_finds_its_number_filled_and_takes_another(hub: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,52 +157,52 @@ def test_a_late_writer_finds_its_number_filled_and_takes_another(hub: Harness, m
 
     monkeypatch.setattr(store, "write_allocated", stalled)
     [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="slow", text="Finally")
-    assert ack["status"] == "sent" and ack["seq"] == 3  # public 2 went void with its internal number
+    assert ack["status"] == "sent" and ack["seq"] == 4  # public 3 went void with its internal number
     stored = _entries(conv)
-    assert [(int(m.seq), m.kind) for m in stored] == [(1, "system"), (2, "void"), (3, "text")]
+    assert [(int(m.seq), m.kind) for m in stored] == [(1, "text"), (2, "system"), (3, "void"), (4, "text")]
     state = store.load_conversation("global", conv, hub.clock.now())
     assert state is not None
     with pytest.raises(SequenceTaken):  # the late write itself, had it come now
         real(
             state,
             NewEntry("text", "customer", "x", "X", "late", "late"),
-            Allocation(2, 2, 2),
+            Allocation(3, 3, 3),
             hub.clock.now(),
         )
 
 
 def test_a_lost_number_at_the_end_is_filled_for_customers_too(hub: Harness) -> None:
     customer, agent, conv = _chat(hub)
-    hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="internal")  # seq 2
-    _stalled_writer(hub, conv)  # seq 3, public 2: lost at the end
-    early = _sync(hub, customer, conv, 1)
-    assert early["through"] == 1 and early["conversation"]["last_seq"] == 2
+    hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="internal")  # seq 3
+    _stalled_writer(hub, conv)  # seq 4, public 3: lost at the end
+    early = _sync(hub, customer, conv, 2)
+    assert early["through"] == 2 and early["conversation"]["last_seq"] == 3
     hub.clock.advance(VOID_AFTER_SECONDS + 1)
-    late = _sync(hub, customer, conv, 1)
-    assert late["messages"] == [] and late["through"] == 2
+    late = _sync(hub, customer, conv, 2)
+    assert late["messages"] == [] and late["through"] == 3
     [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
-    assert ack["seq"] == 3  # the customer's numbering stays gapless: 1, (2 void), 3
+    assert ack["seq"] == 4  # the customer's numbering stays gapless: 1, 2, (3 void), 4
 
 
 # ------------------------------------------------------------------ two numberings
 def test_receipts_are_kept_and_told_in_each_side_s_numbering(hub: Harness) -> None:
     customer, agent, conv = _chat(hub)
-    hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="VIP")  # seq 2
-    hub.act(agent, action="send", conversation_id=conv, client_id="a1", text="Hi")  # seq 3, public 2
+    hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="VIP")  # seq 3
+    hub.act(agent, action="send", conversation_id=conv, client_id="a1", text="Hi")  # seq 4, public 3
     [msg] = hub.sender.take(customer)
-    assert (msg["seq"], msg["prev_seq"]) == (2, 1)
-    hub.act(customer, action="read", conversation_id=conv, seq=2)
+    assert (msg["seq"], msg["prev_seq"]) == (3, 2)
+    hub.act(customer, action="read", conversation_id=conv, seq=3)
     [read] = [e for e in hub.sender.take(agent) if e["type"] == "read"]
-    assert read["seq"] == 3  # the agent hears it in the full sequence
-    hub.act(agent, action="read", conversation_id=conv, seq=2)  # the note: public floor 1
+    assert read["seq"] == 4  # the agent hears it in the full sequence
+    hub.act(agent, action="read", conversation_id=conv, seq=3)  # the note: public floor 2
     [told] = [e for e in hub.sender.take(customer) if e["type"] == "read"]
-    assert told["seq"] == 1
+    assert told["seq"] == 2
     sync = _sync(hub, customer, conv, 0)
     me = next(p for p in sync["conversation"]["participants"] if p["role"] == "customer")
-    assert (me["read_seq"], me["delivered_seq"]) == (2, 2)
+    assert (me["read_seq"], me["delivered_seq"]) == (3, 3)
     agent_sync = _sync(hub, agent, conv, 0)
     cust = next(p for p in agent_sync["conversation"]["participants"] if p["role"] == "customer")
-    assert (cust["read_seq"], cust["delivered_seq"]) == (3, 3)
+    assert (cust["read_seq"], cust["delivered_seq"]) == (4, 4)
 
 
 # ------------------------------------------------------------------ going back in time
@@ -208,8 +211,8 @@ def test_a_reader_ahead_of_the_server_or_holding_another_entry_is_told_to_rebuil
     hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="one")
     ahead = _sync(hub, customer, conv, 88)
     assert ahead["reset"] is True and ahead["since"] == 0
-    assert [m["seq"] for m in ahead["messages"]] == [1, 2] and ahead["through"] == 2
-    other = _sync(hub, agent, conv, 2, anchor="not-what-the-server-has")
-    assert other["reset"] is True and [m["seq"] for m in other["messages"]] == [1, 2]
-    same = _sync(hub, agent, conv, 2, anchor="c1")
-    assert "reset" not in same and same["messages"] == [] and same["through"] == 2
+    assert [m["seq"] for m in ahead["messages"]] == [1, 2, 3] and ahead["through"] == 3
+    other = _sync(hub, agent, conv, 3, anchor="not-what-the-server-has")
+    assert other["reset"] is True and [m["seq"] for m in other["messages"]] == [1, 2, 3]
+    same = _sync(hub, agent, conv, 3, anchor="c1")
+    assert "reset" not in same and same["messages"] == [] and same["through"] == 3
