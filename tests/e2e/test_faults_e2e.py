@@ -188,7 +188,12 @@ def test_a_chat_under_dynamodb_faults_loses_nothing_duplicates_nothing_and_has_n
     agent_peer = Peer.agent(hub)
     try:
         conv = customer_peer.request("conversation", action="start")["conversation"]["id"]
-        agent_peer.request("conversation", action="join", conversation_id=conv)
+        # The customer's first line starts the chat (agents see it from then on); the agent takes it.
+        customer_peer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
+        customer_peer.expect("conversation")
+        agent_peer.request("conversation", action="take", conversation_id=conv)
+        customer_peer.drain(0.3)
+        agent_peer.drain(0.3)
         customer, agent = Client(customer_peer, conv), Client(agent_peer, conv)
         faulty.proxy.reset()
         faulty.proxy.configure(FAULTS)
