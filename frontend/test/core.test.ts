@@ -143,6 +143,20 @@ test("a server that went back in time: the thread is rebuilt and our lost messag
   assert.equal(t.lastSeq, 3);
 });
 
+test("a reset also forgets what was read here without a receipt: those numbers are gone", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  for (const n of [1, 2, 3]) ws.recv(msg(n, n - 1));
+  t.readLocal = 3; // an agent only reading the chat read it all
+  ws.recv(msg(2, 1, AGENT, "after the restore", "other-2"));
+  ws.recv({
+    type: "sync", conversation_id: CONV, since: 0, reset: true, through: 2, complete: true, conversation: snap(2),
+    messages: [msg(1, 0), msg(2, 1, AGENT, "after the restore", "other-2")],
+  });
+  assert.equal(t.lastSeq, 2);
+  assert.equal(t.readLocal, 0); // the new entry 2 (and 3, when it comes) is unread again
+});
+
 test("a snapshot behind our last number asks for sync", async () => {
   const ws = await connect();
   ws.recv(msg(1, 0));

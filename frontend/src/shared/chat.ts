@@ -678,6 +678,7 @@ export class ChatClient {
     t.byClient.clear();
     t.lastSeq = 0;
     t.deliveredSent = t.readSent = t.otherDelivered = t.otherRead = 0;
+    t.readLocal = 0; // read here without a receipt: a number of the old view too
     t.snapshot = null;
   }
 
