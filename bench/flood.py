@@ -81,6 +81,15 @@ async def _request(ws: aiohttp.ClientWebSocketResponse, action: dict[str, Any]) 
             return event
 
 
+async def _take(agent: aiohttp.ClientWebSocketResponse, conv: str) -> None:
+    """Takes a chat its customer just started (it starts right after their line is acknowledged)."""
+    for _ in range(50):
+        if (await _request(agent, {"action": "take", "conversation_id": conv}))["type"] == "conversation":
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"could not take {conv}")
+
+
 async def _calm_phase(
     customer: aiohttp.ClientWebSocketResponse, conv: str, chat: Chat, n: int, gap: float, offset: float = 0.0
 ) -> None:
@@ -109,7 +118,10 @@ async def exercise(
         convs = []
         for customer in customers:
             conv = (await _request(customer, {"action": "start"}))["conversation"]["id"]
-            await _request(agent, {"action": "join", "conversation_id": conv})
+            # Opening starts nothing: the customer's first line does; then the agent takes it.
+            hello = {"action": "send", "conversation_id": conv, "client_id": f"hello-{uuid.uuid4().hex[:10]}"}
+            await _request(customer, {**hello, "text": "Hello"})
+            await _take(agent, conv)
             convs.append(conv)
         flood_conv = (await _request(flooder, {"action": "start"}))["conversation"]["id"]
         await asyncio.sleep(1.0)
