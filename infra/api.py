@@ -120,7 +120,9 @@ ACCESS: dict[str, Access] = {
 }
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
-WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# ConditionCheckItem: a transaction may require an item to exist without writing it (a frame's
+# presence write checks its connection item: `store/connections.touch_presence`).
+WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 
 REST_ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.json_with_standard_fields(
     caller=False,

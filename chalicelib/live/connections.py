@@ -69,7 +69,7 @@ class Connections:
         self.store.put_connection(conn)
         metrics.add_metric(name="Connections", unit=MetricUnit.Count, value=1)
         if who.role == "agent":
-            return who, self.heartbeat(conn)
+            return who, self.heartbeat(conn, live=False)
         return who, None
 
     # ------------------------------------------------------------------ later frames
@@ -129,11 +129,20 @@ class Connections:
         self.store.delete_connection(conn)
 
     # ------------------------------------------------------------------ presence
-    def heartbeat(self, conn: Connection, status: str | None = None) -> AgentPresence | None:
+    def heartbeat(self, conn: Connection, status: str | None = None, live: bool = True) -> AgentPresence | None:
         """Records an agent's heartbeat (and a newly chosen status). Returns the presence when
-        others must hear about it: a new status, or an agent who was not reachable before."""
+        others must hear about it: a new status, or an agent who was not reachable before.
+
+        `live`: from a frame, so only while the connection exists (its `$disconnect` may have
+        run first: SessionExpired, nothing written); `$connect` itself has just written it."""
         now = self.clock.now()
-        before, after = self.store.touch_presence(conn.tenant, conn.user_id, conn.name, now, status)
+        try:
+            before, after = self.store.touch_presence(
+                conn.tenant, conn.user_id, conn.name, now, status, conn.connection_id if live else None
+            )
+        except ConnectionGone:
+            self._bound.pop(conn.connection_id, None)
+            raise SessionExpired("this connection has closed; reconnect") from None
         if status is not None or before is None or not self.rule.reachable(before, now):
             return after
         return None

@@ -123,11 +123,22 @@ class DynamoConnectionStore:
         return item
 
     def touch_presence(
-        self, tenant: str, agent_id: str, name: str, now: float, status: str | None = None
+        self,
+        tenant: str,
+        agent_id: str,
+        name: str,
+        now: float,
+        status: str | None = None,
+        connection_id: str | None = None,
     ) -> tuple[AgentPresence | None, AgentPresence]:
         """Records a heartbeat (and optionally a new chosen status); returns (before, after).
 
-        An update, not a put: the agent's capacity and open-chat count live on the same item."""
+        An update, not a put: the agent's capacity and open-chat count live on the same item.
+        With `connection_id` (a frame's `heartbeat` or `presence`), one transaction conditioned
+        on the connection item still existing: a `$disconnect` that overtook the handler has
+        marked the agent unreachable, and a late heartbeat must not make a gone agent
+        reachable (routing would give them chats, the widgets would offer chat). Raises
+        ConnectionGone then, nothing written."""
         before = self.get_presence(tenant, agent_id)
         # A directory entry that never had a heartbeat (created by the admin CLI) starts available,
         # like an agent seen for the first time.
@@ -142,8 +153,24 @@ class DynamoConnectionStore:
         ]
         if status or before is None or first:
             actions.append(AgentPresence.status_at.set(now))
-        item.update(actions=actions)
-        return before, item
+        if connection_id is None:
+            item.update(actions=actions)
+            return before, item
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.condition_check(Connection, connection_id, condition=Connection.connection_id.exists())
+                tw.update(item, actions=actions)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if error_code(exc) == TRANSACTION_CANCELED and "ConditionalCheckFailed" in reasons:
+                raise ConnectionGone(connection_id) from exc
+            raise
+        # The item as the update left it (a transaction returns no values).
+        after = AgentPresence.from_raw_data(before.serialize()) if before is not None else item
+        after.name, after.heartbeat_at, after.status, after.drift_status = name, now, chosen, None
+        if status or before is None or first:
+            after.status_at = now
+        return before, after
 
     def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
         """The agent's last connection closed: keep the chosen status, mark unreachable, and

@@ -201,9 +201,17 @@ class ConnectionStore(Protocol):
         ...
 
     def touch_presence(
-        self, tenant: str, agent_id: str, name: str, now: float, status: str | None = None
+        self,
+        tenant: str,
+        agent_id: str,
+        name: str,
+        now: float,
+        status: str | None = None,
+        connection_id: str | None = None,
     ) -> tuple[AgentPresence | None, AgentPresence]:
-        """Records a heartbeat (and optionally a new chosen status); returns (before, after)."""
+        """Records a heartbeat (and optionally a new chosen status); returns (before, after).
+        With `connection_id`, only while that connection's item exists: raises ConnectionGone
+        (nothing written) when its `$disconnect` ran first."""
         ...
 
     def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:

@@ -142,6 +142,9 @@ def exercise(r: Rehearsal) -> Exercise:
     ex.outcomes["taken"] = [
         e for e in r.management.events(agent_conn, "conversation") if e.get("request_id") == "take-1"
     ]
+    # The dashboard's heartbeat: its presence write is conditioned on the connection item.
+    r.ws("MESSAGE", agent_conn, {"action": "heartbeat", "request_id": "hb-1"})
+    ex.outcomes["heartbeat"] = [e for e in r.management.events(agent_conn, "ack") if e.get("request_id") == "hb-1"]
     r.ws("MESSAGE", agent_conn, {"action": "sync", "conversation_id": conversation, "since": 0, "request_id": "sync-1"})
     ex.outcomes["agent_sync"] = [e for e in r.management.events(agent_conn, "sync") if e.get("request_id") == "sync-1"]
     r.ws(
@@ -204,6 +207,7 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     assert ex.outcomes["connect_nobody"]["statusCode"] == 401
     conversation = ex.outcomes["conversation"]
     assert ex.outcomes["announced"], "the customer's first message shows the conversation to the team"
+    assert [e["action"] for e in ex.outcomes["heartbeat"]] == ["heartbeat"], ex.outcomes["heartbeat"]
     [taken] = ex.outcomes["taken"]
     assert taken["conversation"]["owner"]["id"] == granted["principalId"], taken
     [synced] = ex.outcomes["agent_sync"]

@@ -8,7 +8,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.platform.errors import SessionExpired
 from chalicelib.store.dynamo_errors import error_code
-from chalicelib.store.models import Connection, Subscription
+from chalicelib.store.models import AgentPresence, Connection, Subscription
 from tests.integration.conftest import Harness
 
 
@@ -33,6 +33,32 @@ def test_subscribing_a_connection_whose_disconnect_ran_first_writes_nothing(hub:
     with pytest.raises(Connection.DoesNotExist):
         Connection.get(customer)  # not recreated
     assert list(Subscription.query(f"T#global#C#{conv}", Subscription.sk.startswith("S#"))) == []
+
+
+def test_a_presence_change_whose_disconnect_ran_first_leaves_the_agent_gone(hub: Harness) -> None:
+    """Teamlane's availability flips (and heartbeats) under the same rule as subscribing: the
+    write is conditioned on the connection item, so a late `presence: available` after the
+    last tab's `$disconnect` never makes a gone agent reachable (routing would hand them chats)."""
+    agent = hub.connect_agent("ana")
+    hub.act(agent, action="presence", status="busy")
+    conn = hub.lane.connections.bound(agent, hub.clock.now())
+    assert conn is not None
+    hub.clock.advance(1)
+    hub.lane.disconnect(agent)  # $disconnect overtakes a `presence` already past its identity check
+    with pytest.raises(SessionExpired):
+        hub.lane.connections.heartbeat(conn, "available")
+    stored = AgentPresence.get("global", conn.user_id, consistent_read=True)
+    assert (stored.status, int(stored.heartbeat_at)) == ("busy", 0) and stored.left_at is not None
+    assert hub.lane.connections.available_agents("global") == set()
+    with pytest.raises(Connection.DoesNotExist):
+        Connection.get(agent)  # not recreated
+    # A live connection's flip goes through, and its answer is the item as stored.
+    again = hub.connect_agent("ana")
+    answered = hub.act(again, action="presence", status="available")
+    assert [e["type"] for e in answered if e["type"] in ("ack", "error")] == ["ack"]
+    stored = AgentPresence.get("global", conn.user_id, consistent_read=True)
+    assert stored.status == "available" and float(stored.heartbeat_at) == hub.clock.now()
+    assert hub.lane.connections.available_agents("global") == {conn.user_id}
 
 
 def test_disconnect_removes_a_subscription_added_after_the_connection_was_read(hub: Harness) -> None:

@@ -187,9 +187,17 @@ class MemoryStore:
         return [_copy(p) for (t, _), p in sorted(self.presence.items()) if t == tenant]
 
     def touch_presence(
-        self, tenant: str, agent_id: str, name: str, now: float, status: str | None = None
+        self,
+        tenant: str,
+        agent_id: str,
+        name: str,
+        now: float,
+        status: str | None = None,
+        connection_id: str | None = None,
     ) -> tuple[AgentPresence | None, AgentPresence]:
         self._enter("touch_presence")
+        if connection_id is not None and connection_id not in self.connections:
+            raise ConnectionGone(connection_id)
         before = self.presence.get((tenant, agent_id))
         first = before is None or (not before.heartbeat_at and not before.left_at)
         stored = self.presence.setdefault((tenant, agent_id), AgentPresence(tenant, agent_id, status_at=now))

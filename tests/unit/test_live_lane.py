@@ -202,3 +202,19 @@ def test_owner_lines_follow_the_customers_own_numbering_without_holes(unit: Unit
     [agent_sync] = unit.act(bo, action="sync", conversation_id=conv, since=0)
     assert [m["kind"] for m in agent_sync["messages"]] == ["text", "system", "note", "system", "note", "text", "system"]
     assert [m["seq"] for m in agent_sync["messages"]] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_a_presence_flip_whose_disconnect_ran_elsewhere_first_changes_nothing(unit: Unit) -> None:
+    """A warm container still holds the connection's identity while another ran its
+    `$disconnect`: the flip is refused (`session_expired`, only to that connection) and the
+    agent stays unreachable, so routing and the widgets never count a gone agent."""
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="presence", status="busy")
+    gone = unit.store.connections[ana]
+    unit.store.delete_connection(gone)  # what the other container's $disconnect did
+    unit.store.drop_heartbeat("global", "sub-ana", unit.clock.now())
+    [err] = unit.act(ana, action="presence", status="available")
+    assert err["code"] == "session_expired"
+    stored = unit.store.presence[("global", "sub-ana")]
+    assert (stored.status, stored.heartbeat_at) == ("busy", 0)
+    assert unit.hub.live.connections.available_agents("global") == set()
