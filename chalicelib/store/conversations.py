@@ -43,6 +43,7 @@ class DynamoConversationStore:
         return ConversationState(meta, participants, subs)
 
     def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
+        meta.customer_key = keys.customer_key(str(meta.tenant), str(meta.customer_id))  # AP-V7
         with TransactWrite(connection=self._ddb) as tw:
             tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
             tw.save(customer, condition=Participant.pk.does_not_exist())

@@ -138,6 +138,18 @@ class ActiveConversations(GlobalSecondaryIndex["ConversationItem"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class ConversationsByCustomer(GlobalSecondaryIndex["ConversationItem"]):
+    """AP-V7: one customer's conversations, newest first (sparse: META items only) — the customer
+    panel, and a verified customer's thread on a second device."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class ConversationMeta(ConversationItem, discriminator="meta"):
     tenant = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
@@ -158,9 +170,16 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     closed_at = NumberAttribute(null=True)
     # The linked ticket waiting on this customer: their next message reopens it.
     waiting_ticket_id = UnicodeAttribute(null=True)
+    # `T#<tenant>#CU#<customer>`, set by the store on creation (AP-V7).
+    customer_key = UnicodeAttribute(null=True)
+    # The customer's rating once the conversation closed (at most one: `work/csat.py`).
+    csat_rating = NumberAttribute(null=True)
+    csat_comment = UnicodeAttribute(null=True)
+    csat_at = NumberAttribute(null=True)
 
     by_tenant_activity = ConversationsByActivity()
     active_by_tenant = ActiveConversations()
+    by_customer = ConversationsByCustomer()
 
 
 class Participant(ConversationItem, discriminator="participant"):
