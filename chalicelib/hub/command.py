@@ -3,10 +3,12 @@ the next move, the launch decision and the mode."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
+from chalicelib.hub.hours import BusinessHours
 from chalicelib.hub.launch import LaunchDecision, launch_check
 from chalicelib.hub.next_move import next_move
 from chalicelib.hub.pressure import Pressure
@@ -19,14 +21,32 @@ from chalicelib.store.work_models import HubCounters
 
 
 class SupportCommand:
-    def __init__(self, store: HubStore, counters: Counters, clock: Clock, presence_window: float) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        counters: Counters,
+        clock: Clock,
+        presence_window: float,
+        calendar: Callable[[str], BusinessHours] = lambda _tenant: BusinessHours.always_open(),
+        extras: Callable[[str], dict[str, Any]] = lambda _tenant: {},
+    ) -> None:
         self.store = store
         self.counters = counters
         self.clock = clock
         self.presence_window = presence_window
+        # The tenant's business hours: waiting ages count open time only, and the next move and
+        # the launch decision know whether the team is open.
+        self.calendar = calendar
+        # More for the snapshot (CSAT of the last days): tenant → fields.
+        self.extras = extras
 
     def pressure(self, tenant: str) -> Pressure:
         now = self.clock.now()
+        hours = self.calendar(tenant)
+
+        def waited(since: float) -> float:
+            return hours.open_seconds(since, now)
+
         window = self.presence_window
         stored = self.store.get_counters(tenant) or HubCounters(tenant)
         tickets = self.store.open_tickets(tenant)
@@ -53,9 +73,12 @@ class SupportCommand:
             presence_drift=sum(1 for p in presence if p.status != "offline" and not is_reachable(p, now, window)),
             typing_drift=int(stored.typing_drift or 0),
             failing_deliveries=recent_failures,
-            oldest_overdue_callback_s=max((now - float(c.due_at) for c in overdue), default=None),
-            oldest_waiting_ticket_s=max((now - float(t.status_at) for t in waiting), default=None),
-            oldest_unanswered_chat_s=max((now - float(m.preview_at or m.updated_at) for m in unanswered), default=None),
+            oldest_overdue_callback_s=max((waited(float(c.due_at)) for c in overdue), default=None),
+            oldest_waiting_ticket_s=max((waited(float(t.status_at)) for t in waiting), default=None),
+            oldest_unanswered_chat_s=max(
+                (waited(float(m.preview_at or m.updated_at)) for m in unanswered), default=None
+            ),
+            team_open=hours.is_open(now),
         )
 
     def snapshot(self, tenant_id: str) -> dict[str, Any]:
@@ -73,6 +96,7 @@ class SupportCommand:
             "pressure": asdict(p),
             "next_move": asdict(next_move(p)),
             "launch": launch_view(launch_check(p)),
+            **self.extras(tenant_id),
         }
 
     def tenant(self, tenant_id: str) -> Tenant:

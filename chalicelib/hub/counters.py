@@ -9,6 +9,7 @@ absolute values, so running it twice changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.live.port import LivePort
@@ -30,11 +31,21 @@ def stored_view(stored: HubCounters | None) -> dict[str, int]:
 
 
 class Counters:
-    def __init__(self, store: HubStore, live: LivePort, clock: Clock, presence_window: float) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        live: LivePort,
+        clock: Clock,
+        presence_window: float,
+        team: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.presence_window = presence_window
+        # Whether the team is within its business hours ({"open", "next_open_at"}), pushed with
+        # the counters so the dashboards know it.
+        self.team = team
 
     def agents_available(self, tenant: str) -> int:
         return len(available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.presence_window))
@@ -45,7 +56,10 @@ class Counters:
         return values
 
     def push(self, tenant: str) -> None:
-        self.live.push_to_agents(tenant, {"type": "counters", "counters": self.view(tenant)})
+        event: dict[str, Any] = {"type": "counters", "counters": self.view(tenant)}
+        if self.team is not None:
+            event["team"] = self.team(tenant)
+        self.live.push_to_agents(tenant, event)
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
         """Failed deliveries count within a 5-minute window (the launch check reads the window)."""

@@ -14,6 +14,8 @@ Blockers, most urgent first (the order is fixed, and matches the order of the sa
 3     presence_drift      support_command  an agent looks available/busy but the heartbeats stopped
 4     overdue_callbacks   callbacks        any callback is overdue
 5     typing_drift        support_command  a typing indicator never stopped
+6     outside_hours       support_command  the team is outside its business hours (then "no agent
+                                           available" does not block: nobody is expected)
 ====  ==================  ===============  ==========================================================
 
 Unanswered chats, queued callbacks and tickets are ordinary traffic, not instability: they never
@@ -30,6 +32,7 @@ from chalicelib.hub.sentences import (
     count,
     failing_deliveries_sentence,
     no_agent_sentence,
+    outside_hours_sentence,
     overdue_callbacks_sentence,
     presence_drift_sentence,
     typing_drift_sentence,
@@ -40,7 +43,7 @@ READY_HEADLINE = "Ready for handoff"
 
 @dataclass(frozen=True)
 class Blocker:
-    code: str  # "overdue_callbacks" | "no_agent_available" | "presence_drift" | "typing_drift" | "failing_deliveries"
+    code: str  # one of BLOCKER_CODES, e.g. "overdue_callbacks"
     message: str  # plain sentence with the number
     lane: Lane  # the lane that recovers it (same lane names as NextMove)
 
@@ -62,13 +65,16 @@ class BlockerCheck:
 
 # Most urgent first; launch_check keeps this order.
 CHECKS: tuple[BlockerCheck, ...] = (
-    BlockerCheck("no_agent_available", "support_command", lambda p: p.agents_available <= 0, no_agent_sentence),
+    BlockerCheck(
+        "no_agent_available", "support_command", lambda p: p.team_open and p.agents_available <= 0, no_agent_sentence
+    ),
     BlockerCheck(
         "failing_deliveries", "support_command", lambda p: p.failing_deliveries > 0, failing_deliveries_sentence
     ),
     BlockerCheck("presence_drift", "support_command", lambda p: p.presence_drift > 0, presence_drift_sentence),
     BlockerCheck("overdue_callbacks", "callbacks", lambda p: p.callback_overdue > 0, overdue_callbacks_sentence),
     BlockerCheck("typing_drift", "support_command", lambda p: p.typing_drift > 0, typing_drift_sentence),
+    BlockerCheck("outside_hours", "support_command", lambda p: not p.team_open, outside_hours_sentence),
 )
 
 BLOCKER_CODES: tuple[str, ...] = tuple(check.code for check in CHECKS)

@@ -26,3 +26,6 @@ class Pressure:
     oldest_overdue_callback_s: float | None  # age past due of the oldest overdue callback, seconds
     oldest_waiting_ticket_s: float | None  # age of the oldest ticket waiting (internal or on customer)
     oldest_unanswered_chat_s: float | None  # how long the oldest unanswered chat has waited
+    # Within the tenant's business hours (always, for a tenant that set none). The ages above
+    # count open time only.
+    team_open: bool = True

@@ -46,12 +46,27 @@ def copy(cb: Callback) -> Callback:
     return Callback.from_raw_data(cb.serialize())
 
 
+def wall_clock(_tenant: str, start: float, seconds: float) -> float:
+    return start + seconds
+
+
 class Callbacks:
-    def __init__(self, store: WorkStore, live: LivePort, clock: Clock, counters_changed: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        store: WorkStore,
+        live: LivePort,
+        clock: Clock,
+        counters_changed: Callable[[str], None],
+        open_time_after: Callable[[str, float, float], float] = wall_clock,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.counters_changed = counters_changed
+        # (tenant, start, seconds) → when that much of the tenant's open time has passed: due
+        # times count business hours only (`hub/opening.py`), so a callback asked for at night
+        # is due its SLA after the next opening.
+        self.open_time_after = open_time_after
 
     # ------------------------------------------------------------------ creation
     def request(
@@ -94,7 +109,7 @@ class Callbacks:
             window=window,
             priority="normal",
             overdue=False,
-            due_at=now + 60 * float(tenant.callback_sla_minutes),
+            due_at=self.open_time_after(actor.tenant, now, 60 * float(tenant.callback_sla_minutes)),
             attempts=0,
             max_attempts=int(tenant.callback_max_attempts),
             retry_minutes=float(tenant.callback_retry_minutes),
@@ -184,7 +199,7 @@ class Callbacks:
             line = "We could not reach you by phone. Reply here and we'll pick it up."
         else:
             cb.status, cb.overdue, cb.priority = "queued", False, "normal"
-            cb.due_at = now + 60 * float(before.retry_minutes)
+            cb.due_at = self.open_time_after(cb.tenant, now, 60 * float(before.retry_minutes))
             detail = (
                 f"No answer (attempt {cb.attempts} of {int(before.max_attempts)}); retry at {iso(float(cb.due_at))}"
             )
