@@ -18,6 +18,7 @@ from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.counters import Counters
 from chalicelib.hub.drift import DriftSweep
 from chalicelib.hub.mode import Mode
+from chalicelib.hub.opening import Opening
 from chalicelib.live.events import (
     ConversationClosed,
     ConversationReopened,
@@ -25,6 +26,7 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    NoteAdded,
     PresenceChanged,
 )
 from chalicelib.live.lane import LiveLane
@@ -35,12 +37,27 @@ from chalicelib.platform.config import Settings, settings
 from chalicelib.platform.sender import Sender
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
+from chalicelib.store.desk import DynamoDeskStore
+from chalicelib.store.directory import DynamoDirectoryStore
 from chalicelib.store.hub import DynamoHubStore
-from chalicelib.store.ports import ConnectionStore, ConversationStore, HubStore, TenantStore, WorkStore
+from chalicelib.store.ports import (
+    ConnectionStore,
+    ConversationStore,
+    DeskStore,
+    DirectoryStore,
+    HubStore,
+    TenantStore,
+    WorkStore,
+)
 from chalicelib.store.tables import bind_tables
 from chalicelib.store.tenants import DynamoTenantStore
 from chalicelib.store.work import DynamoWorkStore
 from chalicelib.work.callbacks import Callbacks
+from chalicelib.work.canned import CannedReplies
+from chalicelib.work.csat import Csat
+from chalicelib.work.customers import CustomerPanel
+from chalicelib.work.mentions import Mentions
+from chalicelib.work.search import Search
 from chalicelib.work.tickets import Tickets
 
 T = TypeVar("T")
@@ -55,6 +72,8 @@ class Stores:
     tenants: TenantStore
     work: WorkStore
     hub: HubStore
+    desk: DeskStore
+    directory: DirectoryStore
 
     @classmethod
     def dynamo(cls, region: str) -> Stores:
@@ -64,6 +83,8 @@ class Stores:
             DynamoTenantStore(consistent_reads=False),
             DynamoWorkStore(region),
             DynamoHubStore(),
+            DynamoDeskStore(region),
+            DynamoDirectoryStore(region),
         )
 
 
@@ -82,6 +103,13 @@ class Hub:
     command: SupportCommand
     mode: Mode
     drift: DriftSweep
+    # The agent's day (issue 11).
+    opening: Opening
+    canned: CannedReplies
+    csat: Csat
+    customers: CustomerPanel
+    search: Search
+    mentions: Mentions
 
 
 def build(
@@ -95,9 +123,20 @@ def build(
     listeners = Listeners()
     window = settings.presence_window
     live = LiveLane(stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners)
-    counters = Counters(stores.hub, live, clock, window)
+    opening = Opening(stores.desk, clock)
+    counters = Counters(stores.hub, live, clock, window, team=opening.team)
     tickets = Tickets(stores.work, live, clock, counters.push)
-    command = SupportCommand(stores.hub, counters, clock, window)
+    csat = Csat(stores.desk, stores.work, live, opening, clock)
+    command = SupportCommand(
+        stores.hub,
+        counters,
+        clock,
+        window,
+        calendar=opening.calendar,
+        extras=lambda tenant: {"team": opening.team(tenant), "csat": csat.last_days(tenant)},
+    )
+    customers = CustomerPanel(stores.directory, clock)
+    mentions = Mentions(stores.hub, live)
     hub = Hub(
         settings=settings,
         clock=clock,
@@ -105,25 +144,35 @@ def build(
         agents=agents,
         widget_tokens=widget_tokens,
         live=live,
-        widgets=Widgets(stores.tenants, widget_tokens, clock),
-        callbacks=Callbacks(stores.work, live, clock, counters.push),
+        widgets=Widgets(stores.tenants, widget_tokens, clock, stores.desk, stores.directory),
+        callbacks=Callbacks(stores.work, live, clock, counters.push, open_time_after=opening.add_open_time),
         tickets=tickets,
         counters=counters,
         command=command,
         mode=Mode(stores.hub, command, live, clock),
         drift=DriftSweep(stores.hub, live, clock, window),
+        opening=opening,
+        canned=CannedReplies(stores.desk, clock),
+        csat=csat,
+        customers=customers,
+        search=Search(stores.directory, stores.work, clock),
+        mentions=mentions,
     )
-    subscribe_work_lanes(listeners, counters, tickets)
+    subscribe_work_lanes(listeners, counters, tickets, customers, mentions)
     return hub
 
 
-def subscribe_work_lanes(listeners: Listeners, counters: Counters, tickets: Tickets) -> None:
+def subscribe_work_lanes(
+    listeners: Listeners, counters: Counters, tickets: Tickets, customers: CustomerPanel, mentions: Mentions
+) -> None:
     """Who reacts to which live-lane event — the one place to read it.
 
     - a conversation started, closed or reopened, or an agent's presence changed: the counters
       (active chats, agents available) are pushed to the tenant's dashboards;
+    - a conversation started: the customer's profile points at it (search opens it);
     - a delivery failed: the failure window the launch check reads grows;
-    - a customer replied: the ticket waiting on them reopens.
+    - a customer replied: the ticket waiting on them reopens;
+    - a note was added: the agents it mentions hear about it, wherever they are.
     """
 
     def push_counters(event: ConversationStarted | ConversationClosed | ConversationReopened | PresenceChanged) -> None:
@@ -138,6 +187,8 @@ def subscribe_work_lanes(listeners: Listeners, counters: Counters, tickets: Tick
     listeners.subscribe(PresenceChanged, push_counters)
     listeners.subscribe(DeliveryFailed, count_failed_deliveries)
     listeners.subscribe(CustomerReplied, tickets.customer_replied)
+    listeners.subscribe(ConversationStarted, customers.conversation_started)
+    listeners.subscribe(NoteAdded, mentions.note_added)
 
 
 def from_env() -> Hub:

@@ -24,6 +24,7 @@ class ConversationStarted:
 
     tenant: str
     conversation_id: str
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,19 @@ class CustomerReplied:
 
 
 @dataclass(frozen=True)
+class NoteAdded:
+    """An agent's internal note was stored (not a resend)."""
+
+    tenant: str
+    conversation_id: str
+    seq: int
+    author_id: str
+    author_name: str
+    text: str
+    created_at: float
+
+
+@dataclass(frozen=True)
 class PresenceChanged:
     """An agent's chosen status or reachability changed (agents available may have changed)."""
 
@@ -73,7 +87,13 @@ class DeliveryFailed:
 
 
 DomainEvent = (
-    ConversationStarted | ConversationClosed | ConversationReopened | CustomerReplied | PresenceChanged | DeliveryFailed
+    ConversationStarted
+    | ConversationClosed
+    | ConversationReopened
+    | CustomerReplied
+    | NoteAdded
+    | PresenceChanged
+    | DeliveryFailed
 )
 E = TypeVar("E", bound=DomainEvent)
 

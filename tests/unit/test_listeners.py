@@ -13,6 +13,7 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    NoteAdded,
     PresenceChanged,
 )
 from chalicelib.wiring import subscribe_work_lanes
@@ -61,11 +62,28 @@ class _Tickets:
         self.replies.append(event)
 
 
+class _Customers:
+    def __init__(self) -> None:
+        self.started: list[ConversationStarted] = []
+
+    def conversation_started(self, event: ConversationStarted) -> None:
+        self.started.append(event)
+
+
+class _Mentions:
+    def __init__(self) -> None:
+        self.notes: list[NoteAdded] = []
+
+    def note_added(self, event: NoteAdded) -> None:
+        self.notes.append(event)
+
+
 def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     listeners, counters, tickets = Listeners(), _Counters(), _Tickets()
-    subscribe_work_lanes(listeners, counters, tickets)  # type: ignore[arg-type]
+    customers, mentions = _Customers(), _Mentions()
+    subscribe_work_lanes(listeners, counters, tickets, customers, mentions)  # type: ignore[arg-type]
     for event in (
-        ConversationStarted("a", "c1"),
+        ConversationStarted("a", "c1", "cu1"),
         ConversationClosed("b", "c1"),
         ConversationReopened("c", "c1"),
         PresenceChanged("d", "ag1", "available", True),
@@ -77,3 +95,7 @@ def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     reply = CustomerReplied("f", "c1", "cu1", "Kim", "tk_1")
     listeners.publish(reply)
     assert tickets.replies == [reply] and counters.pushed == ["a", "b", "c", "d"]
+    assert customers.started == [ConversationStarted("a", "c1", "cu1")]
+    note = NoteAdded("g", "c1", 4, "ag1", "Ana", "@Bo look", 1.0)
+    listeners.publish(note)
+    assert mentions.notes == [note] and counters.pushed == ["a", "b", "c", "d"]

@@ -33,7 +33,7 @@ def start(live: Live, conn: Connection, data: dict[str, Any]) -> None:
     )
     if created:
         live.notifier.conversation(conn, state, to_lobby=True)
-        live.listeners.publish(ConversationStarted(conn.tenant, state.conversation_id))
+        live.listeners.publish(ConversationStarted(conn.tenant, state.conversation_id, conn.user_id))
 
 
 def _create(live: Live, conn: Connection) -> ConversationState:
