@@ -3,20 +3,21 @@
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help run test check lint typecheck unit e2e browser bench package clean
+.PHONY: help run test check lint typecheck unit integration e2e browser contract bench package clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 run: ## run the whole hub locally (moto, gateway, REST, schedules, frontend) on 127.0.0.1:8787
 	@scripts/bootstrap python frontend
 	$(PY) -m local.run $(ARGS)
 
-test: ## every check and every test: ruff, mypy, frontend typecheck, unit, e2e and browser tests
+test: ## every check and every test: ruff, mypy, frontend typecheck, contract drift, unit, integration, e2e, browser
 	@scripts/bootstrap python frontend chromium
 	$(MAKE) --no-print-directory check
 
-check: lint typecheck ## lint, types, then all tests (expects bootstrap done)
+check: lint typecheck ## lint, types, generated contract files, then all tests (expects bootstrap done)
+	$(PY) -m tools.contract --check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: ## ruff
@@ -27,9 +28,25 @@ typecheck: ## mypy + tsc, and the frontend's client-logic tests
 	$(PY) -m mypy
 	cd frontend && npm run --silent typecheck && npm test --silent
 
-unit: ## unit tests only
-	@scripts/bootstrap python
+unit: ## unit tier: in-memory fakes of the stores, network blocked (seconds)
+	@scripts/bootstrap python frontend
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: ## integration tier: the real DynamoDB stores and the whole hub on moto in-process
+	@scripts/bootstrap python
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+e2e: ## end-to-end tier: real WebSockets against the local stack (and the local gateway's own tests)
+	@scripts/bootstrap python frontend
+	$(PY) -m pytest tests/e2e tests/local $(PYTEST_ARGS)
+
+browser: ## browser tier: headless Chromium against the local stack
+	@scripts/bootstrap python frontend chromium
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+contract: ## regenerate docs/protocol.md, docs/openapi.json and frontend/src/shared/contract.ts from chalicelib/contract
+	@scripts/bootstrap python frontend
+	$(PY) -m tools.contract
 
 bench: ## benchmarks (print figures; see docs/benchmarks.md)
 	@scripts/bootstrap python frontend

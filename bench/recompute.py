@@ -24,6 +24,7 @@ import botocore.client
 from moto import mock_aws
 
 from bench.report import Figure, table
+from chalicelib.contract.events import Event
 from chalicelib.hub.counters import Counters
 from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.config import TABLE_ENV_VARS
@@ -59,7 +60,7 @@ def counting() -> Iterator[Counter[str]]:
 class _NoPush:
     """The live lane's port, pushing nowhere: the benchmark counts reads, not posts."""
 
-    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         return 0
 
     def available_agents(self, tenant: str) -> set[str]:

@@ -133,7 +133,7 @@ def build(
         clock,
         window,
         calendar=opening.calendar,
-        extras=lambda tenant: {"team": opening.team(tenant), "csat": csat.last_days(tenant)},
+        csat=csat.last_days,
     )
     customers = CustomerPanel(stores.directory, clock)
     mentions = Mentions(stores.hub, live)

@@ -1,224 +1,182 @@
-"""The JSON Schema of every event the hub sends over the WebSocket (`docs/protocol.md` embeds them)."""
+"""The WebSocket events the hub sends, each a Struct tagged by its `type` field.
+
+`Event` is every one of them; the notifier and the sender take only these, so nothing reaches
+a client that is not in the contract.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Literal
 
-from chalicelib.contract.protocol import STATUS
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-_PERSON = {
-    "type": "object",
-    "properties": {
-        "role": {"enum": ["customer", "agent", "system"]},
-        "id": {"type": "string"},
-        "name": {"type": "string"},
-    },
-    "required": ["role", "id", "name"],
-}
-_MESSAGE = {
-    "type": "object",
-    "properties": {
-        "type": {"const": "message"},
-        "conversation_id": {"type": "string"},
-        "seq": {"type": "integer"},
-        "prev_seq": {"type": "integer", "description": "previous entry visible to the receiver"},
-        "client_id": {"type": "string"},
-        "kind": {"enum": ["text", "note", "system"]},
-        "author": _PERSON,
-        "text": {"type": "string"},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-    "required": ["type", "conversation_id", "seq", "prev_seq", "client_id", "kind", "author", "text", "created_at"],
-}
-_SNAPSHOT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "status": {"enum": ["open", "closed"]},
-        "created_at": {"type": "string"},
-        "updated_at": {"type": "string"},
-        "customer": {"type": "object"},
-        "owner": {"type": ["object", "null"]},
-        "participants": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "role": {"enum": ["customer", "agent"]},
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
-                    "agent_role": {"enum": ["owner", "helper", None]},
-                    "delivered_seq": {"type": "integer"},
-                    "read_seq": {"type": "integer"},
-                },
-                "required": ["role", "id", "name", "delivered_seq", "read_seq"],
-            },
-        },
-        "last_seq": {"type": "integer", "description": "last entry visible to the receiver"},
-        "preview": {"type": ["object", "null"]},
-    },
-    "required": ["id", "status", "customer", "owner", "participants", "last_seq", "preview"],
-}
+from chalicelib.contract.common import ErrorCode, HubMode, Person, PresenceStatus, Ref, Seq, Timestamp
+from chalicelib.contract.views import (
+    CallbackView,
+    ConversationSnapshot,
+    Counters,
+    CsatView,
+    MessageEvent,
+    TeamStatus,
+    TicketView,
+)
 
 
-_CALLBACK = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "status": {"enum": ["queued", "claimed", "completed", "failed", "cancelled"]},
-        "overdue": {"type": "boolean"},
-        "priority": {"enum": ["normal", "high"]},
-        "phone": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"},
-        "due_at": {"type": "string"},
-        "attempts": {"type": "integer"},
-        "claimed_by": {"type": ["object", "null"]},
-    },
-    "required": ["id", "status", "overdue", "priority", "phone", "due_at", "attempts", "claimed_by"],
-}
+class AckEvent(Struct, forbid_unknown_fields=True, tag="ack", tag_field="type", kw_only=True):
+    """The answer to `send`/`note` (with `seq` and `status`), `delivered`/`read`, `presence`, `heartbeat`."""
+
+    action: str
+    request_id: str | UnsetType = UNSET
+    conversation_id: str | UnsetType = UNSET
+    client_id: str | UnsetType = UNSET
+    seq: int | UnsetType = UNSET
+    status: Literal["sent", "sent-again"] | UnsetType = UNSET
+    created_at: Timestamp | UnsetType = UNSET
 
 
-def _event(name: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema: dict[str, Any] = {
-        "$schema": "https://json-schema.org/draft-07/schema#",
-        "title": name,
-        "type": "object",
-        "properties": {"type": {"const": name}, **props},
-        "required": ["type", *required],
-    }
-    if "#/definitions/callback" in repr(props):
-        schema["definitions"] = {"callback": _CALLBACK}
-    return schema
+class DeliveredEvent(Struct, forbid_unknown_fields=True, tag="delivered", tag_field="type"):
+    """A participant received every entry up to `seq`."""
+
+    conversation_id: str
+    by: Person
+    seq: int
 
 
-EVENT_SCHEMAS: dict[str, dict[str, Any]] = {
-    "message": {"$schema": "https://json-schema.org/draft-07/schema#", "title": "message", **_MESSAGE},
-    "ack": _event(
-        "ack",
-        {
-            "action": {"type": "string"},
-            "request_id": {"type": "string"},
-            "conversation_id": {"type": "string"},
-            "client_id": {"type": "string"},
-            "seq": {"type": "integer"},
-            "status": {"enum": ["sent", "sent-again"]},
-            "created_at": {"type": "string"},
-        },
-        ["action"],
-    ),
-    "delivered": _event(
-        "delivered",
-        {"conversation_id": {"type": "string"}, "by": _PERSON, "seq": {"type": "integer"}},
-        ["conversation_id", "by", "seq"],
-    ),
-    "read": _event(
-        "read",
-        {"conversation_id": {"type": "string"}, "by": _PERSON, "seq": {"type": "integer"}},
-        ["conversation_id", "by", "seq"],
-    ),
-    "typing": _event(
-        "typing",
-        {
-            "conversation_id": {"type": "string"},
-            "by": _PERSON,
-            "state": {"enum": ["start", "stop"]},
-            "note": {"type": "boolean"},
-        },
-        ["conversation_id", "by", "state"],
-    ),
-    "presence": _event(
-        "presence",
-        {
-            "agent": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
-            "status": STATUS,
-            "reachable": {"type": "boolean"},
-            "heartbeat_at": {"type": ["string", "null"]},
-        },
-        ["agent", "status", "reachable"],
-    ),
-    "conversation": _event(
-        "conversation",
-        {"request_id": {"type": "string"}, "conversation": _SNAPSHOT, "agents_available": {"type": "boolean"}},
-        ["conversation"],
-    ),
-    "sync": _event(
-        "sync",
-        {
-            "request_id": {"type": "string"},
-            "conversation_id": {"type": "string"},
-            "since": {"type": "integer"},
-            "messages": {"type": "array", "items": _MESSAGE},
-            "conversation": _SNAPSHOT,
-            "complete": {"type": "boolean"},
-            "next_since": {"type": "integer"},
-        },
-        ["conversation_id", "since", "messages", "conversation", "complete"],
-    ),
-    "callback": _event(
-        "callback",
-        {"action": {"type": "string"}, "callback": {"$ref": "#/definitions/callback"}},
-        ["action", "callback"],
-    ),
-    "callback_alert": _event("callback_alert", {"callback": {"$ref": "#/definitions/callback"}}, ["callback"]),
-    "ticket": _event(
-        "ticket", {"ticket": {"type": "object", "required": ["id", "subject", "status", "owner"]}}, ["ticket"]
-    ),
-    "counters": _event(
-        "counters",
-        {
-            "counters": {
-                "type": "object",
-                "properties": {
-                    k: {"type": "integer", "minimum": 0}
-                    for k in (
-                        "open_tickets",
-                        "waiting_internal",
-                        "callback_queued",
-                        "callback_overdue",
-                        "active_chats",
-                        "agents_available",
-                    )
-                },
-                "required": [
-                    "open_tickets",
-                    "waiting_internal",
-                    "callback_queued",
-                    "callback_overdue",
-                    "active_chats",
-                    "agents_available",
-                ],
-            }
-        },
-        ["counters"],
-    ),
-    "mode": _event(
-        "mode",
-        {"mode": {"enum": ["ready", "live", "recovery"]}, "by": {"type": "string"}, "at": {"type": "string"}},
-        ["mode", "by", "at"],
-    ),
-    "error": _event(
-        "error",
-        {
-            "code": {
-                "enum": [
-                    "bad_json",
-                    "unknown_action",
-                    "invalid_action",
-                    "payload_too_large",
-                    "forbidden",
-                    "wrong_tenant",
-                    "not_found",
-                    "not_joined",
-                    "client_id_reused",
-                    "session_expired",
-                    "internal",
-                ]
-            },
-            "message": {"type": "string"},
-            "request_id": {"type": "string"},
-            "action": {"type": "string"},
-            "client_id": {"type": "string"},
-            "conversation_id": {"type": "string"},
-        },
-        ["code", "message"],
-    ),
-}
+class ReadEvent(Struct, forbid_unknown_fields=True, tag="read", tag_field="type"):
+    """A participant read every entry up to `seq`."""
+
+    conversation_id: str
+    by: Person
+    seq: int
+
+
+class TypingEvent(Struct, forbid_unknown_fields=True, tag="typing", tag_field="type", kw_only=True):
+    conversation_id: str
+    by: Person
+    state: Literal["start", "stop"]
+    note: bool | UnsetType = UNSET
+
+
+class PresenceEvent(Struct, forbid_unknown_fields=True, tag="presence", tag_field="type"):
+    """An agent's chosen status and whether their heartbeats arrive."""
+
+    agent: Ref
+    status: PresenceStatus
+    reachable: bool
+    heartbeat_at: Timestamp | None
+
+
+class ConversationEvent(Struct, forbid_unknown_fields=True, tag="conversation", tag_field="type", kw_only=True):
+    """A conversation's state: the answer to `start`/`join`/`close`, and pushed when it changes."""
+
+    conversation: ConversationSnapshot
+    request_id: str | UnsetType = UNSET
+    agents_available: bool | UnsetType = UNSET
+
+
+class SyncEvent(Struct, forbid_unknown_fields=True, tag="sync", tag_field="type", kw_only=True):
+    """The answer to `sync`: one page of entries after `since`; `next_since` when there is more."""
+
+    conversation_id: str
+    since: Seq
+    messages: list[MessageEvent]
+    conversation: ConversationSnapshot
+    complete: bool
+    request_id: str | UnsetType = UNSET
+    next_since: int | UnsetType = UNSET
+
+
+class CallbackEvent(Struct, forbid_unknown_fields=True, tag="callback", tag_field="type"):
+    """A callback changed (`action`: what happened, as in its history)."""
+
+    action: str
+    callback: CallbackView
+
+
+class CallbackAlertEvent(Struct, forbid_unknown_fields=True, tag="callback_alert", tag_field="type"):
+    """An overdue callback nobody claimed (to available agents, again every minute)."""
+
+    callback: CallbackView
+
+
+class TicketEvent(Struct, forbid_unknown_fields=True, tag="ticket", tag_field="type"):
+    ticket: TicketView
+
+
+class CountersEvent(Struct, forbid_unknown_fields=True, tag="counters", tag_field="type", kw_only=True):
+    counters: Counters
+    team: Annotated[TeamStatus, Meta(description="Whether the team is within its business hours.")] | UnsetType = UNSET
+
+
+class MentionEvent(Struct, forbid_unknown_fields=True, tag="mention", tag_field="type"):
+    """A colleague's note names this agent (`@Name`): to every connection of the mentioned agents,
+    whether or not they follow the conversation."""
+
+    conversation_id: str
+    seq: int
+    by: Ref
+    text: str
+    created_at: Timestamp
+
+
+class CsatEvent(Struct, forbid_unknown_fields=True, tag="csat", tag_field="type"):
+    """A customer rated a closed conversation (to the tenant's agents)."""
+
+    conversation_id: str
+    customer_id: str
+    csat: CsatView
+
+
+class ModeEvent(Struct, forbid_unknown_fields=True, tag="mode", tag_field="type"):
+    mode: HubMode
+    by: str
+    at: Timestamp
+
+
+class ErrorEvent(Struct, forbid_unknown_fields=True, tag="error", tag_field="type", kw_only=True):
+    """What was wrong with the sender's frame (to that sender only), with its correlation fields."""
+
+    code: ErrorCode
+    message: str
+    request_id: str | UnsetType = UNSET
+    action: str | UnsetType = UNSET
+    client_id: str | UnsetType = UNSET
+    conversation_id: str | UnsetType = UNSET
+
+
+Event = (
+    MessageEvent
+    | AckEvent
+    | DeliveredEvent
+    | ReadEvent
+    | TypingEvent
+    | PresenceEvent
+    | ConversationEvent
+    | SyncEvent
+    | CallbackEvent
+    | CallbackAlertEvent
+    | TicketEvent
+    | CountersEvent
+    | ModeEvent
+    | MentionEvent
+    | CsatEvent
+    | ErrorEvent
+)
+EVENT_TYPES: tuple[type[Struct], ...] = (
+    MessageEvent,
+    AckEvent,
+    DeliveredEvent,
+    ReadEvent,
+    TypingEvent,
+    PresenceEvent,
+    ConversationEvent,
+    SyncEvent,
+    CallbackEvent,
+    CallbackAlertEvent,
+    TicketEvent,
+    CountersEvent,
+    ModeEvent,
+    MentionEvent,
+    CsatEvent,
+    ErrorEvent,
+)

@@ -1,45 +1,87 @@
-"""The REST routes: read the request (the agent bound by the authorizer, the JSON body), call one
-service, and answer. `rest_errors` is the one place a domain error becomes an HTTP response."""
+"""The REST routes: read the request (the agent bound by the authorizer, the body as its contract
+type), call one service, and answer with a contract view. `rest_errors` is the one place a domain
+error becomes an HTTP response, and where a view becomes JSON."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
+import msgspec
 from chalice.app import AuthRequest, AuthResponse, Request, Response
 
 from chalicelib import wiring
+from chalicelib.contract.common import Ref
+from chalicelib.contract.rest import (
+    AgentItem,
+    AgentList,
+    Availability,
+    Body,
+    CallbackDetail,
+    CallbackEnvelope,
+    CallbackList,
+    CallbackRequest,
+    CallbackStepRequest,
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
+    ConversationList,
+    CustomerPanel,
+    Deleted,
+    Error,
+    Hours,
+    HoursRequest,
+    HubModeRequest,
+    LaunchBlockedError,
+    Me,
+    ModeHistory,
+    MyPresence,
+    Rating,
+    RatingRequest,
+    SearchAnswer,
+    TicketChangeRequest,
+    TicketCreateRequest,
+    TicketDetail,
+    TicketEnvelope,
+    TicketList,
+    WidgetSession,
+    WidgetSessionRequest,
+    decode_body,
+)
+from chalicelib.contract.views import HubSnapshot
+from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.live import payloads
+from chalicelib.live.customers import CustomerContext, parse_identity
 from chalicelib.live.presence import is_available, is_reachable
 from chalicelib.platform.auth import Actor
-from chalicelib.platform.errors import BadJson, HubError, InvalidAction, Unauthorized
+from chalicelib.platform.errors import HubError, InvalidAction, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
+from chalicelib.work.canned import canned_view
 from chalicelib.work.views import callback_view, ticket_view
 
 LIST_LIMIT = 100
 P = ParamSpec("P")
+B = TypeVar("B", bound=Body)
 
 
-def rest_errors(view: Callable[P, Any]) -> Callable[P, Any]:
-    """The one place a domain error becomes an HTTP response: `{"code", "message"}`."""
+def rest_errors(view: Callable[P, msgspec.Struct]) -> Callable[P, Any]:
+    """The one place a domain error becomes an HTTP response (`Error`, or `LaunchBlockedError`),
+    and a view becomes the JSON Chalice sends."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         try:
-            return view(*args, **kwargs)
+            return msgspec.to_builtins(view(*args, **kwargs))
         except LaunchBlocked as exc:
-            body = {
-                "code": "launch_blocked",
-                "message": exc.message,
-                "blockers": [b.__dict__ for b in exc.decision.blockers],
-            }
-            return Response(body=body, status_code=409)
+            blockers = [blocker_view(b) for b in exc.decision.blockers]
+            body = LaunchBlockedError("launch_blocked", exc.message, blockers)
+            return Response(body=msgspec.to_builtins(body), status_code=409)
         except HubError as exc:
-            return Response(body={"code": exc.code, "message": exc.message}, status_code=exc.http_status)
+            return Response(body=msgspec.to_builtins(Error(exc.code, exc.message)), status_code=exc.http_status)
 
     return wrapper
 
@@ -72,158 +114,144 @@ def actor(agent: dict[str, Any]) -> Actor:
     return Actor(agent["tenant"], "agent", agent["agent_id"], agent["name"])
 
 
-def json_object(raw: str | bytes | None) -> dict[str, Any]:
-    """A request body as a JSON object: none is `{}`, anything else is `bad_json`."""
-    if not raw:  # a POST without a body is an empty object, not an error
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise BadJson(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadJson("request body must be a JSON object")
-    return body
-
-
-def _body(request: Request | None) -> dict[str, Any]:
+def _body(request: Request | None, body_type: type[B]) -> B:
     assert request is not None
-    return json_object(request.raw_body)
+    return decode_body(request.raw_body, body_type)
 
 
-def _text(body: dict[str, Any], name: str, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidAction(f"{name}: a string is required")
-    return value
-
-
-def _owner(body: dict[str, Any]) -> tuple[str, str] | None:
-    owner = body.get("owner")
-    if owner is None:
-        return None
-    if not isinstance(owner, dict) or not isinstance(owner.get("id"), str) or not isinstance(owner.get("name"), str):
-        raise InvalidAction("owner: expected {id, name}")
-    return owner["id"], owner["name"]
+def _owner(owner: Ref | None) -> tuple[str, str] | None:
+    return (owner.id, owner.name) if owner is not None else None
 
 
 # ------------------------------------------------------------------ the widget (customers)
 @rest_errors
-def widget_session(request: Request | None) -> Any:
-    body = _body(request)
-    key = body.get("widget_key")
-    if not isinstance(key, str) or not key:
-        raise InvalidAction("widget_key is required")
-    previous = body.get("previous_token")
-    name = body.get("name")
+def widget_session(request: Request | None) -> WidgetSession:
+    body = _body(request, WidgetSessionRequest)
+    fields = msgspec.structs.asdict(body)
     session = wiring.hub().widgets.open_session(
-        key, previous if isinstance(previous, str) else None, name if isinstance(name, str) else None
+        body.widget_key,
+        body.previous_token,
+        context=CustomerContext.parse(fields),
+        identity=parse_identity(fields),
     )
-    return {
-        "token": session.token,
-        "customer_id": session.customer_id,
-        "tenant": session.tenant,
-        "expires_at": session.expires_at,
-    }
+    return WidgetSession(
+        session.token,
+        session.customer_id,
+        session.tenant,
+        session.expires_at,
+        verified=session.verified,
+        conversation_id=session.conversation_id,
+    )
 
 
 @rest_errors
-def widget_availability(request: Request | None) -> Any:
+def widget_availability(request: Request | None) -> Availability:
     assert request is not None
     params: Any = request.query_params or {}
     h = wiring.hub()
     tenant = h.widgets.tenant_for_key(str(params.get("widget_key", "")))
-    return {"agents_available": h.live.connections.agents_available(tenant)}
+    team = h.opening.team(tenant)
+    return Availability(
+        h.live.connections.agents_available(tenant), team.open, team.next_open_at, h.opening.hours_view(tenant)
+    )
+
+
+def _customer(request: Request | None) -> Actor:
+    assert request is not None
+    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
+    return Actor(who.tenant, "customer", who.user_id, who.name)
 
 
 @rest_errors
-def widget_callback(request: Request | None) -> Any:
-    assert request is not None
-    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
-    customer = Actor(who.tenant, "customer", who.user_id, who.name)
-    return _request_callback(customer, _body(request), source="widget")
+def widget_callback(request: Request | None) -> CallbackEnvelope:
+    customer = _customer(request)
+    return _request_callback(customer, _body(request, CallbackRequest), source="widget")
+
+
+@rest_errors
+def widget_rating(request: Request | None) -> Rating:
+    customer = _customer(request)
+    body = _body(request, RatingRequest)
+    return Rating(
+        body.conversation_id, wiring.hub().csat.rate(customer, body.conversation_id, body.rating, body.comment)
+    )
 
 
 # ------------------------------------------------------------------ the agent and the live lane
 @rest_errors
-def me(request: Request | None) -> Any:
+def me(request: Request | None) -> Me:
     agent, h = _agent(request), wiring.hub()
     presence = h.live.connections.store.get_presence(agent["tenant"], agent["agent_id"])
     reachable = presence is not None and is_reachable(presence, h.clock.now(), h.settings.presence_window)
-    return {
-        "agent_id": agent["agent_id"],
-        "name": agent["name"],
-        "tenant": agent["tenant"],
-        "presence": {"status": presence.status if presence else "offline", "reachable": reachable},
-    }
+    status = presence.status if presence else "offline"
+    return Me(agent["agent_id"], agent["name"], agent["tenant"], MyPresence(status, reachable))  # type: ignore[arg-type]
 
 
 @rest_errors
-def list_agents(request: Request | None) -> Any:
+def list_agents(request: Request | None) -> AgentList:
     """The tenant's agents with their chosen status and reachability (owner pickers, presence)."""
     agent, h = _agent(request), wiring.hub()
     now, window = h.clock.now(), h.settings.presence_window
-    return {
-        "agents": [
-            {
-                "id": p.agent_id,
-                "name": p.name,
-                "status": p.status,
-                "reachable": is_reachable(p, now, window),
-                "available": is_available(p, now, window),
-            }
+    return AgentList(
+        [
+            AgentItem(
+                p.agent_id,
+                p.name,
+                p.status,  # type: ignore[arg-type]
+                is_reachable(p, now, window),
+                is_available(p, now, window),
+            )
             for p in h.live.connections.store.tenant_presence(agent["tenant"])
         ]
-    }
+    )
 
 
 @rest_errors
-def list_conversations(request: Request | None) -> Any:
+def list_conversations(request: Request | None) -> ConversationList:
     agent = _agent(request)
     metas = wiring.hub().live.timeline.store.list_conversations(agent["tenant"], LIST_LIMIT)
-    return {"conversations": [payloads.snapshot(ConversationState(m), "agent") for m in metas]}
+    return ConversationList([payloads.snapshot(ConversationState(m), "agent") for m in metas])
 
 
 # ------------------------------------------------------------------ callbacks
-def _request_callback(who: Actor, body: dict[str, Any], source: str) -> dict[str, Any]:
+def _request_callback(who: Actor, body: CallbackRequest, source: str) -> CallbackEnvelope:
     h = wiring.hub()
     cb = h.callbacks.request(
         who,
-        phone=_text(body, "phone", required=True) or "",
-        region=_text(body, "region"),
-        window=_text(body, "window") or "asap",
-        reason=_text(body, "reason"),
-        conversation_id=_text(body, "conversation_id"),
-        customer_name=_text(body, "customer_name"),
+        phone=body.phone,
+        region=body.region,
+        window=body.window or "asap",
+        reason=body.reason,
+        conversation_id=body.conversation_id,
+        customer_name=body.customer_name,
         source=source,
     )
-    return {"callback": callback_view(cb, h.clock.now())}
+    return CallbackEnvelope(callback_view(cb, h.clock.now()))
 
 
 @rest_errors
-def log_missed_call(request: Request | None) -> Any:
-    return _request_callback(actor(_agent(request)), _body(request), source="missed_call")
+def log_missed_call(request: Request | None) -> CallbackEnvelope:
+    return _request_callback(actor(_agent(request)), _body(request, CallbackRequest), source="missed_call")
 
 
 @rest_errors
-def callback_queue(request: Request | None) -> Any:
+def callback_queue(request: Request | None) -> CallbackList:
     agent, h = _agent(request), wiring.hub()
     now = h.clock.now()
-    return {"callbacks": [callback_view(cb, now) for cb in h.callbacks.queue(agent["tenant"])]}
+    return CallbackList([callback_view(cb, now) for cb in h.callbacks.queue(agent["tenant"])])
 
 
 @rest_errors
-def callback_detail(request: Request | None, callback_id: str) -> Any:
+def callback_detail(request: Request | None, callback_id: str) -> CallbackDetail:
     h = wiring.hub()
     cb, history = h.callbacks.get(actor(_agent(request)), callback_id)
-    return {"callback": callback_view(cb, h.clock.now()), "history": history}
+    return CallbackDetail(callback_view(cb, h.clock.now()), history)
 
 
 @rest_errors
-def callback_step(request: Request | None, callback_id: str, step: str) -> Any:
+def callback_step(request: Request | None, callback_id: str, step: str) -> CallbackEnvelope:
     h = wiring.hub()
-    who, service, note = actor(_agent(request)), h.callbacks, _text(_body(request), "note")
+    who, service, note = actor(_agent(request)), h.callbacks, _body(request, CallbackStepRequest).note
     steps = {
         "claim": lambda: service.claim(who, callback_id),
         "release": lambda: service.release(who, callback_id),
@@ -233,53 +261,105 @@ def callback_step(request: Request | None, callback_id: str, step: str) -> Any:
     }
     if step not in steps:
         raise InvalidAction(f"unknown step {step!r}; expected one of {', '.join(steps)}")
-    return {"callback": callback_view(steps[step](), h.clock.now())}
+    return CallbackEnvelope(callback_view(steps[step](), h.clock.now()))
 
 
 # ------------------------------------------------------------------ tickets
 @rest_errors
-def ticket_list(request: Request | None) -> Any:
-    return {"tickets": [ticket_view(t) for t in wiring.hub().tickets.open(_agent(request)["tenant"])]}
+def ticket_list(request: Request | None) -> TicketList:
+    return TicketList([ticket_view(t) for t in wiring.hub().tickets.open(_agent(request)["tenant"])])
 
 
 @rest_errors
-def ticket_create(request: Request | None) -> Any:
-    body = _body(request)
-    ticket = wiring.hub().tickets.create(
-        actor(_agent(request)),
-        _text(body, "subject", required=True) or "",
-        _text(body, "conversation_id"),
-        _owner(body),
-    )
-    return {"ticket": ticket_view(ticket)}
+def ticket_create(request: Request | None) -> TicketEnvelope:
+    who, body = actor(_agent(request)), _body(request, TicketCreateRequest)
+    ticket = wiring.hub().tickets.create(who, body.subject, body.conversation_id, _owner(body.owner))
+    return TicketEnvelope(ticket_view(ticket))
 
 
 @rest_errors
-def ticket_detail(request: Request | None, ticket_id: str) -> Any:
+def ticket_detail(request: Request | None, ticket_id: str) -> TicketDetail:
     ticket, history = wiring.hub().tickets.get(actor(_agent(request)), ticket_id)
-    return {"ticket": ticket_view(ticket), "history": history}
+    return TicketDetail(ticket_view(ticket), history)
 
 
 @rest_errors
-def ticket_change(request: Request | None, ticket_id: str) -> Any:
-    body = _body(request)
+def ticket_change(request: Request | None, ticket_id: str) -> TicketEnvelope:
+    body = _body(request, TicketChangeRequest)
     ticket = wiring.hub().tickets.change(
-        actor(_agent(request)), ticket_id, _text(body, "status"), _text(body, "waiting_on"), _owner(body)
+        actor(_agent(request)), ticket_id, body.status, body.waiting_on, _owner(body.owner)
     )
-    return {"ticket": ticket_view(ticket)}
+    return TicketEnvelope(ticket_view(ticket))
 
 
 # ------------------------------------------------------------------ support command
 @rest_errors
-def hub_snapshot(request: Request | None) -> Any:
+def hub_snapshot(request: Request | None) -> HubSnapshot:
     return wiring.hub().command.snapshot(_agent(request)["tenant"])
 
 
 @rest_errors
-def hub_mode(request: Request | None) -> Any:
-    return wiring.hub().mode.set(actor(_agent(request)), _text(_body(request), "mode", required=True) or "")
+def hub_mode(request: Request | None) -> HubSnapshot:
+    return wiring.hub().mode.set(actor(_agent(request)), _body(request, HubModeRequest).mode)
 
 
 @rest_errors
-def hub_mode_history(request: Request | None) -> Any:
-    return {"history": wiring.hub().mode.history(_agent(request)["tenant"])}
+def hub_mode_history(request: Request | None) -> ModeHistory:
+    return ModeHistory(wiring.hub().mode.history(_agent(request)["tenant"]))
+
+
+# ------------------------------------------------------------------ the agent's day
+@rest_errors
+def canned_list(request: Request | None) -> CannedReplyList:
+    return CannedReplyList([canned_view(r) for r in wiring.hub().canned.list(_agent(request)["tenant"])])
+
+
+@rest_errors
+def canned_create(request: Request | None) -> CannedReplyEnvelope:
+    body = _body(request, CannedReplyCreate)
+    reply = wiring.hub().canned.create(actor(_agent(request)), body.title, body.shortcut, body.text)
+    return CannedReplyEnvelope(canned_view(reply))
+
+
+@rest_errors
+def canned_change(request: Request | None, reply_id: str) -> CannedReplyEnvelope:
+    body = _body(request, CannedReplyChange)
+    changes = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not msgspec.UNSET}
+    reply = wiring.hub().canned.change(actor(_agent(request)), reply_id, changes)
+    return CannedReplyEnvelope(canned_view(reply))
+
+
+@rest_errors
+def canned_delete(request: Request | None, reply_id: str) -> Deleted:
+    wiring.hub().canned.delete(actor(_agent(request)), reply_id)
+    return Deleted(reply_id)
+
+
+@rest_errors
+def hours_get(request: Request | None) -> Hours:
+    h, tenant = wiring.hub(), _agent(request)["tenant"]
+    team = h.opening.team(tenant)
+    return Hours(team.open, team.next_open_at, h.opening.hours_view(tenant))
+
+
+@rest_errors
+def hours_set(request: Request | None) -> Hours:
+    h, agent = wiring.hub(), _agent(request)
+    h.opening.set(actor(agent), _body(request, HoursRequest))
+    team = h.opening.team(agent["tenant"])
+    return Hours(team.open, team.next_open_at, h.opening.hours_view(agent["tenant"]))
+
+
+@rest_errors
+def search(request: Request | None) -> SearchAnswer:
+    assert request is not None
+    params: Any = request.query_params or {}
+    region = params.get("region")
+    return wiring.hub().search.find(
+        _agent(request)["tenant"], str(params.get("q", "")), str(region) if isinstance(region, str) else None
+    )
+
+
+@rest_errors
+def customer_panel(request: Request | None, customer_id: str) -> CustomerPanel:
+    return wiring.hub().customers.view(_agent(request)["tenant"], customer_id)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
 
+from chalicelib.contract.views import Blocker as BlockerView
+from chalicelib.contract.views import CsatReport, HubSnapshot, Launch, ModeState, TeamStatus
+from chalicelib.contract.views import NextMove as NextMoveView
+from chalicelib.contract.views import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
 from chalicelib.hub.hours import BusinessHours
-from chalicelib.hub.launch import LaunchDecision, launch_check
+from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check
 from chalicelib.hub.next_move import next_move
+from chalicelib.hub.opening import team_status
 from chalicelib.hub.pressure import Pressure
 from chalicelib.live.presence import is_available, is_reachable
 from chalicelib.platform.clock import Clock, iso
@@ -20,6 +24,10 @@ from chalicelib.store.ports import HubStore
 from chalicelib.store.work_models import HubCounters
 
 
+def _always_open(_tenant: str) -> BusinessHours:
+    return BusinessHours.always_open()
+
+
 class SupportCommand:
     def __init__(
         self,
@@ -27,8 +35,8 @@ class SupportCommand:
         counters: Counters,
         clock: Clock,
         presence_window: float,
-        calendar: Callable[[str], BusinessHours] = lambda _tenant: BusinessHours.always_open(),
-        extras: Callable[[str], dict[str, Any]] = lambda _tenant: {},
+        calendar: Callable[[str], BusinessHours] = _always_open,
+        csat: Callable[[str], CsatReport] | None = None,
     ) -> None:
         self.store = store
         self.counters = counters
@@ -37,8 +45,8 @@ class SupportCommand:
         # The tenant's business hours: waiting ages count open time only, and the next move and
         # the launch decision know whether the team is open.
         self.calendar = calendar
-        # More for the snapshot (CSAT of the last days): tenant → fields.
-        self.extras = extras
+        # CSAT of the last days (`work/csat.py`).
+        self.csat = csat
 
     def pressure(self, tenant: str) -> Pressure:
         now = self.clock.now()
@@ -81,23 +89,28 @@ class SupportCommand:
             team_open=hours.is_open(now),
         )
 
-    def snapshot(self, tenant_id: str) -> dict[str, Any]:
+    def team(self, tenant: str) -> TeamStatus:
+        """Within business hours or not, and when the team opens next."""
+        return team_status(self.calendar(tenant), self.clock.now())
+
+    def snapshot(self, tenant_id: str) -> HubSnapshot:
         """Everything support command shows: counters, lanes, drift, next move, launch, mode."""
         tenant = self.tenant(tenant_id)
         p = self.pressure(tenant_id)
-        return {
-            "tenant": tenant_id,
-            "mode": {
-                "mode": tenant.mode,
-                "at": iso(float(tenant.mode_at)) if tenant.mode_at else None,
-                "by": tenant.mode_by,
-            },
-            "counters": self.counters.view(tenant_id),
-            "pressure": asdict(p),
-            "next_move": asdict(next_move(p)),
-            "launch": launch_view(launch_check(p)),
-            **self.extras(tenant_id),
-        }
+        return HubSnapshot(
+            tenant=tenant_id,
+            mode=ModeState(
+                mode=tenant.mode,  # type: ignore[arg-type]
+                at=iso(float(tenant.mode_at)) if tenant.mode_at else None,
+                by=tenant.mode_by,
+            ),
+            counters=self.counters.view(tenant_id),
+            pressure=PressureView(**asdict(p)),
+            next_move=NextMoveView(**asdict(next_move(p))),
+            launch=launch_view(launch_check(p)),
+            team=self.team(tenant_id),
+            csat=self.csat(tenant_id) if self.csat is not None else None,
+        )
 
     def tenant(self, tenant_id: str) -> Tenant:
         tenant = self.store.get_tenant(tenant_id)
@@ -106,9 +119,9 @@ class SupportCommand:
         return tenant
 
 
-def launch_view(decision: LaunchDecision) -> dict[str, Any]:
-    return {
-        "ready": decision.ready,
-        "headline": decision.headline,
-        "blockers": [asdict(b) for b in decision.blockers],
-    }
+def launch_view(decision: LaunchDecision) -> Launch:
+    return Launch(decision.ready, decision.headline, [blocker_view(b) for b in decision.blockers])
+
+
+def blocker_view(b: Blocker) -> BlockerView:
+    return BlockerView(b.code, b.message, b.lane)

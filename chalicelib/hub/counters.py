@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.contract.events import CountersEvent
+from chalicelib.contract.views import Counters as CountersView
+from chalicelib.contract.views import TeamStatus
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import available_agents
 from chalicelib.platform.clock import Clock
@@ -24,7 +27,7 @@ DELIVERY_WINDOW_SECONDS = 5 * 60
 SHOWN = (*counters.COUNTER_NAMES, "agents_available")
 
 
-def stored_view(stored: HubCounters | None) -> dict[str, int]:
+def stored_values(stored: HubCounters | None) -> dict[str, int]:
     if stored is None:
         return {name: 0 for name in SHOWN}
     return {name: int(getattr(stored, name) or 0) for name in SHOWN}
@@ -37,28 +40,27 @@ class Counters:
         live: LivePort,
         clock: Clock,
         presence_window: float,
-        team: Callable[[str], dict[str, Any]] | None = None,
+        team: Callable[[str], TeamStatus] | None = None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.presence_window = presence_window
-        # Whether the team is within its business hours ({"open", "next_open_at"}), pushed with
-        # the counters so the dashboards know it.
+        # Whether the team is within its business hours, pushed with the counters.
         self.team = team
 
     def agents_available(self, tenant: str) -> int:
         return len(available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.presence_window))
 
-    def view(self, tenant: str) -> dict[str, int]:
-        values = stored_view(self.store.get_counters(tenant))
+    def view(self, tenant: str) -> CountersView:
+        values = stored_values(self.store.get_counters(tenant))
         values["agents_available"] = self.agents_available(tenant)
-        return values
+        return CountersView(**values)
 
     def push(self, tenant: str) -> None:
-        event: dict[str, Any] = {"type": "counters", "counters": self.view(tenant)}
+        event = CountersEvent(counters=self.view(tenant))
         if self.team is not None:
-            event["team"] = self.team(tenant)
+            event.team = self.team(tenant)
         self.live.push_to_agents(tenant, event)
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
@@ -88,7 +90,7 @@ class Counters:
                 for name, value in counters.contribution(item).items():
                     fresh[name] += value
             fresh["agents_available"] = self.agents_available(tenant)
-            before = stored_view(self.store.get_counters(tenant))
+            before = stored_values(self.store.get_counters(tenant))
             drift = sum(abs(fresh[k] - before[k]) for k in counters.COUNTER_NAMES)
             self.store.set_counters(tenant, {**fresh, "last_drift": drift}, now)
             stats["drift"] += drift

@@ -3,8 +3,10 @@ change recorded with who and when."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.common import Ref
+from chalicelib.contract.events import ModeEvent
+from chalicelib.contract.rest import ModeChange
+from chalicelib.contract.views import HubSnapshot
 from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.launch import LaunchDecision, launch_check
 from chalicelib.live.port import LivePort
@@ -33,7 +35,7 @@ class Mode:
         self.live = live
         self.clock = clock
 
-    def set(self, actor: Actor, mode: str) -> dict[str, Any]:
+    def set(self, actor: Actor, mode: str) -> HubSnapshot:
         """Going live is allowed only when the launch check passes; falling back to recovery
         (or ready) is always allowed. Both are recorded with who and when."""
         if mode not in MODES:
@@ -48,11 +50,11 @@ class Mode:
             history_subject(actor.tenant, "MODE", "hub"), now, "mode", actor.id, actor.name, f"{tenant.mode} → {mode}"
         )
         self.store.record_mode(actor.tenant, mode, now, actor.name, entry)
-        self.live.push_to_agents(actor.tenant, {"type": "mode", "mode": mode, "by": actor.name, "at": iso(now)})
+        self.live.push_to_agents(actor.tenant, ModeEvent(mode, actor.name, iso(now)))  # type: ignore[arg-type]
         return self.command.snapshot(actor.tenant)
 
-    def history(self, tenant: str) -> list[dict[str, Any]]:
+    def history(self, tenant: str) -> list[ModeChange]:
         return [
-            {"at": h.at.split("#")[0], "by": {"id": h.actor_id, "name": h.actor_name}, "change": h.detail}
+            ModeChange(h.at.split("#")[0], Ref(h.actor_id, h.actor_name), h.detail)
             for h in self.store.history(history_subject(tenant, "MODE", "hub"))
         ]

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
+from chalicelib.contract.views import BusinessHoursView, TeamStatus
 from chalicelib.hub.hours import BusinessHours, InvalidHours
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
@@ -45,29 +48,22 @@ class Opening:
     def is_open(self, tenant: str) -> bool:
         return self.calendar(tenant).is_open(self.clock.now())
 
-    def status(self, tenant: str) -> dict[str, Any]:
-        """Open now or not, when it opens next, and the hours themselves (null: always open)."""
-        now = self.clock.now()
-        own = self.configured(tenant)
-        calendar = own or BusinessHours.always_open()
-        open_now = calendar.is_open(now)
-        next_open = None if open_now else calendar.next_open(now)
-        return {
-            "open": open_now,
-            "next_open_at": iso(next_open) if next_open is not None else None,
-            "hours": own.to_dict() if own is not None else None,
-        }
+    def team(self, tenant: str) -> TeamStatus:
+        return team_status(self.calendar(tenant), self.clock.now())
 
-    def team(self, tenant: str) -> dict[str, Any]:
-        """The slim form the counters carry: open now, and when it opens next."""
-        status = self.status(tenant)
-        return {"open": status["open"], "next_open_at": status["next_open_at"]}
+    def hours_view(self, tenant: str) -> BusinessHoursView | None:
+        """The tenant's hours (None: open around the clock)."""
+        own = self.configured(tenant)
+        return hours_view(own) if own is not None else None
 
     def add_open_time(self, tenant: str, start: float, seconds: float) -> float:
         """`seconds` of the tenant's open time after `start` (callback due times, SLA clocks)."""
         return self.calendar(tenant).add_open_time(start, seconds)
 
     def set(self, actor: Actor, data: Any) -> BusinessHours:
+        """Replaces the tenant's hours; `data` is the wire form (a contract Struct or a dict)."""
+        if isinstance(data, msgspec.Struct):
+            data = msgspec.to_builtins(data)
         try:
             calendar = BusinessHours.parse(data)
         except InvalidHours as exc:
@@ -85,3 +81,15 @@ class Opening:
             )
         )
         return calendar
+
+
+def team_status(hours: BusinessHours, now: float) -> TeamStatus:
+    """Open now, or closed and when it opens next."""
+    if hours.is_open(now):
+        return TeamStatus(True, None)
+    opens = hours.next_open(now)
+    return TeamStatus(False, iso(opens) if opens is not None else None)
+
+
+def hours_view(hours: BusinessHours) -> BusinessHoursView:
+    return msgspec.convert(hours.to_dict(), BusinessHoursView)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib.live.connections import Connections
 from chalicelib.live.events import Listeners
@@ -19,8 +18,3 @@ class Live:
     timeline: Timeline
     listeners: Listeners
     clock: Clock
-
-
-def request_id(data: dict[str, Any]) -> dict[str, Any]:
-    """The client's `request_id`, echoed on the answer when it sent one."""
-    return {"request_id": data["request_id"]} if "request_id" in data else {}

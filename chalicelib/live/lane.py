@@ -8,10 +8,13 @@ failure becomes one `error` event to the sending connection only.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, cast
 
-from chalicelib.contract.protocol import parse_action
+import msgspec
+
+from chalicelib.contract.actions import parse_action
+from chalicelib.contract.common import ErrorCode
+from chalicelib.contract.events import ErrorEvent, Event, TypingEvent
 from chalicelib.live import payloads
 from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY
 from chalicelib.live.connections import Connections
@@ -65,41 +68,38 @@ class LiveLane:
     # ================================================================ $default
     def handle(self, connection_id: str, body: str | None) -> None:
         """Never raises: every failure is an `error` event to this connection only."""
-        request = _echo_fields(body)
         try:
             now = self.clock.now()
             conn = self.connections.bound(connection_id, now)
             if conn is None:
                 raise SessionExpired("this connection is no longer registered; reconnect")
-            data = parse_action(body, conn.tenant)
+            action = parse_action(body, conn.tenant)
             if float(conn.auth_expires_at) <= now:
                 raise SessionExpired("your sign-in has expired; reconnect with a fresh token")
-            action = data["action"]
-            if action in AGENT_ONLY and conn.role != "agent":
-                raise Forbidden(f"'{action}' is for agents only")
-            if action in CUSTOMER_ONLY and conn.role != "customer":
-                raise Forbidden(f"'{action}' is for customers only; agents use 'join'")
-            ACTIONS[action](self.live, conn, data)
+            name = action.name
+            if name in AGENT_ONLY and conn.role != "agent":
+                raise Forbidden(f"'{name}' is for agents only")
+            if name in CUSTOMER_ONLY and conn.role != "customer":
+                raise Forbidden(f"'{name}' is for customers only; agents use 'join'")
+            ACTIONS[name](self.live, conn, action)
         except HubError as exc:
             metrics.add_metric(name="RejectedActions", unit=MetricUnit.Count, value=1)
             logger.info(
                 "action rejected", extra={"code": exc.code, "reason": exc.message, "connection_id": connection_id}
             )
-            self.notifier.reply(connection_id, {"type": "error", "code": exc.code, "message": exc.message, **request})
+            error = ErrorEvent(code=cast(ErrorCode, exc.code), message=exc.message, **_echo_fields(body))
+            self.notifier.reply(connection_id, error)
         except Exception:
             logger.exception("action failed", extra={"connection_id": connection_id})
             self.notifier.reply(
                 connection_id,
-                {
-                    "type": "error",
-                    "code": "internal",
-                    "message": "the hub failed; retry with the same client_id",
-                    **request,
-                },
+                ErrorEvent(
+                    code="internal", message="the hub failed; retry with the same client_id", **_echo_fields(body)
+                ),
             )
 
     # ================================================================ the port the work lanes push through
-    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents')."""
         return self.notifier.agents(tenant, event, only_users)
 
@@ -119,23 +119,26 @@ class LiveLane:
         who = state.participants.get(user_id) if state else None
         if state is None or who is None:
             return
-        event = {
-            "type": "typing",
-            "conversation_id": conversation_id,
-            "by": payloads.person(who.role, who.user_id, who.name),
-            "state": "stop",
-        }
-        self.notifier.typing(tenant, state.subscriptions, who.user_id, False, event)
+        event = TypingEvent(
+            conversation_id=conversation_id, by=payloads.person(who.role, who.user_id, who.name), state="stop"
+        )
+        self.notifier.typing(tenant, state.subscriptions, who.user_id, event)
 
 
 def _echo_fields(body: str | None) -> dict[str, Any]:
-    """Best-effort correlation fields for an error reply, read before validation."""
+    """Best-effort correlation fields for an error reply (read only when there is an error, from
+    the frame's top level)."""
     try:
-        data = json.loads(body or "")
-    except (ValueError, TypeError):
+        top = msgspec.json.decode(body or b"", type=dict[str, msgspec.Raw])
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return {}
-    if not isinstance(data, dict):
-        return {}
+    data: dict[str, Any] = {}
+    for k in ("request_id", "action", "client_id", "conversation_id"):
+        if k in top:
+            try:
+                data[k] = msgspec.json.decode(top[k])
+            except (msgspec.DecodeError, RecursionError):
+                continue
     return {
         k: data[k]
         for k in ("request_id", "action", "client_id", "conversation_id")

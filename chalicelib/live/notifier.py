@@ -9,8 +9,7 @@ published as `DeliveryFailed`.
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.events import ConversationEvent, Event, TypingEvent
 from chalicelib.live import payloads
 from chalicelib.live.connections import Connections
 from chalicelib.live.events import DeliveryFailed, Listeners, PresenceChanged
@@ -68,7 +67,7 @@ class Notifier:
         self.clock = clock
         self.listeners = listeners
 
-    def reply(self, connection_id: str, event: dict[str, Any]) -> None:
+    def reply(self, connection_id: str, event: Event) -> None:
         """The answer to the connection that asked; never raises."""
         try:
             if not self.sender.post(connection_id, event):
@@ -76,7 +75,7 @@ class Notifier:
         except Exception:
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
-    def fanout(self, tenant: str, targets: list[str], event: dict[str, Any]) -> None:
+    def fanout(self, tenant: str, targets: list[str], event: Event) -> None:
         gone, failed = self.sender.post_many(targets, event)
         self.drop_gone(gone)
         if failed:
@@ -112,10 +111,8 @@ class Notifier:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
         lobby = self.connections.store.tenant_connections(conn.tenant, "agent") if to_lobby else []
         agents, customers = conversation_recipients(state.subscriptions, conn.connection_id, lobby)
-        self.fanout(conn.tenant, agents, {"type": "conversation", "conversation": payloads.snapshot(state, "agent")})
-        self.fanout(
-            conn.tenant, customers, {"type": "conversation", "conversation": payloads.snapshot(state, "customer")}
-        )
+        self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")))
+        self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")))
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
         reachable = self.connections.reachable(presence)
@@ -123,13 +120,13 @@ class Notifier:
         self.fanout(tenant, targets, payloads.presence_event(presence, reachable))
         self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable))
 
-    def typing(self, tenant: str, subs: list[Subscription], typist: str, note: bool, event: dict[str, Any]) -> None:
-        self.fanout(tenant, typing_recipients(subs, typist, note), event)
+    def typing(self, tenant: str, subs: list[Subscription], typist: str, event: TypingEvent) -> None:
+        self.fanout(tenant, typing_recipients(subs, typist, event.note is True), event)
 
-    def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: dict[str, Any]) -> None:
+    def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: Event) -> None:
         self.fanout(tenant, receipt_recipients(subs, reader_connection), event)
 
-    def agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents')."""
         online = self.connections.store.tenant_agents_online(tenant)
         targets = [c for c, user in online if only_users is None or user in only_users]

@@ -1,75 +1,81 @@
-"""The live lane's wire payloads: messages, conversation snapshots, presence (who receives each
-one is decided in `notifier.py`)."""
+"""Wire payloads built from stored records: messages, conversation snapshots, presence (who
+receives each one is decided in `notifier.py`; their types are in `chalicelib/contract`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.common import Person, Ref
+from chalicelib.contract.events import PresenceEvent
+from chalicelib.contract.views import ConversationSnapshot, CsatView, MessageEvent, Participant, Preview
 from chalicelib.platform.clock import iso
-from chalicelib.store.models import AgentPresence, ConversationMeta, Message, Participant
+from chalicelib.store.models import AgentPresence, ConversationMeta, Message
+from chalicelib.store.models import Participant as StoredParticipant
 from chalicelib.store.ports import ConversationState
 
-SYSTEM_AUTHOR = {"role": "system", "id": "hub", "name": "Hub"}
+SYSTEM_AUTHOR = Person("system", "hub", "Hub")
 
 
-def person(role: str, user_id: str, name: str) -> dict[str, Any]:
-    return {"role": role, "id": user_id, "name": name}
+def person(role: str, user_id: str, name: str) -> Person:
+    return Person(role, user_id, name)  # type: ignore[arg-type]  # roles are written by the hub itself
 
 
-def message_event(msg: Message, viewer_role: str) -> dict[str, Any]:
+def message_event(msg: Message, viewer_role: str) -> MessageEvent:
     """`prev_seq` is the previous entry the viewer can see: customers never see notes."""
     author = SYSTEM_AUTHOR if msg.author_role == "system" else person(msg.author_role, msg.author_id, msg.author_name)
     prev = int(msg.prev_public_seq) if viewer_role == "customer" else int(msg.seq) - 1
-    return {
-        "type": "message",
-        "conversation_id": msg.conversation_id,
-        "seq": int(msg.seq),
-        "prev_seq": prev,
-        "client_id": msg.client_id,
-        "kind": msg.kind,
-        "author": author,
-        "text": msg.text,
-        "created_at": iso(float(msg.created_at)),
-    }
+    return MessageEvent(
+        conversation_id=msg.conversation_id,
+        seq=int(msg.seq),
+        prev_seq=prev,
+        client_id=msg.client_id,
+        kind=msg.kind,  # type: ignore[arg-type]
+        author=author,
+        text=msg.text,
+        created_at=iso(float(msg.created_at)),
+    )
 
 
-def snapshot(state: ConversationState, viewer_role: str) -> dict[str, Any]:
-    meta: ConversationMeta = state.meta
-    owner = None
-    if meta.owner_id:
-        owner = {"id": meta.owner_id, "name": meta.owner_name or ""}
+def snapshot(state: ConversationState, viewer_role: str) -> ConversationSnapshot:
+    meta = state.meta
+    owner = Ref(meta.owner_id, meta.owner_name or "") if meta.owner_id else None
     preview = None
     if meta.preview_text is not None:
-        preview = {"text": meta.preview_text, "author_role": meta.preview_role, "at": iso(float(meta.preview_at or 0))}
-    return {
-        "id": meta.conversation_id,
-        "status": meta.status,
-        "created_at": iso(float(meta.created_at)),
-        "updated_at": iso(float(meta.updated_at)),
-        "customer": {"id": meta.customer_id, "name": meta.customer_name},
-        "owner": owner,
-        "participants": [participant_view(p) for p in state.participants.values()],
-        "last_seq": int(meta.last_public_seq if viewer_role == "customer" else meta.last_seq),
-        "preview": preview,
-    }
+        preview = Preview(meta.preview_text, meta.preview_role, iso(float(meta.preview_at or 0)))  # type: ignore[arg-type]
+    return ConversationSnapshot(
+        id=meta.conversation_id,
+        status=meta.status,  # type: ignore[arg-type]
+        created_at=iso(float(meta.created_at)),
+        updated_at=iso(float(meta.updated_at)),
+        customer=Ref(meta.customer_id, meta.customer_name),
+        owner=owner,
+        participants=[participant_view(p) for p in state.participants.values()],
+        last_seq=int(meta.last_public_seq if viewer_role == "customer" else meta.last_seq),
+        preview=preview,
+        csat=csat_view(meta),
+    )
 
 
-def participant_view(p: Participant) -> dict[str, Any]:
-    return {
-        "role": p.role,
-        "id": p.user_id,
-        "name": p.name,
-        "agent_role": p.agent_role,
-        "delivered_seq": int(p.delivered_seq),
-        "read_seq": int(p.read_seq),
-    }
+def csat_view(meta: ConversationMeta) -> CsatView | None:
+    """The customer's rating of the conversation (`work/csat.py`), once given."""
+    if meta.csat_rating is None:
+        return None
+    return CsatView(int(meta.csat_rating), meta.csat_comment, iso(float(meta.csat_at or 0)))
 
 
-def presence_event(p: AgentPresence, reachable: bool) -> dict[str, Any]:
-    return {
-        "type": "presence",
-        "agent": {"id": p.agent_id, "name": p.name},
-        "status": p.status,
-        "reachable": reachable,
-        "heartbeat_at": iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
-    }
+def participant_view(p: StoredParticipant) -> Participant:
+    return Participant(
+        role=p.role,  # type: ignore[arg-type]
+        id=p.user_id,
+        name=p.name,
+        agent_role=p.agent_role,  # type: ignore[arg-type]
+        delivered_seq=int(p.delivered_seq),
+        read_seq=int(p.read_seq),
+    )
+
+
+def presence_event(p: AgentPresence, reachable: bool) -> PresenceEvent:
+    return PresenceEvent(
+        agent=Ref(p.agent_id, p.name),
+        status=p.status,  # type: ignore[arg-type]
+        reachable=reachable,
+        heartbeat_at=iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
+    )

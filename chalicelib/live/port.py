@@ -6,11 +6,13 @@ They never hold its stores or parts; `LiveLane` implements this, unit tests may 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
+
+from chalicelib.contract.events import Event
 
 
 class LivePort(Protocol):
-    def push_to_agents(self, tenant: str, event: dict[str, Any], only_users: set[str] | None = None) -> int:
+    def push_to_agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
         """Pushes an event to the tenant's connected agents (or only these agents); returns how
         many connections it went to."""
         ...

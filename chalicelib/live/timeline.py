@@ -4,12 +4,13 @@ cursors and typing state of its participants."""
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
-from typing import Any
 
+import msgspec
+
+from chalicelib.contract.views import MessageEvent
 from chalicelib.live import payloads
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.errors import ClientIdReused, NotFound, NotJoined
@@ -109,16 +110,16 @@ class Timeline:
         raise SequenceConflict(f"gave up after {MAX_APPEND_ATTEMPTS} attempts")
 
     # ------------------------------------------------------------------ read
-    def page_since(self, conn: Connection, state: ConversationState, since: int) -> tuple[list[dict[str, Any]], bool]:
+    def page_since(self, conn: Connection, state: ConversationState, since: int) -> tuple[list[MessageEvent], bool]:
         """Message events after `since` as this viewer sees them, at most one page; and whether
         that was everything."""
-        out: list[dict[str, Any]] = []
+        out: list[MessageEvent] = []
         size = 0
         for msg in self.store.messages_since(
             conn.tenant, state.conversation_id, since, include_notes=conn.role == "agent"
         ):
             event = payloads.message_event(msg, conn.role)
-            size += len(json.dumps(event, ensure_ascii=False).encode("utf-8"))
+            size += len(msgspec.json.encode(event))
             if out and size > SYNC_PAGE_BYTES:
                 return out, False
             out.append(event)

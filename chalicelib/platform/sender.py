@@ -6,16 +6,17 @@ stack and by the local stack); it is never guessed from an incoming event.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from chalicelib.contract.events import Event
 from chalicelib.platform.config import ConfigError
 from chalicelib.platform.observability import logger
 
@@ -24,8 +25,9 @@ _PARALLEL_FROM = 4
 _POOL_SIZE = 8
 
 
-def encode(event: dict[str, Any]) -> bytes:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def encode(event: Event) -> bytes:
+    """Only contract events go out (`chalicelib/contract/events.py`)."""
+    return msgspec.json.encode(event)
 
 
 class Sender:
@@ -62,7 +64,7 @@ class Sender:
             config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5),
         )
 
-    def post(self, connection_id: str, event: dict[str, Any]) -> bool:
+    def post(self, connection_id: str, event: Event) -> bool:
         """True when API Gateway accepted the event; False when the target is gone."""
         self._require_endpoint()
         return self._post_bytes(connection_id, encode(event))
@@ -76,7 +78,7 @@ class Sender:
             raise
         return True
 
-    def post_many(self, connection_ids: Iterable[str], event: dict[str, Any]) -> tuple[list[str], list[str]]:
+    def post_many(self, connection_ids: Iterable[str], event: Event) -> tuple[list[str], list[str]]:
         """Posts one event to many targets; returns (gone, failed). A failure on one target
         never stops the others: it is logged, counted and that target is skipped."""
         targets = list(dict.fromkeys(connection_ids))

@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.contract.events import CallbackEvent
+from chalicelib.contract.views import HistoryItem
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
@@ -234,7 +236,7 @@ class Callbacks:
         """Open callbacks, due first (overdue ones are simply the earliest)."""
         return self.store.open_callbacks(tenant)
 
-    def get(self, actor: Actor, callback_id: str) -> tuple[Callback, list[dict[str, Any]]]:
+    def get(self, actor: Actor, callback_id: str) -> tuple[Callback, list[HistoryItem]]:
         cb = self._get(actor, callback_id)
         history = history_view(self.store.history(history_subject(actor.tenant, "CB", callback_id)))
         return cb, history
@@ -291,7 +293,7 @@ class Callbacks:
             raise AlreadyTaken(
                 lost(fresh) if (lost and fresh) else "the callback changed meanwhile; reload it"
             ) from None
-        self.live.push_to_agents(cb.tenant, {"type": "callback", "action": action, "callback": callback_view(cb, now)})
+        self.live.push_to_agents(cb.tenant, CallbackEvent(action, callback_view(cb, now)))
         self.counters_changed(cb.tenant)
 
     def _thread(self, cb: Callback, text: str, step: str) -> None:

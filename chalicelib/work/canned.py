@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from chalicelib.contract.views import CannedReplyView
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import AlreadyTaken, InvalidAction, NotFound
@@ -26,15 +27,15 @@ SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]{1,40}\}")
 
 
-def canned_view(r: CannedReply) -> dict[str, Any]:
-    return {
-        "id": r.reply_id,
-        "title": r.title,
-        "shortcut": r.shortcut,
-        "text": r.text,
-        "updated_at": iso(float(r.updated_at)),
-        "updated_by": r.updated_by,
-    }
+def canned_view(r: CannedReply) -> CannedReplyView:
+    return CannedReplyView(
+        id=r.reply_id,
+        title=r.title,
+        shortcut=r.shortcut,
+        text=r.text,
+        updated_at=iso(float(r.updated_at)),
+        updated_by=r.updated_by,
+    )
 
 
 def _title(value: Any) -> str:

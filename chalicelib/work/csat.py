@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.contract.events import CsatEvent
+from chalicelib.contract.views import CsatDay, CsatReport, CsatView
 from chalicelib.hub.opening import Opening
+from chalicelib.live.payloads import csat_view
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
-from chalicelib.platform.clock import Clock, iso
+from chalicelib.platform.clock import Clock
 from chalicelib.platform.errors import AlreadyRated, InvalidAction, NotClosed, NotFound
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.models import ConversationMeta
@@ -26,17 +29,6 @@ from chalicelib.store.ports import DeskStore, WorkStore
 MAX_COMMENT = 1000
 SCORES = (1, 2, 3, 4, 5)
 REPORT_DAYS = 7
-
-
-def csat_view(meta: ConversationMeta) -> dict[str, Any] | None:
-    """A conversation's rating as the wire shows it (null: not rated)."""
-    if meta.csat_rating is None:
-        return None
-    return {
-        "rating": int(meta.csat_rating),
-        "comment": meta.csat_comment,
-        "at": iso(float(meta.csat_at or 0)),
-    }
 
 
 def _rating(value: Any) -> int:
@@ -61,7 +53,7 @@ class Csat:
         self.opening = opening
         self.clock = clock
 
-    def rate(self, customer: Actor, conversation_id: str, rating: Any, comment: Any = None) -> dict[str, Any]:
+    def rate(self, customer: Actor, conversation_id: str, rating: Any, comment: Any = None) -> CsatView:
         score, text = _rating(rating), _comment(comment)
         meta = self._own(customer, conversation_id)
         if meta.csat_rating is None:
@@ -85,7 +77,7 @@ class Csat:
         assert view is not None
         return view
 
-    def last_days(self, tenant: str, days: int = REPORT_DAYS) -> dict[str, Any]:
+    def last_days(self, tenant: str, days: int = REPORT_DAYS) -> CsatReport:
         """Ratings of the last `days` days (today included, the tenant's time zone)."""
         now = self.clock.now()
         today = datetime.fromtimestamp(now, self._zone(tenant)).date()
@@ -97,21 +89,21 @@ class Csat:
         for day in span:
             d = stored.get(day)
             n, s = (int(d.ratings), int(d.score_sum)) if d is not None else (0, 0)
-            per_day.append({"day": day, "ratings": n, "average": round(s / n, 2) if n else None})
+            per_day.append(CsatDay(day, n, round(s / n, 2) if n else None))
             total, score_sum = total + n, score_sum + s
             if d is not None:
                 for score in SCORES:
                     scores[score] += int(getattr(d, f"score_{score}") or 0)
         satisfied = scores[4] + scores[5]
-        return {
-            "days": days,
-            "ratings": total,
-            "average": round(score_sum / total, 2) if total else None,
+        return CsatReport(
+            days=days,
+            ratings=total,
+            average=round(score_sum / total, 2) if total else None,
             # The usual CSAT figure: the share of ratings that are 4 or 5.
-            "satisfied_percent": round(100 * satisfied / total) if total else None,
-            "scores": {str(k): v for k, v in scores.items()},
-            "per_day": per_day,
-        }
+            satisfied_percent=round(100 * satisfied / total) if total else None,
+            scores={str(k): v for k, v in scores.items()},
+            per_day=per_day,
+        )
 
     # ------------------------------------------------------------------ internals
     def _own(self, customer: Actor, conversation_id: str) -> ConversationMeta:
@@ -134,12 +126,6 @@ class Csat:
         if meta.csat_comment:
             line += f": “{meta.csat_comment}”"
         self.live.post_to_thread(customer.tenant, str(meta.conversation_id), line, f"csat-{meta.conversation_id}")
-        self.live.push_to_agents(
-            customer.tenant,
-            {
-                "type": "csat",
-                "conversation_id": meta.conversation_id,
-                "customer_id": meta.customer_id,
-                "csat": csat_view(meta),
-            },
-        )
+        view = csat_view(meta)
+        if view is not None:
+            self.live.push_to_agents(customer.tenant, CsatEvent(str(meta.conversation_id), str(meta.customer_id), view))

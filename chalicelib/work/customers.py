@@ -7,8 +7,8 @@ Also keeps each profile pointing at the customer's newest conversation (a search
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.rest import CustomerPanel as CustomerPanelView
+from chalicelib.contract.views import ConversationItem, CustomerPage, CustomerProfileView
 from chalicelib.live import payloads
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.clock import Clock, iso
@@ -16,40 +16,39 @@ from chalicelib.platform.errors import NotFound
 from chalicelib.store.directory_models import CustomerProfile
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.ports import ConversationState, DirectoryStore
-from chalicelib.work.csat import csat_view
 from chalicelib.work.views import callback_view, ticket_view
 
 PANEL_LIMIT = 20
 
 
-def profile_view(p: CustomerProfile) -> dict[str, Any]:
-    return {
-        "id": p.customer_id,
-        "name": p.name,
-        "email": p.email,
-        "verified": bool(p.verified),
-        "external_id": p.external_id,
-        "page": {"url": p.page_url, "title": p.page_title} if p.page_url else None,
-        "locale": p.locale,
-        "user_agent": p.user_agent,
-        "first_seen": iso(float(p.first_seen)),
-        "last_seen": iso(float(p.last_seen)),
-        "last_conversation_id": p.last_conversation_id,
-    }
+def profile_view(p: CustomerProfile) -> CustomerProfileView:
+    return CustomerProfileView(
+        id=p.customer_id,
+        name=p.name,
+        verified=bool(p.verified),
+        email=p.email,
+        external_id=p.external_id,
+        page=CustomerPage(p.page_url, p.page_title) if p.page_url else None,
+        locale=p.locale,
+        user_agent=p.user_agent,
+        first_seen=iso(float(p.first_seen)),
+        last_seen=iso(float(p.last_seen)),
+        last_conversation_id=p.last_conversation_id,
+    )
 
 
-def conversation_item(meta: ConversationMeta) -> dict[str, Any]:
-    """A conversation in a list: the snapshot fields a list needs, with its rating."""
+def conversation_item(meta: ConversationMeta) -> ConversationItem:
+    """A conversation in a customer's history, with its rating."""
     snap = payloads.snapshot(ConversationState(meta), "agent")
-    return {
-        "id": snap["id"],
-        "status": snap["status"],
-        "created_at": snap["created_at"],
-        "updated_at": snap["updated_at"],
-        "owner": snap["owner"],
-        "preview": snap["preview"],
-        "csat": csat_view(meta),
-    }
+    return ConversationItem(
+        id=snap.id,
+        status=snap.status,
+        created_at=snap.created_at,
+        updated_at=snap.updated_at,
+        owner=snap.owner,
+        preview=snap.preview,
+        csat=snap.csat,
+    )
 
 
 class CustomerPanel:
@@ -57,7 +56,7 @@ class CustomerPanel:
         self.store = store
         self.clock = clock
 
-    def view(self, tenant: str, customer_id: str) -> dict[str, Any]:
+    def view(self, tenant: str, customer_id: str) -> CustomerPanelView:
         profile = self.store.get_profile(tenant, customer_id)
         conversations = self.store.customer_conversations(tenant, customer_id, PANEL_LIMIT)
         if profile is None and not conversations:
@@ -66,16 +65,14 @@ class CustomerPanel:
         if profile is not None:
             customer = profile_view(profile)
         else:  # a customer from before profiles were kept: what their conversation knows
-            meta = conversations[0]
-            customer = {"id": customer_id, "name": meta.customer_name, "verified": False}
-        return {
-            "customer": customer,
-            "conversations": [conversation_item(m) for m in conversations],
-            "callbacks": [
-                callback_view(cb, now) for cb in self.store.customer_callbacks(tenant, customer_id, PANEL_LIMIT)
-            ],
-            "tickets": [ticket_view(t) for t in self.store.customer_tickets(tenant, customer_id, PANEL_LIMIT)],
-        }
+            customer = CustomerProfileView(customer_id, str(conversations[0].customer_name), verified=False)
+        callbacks = self.store.customer_callbacks(tenant, customer_id, PANEL_LIMIT)
+        return CustomerPanelView(
+            customer=customer,
+            conversations=[conversation_item(m) for m in conversations],
+            callbacks=[callback_view(cb, now) for cb in callbacks],
+            tickets=[ticket_view(t) for t in self.store.customer_tickets(tenant, customer_id, PANEL_LIMIT)],
+        )
 
     def conversation_started(self, event: ConversationStarted) -> None:
         """Listener: the profile points at the customer's newest conversation."""

@@ -3,6 +3,7 @@ in priority, once; unclaimed ones are announced to available agents again and ag
 
 from __future__ import annotations
 
+from chalicelib.contract.events import CallbackAlertEvent
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import AlreadyTaken
 from chalicelib.platform.observability import MetricUnit, logger, metrics
@@ -51,9 +52,7 @@ def escalate_overdue(callbacks: Callbacks) -> dict[str, int]:
                 continue  # another run alerted this minute
             if available is None:
                 available = callbacks.live.available_agents(tenant)
-            callbacks.live.push_to_agents(
-                tenant, {"type": "callback_alert", "callback": callback_view(cb, now)}, only_users=available
-            )
+            callbacks.live.push_to_agents(tenant, CallbackAlertEvent(callback_view(cb, now)), only_users=available)
             stats["alerts"] += 1
     if stats["marked_overdue"] or stats["alerts"]:
         logger.info("callback escalation", extra=stats)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from chalicelib.contract.common import Ref
+from chalicelib.contract.events import MentionEvent
 from chalicelib.live.events import NoteAdded
 from chalicelib.live.port import LivePort
 from chalicelib.platform.clock import iso
@@ -61,13 +63,12 @@ class Mentions:
             return
         self.live.push_to_agents(
             event.tenant,
-            {
-                "type": "mention",
-                "conversation_id": event.conversation_id,
-                "seq": event.seq,
-                "by": {"id": event.author_id, "name": event.author_name},
-                "text": event.text,
-                "created_at": iso(event.created_at),
-            },
+            MentionEvent(
+                event.conversation_id,
+                event.seq,
+                Ref(event.author_id, event.author_name),
+                event.text,
+                iso(event.created_at),
+            ),
             only_users=targets,
         )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
+from chalicelib.contract.rest import SearchAnswer
+from chalicelib.contract.views import SearchResult
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import InvalidAction
 from chalicelib.platform.terms import MIN_TERM, email_term, fold, words
@@ -67,7 +68,7 @@ class Search:
         # The tenant's default phone region, when it has one.
         self.default_region = default_region
 
-    def find(self, tenant: str, query: str, region: str | None = None) -> dict[str, Any]:
+    def find(self, tenant: str, query: str, region: str | None = None) -> SearchAnswer:
         q = (query or "").strip()
         if not q or len(q) > MAX_QUERY:
             raise InvalidAction(f"q: 1 to {MAX_QUERY} characters")
@@ -84,20 +85,14 @@ class Search:
             if not typed or len(typed[0]) < MIN_TERM:
                 raise InvalidAction(f"q: type at least {MIN_TERM} letters of a name")
             results = self._customers(tenant, "name", typed[0], typed)
-        return {
-            "query": q,
-            "kind": kind,
-            "results": results[:MAX_RESULTS],
-            "note": note,
-            "not_searchable": NOT_SEARCHABLE,
-        }
+        return SearchAnswer(q, kind, results[:MAX_RESULTS], note, NOT_SEARCHABLE)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ by kind
-    def _customers(self, tenant: str, field: str, prefix: str, typed: list[str]) -> list[dict[str, Any]]:
+    def _customers(self, tenant: str, field: str, prefix: str, typed: list[str]) -> list[SearchResult]:
         """AP-U2: one Query; a customer result opens their newest conversation through the panel."""
         if len(prefix) < MIN_TERM:
             return []
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, SearchResult] = {}
         for term in self.directory.search_terms(tenant, field, prefix, TERM_READ_LIMIT):
             if term.customer_id not in out and _matches_all(str(term.name), typed[1:]):
                 out[str(term.customer_id)] = _result(
@@ -110,7 +105,7 @@ class Search:
                 )
         return list(out.values())
 
-    def _by_phone(self, tenant: str, q: str, region: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def _by_phone(self, tenant: str, q: str, region: str | None) -> tuple[list[SearchResult], str | None]:
         try:
             e164 = normalize_phone(q, region)
         except InvalidAction as exc:
@@ -119,7 +114,7 @@ class Search:
         results = [_callback(cb) for cb in self.directory.callbacks_by_phone(tenant, e164, MAX_RESULTS)]
         return results, None if results else f"No callback to {e164}."
 
-    def _by_id(self, tenant: str, q: str) -> list[dict[str, Any]]:
+    def _by_id(self, tenant: str, q: str) -> list[SearchResult]:
         prefix = q.split("_", 1)[0]
         if prefix == "c":
             meta = self.work.conversation(tenant, q)
@@ -157,20 +152,20 @@ def _result(
     conversation_id: str | None = None,
     verified: bool | None = None,
     at: float | None = None,
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "id": item_id,
-        "title": title,
-        "detail": detail,
-        "customer_id": customer_id,
-        "conversation_id": conversation_id,
-        "verified": verified,
-        "at": iso(at) if at is not None else None,
-    }
+) -> SearchResult:
+    return SearchResult(
+        kind=kind,  # type: ignore[arg-type]
+        id=item_id,
+        title=title,
+        detail=detail,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        verified=verified,
+        at=iso(at) if at is not None else None,
+    )
 
 
-def _conversation(meta: ConversationMeta) -> dict[str, Any]:
+def _conversation(meta: ConversationMeta) -> SearchResult:
     return _result(
         "conversation",
         str(meta.conversation_id),
@@ -182,7 +177,7 @@ def _conversation(meta: ConversationMeta) -> dict[str, Any]:
     )
 
 
-def _callback(cb: Callback) -> dict[str, Any]:
+def _callback(cb: Callback) -> SearchResult:
     return _result(
         "callback",
         str(cb.callback_id),
@@ -194,7 +189,7 @@ def _callback(cb: Callback) -> dict[str, Any]:
     )
 
 
-def _ticket(t: Ticket) -> dict[str, Any]:
+def _ticket(t: Ticket) -> SearchResult:
     return _result(
         "ticket",
         str(t.ticket_id),

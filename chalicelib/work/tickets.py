@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
 
+from chalicelib.contract.events import TicketEvent
+from chalicelib.contract.views import HistoryItem
 from chalicelib.live.events import CustomerReplied
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
@@ -146,7 +147,7 @@ class Tickets:
         self._follow_customer(ticket, before)
         return ticket
 
-    def get(self, actor: Actor, ticket_id: str) -> tuple[Ticket, list[dict[str, Any]]]:
+    def get(self, actor: Actor, ticket_id: str) -> tuple[Ticket, list[HistoryItem]]:
         ticket = self._get(actor, ticket_id)
         history = history_view(self.store.history(history_subject(actor.tenant, "TK", ticket_id)))
         return ticket, history
@@ -169,7 +170,7 @@ class Tickets:
             self.store.commit(ticket.tenant, ticket, before, now, history)
         except WriteConflict:
             raise AlreadyTaken("the ticket changed meanwhile; reload it") from None
-        self.live.push_to_agents(ticket.tenant, {"type": "ticket", "ticket": ticket_view(ticket)})
+        self.live.push_to_agents(ticket.tenant, TicketEvent(ticket_view(ticket)))
         self.counters_changed(ticket.tenant)
 
     def _follow_customer(self, ticket: Ticket, before: Ticket) -> None:

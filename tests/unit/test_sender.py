@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.contract.events import AckEvent
 from chalicelib.platform.config import ConfigError, Settings
 from chalicelib.platform.sender import Sender
 
@@ -11,10 +12,10 @@ from chalicelib.platform.sender import Sender
 def test_a_post_without_a_management_endpoint_is_a_configuration_error() -> None:
     sender = Sender(None, "us-east-1")
     with pytest.raises(ConfigError, match="WS_MANAGEMENT_ENDPOINT"):
-        sender.post("c1=", {"type": "ack"})
+        sender.post("c1=", AckEvent(action="heartbeat"))
     with pytest.raises(ConfigError, match="WS_MANAGEMENT_ENDPOINT"):
-        sender.post_many(["c1=", "c2="], {"type": "ack"})
-    assert sender.post_many([], {"type": "ack"}) == ([], [])  # nothing to send needs no endpoint
+        sender.post_many(["c1=", "c2="], AckEvent(action="heartbeat"))
+    assert sender.post_many([], AckEvent(action="heartbeat")) == ([], [])  # nothing to send needs no endpoint
 
 
 def test_the_endpoint_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

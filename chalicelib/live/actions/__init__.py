@@ -20,9 +20,10 @@ from chalicelib.live.actions.typing_state import typing
 from chalicelib.live.context import Live
 from chalicelib.store.models import Connection
 
-Action = Callable[[Live, Connection, dict[str, Any]], None]
+# Each handler takes the action type it is listed under (see `chalicelib/contract/actions.py`).
+Handler = Callable[[Live, Connection, Any], None]
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Handler] = {
     "start": start,
     "join": join,
     "send": send,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.actions import Close
+from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationClosed
 from chalicelib.store import keys
 from chalicelib.store.models import Connection
 from chalicelib.store.ports import NewEntry
 
 
-def close(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    state = live.timeline.conversation(conn, data["conversation_id"])
+def close(live: Live, conn: Connection, action: Close) -> None:
+    state = live.timeline.conversation(conn, action.conversation_id)
     closed = live.timeline.store.close_conversation(state.meta, live.clock.now())
     if closed:
         line = NewEntry(
@@ -23,7 +23,7 @@ def close(live: Live, conn: Connection, data: dict[str, Any]) -> None:
         live.notifier.message(state, msg, "")
     live.notifier.reply(
         conn.connection_id,
-        {"type": "conversation", **request_id(data), "conversation": payloads.snapshot(state, "agent")},
+        ConversationEvent(conversation=payloads.snapshot(state, "agent"), request_id=action.request_id),
     )
     if closed:
         live.notifier.conversation(conn, state, to_lobby=True)

@@ -3,18 +3,18 @@ taking it over), else as a helper."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.actions import Join
+from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.store import keys
 from chalicelib.store.models import Connection, Participant
 from chalicelib.store.ports import ConversationState, NewEntry
 
 
-def join(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    conversation_id = data["conversation_id"]
-    wants_owner = data.get("role") == "owner"
+def join(live: Live, conn: Connection, action: Join) -> None:
+    conversation_id = action.conversation_id
+    wants_owner = action.role == "owner"
     state = live.timeline.conversation(conn, conversation_id)
     me = state.participants.get(conn.user_id)
     becomes_owner = state.meta.owner_id is None or (wants_owner and state.meta.owner_id != conn.user_id)
@@ -52,7 +52,7 @@ def join(live: Live, conn: Connection, data: dict[str, Any]) -> None:
         live.connections.subscribe(conn, state)
     live.notifier.reply(
         conn.connection_id,
-        {"type": "conversation", **request_id(data), "conversation": payloads.snapshot(state, "agent")},
+        ConversationEvent(conversation=payloads.snapshot(state, "agent"), request_id=action.request_id),
     )
     if changed:
         live.notifier.conversation(conn, state, to_lobby=True)

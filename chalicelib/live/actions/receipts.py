@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.contract.actions import Delivered, Read
+from chalicelib.contract.events import AckEvent, DeliveredEvent, ReadEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.platform.errors import InvalidAction, NotJoined
 from chalicelib.store.models import Connection
 
 
-def receipt(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    kind = data["action"]  # "delivered" | "read"
-    state = live.timeline.conversation(conn, data["conversation_id"])
-    seq = int(data["seq"])
+def receipt(live: Live, conn: Connection, action: Delivered | Read) -> None:
+    kind = action.name  # "delivered" | "read"
+    state = live.timeline.conversation(conn, action.conversation_id)
+    seq = action.seq
     visible_last = int(state.meta.last_public_seq if conn.role == "customer" else state.meta.last_seq)
     if seq > visible_last:
         raise InvalidAction(f"{kind}: seq {seq} is beyond the conversation's last entry ({visible_last})")
@@ -23,13 +23,13 @@ def receipt(live: Live, conn: Connection, data: dict[str, Any]) -> None:
     moved = live.timeline.advance(me, kind, seq)
     live.notifier.reply(
         conn.connection_id,
-        {"type": "ack", "action": kind, **request_id(data), "conversation_id": state.conversation_id, "seq": seq},
+        AckEvent(action=kind, request_id=action.request_id, conversation_id=state.conversation_id, seq=seq),
     )
     if moved:
-        event = {
-            "type": kind,
-            "conversation_id": state.conversation_id,
-            "by": payloads.person(conn.role, conn.user_id, conn.name),
-            "seq": seq,
-        }
+        by = payloads.person(conn.role, conn.user_id, conn.name)
+        event = (
+            ReadEvent(state.conversation_id, by, seq)
+            if isinstance(action, Read)
+            else DeliveredEvent(state.conversation_id, by, seq)
+        )
         live.notifier.receipt(conn.tenant, state.subscriptions, conn.connection_id, event)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalicelib.live.context import Live, request_id
+from chalicelib.contract.actions import Note, Send
+from chalicelib.contract.events import AckEvent
+from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationReopened, CustomerReplied, NoteAdded
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import MetricUnit, metrics
@@ -13,22 +13,21 @@ from chalicelib.store.models import Connection
 from chalicelib.store.ports import ConversationState, NewEntry
 
 
-def send(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    kind = "note" if data["action"] == "note" else "text"
-    entry = NewEntry(kind, conn.role, conn.user_id, conn.name, data["text"], data["client_id"])
-    state, msg, stored_now = live.timeline.append(conn, data["conversation_id"], entry)
+def send(live: Live, conn: Connection, action: Send | Note) -> None:
+    kind = "note" if isinstance(action, Note) else "text"
+    entry = NewEntry(kind, conn.role, conn.user_id, conn.name, action.text, action.client_id)
+    state, msg, stored_now = live.timeline.append(conn, action.conversation_id, entry)
     live.notifier.reply(
         conn.connection_id,
-        {
-            "type": "ack",
-            "action": data["action"],
-            **request_id(data),
-            "conversation_id": state.conversation_id,
-            "client_id": entry.client_id,
-            "seq": int(msg.seq),
-            "status": "sent" if stored_now else "sent-again",
-            "created_at": iso(float(msg.created_at)),
-        },
+        AckEvent(
+            action=action.name,
+            request_id=action.request_id,
+            conversation_id=state.conversation_id,
+            client_id=entry.client_id,
+            seq=int(msg.seq),
+            status="sent" if stored_now else "sent-again",
+            created_at=iso(float(msg.created_at)),
+        ),
     )
     # A resend may follow a crash between storing and telling: tell again (receivers dedupe by seq).
     live.notifier.message(state, msg, conn.connection_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UnsetType
 
+from chalicelib.contract.actions import Start
+from chalicelib.contract.events import ConversationEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store import keys
@@ -13,23 +15,21 @@ from chalicelib.store.models import Connection, ConversationMeta, Participant
 from chalicelib.store.ports import ConversationState
 
 
-def start(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    conversation_id = data.get("conversation_id")
-    created = conversation_id is None
+def start(live: Live, conn: Connection, action: Start) -> None:
+    created = isinstance(action.conversation_id, UnsetType)
     if created:
         state = _create(live, conn)
         metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
     else:
-        state = live.timeline.conversation(conn, str(conversation_id))
+        state = live.timeline.conversation(conn, str(action.conversation_id))
     live.connections.subscribe(conn, state)
     live.notifier.reply(
         conn.connection_id,
-        {
-            "type": "conversation",
-            **request_id(data),
-            "conversation": payloads.snapshot(state, "customer"),
-            "agents_available": live.connections.agents_available(conn.tenant),
-        },
+        ConversationEvent(
+            conversation=payloads.snapshot(state, "customer"),
+            request_id=action.request_id,
+            agents_available=live.connections.agents_available(conn.tenant),
+        ),
     )
     if created:
         live.notifier.conversation(conn, state, to_lobby=True)

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UNSET
 
+from chalicelib.contract.actions import Sync
+from chalicelib.contract.events import SyncEvent
 from chalicelib.live import payloads
-from chalicelib.live.context import Live, request_id
+from chalicelib.live.context import Live
 from chalicelib.store.models import Connection
 
 
-def sync(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    state = live.timeline.conversation(conn, data["conversation_id"])
-    since = int(data["since"])
+def sync(live: Live, conn: Connection, action: Sync) -> None:
+    state = live.timeline.conversation(conn, action.conversation_id)
     live.connections.subscribe(conn, state)
-    messages, complete = live.timeline.page_since(conn, state, since)
-    reply: dict[str, Any] = {
-        "type": "sync",
-        **request_id(data),
-        "conversation_id": state.conversation_id,
-        "since": since,
-        "messages": messages,
-        "conversation": payloads.snapshot(state, conn.role),
-        "complete": complete,
-    }
-    if not complete:
-        reply["next_since"] = messages[-1]["seq"]
+    messages, complete = live.timeline.page_since(conn, state, action.since)
+    reply = SyncEvent(
+        conversation_id=state.conversation_id,
+        since=action.since,
+        messages=messages,
+        conversation=payloads.snapshot(state, conn.role),
+        complete=complete,
+        request_id=action.request_id,
+        next_since=UNSET if complete else messages[-1].seq,
+    )
     live.notifier.reply(conn.connection_id, reply)

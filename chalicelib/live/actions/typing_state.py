@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from msgspec import UNSET
 
+from chalicelib.contract.actions import Typing
+from chalicelib.contract.events import TypingEvent
 from chalicelib.live import payloads
 from chalicelib.live.context import Live
 from chalicelib.platform.errors import Forbidden
 from chalicelib.store.models import Connection
 
 
-def typing(live: Live, conn: Connection, data: dict[str, Any]) -> None:
-    state = live.timeline.conversation(conn, data["conversation_id"])
-    note = bool(data.get("note"))
+def typing(live: Live, conn: Connection, action: Typing) -> None:
+    state = live.timeline.conversation(conn, action.conversation_id)
+    note = action.note is True
     if note and conn.role != "agent":
         raise Forbidden("only agents type notes")
     me = state.participants.get(conn.user_id)
     if me is not None:
-        live.timeline.typing(conn.tenant, me, data["state"] == "start")
-    event: dict[str, Any] = {
-        "type": "typing",
-        "conversation_id": state.conversation_id,
-        "by": payloads.person(conn.role, conn.user_id, conn.name),
-        "state": data["state"],
-    }
-    if note:
-        event["note"] = True
-    live.notifier.typing(conn.tenant, state.subscriptions, conn.user_id, note, event)
+        live.timeline.typing(conn.tenant, me, action.state == "start")
+    event = TypingEvent(
+        conversation_id=state.conversation_id,
+        by=payloads.person(conn.role, conn.user_id, conn.name),
+        state=action.state,
+        note=True if note else UNSET,
+    )
+    live.notifier.typing(conn.tenant, state.subscriptions, conn.user_id, event)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.store.models import Message
-from tests.unit.conftest import Harness
+from tests.integration.conftest import Harness
 
 SENDERS = 6
 PER_SENDER = 10

@@ -10,7 +10,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
-from tests.unit.conftest import WIDGET_KEY, Harness
+from tests.integration.conftest import WIDGET_KEY, Harness
 
 
 @pytest.fixture

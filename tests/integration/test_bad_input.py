@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.store.models import Message
-from tests.unit.conftest import Harness
+from tests.integration.conftest import Harness
 
 
 def stored(conv: str) -> list[str]:

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from chalicelib.platform.errors import Unauthorized
-from tests.unit.conftest import WIDGET_KEY, Harness
+from tests.integration.conftest import WIDGET_KEY, Harness
 
 
 def test_agent_binding_uses_verified_claims(hub: Harness) -> None:

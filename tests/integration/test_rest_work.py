@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
-from tests.unit.conftest import WIDGET_KEY, Work
+from tests.integration.conftest import WIDGET_KEY, Work
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from chalicelib.hub.drift import TYPING_STALE_SECONDS
@@ -9,13 +10,13 @@ from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.platform.errors import AlreadyTaken, InvalidAction
 from chalicelib.store.work_models import Callback, HubCounters
 from chalicelib.work.escalation import escalate_overdue
-from tests.unit.conftest import Work
+from tests.integration.conftest import Work
 
 MINUTE = 60.0
 
 
 def counters(work: Work) -> dict[str, int]:
-    result: dict[str, int] = work.counters.view("global")
+    result: dict[str, int] = msgspec.to_builtins(work.counters.view("global"))
     return result
 
 
@@ -41,8 +42,8 @@ def test_ticket_from_a_conversation_moves_through_its_statuses_with_history(work
     hub.act(customer, action="send", conversation_id=conv, client_id="r1", text="Here is my receipt")
     reopened, history = work.tickets.get(ana, ticket.ticket_id)
     assert reopened.status == "open"
-    assert [h["action"] for h in history] == ["created", "status", "waiting_on", "owner", "status", "status"]
-    assert history[3]["detail"] == "owner Ana → Bo" and "customer replied" in history[-1]["detail"]
+    assert [h.action for h in history] == ["created", "status", "waiting_on", "owner", "status", "status"]
+    assert history[3].detail == "owner Ana → Bo" and "customer replied" in history[-1].detail
 
     work.tickets.change(bo, ticket.ticket_id, status="solved")
     assert counters(work)["open_tickets"] == 0
@@ -169,11 +170,11 @@ def test_go_live_needs_a_clean_launch_check_and_recovery_is_always_allowed(work:
     assert [b.code for b in blocked.value.decision.blockers] == ["no_agent_available"]
     hub.act(ana_conn, action="presence", status="available")
     snap = work.command.snapshot("global")
-    assert snap["launch"] == {"ready": True, "headline": "Ready for handoff", "blockers": []}
+    assert msgspec.to_builtins(snap.launch) == {"ready": True, "headline": "Ready for handoff", "blockers": []}
     live = work.mode.set(ana, "live")
-    assert live["mode"]["mode"] == "live" and live["mode"]["by"] == "Ana"
+    assert live.mode.mode == "live" and live.mode.by == "Ana"
     work.mode.set(ana, "recovery")
-    assert [h["change"] for h in work.mode.history("global")] == ["ready → live", "live → recovery"]
+    assert [h.change for h in work.mode.history("global")] == ["ready → live", "live → recovery"]
     with pytest.raises(InvalidAction):
         work.mode.set(ana, "party")
 
@@ -182,25 +183,25 @@ def test_next_move_follows_the_pressure(work: Work) -> None:
     hub = work.hub
     ana_conn, ana = work.agent("ana")
     hub.act(ana_conn, action="presence", status="available")
-    assert work.command.snapshot("global")["next_move"]["lane"] == "live_chat"
+    assert work.command.snapshot("global").next_move.lane == "live_chat"
     customer, _ = hub.connect_customer()
     conv = hub.start(customer)
     hub.act(customer, action="send", conversation_id=conv, client_id="q1", text="Hello?")
-    move = work.command.snapshot("global")["next_move"]
+    move = msgspec.to_builtins(work.command.snapshot("global").next_move)
     assert (move["lane"], move["rule"]) == ("live_chat", "unanswered_chats")
     hub.act(ana_conn, action="join", conversation_id=conv)
     hub.act(ana_conn, action="send", conversation_id=conv, client_id="a1", text="Hi!")
     cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
-    assert work.command.snapshot("global")["next_move"]["rule"] == "queued_callbacks"
+    assert work.command.snapshot("global").next_move.rule == "queued_callbacks"
     hub.clock.advance(16 * MINUTE)
     hub.act(ana_conn, action="heartbeat")
     escalate_overdue(work.callbacks)
-    move = work.command.snapshot("global")["next_move"]
+    move = msgspec.to_builtins(work.command.snapshot("global").next_move)
     assert (move["lane"], move["rule"]) == ("callbacks", "overdue_callbacks")
     assert "1 minute" in move["reason"]
     work.callbacks.claim(ana, cb.callback_id)
     work.callbacks.complete(ana, cb.callback_id, None)
-    assert work.command.snapshot("global")["next_move"]["lane"] == "live_chat"
+    assert work.command.snapshot("global").next_move.lane == "live_chat"
     with pytest.raises(AlreadyTaken):
         work.callbacks.claim(ana, cb.callback_id)
     assert Callback.get("global", cb.callback_id).status == "completed"

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.platform.errors import AlreadyTaken, InvalidAction, NotFound
 from chalicelib.store.models import Message
 from chalicelib.work.escalation import escalate_overdue
-from tests.unit.conftest import Work
+from tests.integration.conftest import Work
 
 MINUTE = 60.0
 
@@ -36,7 +36,7 @@ def test_widget_request_is_validated_normalized_due_by_sla_and_shown_in_the_thre
     assert "Callback requested to +46701234567" in thread_lines(conv)[-1]
     pushed = [e["type"] for e in work.hub.sender.take(watcher)]
     assert "callback" in pushed and "counters" in pushed
-    assert work.counters.view("global")["callback_queued"] == 1
+    assert work.counters.view("global").callback_queued == 1
 
 
 @pytest.mark.parametrize(
@@ -83,8 +83,8 @@ def test_claim_complete_and_only_the_claimer_may_finish(work: Work) -> None:
     assert done.status == "completed" and int(done.attempts) == 1
     assert thread_lines(conv)[-2:] == ["Ana is calling you back now.", "Callback completed."]
     _, history = work.callbacks.get(ana, cb.callback_id)
-    assert [h["action"] for h in history] == ["requested", "claimed", "completed"]
-    assert work.counters.view("global")["callback_queued"] == 0
+    assert [h.action for h in history] == ["requested", "claimed", "completed"]
+    assert work.counters.view("global").callback_queued == 0
 
 
 def test_no_answer_requeues_after_retry_delay_then_fails_after_max_attempts(work: Work) -> None:
@@ -108,9 +108,9 @@ def test_release_puts_it_back_and_cancel_closes(work: Work) -> None:
     customer, _, cb = widget_request(work)
     work.callbacks.claim(ana, cb.callback_id)
     assert work.callbacks.release(ana, cb.callback_id).status == "queued"
-    assert work.counters.view("global")["callback_queued"] == 1
+    assert work.counters.view("global").callback_queued == 1
     cancelled = work.callbacks.cancel(work.customer_actor(customer), cb.callback_id, "Solved it myself")
-    assert cancelled.status == "cancelled" and work.counters.view("global")["callback_queued"] == 0
+    assert cancelled.status == "cancelled" and work.counters.view("global").callback_queued == 0
     with pytest.raises(AlreadyTaken):
         work.callbacks.claim(ana, cb.callback_id)
 
@@ -157,7 +157,7 @@ def test_overdue_escalation_marks_once_alerts_available_agents_and_repeats_until
 
     again = escalate_overdue(work.callbacks)  # a duplicate invocation in the same minute
     assert again["marked_overdue"] == 0 and again["alerts"] == 0
-    assert work.counters.view("global")["callback_overdue"] == 1
+    assert work.counters.view("global").callback_overdue == 1
 
     hub.clock.advance(MINUTE)
     hub.act(ana_conn, action="heartbeat")
@@ -165,7 +165,7 @@ def test_overdue_escalation_marks_once_alerts_available_agents_and_repeats_until
     work.callbacks.claim(ana, cb.callback_id)
     hub.clock.advance(MINUTE)
     assert escalate_overdue(work.callbacks)["alerts"] == 0
-    assert work.counters.view("global")["callback_overdue"] == 1  # claimed but still overdue
+    assert work.counters.view("global").callback_overdue == 1  # claimed but still overdue
 
 
 @pytest.mark.usefixtures("atomic_requests")
@@ -182,4 +182,4 @@ def test_two_escalation_copies_at_once_act_like_one(work: Work) -> None:
     assert sum(r["marked_overdue"] for r in results) == 3
     assert sum(r["alerts"] for r in results) == 3
     assert [e["type"] for e in work.hub.sender.take(ana_conn)].count("callback_alert") == 3
-    assert work.counters.view("global")["callback_overdue"] == 3
+    assert work.counters.view("global").callback_overdue == 3

@@ -1,0 +1,271 @@
+"""What the REST API's documentation says about each route beyond its types: summary, tag, who
+may call it, and the error codes it answers with. `tools/openapi.py` joins this with the Chalice
+routes of `app.py` (a route missing here, or an entry without a route, fails the build) and the
+contract's types. Never imported at runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from msgspec import Struct
+
+from chalicelib.contract.rest import (
+    AgentList,
+    Availability,
+    CallbackDetail,
+    CallbackEnvelope,
+    CallbackList,
+    CallbackRequest,
+    CallbackStepRequest,
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
+    ConversationList,
+    CustomerPanel,
+    Deleted,
+    Health,
+    Hours,
+    HoursRequest,
+    HubModeRequest,
+    Me,
+    ModeHistory,
+    Rating,
+    RatingRequest,
+    SearchAnswer,
+    TicketChangeRequest,
+    TicketCreateRequest,
+    TicketDetail,
+    TicketEnvelope,
+    TicketList,
+    WidgetSession,
+    WidgetSessionRequest,
+)
+from chalicelib.contract.views import HubSnapshot
+
+Auth = Literal["agent", "widget", "public"]
+# Callback steps accepted by `POST /callbacks/{callback_id}/{step}` (handlers.rest.callback_step;
+# the unit test checks this list against the hub's own "unknown step" answer).
+CALLBACK_STEPS = ("claim", "release", "complete", "no-answer", "cancel")
+
+
+@dataclass(frozen=True)
+class Route:
+    summary: str
+    tag: str
+    response: type[Struct]  # the 200 body
+    auth: Auth = "agent"
+    description: str = ""
+    request: type[Struct] | None = None  # the JSON body
+    request_required: bool = True
+    query: tuple[dict[str, Any], ...] = ()
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # HTTP status → the domain error codes this route answers with it.
+    errors: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+_AGENT_ONLY = "Agents only: the tenant is the one in the caller's ID token."
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("/health", "GET"): Route("Liveness check", "hub", Health, auth="public"),
+    ("/widget/session", "POST"): Route(
+        "Open (or resume) a widget session",
+        "widget",
+        WidgetSession,
+        auth="public",
+        description="Issues the customer's session token for the WebSocket (`?session=`) and `/widget/callbacks`.",
+        request=WidgetSessionRequest,
+        errors={400: ("invalid_action",), 403: ("unknown_widget_key",)},
+    ),
+    ("/widget/availability", "GET"): Route(
+        "Is an agent available?",
+        "widget",
+        Availability,
+        auth="public",
+        query=(
+            {
+                "name": "widget_key",
+                "in": "query",
+                "required": True,
+                "description": "The tenant's public widget key (a missing key is an unknown one: 403).",
+                "schema": {"type": "string"},
+            },
+        ),
+        errors={403: ("unknown_widget_key",)},
+    ),
+    ("/me", "GET"): Route("The calling agent and their presence", "agents", Me),
+    ("/agents", "GET"): Route(
+        "The tenant's agents with chosen status and reachability", "agents", AgentList, description=_AGENT_ONLY
+    ),
+    ("/conversations", "GET"): Route(
+        "The tenant's conversations",
+        "live_chat",
+        ConversationList,
+        description="Most recent activity first; at most 100.",
+    ),
+    ("/widget/callbacks", "POST"): Route(
+        "Customer: request a callback",
+        "widget",
+        CallbackEnvelope,
+        auth="widget",
+        description="The callback's source is `widget`; its conversation, if any, must be the customer's own.",
+        request=CallbackRequest,
+        errors={400: ("invalid_action",), 401: ("unauthorized",), 404: ("not_found",)},
+    ),
+    ("/callbacks", "GET"): Route("The callback queue", "callbacks", CallbackList),
+    ("/callbacks", "POST"): Route(
+        "Agent: log a missed call",
+        "callbacks",
+        CallbackEnvelope,
+        description="Creates a callback with source `missed_call`.",
+        request=CallbackRequest,
+        errors={400: ("invalid_action",), 404: ("not_found",)},
+    ),
+    ("/callbacks/{callback_id}", "GET"): Route(
+        "A callback and its history", "callbacks", CallbackDetail, errors={404: ("not_found",)}
+    ),
+    ("/callbacks/{callback_id}/{step}", "POST"): Route(
+        "Work a callback",
+        "callbacks",
+        CallbackEnvelope,
+        description="`claim` (exactly one agent wins), `release`, `complete`, `no-answer` (requeued after the "
+        "tenant's retry delay, or `failed` after the last attempt) and `cancel`. `release`, `complete` and "
+        "`no-answer` need the caller's own claim.",
+        request=CallbackStepRequest,
+        request_required=False,
+        path_params={"step": {"type": "string", "enum": list(CALLBACK_STEPS)}},
+        errors={
+            400: ("invalid_action",),
+            404: ("not_found",),
+            409: ("conflict",),
+        },
+    ),
+    ("/tickets", "GET"): Route("Unsolved tickets", "tickets", TicketList),
+    ("/tickets", "POST"): Route(
+        "Create a ticket",
+        "tickets",
+        TicketEnvelope,
+        request=TicketCreateRequest,
+        errors={400: ("invalid_action",), 404: ("not_found",)},
+    ),
+    ("/tickets/{ticket_id}", "GET"): Route(
+        "A ticket and its history", "tickets", TicketDetail, errors={404: ("not_found",)}
+    ),
+    ("/tickets/{ticket_id}", "PATCH"): Route(
+        "Change a ticket's status, waiting_on or owner",
+        "tickets",
+        TicketEnvelope,
+        description="Absent or null fields stay as they are; a change that changes nothing returns the ticket.",
+        request=TicketChangeRequest,
+        request_required=False,
+        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",)},
+    ),
+    ("/hub", "GET"): Route(
+        "Support command: counters, pressure, next move, launch check and mode",
+        "hub",
+        HubSnapshot,
+        errors={400: ("invalid_action",)},
+    ),
+    ("/hub/mode", "POST"): Route(
+        "Set the hub's mode",
+        "hub",
+        HubSnapshot,
+        description="`live` only when the launch check passes (else 409 `launch_blocked` with the blockers); "
+        "`ready` and `recovery` are always allowed. Returns the new snapshot.",
+        request=HubModeRequest,
+        errors={400: ("invalid_action",), 409: ("launch_blocked",)},
+    ),
+    ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory),
+    ("/widget/rating", "POST"): Route(
+        "Customer: rate a closed conversation (CSAT)",
+        "widget",
+        Rating,
+        auth="widget",
+        description="1 to 5 with an optional comment, once per conversation and only by its customer. The same "
+        "rating sent again answers as stored; a different one is 409 `already_rated`; an open conversation is "
+        "409 `not_closed`.",
+        request=RatingRequest,
+        errors={
+            400: ("invalid_action",),
+            401: ("unauthorized",),
+            404: ("not_found",),
+            409: ("already_rated", "not_closed"),
+        },
+    ),
+    ("/canned", "GET"): Route("The tenant's canned replies", "agent_day", CannedReplyList, description=_AGENT_ONLY),
+    ("/canned", "POST"): Route(
+        "Create a canned reply",
+        "agent_day",
+        CannedReplyEnvelope,
+        description="Shortcuts are unique per tenant (409 `conflict`); the text may use `{customer.name}` and "
+        "`{agent.name}` and no other placeholder.",
+        request=CannedReplyCreate,
+        errors={400: ("invalid_action",), 409: ("conflict",)},
+    ),
+    ("/canned/{reply_id}", "PATCH"): Route(
+        "Change a canned reply",
+        "agent_day",
+        CannedReplyEnvelope,
+        description="Absent fields stay as they are.",
+        request=CannedReplyChange,
+        request_required=False,
+        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",)},
+    ),
+    ("/canned/{reply_id}", "DELETE"): Route(
+        "Delete a canned reply", "agent_day", Deleted, errors={404: ("not_found",), 409: ("conflict",)}
+    ),
+    ("/hours", "GET"): Route(
+        "Business hours: open now, next opening, the weekly hours and holidays", "agent_day", Hours
+    ),
+    ("/hours", "PUT"): Route(
+        "Set the tenant's business hours",
+        "agent_day",
+        Hours,
+        description="Callback due times and waiting ages count open time only; the widget shows the hours when "
+        "the team is closed.",
+        request=HoursRequest,
+        errors={400: ("invalid_action",)},
+    ),
+    ("/search", "GET"): Route(
+        "Search customers, conversations, callbacks and tickets",
+        "agent_day",
+        SearchAnswer,
+        description="By customer name or e-mail (prefix), phone number (E.164; a national number is read in "
+        "`region`), or a conversation, ticket, callback or customer id. Tenant-scoped, never a Scan. Message "
+        "text is not searchable (`not_searchable` says why).",
+        query=(
+            {
+                "name": "q",
+                "in": "query",
+                "required": True,
+                "description": "1 to 100 characters.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "region",
+                "in": "query",
+                "required": False,
+                "description": "ISO 3166 alpha-2 region for a national phone number (the agent's).",
+                "schema": {"type": "string"},
+            },
+        ),
+        errors={400: ("invalid_action",)},
+    ),
+    ("/customers/{customer_id}", "GET"): Route(
+        "The customer panel: profile, page, earlier conversations, callbacks and tickets",
+        "agent_day",
+        CustomerPanel,
+        errors={404: ("not_found",)},
+    ),
+}
+
+TAGS = [
+    {"name": "widget", "description": "Public widget entry points and the customer's callback request."},
+    {"name": "agents", "description": "The signed-in agent."},
+    {"name": "live_chat", "description": "Conversations (the live lane itself is the WebSocket API)."},
+    {"name": "callbacks", "description": "Callback recovery."},
+    {"name": "tickets", "description": "Tickets."},
+    {"name": "hub", "description": "Support command and health."},
+    {"name": "agent_day", "description": "Canned replies, business hours, search and the customer panel."},
+]
