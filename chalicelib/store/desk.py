@@ -62,8 +62,8 @@ class DynamoDeskStore:
                     tw.delete(self._claim(before), condition=ShortcutClaim.reply_id == before.reply_id)
         except TransactWriteError as exc:
             reasons = _reasons(exc)
-            # Puts go first in PynamoDB's request, in call order: [reply, new claim, old claim].
-            if moved and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            # PynamoDB sends deletes before puts, each in call order: [old claim, reply, new claim].
+            if moved and len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 raise ShortcutTaken(str(reply.shortcut)) from exc
             if exc.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
                 raise WriteConflict(str(exc.cause_response_message)) from exc
