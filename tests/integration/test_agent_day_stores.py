@@ -88,8 +88,8 @@ def test_canned_replies_keep_their_shortcuts_unique(hub: Harness, work: Work) ->
     with pytest.raises(WriteConflict):
         store.delete_canned(stale)  # changed since it was read
     canned.delete(ana, hello.reply_id)
-    items = {i["sk"]["S"] for i in raw_items("desk", "tenant", "global")}
-    assert items == {f"CANNED#{bye.reply_id}", "SHORTCUT#later"}
+    left = {i["sk"]["S"] for i in raw_items("desk", "tenant", "global")}
+    assert left == {f"CANNED#{bye.reply_id}", "SHORTCUT#later"}
     assert [r.shortcut for r in canned.list("global")] == ["later"]
 
 
