@@ -162,6 +162,11 @@ def hours_set() -> Any:
     return rest.hours_set(app.current_request)
 
 
+@app.route("/hours", methods=["DELETE"], authorizer=agent_auth, cors=True)
+def hours_clear() -> Any:
+    return rest.hours_clear(app.current_request)
+
+
 @app.route("/search", authorizer=agent_auth, cors=True)
 def search() -> Any:
     return rest.search(app.current_request)

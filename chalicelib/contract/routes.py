@@ -227,6 +227,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         request=HoursRequest,
         errors={400: ("invalid_action",)},
     ),
+    ("/hours", "DELETE"): Route("Remove the tenant's business hours (open around the clock again)", "agent_day", Hours),
     ("/search", "GET"): Route(
         "Search customers, conversations, callbacks and tickets",
         "agent_day",

@@ -351,6 +351,13 @@ def hours_set(request: Request | None) -> Hours:
 
 
 @rest_errors
+def hours_clear(request: Request | None) -> Hours:
+    h, agent = wiring.hub(), _agent(request)
+    h.opening.clear(actor(agent))
+    return Hours(True, None, None)
+
+
+@rest_errors
 def search(request: Request | None) -> SearchAnswer:
     assert request is not None
     params: Any = request.query_params or {}

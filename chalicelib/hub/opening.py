@@ -82,6 +82,10 @@ class Opening:
         )
         return calendar
 
+    def clear(self, actor: Actor) -> None:
+        """No hours any more: the team is open around the clock."""
+        self.store.delete_hours(actor.tenant)
+
 
 def team_status(hours: BusinessHours, now: float) -> TeamStatus:
     """Open now, or closed and when it opens next."""

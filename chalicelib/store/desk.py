@@ -91,6 +91,9 @@ class DynamoDeskStore:
     def put_hours(self, item: HoursItem) -> None:
         item.save()
 
+    def delete_hours(self, tenant: str) -> None:
+        HoursItem(tenant, keys.HOURS_SK).delete()
+
     def get_identity_secret(self, tenant: str) -> IdentitySecret | None:
         """AP-D4."""
         try:

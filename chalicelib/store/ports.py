@@ -321,6 +321,10 @@ class DeskStore(Protocol):
 
     def put_hours(self, item: HoursItem) -> None: ...
 
+    def delete_hours(self, tenant: str) -> None:
+        """The tenant sets no hours any more: open around the clock."""
+        ...
+
     def get_identity_secret(self, tenant: str) -> IdentitySecret | None:
         """AP-D4."""
         ...

@@ -514,6 +514,10 @@ class MemoryStore:
         self._enter("put_hours")
         self.hours[str(item.tenant)] = _copy(item)
 
+    def delete_hours(self, tenant: str) -> None:
+        self._enter("delete_hours")
+        self.hours.pop(tenant, None)
+
     def get_identity_secret(self, tenant: str) -> IdentitySecret | None:
         self._enter("get_identity_secret")
         s = self.identity.get(tenant)

@@ -51,6 +51,10 @@ def test_hours_are_set_read_and_shown_to_the_widget(unit: Unit, http: Any) -> No
     assert seen["hours"]["time_zone"] == "Europe/Stockholm"
     # Other tenants keep their own (none: always open).
     assert call(http, "get", "/hours", unit.agent_token("zed", "acme")).json_body["open"] is True
+    # Removing the hours opens the team around the clock again.
+    cleared = call(http, "delete", "/hours", ana).json_body
+    assert cleared == {"open": True, "next_open_at": None, "hours": None} and "global" not in unit.store.hours
+    assert call(http, "get", f"/widget/availability?widget_key={WIDGET_KEY}").json_body["open"] is True
 
 
 @pytest.mark.parametrize(
