@@ -133,7 +133,11 @@ test("alerts: a customer reply in my chat, a colleague's mention, a new lobby ch
 
   const overdue: ServerEvent = {
     type: "callback_alert",
-    callback: { id: "cb1", status: "queued", phone: "+46701234567", priority: "high", overdue: true, due_at: "", attempts: 0, claimed_by: null },
+    callback: {
+      id: "cb1", status: "queued", source: "widget", phone: "+46701234567", customer_name: "Ada", conversation_id: null,
+      reason: null, window: "asap", priority: "high", overdue: true, due_at: "", due_in_seconds: -60, attempts: 0,
+      max_attempts: 3, claimed_by: null, created_at: "", updated_at: "",
+    },
   };
   assert.equal(alertFor(s, overdue, true)?.kind, "overdue");
 });
