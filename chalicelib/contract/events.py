@@ -6,9 +6,9 @@ a client that is not in the contract.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Struct, UnsetType
 
 from chalicelib.contract.common import ErrorCode, HubMode, Person, PresenceStatus, Ref, Seq, Timestamp
 from chalicelib.contract.views import (
@@ -104,8 +104,10 @@ class TicketEvent(Struct, forbid_unknown_fields=True, tag="ticket", tag_field="t
 
 
 class CountersEvent(Struct, forbid_unknown_fields=True, tag="counters", tag_field="type", kw_only=True):
+    """The hub counters, and whether the team is within its business hours (`team`)."""
+
     counters: Counters
-    team: Annotated[TeamStatus, Meta(description="Whether the team is within its business hours.")] | UnsetType = UNSET
+    team: TeamStatus | UnsetType = UNSET
 
 
 class MentionEvent(Struct, forbid_unknown_fields=True, tag="mention", tag_field="type"):

@@ -510,13 +510,16 @@ export interface Counters {
   active_chats: number;
   agents_available: number;
 }
+/**
+ * The hub counters, and whether the team is within its business hours (`team`).
+ */
 export interface CountersEvent {
   type: "counters";
   counters: Counters;
   team?: TeamStatus;
 }
 /**
- * Whether the team is within its business hours.
+ * Whether the team is within its business hours (always, for a tenant that set none).
  */
 export interface TeamStatus {
   open: boolean;
@@ -717,7 +720,7 @@ export interface HubSnapshot {
   pressure: Pressure;
   next_move: NextMove;
   launch: Launch;
-  team: TeamStatus1;
+  team: TeamStatus;
   /**
    * CSAT of the last 7 days.
    */
@@ -775,16 +778,6 @@ export interface Launch {
    */
   headline: string;
   blockers: Blocker[];
-}
-/**
- * Whether the team is within its business hours (always, for a tenant that set none).
- */
-export interface TeamStatus1 {
-  open: boolean;
-  /**
-   * When closed: the next opening.
-   */
-  next_open_at: string | null;
 }
 /**
  * Going live was refused: the launch check does not pass.

@@ -23,6 +23,21 @@ export type {
   SyncEvent,
   TicketEvent,
   Blocker,
+  BusinessHoursView,
+  CannedReplyView,
+  ConversationItem,
+  CsatEvent,
+  CsatReport,
+  CsatView,
+  CustomerPanel,
+  CustomerProfileView,
+  Hours,
+  MentionEvent,
+  OpeningInterval,
+  SearchAnswer,
+  SearchResult,
+  TeamStatus,
+  WeeklyHours,
 } from "./contract";
 
 // The dashboard (and its tests) still build callbacks and tickets with fewer fields than the wire

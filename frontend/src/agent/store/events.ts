@@ -40,6 +40,11 @@ export const EVENTS: EventMap = {
     });
     if (stale && !ws.client.threads.has(snap.id)) ws.reloadSoon();
     ws.follow([snap]);
+    // A reply sent while our `join` was still on its way came back `not_joined` and waits as
+    // "retry": now that we are a participant it goes out again (same client_id, no duplicate).
+    const t = ws.client.threads.get(snap.id);
+    const joined = snap.participants?.some((p) => p.role === "agent" && p.id === ws.state.me.agent_id);
+    if (t && joined && t.outbox.some((m) => m.pending === "retry")) ws.client.flush(t);
   },
 
   sync(ws, ev) {
@@ -96,6 +101,8 @@ export const EVENTS: EventMap = {
       s.work.applyCallback(cb);
     });
     ws.lanes.hubSoon();
+    const conv = ev.callback.conversation_id ? ws.state.convs.get(ev.callback.conversation_id) : undefined;
+    ws.desk.customerChanged(conv?.customer?.id);
   },
 
   callback_alert(ws, ev) {
@@ -117,12 +124,25 @@ export const EVENTS: EventMap = {
       s.work.applyTicket(ev.ticket);
     });
     ws.lanes.hubSoon();
+    ws.desk.customerChanged(ev.ticket.customer?.id);
   },
 
   counters(ws, ev) {
     ws.store.update((s) => {
       s.work.counters = ev.counters;
+      if (ev.team) s.team = ev.team;
     });
+    ws.lanes.hubSoon();
+  },
+
+  csat(ws, ev) {
+    ws.store.update((s) => {
+      const c = s.convs.get(ev.conversation_id);
+      if (c) s.convs.set(c.id, { ...c, csat: ev.csat });
+      const t = ws.client.threads.get(ev.conversation_id);
+      if (t?.snapshot) t.snapshot = { ...t.snapshot, csat: ev.csat };
+    });
+    ws.desk.customerChanged(ev.customer_id);
     ws.lanes.hubSoon();
   },
 
