@@ -301,8 +301,10 @@ def test_keyboard_shortcuts(browsers: dict[str, Any], local_hub: Any) -> None:
         keys.press("j")
         expect(older).not_to_have_attribute("aria-current", "true")
         expect(newer).not_to_have_attribute("aria-current", "true")
-        older.click()  # back to the first question for the next steps
+        older.click()  # back to the first question for the next steps (a click focuses the composer)
         expect(older).to_have_attribute("aria-current", "true")
+        expect(agent.get_by_test_id("composer-input")).to_be_focused()
+        keys.press("Escape")
 
     # `r` focuses the composer; letters typed there are text, not shortcuts.
     keys.press("r")
