@@ -723,6 +723,7 @@ export class ChatClient {
         } else if (e.code === "not_joined") {
           msg.pending = "retry";
           this.o.onNotJoined?.(t.id);
+          this.scheduleResend(t, msg); // goes out again once the join has landed
         } else {
           msg.pending = "failed";
           msg.error = e.message || e.code;
