@@ -40,11 +40,6 @@ export const EVENTS: EventMap = {
     });
     if (stale && !ws.client.threads.has(snap.id)) ws.reloadSoon();
     ws.follow([snap]);
-    // A reply sent while our `join` was still on its way came back `not_joined` and waits as
-    // "retry": now that we are a participant it goes out again (same client_id, no duplicate).
-    const t = ws.client.threads.get(snap.id);
-    const joined = snap.participants?.some((p) => p.role === "agent" && p.id === ws.state.me.agent_id);
-    if (t && joined && t.outbox.some((m) => m.pending === "retry")) ws.client.flush(t);
   },
 
   sync(ws, ev) {
