@@ -48,9 +48,9 @@ class SupportCommand:
         # CSAT of the last days (`work/csat.py`).
         self.csat = csat
 
-    def pressure(self, tenant: str) -> Pressure:
+    def pressure(self, tenant: str, hours: BusinessHours | None = None) -> Pressure:
         now = self.clock.now()
-        hours = self.calendar(tenant)
+        hours = hours or self.calendar(tenant)
 
         def waited(since: float) -> float:
             return hours.open_seconds(since, now)
@@ -89,14 +89,15 @@ class SupportCommand:
             team_open=hours.is_open(now),
         )
 
-    def team(self, tenant: str) -> TeamStatus:
+    def team(self, tenant: str, hours: BusinessHours | None = None) -> TeamStatus:
         """Within business hours or not, and when the team opens next."""
-        return team_status(self.calendar(tenant), self.clock.now())
+        return team_status(hours or self.calendar(tenant), self.clock.now())
 
     def snapshot(self, tenant_id: str) -> HubSnapshot:
         """Everything support command shows: counters, lanes, drift, next move, launch, mode."""
         tenant = self.tenant(tenant_id)
-        p = self.pressure(tenant_id)
+        hours = self.calendar(tenant_id)
+        p = self.pressure(tenant_id, hours)
         return HubSnapshot(
             tenant=tenant_id,
             mode=ModeState(
@@ -108,7 +109,7 @@ class SupportCommand:
             pressure=PressureView(**asdict(p)),
             next_move=NextMoveView(**asdict(next_move(p))),
             launch=launch_view(launch_check(p)),
-            team=self.team(tenant_id),
+            team=self.team(tenant_id, hours),
             csat=self.csat(tenant_id) if self.csat is not None else None,
         )
 

@@ -75,7 +75,9 @@ class CustomerContext:
             parts = urlsplit(page_url.strip()) if len(page_url) <= MAX_URL else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
                 raise InvalidAction(f"page_url: an http(s) URL of at most {MAX_URL} characters is expected")
-            page_url = parts.geturl()
+            # The fragment is the page's own client-side state (OAuth's implicit flow puts tokens
+            # there): never kept.
+            page_url = parts._replace(fragment="").geturl()
         if locale is not None and not _LOCALE.match(locale):
             raise InvalidAction("locale: a language tag such as 'sv-SE' is expected")
         return cls(

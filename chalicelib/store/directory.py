@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.attributes import Attribute
 from pynamodb.connection import Connection as DynamoConnection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -35,30 +36,39 @@ class DynamoDirectoryStore:
     def save_profile(
         self, profile: CustomerProfile, before: CustomerProfile | None, add: list[SearchTerm], remove: list[SearchTerm]
     ) -> None:
-        condition = DirectoryItem.pk.does_not_exist() if before is None else CustomerProfile.revision == before.revision
+        if before is None:
+            condition: Condition = DirectoryItem.pk.does_not_exist()
+        else:
+            condition = CustomerProfile.revision == before.revision
+        # Every field but the latest conversation, which `set_last_conversation` owns.
+        actions = [
+            CustomerProfile.name.set(profile.name),
+            _set_or_remove(CustomerProfile.email, profile.email),
+            CustomerProfile.verified.set(bool(profile.verified)),
+            _set_or_remove(CustomerProfile.external_id, profile.external_id),
+            _set_or_remove(CustomerProfile.page_url, profile.page_url),
+            _set_or_remove(CustomerProfile.page_title, profile.page_title),
+            _set_or_remove(CustomerProfile.locale, profile.locale),
+            _set_or_remove(CustomerProfile.user_agent, profile.user_agent),
+            CustomerProfile.last_seen.set(profile.last_seen),
+            _set_or_remove(CustomerProfile.terms, profile.terms or None),
+            CustomerProfile.revision.set(profile.revision),
+        ]
+        if before is not None and not add and not remove:
+            # Most page loads change only the page and last_seen: one plain write, not a transaction.
+            try:
+                profile.update(actions=actions, condition=condition)
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    raise WriteConflict("the profile changed meanwhile") from exc
+                raise
+            return
         try:
             with TransactWrite(connection=self._ddb) as tw:
                 if before is None:
                     tw.save(profile, condition=condition)
                 else:
-                    # Every field but the latest conversation, which `set_last_conversation` owns.
-                    tw.update(
-                        profile,
-                        actions=[
-                            CustomerProfile.name.set(profile.name),
-                            _set_or_remove(CustomerProfile.email, profile.email),
-                            CustomerProfile.verified.set(bool(profile.verified)),
-                            _set_or_remove(CustomerProfile.external_id, profile.external_id),
-                            _set_or_remove(CustomerProfile.page_url, profile.page_url),
-                            _set_or_remove(CustomerProfile.page_title, profile.page_title),
-                            _set_or_remove(CustomerProfile.locale, profile.locale),
-                            _set_or_remove(CustomerProfile.user_agent, profile.user_agent),
-                            CustomerProfile.last_seen.set(profile.last_seen),
-                            _set_or_remove(CustomerProfile.terms, profile.terms or None),
-                            CustomerProfile.revision.set(profile.revision),
-                        ],
-                        condition=condition,
-                    )
+                    tw.update(profile, actions=actions, condition=condition)
                 for term in add:
                     tw.save(term)
                 for term in remove:
