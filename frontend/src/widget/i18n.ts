@@ -55,6 +55,18 @@ const en = {
   cbAgain: "Request another callback",
   cbBadPhone: "Please check the phone number, including the country code.",
   cbFailed: "We couldn't send your request. Please try again.",
+  closedNow: "We're closed right now. We open {when}.",
+  closedNoNext: "We're closed right now.",
+  hoursTitle: "Opening hours",
+  closedDay: "Closed",
+  greetingClosed: "We're closed right now. Leave a message and we'll reply when we open, or ask us to call you back.",
+  cbOfferClosed: "We can call you back when we open ({when}).",
+  rateTitle: "How did we do?",
+  rateStar: "{n} of 5",
+  rateComment: "Anything to add? (optional)",
+  rateSend: "Send rating",
+  rateThanks: "Thanks for your rating!",
+  rateFailed: "We couldn't send your rating. Please try again.",
 };
 
 export type Strings = typeof en;
@@ -113,6 +125,18 @@ const sv: Strings = {
   cbAgain: "Be om en ny uppringning",
   cbBadPhone: "Kontrollera telefonnumret.",
   cbFailed: "Vi kunde inte skicka din förfrågan. Försök igen.",
+  closedNow: "Vi har stängt just nu. Vi öppnar {when}.",
+  closedNoNext: "Vi har stängt just nu.",
+  hoursTitle: "Öppettider",
+  closedDay: "Stängt",
+  greetingClosed: "Vi har stängt just nu. Lämna ett meddelande så svarar vi när vi öppnar, eller be oss ringa upp dig.",
+  cbOfferClosed: "Vi kan ringa upp dig när vi öppnar ({when}).",
+  rateTitle: "Hur gick det?",
+  rateStar: "{n} av 5",
+  rateComment: "Något att tillägga? (valfritt)",
+  rateSend: "Skicka betyg",
+  rateThanks: "Tack för ditt betyg!",
+  rateFailed: "Vi kunde inte skicka ditt betyg. Försök igen.",
 };
 
 export function pickLang(explicit: string | null | undefined): "en" | "sv" {

@@ -13,7 +13,9 @@ import { Composer } from "./Composer";
 import { WidgetContext } from "./context";
 import { Conversation, Typing } from "./Conversation";
 import { Banner, Header } from "./Header";
+import { HoursNotice } from "./Hours";
 import { Launcher } from "./Launcher";
+import { Rating } from "./Rating";
 
 export function App({ widget }: { widget: Widget }) {
   useStore(widget.store);
@@ -39,9 +41,10 @@ export function App({ widget }: { widget: Widget }) {
           <Header />
           <Banner />
           {/* Notices above the thread slot in here: business hours, queue position. */}
+          <HoursNotice />
           <Conversation />
           <Typing />
-          {/* After the conversation closes, the rating prompt (CSAT) slots in here. */}
+          <Rating />
           <CallbackBox />
           <Composer />
           <div class="foot">{t.poweredBy}</div>

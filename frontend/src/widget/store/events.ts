@@ -14,13 +14,15 @@ export const EVENTS: EventMap = {
   conversation(w, ev) {
     if (typeof ev.agents_available === "boolean") w.store.set({ available: ev.agents_available });
     if (ev.conversation && ev.conversation.id) w.conversationOpened(ev.conversation.id, ev.request_id);
+    if (ev.conversation) w.conversationState(ev.conversation);
   },
 
   message(w) {
     w.ring();
   },
 
-  sync(w) {
+  sync(w, ev) {
+    if (ev.conversation) w.conversationState(ev.conversation);
     w.ring();
   },
 
