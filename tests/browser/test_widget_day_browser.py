@@ -28,7 +28,7 @@ import pytest
 
 from chalicelib.platform.auth import identity_hash
 from infra.template import stage_env
-from tests.browser.helpers import Watch, customer_says, open_widget, shot, sign_in
+from tests.browser.helpers import Watch, customer_says, open_widget, serious_violations, shot, sign_in
 from tests.e2e.peers import Peer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -170,6 +170,7 @@ def test_outside_hours_the_widget_offers_a_callback_due_at_the_next_opening(
     offer = customer.get_by_test_id("widget-callback")
     expect(offer).to_contain_text("We can call you back when we open")
     shot(customer, "41-widget-outside-hours")
+    assert serious_violations(customer) == [], "axe: the hours notice and the callback offer"
     digits = f"70{secrets.randbelow(10**7):07d}"
     customer.get_by_test_id("widget-callback-open").click()
     customer.get_by_test_id("widget-callback-phone").fill(f"+46 {digits}")
@@ -208,6 +209,7 @@ def test_a_closed_conversation_asks_for_a_rating_that_reaches_the_agents(
     rating.locator('[data-testid="widget-rating-star"][data-value="4"]').click()
     rating.get_by_test_id("widget-rating-comment").fill("Quick and friendly")
     shot(customer, "42-widget-rating")
+    assert serious_violations(customer) == [], "axe: the rating form"
     colleague.drain(0.2)
     rating.get_by_test_id("widget-rating-submit").click()
     expect(customer.get_by_test_id("widget-rating-thanks")).to_have_text("Thanks for your rating!")
