@@ -276,6 +276,9 @@ def test_a_rating_reaches_the_dashboard(agent_page: Any, local_hub: Any, peers: 
     line = f"{name} rated the conversation 5/5: “Great help”"
     expect(agent.get_by_test_id("thread-message").filter(has_text=line)).to_have_count(1)
     expect(agent.get_by_test_id("thread-csat")).to_have_attribute("data-rating", "5")
+    expect(agent.get_by_test_id("customer-panel").get_by_test_id("customer-current-csat")).to_have_attribute(
+        "data-rating", "5"
+    )
     shot(agent, "34-rating-in-thread")
     agent.get_by_test_id("view-command").click()
     report = agent.get_by_test_id("csat-report")

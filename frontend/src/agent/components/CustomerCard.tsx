@@ -66,6 +66,7 @@ export function CustomerCard({ customerId, name, conversationId }: { customerId:
   }
   const c = panel.customer;
   const earlier = panel.conversations.filter((x) => x.id !== conversationId);
+  const rated = panel.conversations.find((x) => x.id === conversationId)?.csat;
   const browser = browserOf(c.user_agent);
   return (
     <section class="card customer" data-testid="customer-panel" aria-label="Customer" data-state="ready">
@@ -113,6 +114,16 @@ export function CustomerCard({ customerId, name, conversationId }: { customerId:
           <>
             <dt>Browser</dt>
             <dd title={c.user_agent || ""}>{browser}</dd>
+          </>
+        ) : null}
+        {rated ? (
+          <>
+            <dt>Rating</dt>
+            <dd data-testid="customer-current-csat" data-rating={String(rated.rating)} title={rated.comment || ""}>
+              <span class="stars" aria-label={`Rated this conversation ${rated.rating} of 5`}>
+                {stars(rated.rating)}
+              </span>
+            </dd>
           </>
         ) : null}
         {c.last_seen ? (
