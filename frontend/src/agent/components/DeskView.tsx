@@ -144,6 +144,10 @@ function CannedReplies() {
 // ---- business hours ------------------------------------------------------------------
 
 type DayDraft = { open: boolean; from: string; to: string; more: OpeningInterval[] };
+
+// A time field stops at 23:59: a day open until midnight shows 23:59 and is saved as 24:00.
+const toField = (t: string) => (t === "24:00" ? "23:59" : t);
+const fromField = (t: string) => (t === "23:59" ? "24:00" : t);
 type HoursDraft = { tz: string; days: Record<string, DayDraft>; holidays: string };
 
 function draftOf(h: BusinessHoursView | null): HoursDraft {
@@ -151,7 +155,7 @@ function draftOf(h: BusinessHoursView | null): HoursDraft {
   for (const [d] of DAYS) {
     const list = h?.weekly[d] || [];
     days[d] = list.length
-      ? { open: true, from: list[0].open, to: list[0].close, more: list.slice(1) }
+      ? { open: true, from: list[0].open, to: toField(list[0].close), more: list.slice(1) }
       : { open: !h && d !== "sat" && d !== "sun", from: "09:00", to: "17:00", more: [] };
   }
   const tz = h?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -163,7 +167,7 @@ function hoursOf(d: HoursDraft): BusinessHoursView {
   for (const [day] of DAYS) {
     const x = d.days[day];
     // The editor shows a day's first interval; further ones (set over the API) are kept.
-    weekly[day] = x.open ? [{ open: x.from, close: x.to }, ...x.more] : [];
+    weekly[day] = x.open ? [{ open: x.from, close: fromField(x.to) }, ...x.more] : [];
   }
   const holidays = d.holidays
     .split(/[\s,]+/)
@@ -206,7 +210,8 @@ function BusinessHours() {
       <h2 id="hours-title">Business hours</h2>
       <p class="muted small">
         <span data-testid="hours-status">{status}</span>.{" "}
-        {s.hours?.hours ? "Callback due times and waiting times count open hours only." : "No hours set: the team counts as open around the clock."}
+        {s.hours?.hours ? "Callback due times and waiting times count open hours only." : "No hours set: the team counts as open around the clock."}{" "}
+        A day closing at 23:59 is open until midnight.
       </p>
       <form
         onSubmit={(e) => {
