@@ -39,21 +39,28 @@ APP_CLIENT_NAME = "dashboard"
 # moto as true: they are spelled out.
 USER_POOL: dict[str, Any] = {
     "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-    "Schema": [{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    "Schema": [
+        {
+            "Name": "tenant",
+            "AttributeDataType": "String",
+            "Mutable": False,
+            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+        }
+    ],
     "Policies": {
         "PasswordPolicy": {
             "MinimumLength": 12,
             "RequireNumbers": True,
             "RequireSymbols": True,
-            "RequireUppercase": False,
-            "RequireLowercase": False,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
         }
     },
 }
 APP_CLIENT: dict[str, Any] = {
     "GenerateSecret": False,
     "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    "ReadAttributes": ["name", "email", "custom:tenant"],
+    "ReadAttributes": ["custom:tenant", "email", "email_verified", "name"],
     "WriteAttributes": ["name"],
     "IdTokenValidity": 60,
     "TokenValidityUnits": {"IdToken": "minutes"},
@@ -82,6 +89,14 @@ def read_chalice_config(root: Path) -> dict[str, Any]:
 def chalice_config(on_disk: dict[str, Any], stage: str, function: str = "api_handler") -> Config:
     """chalice's view of `.chalice/config.json` for one function of one stage."""
     return Config(chalice_stage=stage, function_name=function, config_from_disk=on_disk or None)
+
+
+def stage_variables(root: Path, stage: str = "dev") -> dict[str, str]:
+    """The environment variables `.chalice/config.json` gives a stage's functions (e.g. the
+    table names the local stack creates), as chalice merges them."""
+    return {
+        k: str(v) for k, v in (chalice_config(read_chalice_config(root), stage).environment_variables or {}).items()
+    }
 
 
 @dataclass(frozen=True)

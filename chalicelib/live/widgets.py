@@ -130,16 +130,20 @@ class Widgets:
         Returns the new secret: the one time it is shown, to the tenant's administrator."""
         if self.store.get_tenant(tenant) is None:
             raise NotFound(f"no tenant {tenant!r}")
-        now = self.clock.now()
         before = self.desk.get_identity_secret(tenant)
-        value = secrets.token_hex(SECRET_BYTES)
-        item = IdentitySecret(
-            tenant,
-            keys.IDENTITY_SK,
-            current=value,
-            previous=before.current if before is not None else None,
-            previous_until=now + ROTATION_GRACE_SECONDS if before is not None else None,
-            rotated_at=now,
-        )
+        item = rotated_secret(tenant, before, self.clock.now())
         self.desk.put_identity_secret(item, before)
-        return value
+        return str(item.current)
+
+
+def rotated_secret(tenant: str, before: IdentitySecret | None, now: float) -> IdentitySecret:
+    """The tenant's next verification secret: 32 random bytes as hex; the one it replaces stays
+    accepted for ROTATION_GRACE_SECONDS (also used by the admin CLI, `tools/admin.py`)."""
+    return IdentitySecret(
+        tenant,
+        keys.IDENTITY_SK,
+        current=secrets.token_hex(SECRET_BYTES),
+        previous=before.current if before is not None else None,
+        previous_until=now + ROTATION_GRACE_SECONDS if before is not None else None,
+        rotated_at=now,
+    )

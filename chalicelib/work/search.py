@@ -3,7 +3,8 @@
 - an id (`c_…` conversation, `tk_…` ticket, `cb_…` callback, `cu_…`/`cv_…` customer): one Get;
 - an e-mail address (contains `@`): customers whose e-mail starts with it (AP-U2);
 - a phone number (digits, `+`, spaces, dashes, brackets; at least 6 digits): normalized to
-  E.164 with the tenant's default region (or the agent's), then the callbacks to that number
+  E.164 with the tenant's default region (`Tenant.phone_region`; else the agent's), then the
+  callbacks to that number
   (AP-B4);
 - otherwise a name: customers with a name word starting with the first word typed (AP-U2),
   keeping those whose name matches every word typed.
@@ -20,7 +21,6 @@ what the whole history weighs. `NOT_SEARCHABLE` says so to the agent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from chalicelib.contract.rest import SearchAnswer
 from chalicelib.contract.views import SearchResult
@@ -55,18 +55,15 @@ def kind_of(query: str) -> str:
 
 
 class Search:
-    def __init__(
-        self,
-        directory: DirectoryStore,
-        work: WorkStore,
-        clock: Clock,
-        default_region: Callable[[str], str | None] = lambda _tenant: None,
-    ) -> None:
+    def __init__(self, directory: DirectoryStore, work: WorkStore, clock: Clock) -> None:
         self.directory = directory
         self.work = work
         self.clock = clock
-        # The tenant's default phone region, when it has one.
-        self.default_region = default_region
+
+    def default_region(self, tenant_id: str) -> str | None:
+        """The tenant's region for national phone numbers (`Tenant.phone_region`), if it set one."""
+        tenant = self.work.get_tenant(tenant_id)
+        return str(tenant.phone_region) if tenant is not None and tenant.phone_region else None
 
     def find(self, tenant: str, query: str, region: str | None = None) -> SearchAnswer:
         q = (query or "").strip()

@@ -7,19 +7,21 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.template import identity
 from local.testing import LocalHub
 
-# The deployed identity resources. When infra/ becomes a CDK app, read these two from the
-# synthesized template instead (same CloudFormation property names).
-DEPLOYED = identity("prod")
-POOL = DEPLOYED["AgentUserPool"]["Properties"]
-CLIENT = DEPLOYED["AgentUserPoolClient"]["Properties"]
+
+@pytest.fixture(scope="module")
+def deployed(cloud_assembly: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The prod user pool and app client as the synthesized stack deploys them."""
+    template = json.loads((cloud_assembly / "FlowHub-prod-Stateful.template.json").read_text())
+    by_type = {r["Type"]: r["Properties"] for r in template["Resources"].values()}
+    return by_type["AWS::Cognito::UserPool"], by_type["AWS::Cognito::UserPoolClient"]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,10 @@ def _claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def test_the_local_pool_and_client_are_configured_like_the_deployed_ones(fake_hub: LocalHub, idp: Any) -> None:
+def test_the_local_pool_and_client_are_configured_like_the_deployed_ones(
+    fake_hub: LocalHub, idp: Any, deployed: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    POOL, CLIENT = deployed
     pool = idp.describe_user_pool(UserPoolId=fake_hub.user_pool_id)["UserPool"]
     client = idp.describe_user_pool_client(UserPoolId=fake_hub.user_pool_id, ClientId=fake_hub.client_id)[
         "UserPoolClient"
@@ -49,7 +54,9 @@ def test_the_local_pool_and_client_are_configured_like_the_deployed_ones(fake_hu
         assert pool["Policies"]["PasswordPolicy"][rule] is deployed_policy.get(rule, False), rule
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == deployed_policy["MinimumLength"]
     tenant = next(a for a in pool["SchemaAttributes"] if a["Name"] == "custom:tenant")
-    assert tenant["Mutable"] is True  # administrators set it; the client keeps users from writing it
+    deployed_tenant = next(a for a in POOL["Schema"] if a["Name"] == "tenant")
+    # Set once, by the administrator who creates the agent; the client cannot write it either.
+    assert tenant["Mutable"] is deployed_tenant["Mutable"] is False
     for key in ("ExplicitAuthFlows", "ReadAttributes", "WriteAttributes"):
         assert sorted(client[key]) == sorted(CLIENT[key]), key
     assert "custom:tenant" not in client["WriteAttributes"]
@@ -72,7 +79,10 @@ def test_nobody_can_sign_up(fake_hub: LocalHub, idp: Any) -> None:
         idp.admin_get_user(UserPoolId=fake_hub.user_pool_id, Username="intruder@evil.example")
 
 
-def test_an_agent_cannot_write_their_own_tenant(fake_hub: LocalHub, idp: Any) -> None:
+def test_an_agent_cannot_write_their_own_tenant(
+    fake_hub: LocalHub, idp: Any, deployed: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    _, CLIENT = deployed
     username = "tenant-test@global.demo"
     idp.admin_create_user(
         UserPoolId=fake_hub.user_pool_id,
@@ -110,7 +120,9 @@ def test_an_agent_cannot_write_their_own_tenant(fake_hub: LocalHub, idp: Any) ->
 @pytest.mark.parametrize(
     ("password", "accepted"),
     [
-        ("all-lowercase-1!", True),  # no uppercase rule in the deployed policy
+        ("Mixed-case-12!", True),
+        ("all-lowercase-1!", False),  # the deployed policy wants upper and lower case
+        ("ALL-UPPERCASE-1!", False),
         ("Short-1!", False),  # under 12 characters
         ("No-digits-in-here!", False),
         ("NoSymbols12345", False),

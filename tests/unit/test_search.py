@@ -116,6 +116,10 @@ def test_by_phone_finds_the_callback(unit: Unit, http: Any) -> None:
     # A national number without a region cannot be read; the note says so.
     unread = search(http, ana, "070-123 45 67").json_body
     assert unread["results"] == [] and "country code" in unread["note"]
+    # A tenant with a default phone region reads it in that region, whatever the agent's.
+    unit.store.tenants["global"].phone_region = "SE"
+    in_region = search(http, ana, "070-123 45 67", region="US").json_body
+    assert [r["id"] for r in in_region["results"]] == [cb.callback_id]
     nobody = search(http, ana, "+46 70 999 99 99").json_body
     assert nobody["results"] == [] and nobody["note"] == "No callback to +46709999999."
 
