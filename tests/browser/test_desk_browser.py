@@ -30,12 +30,14 @@ from typing import Any
 import pytest
 
 from chalicelib.platform.auth import identity_hash
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from tests.browser.helpers import SPIES, Watch, expect_title_count, settled_title_count, shot, sign_in, spy
 from tests.e2e.peers import Peer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -203,7 +205,7 @@ def set_identity_secret(hub: Any) -> str:
     """The demo tenant's verification secret, as the admin's rotation stores it (desk table)."""
     value = secrets.token_hex(32)
     hub.aws_client("dynamodb").put_item(
-        TableName=stage_env("dev")["DESK_TABLE"],
+        TableName=stage_variables(ROOT)["DESK_TABLE"],
         Item={
             "tenant": {"S": "global"},
             "sk": {"S": "IDENTITY"},

@@ -27,12 +27,14 @@ from typing import Any
 import pytest
 
 from chalicelib.platform.auth import identity_hash
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from tests.browser.helpers import Watch, customer_says, open_widget, serious_violations, shot, sign_in
 from tests.e2e.peers import Peer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +73,7 @@ def signed_in(ctx: Any, settings: dict[str, str]) -> None:
 def set_identity_secret(hub: Any) -> str:
     value = secrets.token_hex(32)
     hub.aws_client("dynamodb").put_item(
-        TableName=stage_env("dev")["DESK_TABLE"],
+        TableName=stage_variables(ROOT)["DESK_TABLE"],
         Item={
             "tenant": {"S": "global"},
             "sk": {"S": "IDENTITY"},
@@ -136,7 +138,7 @@ def closed_today_instant_sla(local_hub: Any) -> Iterator[str]:
     local_hub.request(
         "PUT", local_hub.api_url + "/hours", {"time_zone": "UTC", "weekly": weekly}, {"Authorization": token}
     )
-    client, table = local_hub.aws_client("dynamodb"), stage_env("dev")["TENANTS_TABLE"]
+    client, table = local_hub.aws_client("dynamodb"), stage_variables(ROOT)["TENANTS_TABLE"]
 
     def sla(minutes: int) -> None:
         client.update_item(

@@ -19,15 +19,18 @@ import urllib.error
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 
 from chalicelib.platform.auth import identity_hash
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from local.testing import LocalHub
 from tests.e2e.peers import Peer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +53,7 @@ def identity_secret(local_hub: LocalHub) -> str:
     """The demo tenant's verification secret, as the admin's rotation stores it (desk table, AP-D4)."""
     value = secrets.token_hex(32)
     local_hub.aws_client("dynamodb").put_item(
-        TableName=stage_env("dev")["DESK_TABLE"],
+        TableName=stage_variables(ROOT)["DESK_TABLE"],
         Item={
             "tenant": {"S": "global"},
             "sk": {"S": "IDENTITY"},
