@@ -79,14 +79,10 @@ ACCESS: dict[str, Access] = {
     # Verifies Cognito ID tokens against the pool's public JWKS over HTTPS: no AWS API call.
     "AgentAuth": Access(),
     # Verifies the agent token or widget session, binds the connection, announces presence.
-    "WebsocketConnect": Access(
-        write=_LIVE, read=("tenants", "desk"), widget_secret=True, post_to_connections=True
-    ),
+    "WebsocketConnect": Access(write=_LIVE, read=("tenants", "desk"), widget_secret=True, post_to_connections=True),
     # Every live-lane action; a customer's reply reopens the ticket waiting on them; a new
     # conversation points its customer's profile at it; a note's mentions are told.
-    "WebsocketMessage": Access(
-        write=(*_LIVE, *_WORK, "directory"), read=("tenants", "desk"), post_to_connections=True
-    ),
+    "WebsocketMessage": Access(write=(*_LIVE, *_WORK, "directory"), read=("tenants", "desk"), post_to_connections=True),
     "WebsocketDisconnect": Access(write=_LIVE, read=("tenants", "desk"), post_to_connections=True),
     # The dashboard's REST API and the widget's session/callback/rating routes; /hub/mode writes the tenant.
     "APIHandler": Access(write=(*_LIVE, *_WORK, *_DAY, "tenants"), widget_secret=True, post_to_connections=True),
