@@ -63,6 +63,9 @@ ErrorCode = Literal[
     "conflict",
     "at_capacity",
     "launch_blocked",
+    "identity_rejected",
+    "not_closed",
+    "already_rated",
     "internal",
 ]
 

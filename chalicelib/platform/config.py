@@ -20,6 +20,8 @@ TABLE_ENV_VARS = {
     "tickets": "TICKETS_TABLE",
     "counters": "COUNTERS_TABLE",
     "history": "HISTORY_TABLE",
+    "desk": "DESK_TABLE",
+    "directory": "DIRECTORY_TABLE",
 }
 
 

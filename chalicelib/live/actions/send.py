@@ -7,7 +7,7 @@ from chalicelib.contract.actions import Note, Send
 from chalicelib.contract.events import AckEvent
 from chalicelib.live.actions.start import begin
 from chalicelib.live.context import Live
-from chalicelib.live.events import ConversationReopened, CustomerReplied
+from chalicelib.live.events import ConversationReopened, CustomerReplied, NoteAdded
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.models import Connection
@@ -36,6 +36,18 @@ def send(live: Live, conn: Connection, action: Send | Note) -> None:
         metrics.add_metric(name="MessagesStored", unit=MetricUnit.Count, value=1)
         if conn.role == "customer":
             _customer_wrote(live, conn, state)
+        elif kind == "note":
+            live.listeners.publish(
+                NoteAdded(
+                    conn.tenant,
+                    state.conversation_id,
+                    int(msg.seq),
+                    conn.user_id,
+                    conn.name,
+                    entry.text,
+                    float(msg.created_at),
+                )
+            )
 
 
 def _customer_wrote(live: Live, conn: Connection, state: ConversationState) -> None:
