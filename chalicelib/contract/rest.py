@@ -218,11 +218,13 @@ class Availability(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class Hours(Struct, forbid_unknown_fields=True):
-    """Open now or not, the next opening, and the hours (null: open around the clock)."""
+    """Open now or not, the next opening, the hours (null: open around the clock) and the tenant's
+    one time zone they are read in (also when none are set: the editor starts from it)."""
 
     open: bool
     next_open_at: Timestamp | None
     hours: BusinessHoursView | None
+    time_zone: Annotated[str, Meta(description="IANA: the team setting (`PATCH /tenant`), callback windows too.")]
 
 
 class CannedReplyList(Struct, forbid_unknown_fields=True):

@@ -381,7 +381,7 @@ def canned_delete(request: Request | None, reply_id: str) -> Deleted:
 def hours_get(request: Request | None) -> Hours:
     h, tenant = wiring.hub(), _agent(request)["tenant"]
     team = h.opening.team(tenant)
-    return Hours(team.open, team.next_open_at, h.opening.hours_view(tenant))
+    return Hours(team.open, team.next_open_at, h.opening.hours_view(tenant), h.opening.time_zone(tenant))
 
 
 @rest_errors
@@ -389,14 +389,14 @@ def hours_set(request: Request | None) -> Hours:
     h, agent = wiring.hub(), _agent(request)
     calendar = h.opening.set(actor(agent), _body(request, HoursRequest))
     team = team_status(calendar, h.clock.now())  # what was written, not a read that may lag it
-    return Hours(team.open, team.next_open_at, hours_view(calendar))
+    return Hours(team.open, team.next_open_at, hours_view(calendar), calendar.time_zone)
 
 
 @rest_errors
 def hours_clear(request: Request | None) -> Hours:
     h, agent = wiring.hub(), _agent(request)
     h.opening.clear(actor(agent))
-    return Hours(True, None, None)
+    return Hours(True, None, None, h.opening.time_zone(agent["tenant"]))
 
 
 @rest_errors

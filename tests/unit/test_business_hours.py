@@ -39,7 +39,12 @@ def at(unit: Unit, year: int, month: int, day: int, hour: int, minute: int) -> f
 
 def test_hours_are_set_read_and_shown_to_the_widget(unit: Unit, http: Any) -> None:
     ana = unit.agent_token("ana")
-    assert call(http, "get", "/hours", ana).json_body == {"open": True, "next_open_at": None, "hours": None}
+    assert call(http, "get", "/hours", ana).json_body == {
+        "open": True,
+        "next_open_at": None,
+        "hours": None,
+        "time_zone": "UTC",  # the tenant's (a team setting), also when no hours are set
+    }
     at(unit, 2026, 6, 18, 20, 0)  # Thursday evening; Friday is a holiday
     res = call(http, "put", "/hours", ana, HOURS)
     assert res.status_code == 200, res.json_body
@@ -53,7 +58,8 @@ def test_hours_are_set_read_and_shown_to_the_widget(unit: Unit, http: Any) -> No
     assert call(http, "get", "/hours", unit.agent_token("zed", "acme")).json_body["open"] is True
     # Removing the hours opens the team around the clock again.
     cleared = call(http, "delete", "/hours", ana).json_body
-    assert cleared == {"open": True, "next_open_at": None, "hours": None} and "global" not in unit.store.hours
+    assert cleared == {"open": True, "next_open_at": None, "hours": None, "time_zone": "Europe/Stockholm"}
+    assert "global" not in unit.store.hours
     assert call(http, "get", f"/widget/availability?widget_key={WIDGET_KEY}").json_body["open"] is True
 
 
@@ -124,3 +130,58 @@ def test_the_counters_next_move_and_launch_know_the_team_is_closed(unit: Unit, h
     unit.hub.counters.push("global")
     [pushed] = [e for e in unit.sender.take(agent) if e["type"] == "counters"]
     assert pushed["team"] == {"open": False, "next_open_at": "2026-06-23T07:00:00.000Z"}
+
+
+def test_one_time_zone_for_the_hours_and_the_callback_windows(unit: Unit, http: Any) -> None:
+    """The hours carry no zone of their own: they are read in the team setting (`PATCH /tenant`),
+    which a `time_zone` sent with the hours changes too — callback windows follow it."""
+    ana = unit.agent_token("ana")
+    assert call(http, "put", "/hours", ana, {"weekly": WEEKDAYS}).json_body["hours"]["time_zone"] == "UTC"
+    assert call(http, "put", "/hours", ana, HOURS).status_code == 200
+    assert call(http, "get", "/tenant", ana).json_body["settings"]["time_zone"] == "Europe/Stockholm"
+    changed = call(http, "patch", "/tenant", ana, {"time_zone": "America/New_York"}).json_body
+    assert changed["settings"]["time_zone"] == "America/New_York"
+    assert call(http, "get", "/hours", ana).json_body["hours"]["time_zone"] == "America/New_York"
+    # Tuesday 08:00 in New York: the team opens at 09:00 there, so a morning call is due 09:15.
+    unit.clock.set(datetime(2026, 6, 23, 8, 0, tzinfo=ZoneInfo("America/New_York")).timestamp())
+    session = call(http, "post", "/widget/session", body={"widget_key": WIDGET_KEY}).json_body
+    res = call(http, "post", "/widget/callbacks", session["token"], {"phone": "+12025550143", "window": "morning"})
+    cb = res.json_body["callback"]
+    assert (cb["not_before"], cb["due_at"]) == ("2026-06-23T13:00:00.000Z", "2026-06-23T13:15:00.000Z")
+    # An evening call: the team is never open then (9-17), so the widget is told to choose another.
+    res = call(http, "post", "/widget/callbacks", session["token"], {"phone": "+12025550143", "window": "evening"})
+    assert (res.status_code, res.json_body["code"]) == (400, "invalid_action")
+    assert "evening" in res.json_body["message"]
+
+
+def test_outside_hours_the_widget_offers_a_callback_even_while_an_agent_is_in(unit: Unit, http: Any) -> None:
+    ana = unit.agent_token("ana")
+    at(unit, 2026, 6, 23, 16, 30)  # Tuesday afternoon: open
+    agent = unit.connect_agent("ana")
+    unit.act(agent, action="presence", status="available")
+    customer = unit.connect_customer()
+    call(http, "put", "/hours", ana, HOURS)
+    seen = call(http, "get", f"/widget/availability?widget_key={WIDGET_KEY}").json_body
+    assert (seen["agents_available"], seen["offer"], seen["open"]) == (True, "chat", True)
+    unit.sender.take(customer)
+    at(unit, 2026, 6, 23, 16, 59)
+    unit.act(agent, action="heartbeat")
+    unit.clock.advance(61)  # 17:00:01, closed; the agent is still in
+    seen = call(http, "get", f"/widget/availability?widget_key={WIDGET_KEY}").json_body
+    assert (seen["agents_available"], seen["offer"], seen["open"]) == (True, "callback", False)
+    assert seen["next_open_at"] == "2026-06-24T07:00:00.000Z"
+    # The widgets hear it live: the drift sweep notices the clock closing the team.
+    unit.hub.drift.sweep()
+    [flip] = [e for e in unit.sender.take(customer) if e["type"] == "availability"]
+    assert flip == {
+        "type": "availability",
+        "agents_available": True,
+        "offer": "callback",
+        "mode": "ready",
+        "open": False,
+        "next_open_at": "2026-06-24T07:00:00.000Z",
+    }
+    # Removing the hours opens the team again, and the widgets are told at once.
+    call(http, "delete", "/hours", ana)
+    [back] = [e for e in unit.sender.take(customer) if e["type"] == "availability"]
+    assert (back["offer"], back["open"]) == ("chat", True)

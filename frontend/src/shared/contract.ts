@@ -838,12 +838,17 @@ export interface Health {
   status: "ok";
 }
 /**
- * Open now or not, the next opening, and the hours (null: open around the clock).
+ * Open now or not, the next opening, the hours (null: open around the clock) and the tenant's
+ *     one time zone they are read in (also when none are set: the editor starts from it).
  */
 export interface Hours {
   open: boolean;
   next_open_at: string | null;
   hours: BusinessHoursView | null;
+  /**
+   * IANA: the team setting (`PATCH /tenant`), callback windows too.
+   */
+  time_zone: string;
 }
 /**
  * The tenant's weekly hours and holidays (replace what was set), and optionally its time zone.

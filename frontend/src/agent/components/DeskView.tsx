@@ -150,7 +150,7 @@ const toField = (t: string) => (t === "24:00" ? "23:59" : t);
 const fromField = (t: string) => (t === "23:59" ? "24:00" : t);
 type HoursDraft = { tz: string; days: Record<string, DayDraft>; holidays: string };
 
-function draftOf(h: BusinessHoursView | null): HoursDraft {
+function draftOf(h: BusinessHoursView | null, teamZone: string | undefined): HoursDraft {
   const days: Record<string, DayDraft> = {};
   for (const [d] of DAYS) {
     const list = h?.weekly[d] || [];
@@ -158,7 +158,8 @@ function draftOf(h: BusinessHoursView | null): HoursDraft {
       ? { open: true, from: list[0].open, to: toField(list[0].close), more: list.slice(1) }
       : { open: !h && d !== "sat" && d !== "sun", from: "09:00", to: "17:00", more: [] };
   }
-  const tz = h?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  // The team's one time zone (callback windows use it too): the hours never bring their own.
+  const tz = h?.time_zone || teamZone || "UTC";
   return { tz, days, holidays: (h?.holidays || []).join(", ") };
 }
 
@@ -181,7 +182,7 @@ function BusinessHours() {
   const s = ws.state;
   const [draft, setDraft] = useState<HoursDraft | null>(null);
   useEffect(() => {
-    if (s.hoursLoad === "ready" && draft === null) setDraft(draftOf(s.hours?.hours || null));
+    if (s.hoursLoad === "ready" && draft === null) setDraft(draftOf(s.hours?.hours || null, s.hours?.time_zone));
   }, [s.hoursLoad]);
   const team = s.team;
   const status = team ? (team.open ? "Open now" : `Closed · opens ${formatWhen(team.next_open_at)}`) : "…";
@@ -220,7 +221,7 @@ function BusinessHours() {
         }}
       >
         <label>
-          Time zone
+          Time zone (the team's: callback windows use it too)
           <input class="field" data-testid="hours-tz" required value={draft.tz} onInput={(e) => setDraft({ ...draft, tz: (e.currentTarget as HTMLInputElement).value })} />
         </label>
         <table class="hours-table">
@@ -261,7 +262,7 @@ function BusinessHours() {
               type="button"
               data-testid="hours-clear"
               onClick={() => {
-                void ws.desk.saveHours(null).then((ok) => ok && setDraft(draftOf(null)));
+                void ws.desk.saveHours(null).then((ok) => ok && setDraft(draftOf(null, ws.state.hours?.time_zone)));
               }}
             >
               Remove hours
