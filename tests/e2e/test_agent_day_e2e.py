@@ -84,8 +84,12 @@ def test_a_mention_reaches_an_agent_who_does_not_follow_the_chat(local_hub: Loca
     writer = Peer.agent(local_hub)
     colleague = Peer.agent(local_hub, local_hub.agent2_username)
     peers += [customer, writer, colleague]
+    # Busy: routing gives the colleague no chat, so they surely do not follow this one.
+    colleague.request("ack", action="presence", status="busy")
     conv = customer.request("conversation", action="start")["conversation"]["id"]
-    writer.request("conversation", action="join", conversation_id=conv)
+    # A chat starts with its customer's first message; ownership is explicit (routing, issue 10).
+    customer.request("ack", action="send", conversation_id=conv, client_id=uuid.uuid4().hex[:12], text="Hello")
+    writer.request("conversation", action="take", conversation_id=conv)
     colleague.drain(0.3)
     text = f"@Demo Agent 2 can you call them? {uuid.uuid4().hex[:6]}"
     ack = writer.request("ack", action="note", conversation_id=conv, client_id=uuid.uuid4().hex[:12], text=text)
