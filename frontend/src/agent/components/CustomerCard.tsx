@@ -145,6 +145,10 @@ export function CustomerCard({ customerId, name, conversationId }: { customerId:
                 <span class="link-main">{x.preview?.text || "No message"}</span>
                 <span class="link-meta">
                   {x.status === "closed" ? "Closed" : "Open"} · {formatAgo(x.updated_at, s.now)}
+                  {/* Who handles (handled) it: explicit ownership, routing (issue 10). */}
+                  <span data-testid="customer-conversation-owner">
+                    {x.owner ? ` · ${x.owner.id === s.me.agent_id ? "You" : x.owner.name}` : x.status === "closed" ? "" : " · Unassigned"}
+                  </span>
                   {x.csat ? (
                     <span class="stars" data-testid="customer-csat" data-rating={String(x.csat.rating)} aria-label={`Rated ${x.csat.rating} of 5`}>
                       {` ${stars(x.csat.rating)}`}
