@@ -71,6 +71,8 @@ def test_hours_are_set_read_and_shown_to_the_widget(unit: Unit, http: Any) -> No
         {**HOURS, "weekly": {}},
         {**HOURS, "weekly": {"mon": [{"open": "9am", "close": "17:00"}]}},
         {**HOURS, "holidays": ["midsummer"]},
+        # A new time zone with a bad week changes neither (the zone is a team setting).
+        {**HOURS, "time_zone": "America/New_York", "weekly": {}},
     ],
 )
 def test_bad_hours_are_refused_and_the_old_ones_stay(unit: Unit, http: Any, body: dict[str, Any]) -> None:
