@@ -152,6 +152,56 @@ def hub_mode_history() -> Any:
     return rest.hub_mode_history(app.current_request)
 
 
+@app.route("/widget/rating", methods=["POST"], cors=True)
+def widget_rating() -> Any:
+    return rest.widget_rating(app.current_request)
+
+
+@app.route("/canned", authorizer=agent_auth, cors=True)
+def canned_list() -> Any:
+    return rest.canned_list(app.current_request)
+
+
+@app.route("/canned", methods=["POST"], authorizer=agent_auth, cors=True)
+def canned_create() -> Any:
+    return rest.canned_create(app.current_request)
+
+
+@app.route("/canned/{reply_id}", methods=["PATCH"], authorizer=agent_auth, cors=True)
+def canned_change(reply_id: str) -> Any:
+    return rest.canned_change(app.current_request, reply_id)
+
+
+@app.route("/canned/{reply_id}", methods=["DELETE"], authorizer=agent_auth, cors=True)
+def canned_delete(reply_id: str) -> Any:
+    return rest.canned_delete(app.current_request, reply_id)
+
+
+@app.route("/hours", authorizer=agent_auth, cors=True)
+def hours_get() -> Any:
+    return rest.hours_get(app.current_request)
+
+
+@app.route("/hours", methods=["PUT"], authorizer=agent_auth, cors=True)
+def hours_set() -> Any:
+    return rest.hours_set(app.current_request)
+
+
+@app.route("/hours", methods=["DELETE"], authorizer=agent_auth, cors=True)
+def hours_clear() -> Any:
+    return rest.hours_clear(app.current_request)
+
+
+@app.route("/search", authorizer=agent_auth, cors=True)
+def search() -> Any:
+    return rest.search(app.current_request)
+
+
+@app.route("/customers/{customer_id}", authorizer=agent_auth, cors=True)
+def customer_panel(customer_id: str) -> Any:
+    return rest.customer_panel(app.current_request, customer_id)
+
+
 # ------------------------------------------------------------------ scheduled functions
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def escalate_overdue_callbacks(event: CloudWatchEvent) -> dict[str, int]:

@@ -20,6 +20,7 @@ from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.counters import Counters
 from chalicelib.hub.drift import DriftSweep
 from chalicelib.hub.mode import Mode
+from chalicelib.hub.opening import Opening
 from chalicelib.hub.settings import TeamSettings
 from chalicelib.live.events import (
     ConversationClosed,
@@ -28,6 +29,7 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    NoteAdded,
     OwnerChanged,
     PresenceChanged,
 )
@@ -41,14 +43,29 @@ from chalicelib.platform.limits import LimitSettings, RateLimits, WindowStore
 from chalicelib.platform.sender import Sender
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
+from chalicelib.store.desk import DynamoDeskStore
+from chalicelib.store.directory import DynamoDirectoryStore
 from chalicelib.store.hub import DynamoHubStore
 from chalicelib.store.limits import DynamoLimitStore
-from chalicelib.store.ports import ConnectionStore, ConversationStore, HubStore, TenantStore, WorkStore
+from chalicelib.store.ports import (
+    ConnectionStore,
+    ConversationStore,
+    DeskStore,
+    DirectoryStore,
+    HubStore,
+    TenantStore,
+    WorkStore,
+)
 from chalicelib.store.tables import bind_tables
 from chalicelib.store.tenants import DynamoTenantStore
 from chalicelib.store.work import DynamoWorkStore
 from chalicelib.work.callbacks import Callbacks
+from chalicelib.work.canned import CannedReplies
+from chalicelib.work.csat import Csat
+from chalicelib.work.customers import CustomerPanel
+from chalicelib.work.mentions import Mentions
 from chalicelib.work.routing import Routing
+from chalicelib.work.search import Search
 from chalicelib.work.tickets import Tickets
 
 T = TypeVar("T")
@@ -64,6 +81,8 @@ class Stores:
     work: WorkStore
     hub: HubStore
     limits: WindowStore
+    desk: DeskStore
+    directory: DirectoryStore
 
     @classmethod
     def dynamo(cls, region: str) -> Stores:
@@ -74,6 +93,8 @@ class Stores:
             DynamoWorkStore(region),
             DynamoHubStore(),
             DynamoLimitStore(),
+            DynamoDeskStore(region),
+            DynamoDirectoryStore(region),
         )
 
 
@@ -97,6 +118,13 @@ class Hub:
     availability: Availability
     team: TeamSettings
     limits: RateLimits
+    # The agent's day (issue 11).
+    opening: Opening
+    canned: CannedReplies
+    csat: Csat
+    customers: CustomerPanel
+    search: Search
+    mentions: Mentions
 
 
 def build(
@@ -124,12 +152,20 @@ def build(
         limits,
         rule,
     )
-    counters = Counters(stores.hub, live, clock, rule)
+    team = TeamSettings(stores.hub, stores.connections, clock)
+    # The business hours, read in the tenant's one time zone (`Tenant.time_zone`, a team setting).
+    opening = Opening(stores.desk, stores.tenants, team, clock)
+    counters = Counters(stores.hub, live, clock, rule, team=opening.team)
     tickets = Tickets(stores.work, live, clock, counters.push)
-    command = SupportCommand(stores.hub, counters, clock, rule)
-    availability = Availability(stores.hub, live, clock, rule)
+    csat = Csat(stores.desk, stores.work, live, opening, clock)
+    command = SupportCommand(stores.hub, counters, clock, rule, calendar=opening.calendar, csat=csat.last_days)
+    availability = Availability(stores.hub, live, clock, rule, team=opening.team)
     live.use_availability(availability.current)
+    # New hours may open or close the team now: widgets hear a flipped offer, dashboards the team.
+    opening.changed += [availability.check, counters.push]
     routing = Routing(stores.hub, live, clock, rule)
+    customers = CustomerPanel(stores.directory, clock)
+    mentions = Mentions(stores.hub, live)
     hub = Hub(
         settings=settings,
         clock=clock,
@@ -138,8 +174,8 @@ def build(
         agents=agents,
         widget_tokens=widget_tokens,
         live=live,
-        widgets=Widgets(stores.tenants, widget_tokens, clock, limits),
-        callbacks=Callbacks(stores.work, live, clock, counters.push),
+        widgets=Widgets(stores.tenants, widget_tokens, clock, limits, stores.desk, stores.directory),
+        callbacks=Callbacks(stores.work, live, clock, counters.push, calendar=opening.calendar),
         tickets=tickets,
         counters=counters,
         command=command,
@@ -147,15 +183,27 @@ def build(
         drift=DriftSweep(stores.hub, live, clock, rule, availability.check),
         routing=routing,
         availability=availability,
-        team=TeamSettings(stores.hub, stores.connections, clock),
+        team=team,
         limits=limits,
+        opening=opening,
+        canned=CannedReplies(stores.desk, clock),
+        csat=csat,
+        customers=customers,
+        search=Search(stores.directory, stores.work, clock),
+        mentions=mentions,
     )
-    subscribe_work_lanes(listeners, counters, tickets, routing, availability)
+    subscribe_work_lanes(listeners, counters, tickets, routing, availability, customers, mentions)
     return hub
 
 
 def subscribe_work_lanes(
-    listeners: Listeners, counters: Counters, tickets: Tickets, routing: Routing, availability: Availability
+    listeners: Listeners,
+    counters: Counters,
+    tickets: Tickets,
+    routing: Routing,
+    availability: Availability,
+    customers: CustomerPanel,
+    mentions: Mentions,
 ) -> None:
     """Who reacts to which live-lane event — the one place to read it.
 
@@ -166,8 +214,10 @@ def subscribe_work_lanes(
     - a conversation closed or changed owner, or an agent became available: routing gives the
       freed places to the queue (and tells waiting customers their place);
     - an agent's presence changed: the widgets are told if "someone can answer" flipped;
+    - a conversation started: the customer's profile points at it (search opens it);
     - a delivery failed: the failure window the launch check reads grows;
-    - a customer replied: the ticket waiting on them reopens.
+    - a customer replied: the ticket waiting on them reopens;
+    - a note was added: the agents it mentions hear about it, wherever they are.
     """
 
     def push_counters(event: ConversationStarted | ConversationClosed | ConversationReopened | PresenceChanged) -> None:
@@ -192,6 +242,8 @@ def subscribe_work_lanes(
         availability.check(event.tenant)
 
     listeners.subscribe(PresenceChanged, widgets_follow)
+    listeners.subscribe(ConversationStarted, customers.conversation_started)
+    listeners.subscribe(NoteAdded, mentions.note_added)
 
 
 def from_env() -> Hub:

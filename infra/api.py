@@ -69,6 +69,9 @@ class Access:
 
 _LIVE = ("connections", "conversations", "messages", "presence", "counters")
 _WORK = ("callbacks", "tickets", "history")
+# The agent's day: canned replies, hours, identity secret, CSAT days (desk); profiles and search
+# terms (directory). Whoever pushes counters reads the desk too (the team's business hours).
+_DAY = ("desk", "directory")
 
 # Keyed by the logical ids Chalice gives app.py's functions. A function without an entry
 # fails the synth, so a new route or schedule cannot ship without a decision here.
@@ -77,35 +80,42 @@ ACCESS: dict[str, Access] = {
     "AgentAuth": Access(),
     # Verifies the agent token or widget session, binds the connection, announces presence; an
     # agent coming online takes waiting chats (routing writes the owner change's history record).
+    # Whoever pushes counters or the widgets' offer reads the desk (the team's business hours).
     "WebsocketConnect": Access(
-        write=(*_LIVE, "history"), read=("tenants",), widget_secret=True, post_to_connections=True
+        write=(*_LIVE, "history"), read=("tenants", "desk"), widget_secret=True, post_to_connections=True
     ),
-    # Every live-lane action; a customer's reply reopens the ticket waiting on them; new
+    # Every live-lane action; a customer's reply reopens the ticket waiting on them; a new
+    # conversation points its customer's profile at it; a note's mentions are told; new
     # conversations per customer are counted in `limits`.
-    "WebsocketMessage": Access(write=(*_LIVE, *_WORK, "limits"), read=("tenants",), post_to_connections=True),
-    "WebsocketDisconnect": Access(write=(*_LIVE, "history"), read=("tenants",), post_to_connections=True),
-    # The dashboard's REST API and the widget's session/callback routes; /hub/mode writes the tenant;
-    # widget sessions per client and agents' writes are counted in `limits`.
-    "APIHandler": Access(write=(*_LIVE, *_WORK, "tenants", "limits"), widget_secret=True, post_to_connections=True),
+    "WebsocketMessage": Access(
+        write=(*_LIVE, *_WORK, "directory", "limits"), read=("tenants", "desk"), post_to_connections=True
+    ),
+    "WebsocketDisconnect": Access(write=(*_LIVE, "history"), read=("tenants", "desk"), post_to_connections=True),
+    # The dashboard's REST API and the widget's session/callback/rating routes; /hub/mode and
+    # /tenant (and /hours with a time zone) write the tenant; widget sessions per client and
+    # agents' writes are counted in `limits`.
+    "APIHandler": Access(
+        write=(*_LIVE, *_WORK, *_DAY, "tenants", "limits"), widget_secret=True, post_to_connections=True
+    ),
     # Marks overdue callbacks and alerts available agents (gone connections are cleaned up).
     "EscalateOverdueCallbacks": Access(
         write=("callbacks", "history", "counters", "connections", "conversations"),
-        read=("tenants", "presence"),
+        read=("tenants", "presence", "desk"),
         post_to_connections=True,
         scheduled=True,
     ),
     # Recounts each tenant's open work from the sparse indexes and pushes changed counters.
     "RecomputeCounters": Access(
         write=("counters", "connections", "conversations"),
-        read=("tenants", "tickets", "callbacks", "presence"),
+        read=("tenants", "tickets", "callbacks", "presence", "desk"),
         post_to_connections=True,
         scheduled=True,
     ),
     # Marks silent agents away/offline and switches off typing indicators left on; tells the
-    # widgets when nobody can answer any more.
+    # widgets when nobody can answer any more, or the team opened or closed by the clock.
     "SweepDrift": Access(
         write=("presence", "conversations", "counters", "connections"),
-        read=("tenants",),
+        read=("tenants", "desk"),
         post_to_connections=True,
         scheduled=True,
     ),

@@ -1,4 +1,5 @@
-"""Administration of a hub: tenants, widget keys and agents. `python -m tools.admin --help`.
+"""Administration of a hub: tenants, widget keys, agents and the identity-verification secret.
+`python -m tools.admin --help`.
 
 The same code runs against a deployed stage and against the local stack; only where the
 tables and the user pool are differs:
@@ -27,9 +28,12 @@ from typing import Any
 import boto3
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib.live.widgets import ROTATION_GRACE_SECONDS, rotated_secret
 from chalicelib.platform.auth import TENANT_CLAIM
+from chalicelib.platform.clock import iso
+from chalicelib.store.desk_models import IdentitySecret
 from chalicelib.store.dynamo_errors import error_code
-from chalicelib.store.keys import widget_key_tenant
+from chalicelib.store.keys import IDENTITY_SK, widget_key_tenant
 from chalicelib.store.models import Tenant
 from infra.names import stateful_stack
 
@@ -54,6 +58,7 @@ class Target:
     user_pool_id: str
     endpoint_url: str | None = None  # None: the AWS endpoints of `region`
     site_url: str | None = None  # for the embed snippet, when known
+    desk_table: str | None = None  # the identity-verification secret lives there
 
     def client(self, service: str) -> Any:
         return boto3.session.Session().client(service, region_name=self.region, endpoint_url=self.endpoint_url)
@@ -81,6 +86,7 @@ def target_for_stage(stage: str, region: str | None, cfn: Any = None) -> Target:
             tenants_table=outputs["TenantsTableName"],
             user_pool_id=outputs["UserPoolId"],
             site_url=outputs.get("SiteUrl"),
+            desk_table=outputs.get("DeskTableName"),
         )
     except KeyError as exc:
         raise AdminError(f"the stack has no output {exc}; redeploy it with this version of infra/") from exc
@@ -255,6 +261,42 @@ class Admin:
         idp.admin_user_global_sign_out(UserPoolId=self.target.user_pool_id, Username=email)
         return {"username": email, "enabled": False}
 
+    # ------------------------------------------------------------------ identity verification
+    def rotate_identity_secret(self, tenant_id: str) -> dict[str, Any]:
+        """A new identity-verification secret for the tenant, shown this once. The previous one
+        stays accepted for a day, so the tenant's servers can switch without signing anyone out.
+        The item is the runtime's own model (`IdentitySecret`), serialized by PynamoDB."""
+        if not self.target.desk_table:
+            raise AdminError("no desk table: pass --desk-table (with --endpoint-url) or deploy this version")
+        try:
+            self.tenants.get(tenant_id)
+        except DoesNotExist:
+            raise AdminError(f"no tenant {tenant_id!r}") from None
+        ddb = self.target.client("dynamodb")
+        key = {"tenant": {"S": tenant_id}, "sk": {"S": IDENTITY_SK}}
+        raw = ddb.get_item(TableName=self.target.desk_table, Key=key, ConsistentRead=True).get("Item")
+        before = IdentitySecret.from_raw_data(raw) if raw else None
+        now = time.time()
+        item = rotated_secret(tenant_id, before, now)
+        guard: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(sk)"}
+            if before is None
+            else {
+                "ConditionExpression": "rotated_at = :seen",
+                "ExpressionAttributeValues": {":seen": {"N": repr(float(before.rotated_at))}},
+            }
+        )
+        try:
+            ddb.put_item(TableName=self.target.desk_table, Item=item.serialize(), **guard)
+        except ddb.exceptions.ConditionalCheckFailedException:
+            raise AdminError("the secret was rotated meanwhile; run the rotation again") from None
+        return {
+            "tenant_id": tenant_id,
+            "identity_secret": item.current,
+            "previous_secret_valid_until": iso(now + ROTATION_GRACE_SECONDS) if before is not None else None,
+            "user_hash": "hex(HMAC-SHA256(key=identity_secret, message=user_id)), computed on your server",
+        }
+
 
 def _temporary_password() -> str:
     # Meets the pool's policy: upper, lower, digit and symbol, 16+ characters.
@@ -270,6 +312,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     where.add_argument("--tenants-table", help="tenants table name (with --endpoint-url)")
     where.add_argument("--user-pool-id", help="Cognito user pool id (with --endpoint-url)")
     where.add_argument("--site-url", help="where widget.js is served (for the embed snippet)")
+    where.add_argument("--desk-table", help="desk table name (with --endpoint-url; identity commands)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     sub = p.add_subparsers(dest="what", required=True)
 
@@ -299,6 +342,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     invite.add_argument("--temporary-password")
     disable = agent.add_parser("disable", help="block sign-in and revoke the agent's sessions")
     disable.add_argument("email")
+
+    identity = sub.add_parser("identity", help="identity verification of signed-in customers").add_subparsers(
+        dest="command", required=True
+    )
+    secret = identity.add_parser(
+        "rotate-secret", help="a new HMAC secret for the tenant (shown once; the old one works for a day)"
+    )
+    secret.add_argument("tenant_id")
     return p.parse_args(argv)
 
 
@@ -316,6 +367,7 @@ def target_from_args(args: argparse.Namespace) -> Target:
         user_pool_id=args.user_pool_id,
         endpoint_url=args.endpoint_url,
         site_url=args.site_url,
+        desk_table=args.desk_table,
     )
 
 
@@ -336,6 +388,8 @@ def run(args: argparse.Namespace) -> Any:
         return admin.list_tenants()
     if args.what == "tenant" and args.command == "rotate-key":
         return admin.rotate_widget_key(args.tenant_id, keep_old=args.keep_old)
+    if args.what == "identity":
+        return admin.rotate_identity_secret(args.tenant_id)
     if args.what == "agent" and args.command == "invite":
         return admin.invite_agent(
             args.tenant_id,

@@ -75,6 +75,9 @@ ErrorCode = Literal[
     "at_capacity",
     "launch_blocked",
     "rate_limited",
+    "identity_rejected",
+    "not_closed",
+    "already_rated",
     "internal",
 ]
 

@@ -15,8 +15,10 @@ from chalicelib.contract.views import (
     CallbackView,
     ConversationSnapshot,
     Counters,
+    CsatView,
     CustomerCallbackView,
     MessageEvent,
+    TeamStatus,
     TicketView,
 )
 
@@ -101,6 +103,8 @@ class AvailabilityEvent(Struct, forbid_unknown_fields=True, tag="availability", 
     agents_available: bool
     offer: Offer
     mode: HubMode
+    open: Annotated[bool, Meta(description="Within the tenant's business hours (outside them: no chat).")] = True
+    next_open_at: Annotated[Timestamp | None, Meta(description="When closed: the next opening.")] = None
 
 
 class CallbackStatusEvent(Struct, forbid_unknown_fields=True, tag="callback_status", tag_field="type"):
@@ -147,8 +151,30 @@ class TicketEvent(Struct, forbid_unknown_fields=True, tag="ticket", tag_field="t
     ticket: TicketView
 
 
-class CountersEvent(Struct, forbid_unknown_fields=True, tag="counters", tag_field="type"):
+class CountersEvent(Struct, forbid_unknown_fields=True, tag="counters", tag_field="type", kw_only=True):
+    """The hub counters, and whether the team is within its business hours (`team`)."""
+
     counters: Counters
+    team: TeamStatus | UnsetType = UNSET
+
+
+class MentionEvent(Struct, forbid_unknown_fields=True, tag="mention", tag_field="type"):
+    """A colleague's note names this agent (`@Name`): to every connection of the mentioned agents,
+    whether or not they follow the conversation."""
+
+    conversation_id: str
+    seq: int
+    by: Ref
+    text: str
+    created_at: Timestamp
+
+
+class CsatEvent(Struct, forbid_unknown_fields=True, tag="csat", tag_field="type"):
+    """A customer rated a closed conversation (to the tenant's agents)."""
+
+    conversation_id: str
+    customer_id: str
+    csat: CsatView
 
 
 class ModeEvent(Struct, forbid_unknown_fields=True, tag="mode", tag_field="type"):
@@ -187,6 +213,8 @@ Event = (
     | TicketEvent
     | CountersEvent
     | ModeEvent
+    | MentionEvent
+    | CsatEvent
     | ErrorEvent
 )
 EVENT_TYPES: tuple[type[Struct], ...] = (
@@ -207,5 +235,7 @@ EVENT_TYPES: tuple[type[Struct], ...] = (
     TicketEvent,
     CountersEvent,
     ModeEvent,
+    MentionEvent,
+    CsatEvent,
     ErrorEvent,
 )

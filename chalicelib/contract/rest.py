@@ -31,12 +31,19 @@ from chalicelib.contract.common import (
 )
 from chalicelib.contract.views import (
     Blocker,
+    BusinessHoursView,
     CallbackView,
+    CannedReplyView,
+    ConversationItem,
     ConversationSnapshot,
+    CsatView,
     CustomerCallbackView,
+    CustomerProfileView,
     HistoryItem,
     HubSnapshot,
+    SearchResult,
     TicketView,
+    WeeklyHours,
 )
 from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, lone_surrogate
 
@@ -68,6 +75,34 @@ class WidgetSessionRequest(Body):
     name: Annotated[str, Meta(max_length=MAX_NAME, description="Display name (trimmed; default `Visitor`).")] | None = (
         None
     )
+    email: Annotated[str, Meta(max_length=254, description="What the host page knows; not verified.")] | None = None
+    page_url: Annotated[str, Meta(max_length=2048, description="The page the widget is on (http or https).")] | None = (
+        None
+    )
+    page_title: Annotated[str, Meta(max_length=200, description="The page's title.")] | None = None
+    locale: Annotated[str, Meta(max_length=35, description="A language tag such as `sv-SE`.")] | None = None
+    user_agent: Annotated[str, Meta(max_length=512, description="The browser's user agent.")] | None = None
+    user_id: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=255,
+                description="Identity verification: the tenant's own id of its signed-in user (with `user_hash`).",
+            ),
+        ]
+        | None
+    ) = None
+    user_hash: (
+        Annotated[
+            str,
+            Meta(
+                pattern="^[0-9a-fA-F]{64}$",
+                description="HMAC-SHA256 of `user_id` with the tenant's verification secret, hex (with `user_id`).",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class CallbackRequest(Body):
@@ -108,6 +143,51 @@ class CallbackRequest(Body):
         ]
         | None
     ) = None
+
+
+class CannedReplyCreate(Body):
+    title: Annotated[str, Meta(min_length=1, max_length=80)]
+    shortcut: Annotated[str, Meta(pattern="^/?[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="Stored in lower case.")]
+    text: Annotated[
+        str, Meta(min_length=1, max_length=4000, description="May use `{customer.name}` and `{agent.name}`.")
+    ]
+
+
+class CannedReplyChange(Body):
+    """Absent fields stay as they are."""
+
+    title: Annotated[str, Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    shortcut: Annotated[str, Meta(pattern="^/?[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")] | UnsetType = UNSET
+    text: Annotated[str, Meta(min_length=1, max_length=4000)] | UnsetType = UNSET
+
+
+class HoursRequest(Body):
+    """The tenant's weekly hours and holidays (replace what was set), and optionally its time zone."""
+
+    weekly: WeeklyHours
+    holidays: Annotated[
+        list[Annotated[str, Meta(max_length=10)]],
+        Meta(max_length=100, description="yyyy-mm-dd dates the team is closed"),
+    ] = []
+    time_zone: (
+        Annotated[
+            str,
+            Meta(
+                max_length=MAX_TIME_ZONE,
+                description="IANA, e.g. `Europe/Stockholm`: the tenant's one time zone (as `PATCH /tenant` sets "
+                "it; callback windows are read in it too). Omitted: unchanged.",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class RatingRequest(Body):
+    conversation_id: Annotated[
+        str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", description="The customer's own conversation, closed.")
+    ]
+    rating: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=MAX_NOTE)] | None = None
 
 
 class CallbackStepRequest(Body):
@@ -167,19 +247,74 @@ class WidgetSession(Struct, forbid_unknown_fields=True):
     customer_id: str
     tenant: str
     expires_at: Timestamp
+    verified: Annotated[bool, Meta(description="`user_id` and `user_hash` matched: one identity everywhere.")] = False
+    conversation_id: (
+        Annotated[str, Meta(description="A verified customer's open conversation (e.g. from another device).")] | None
+    ) = None
 
 
 class Availability(Struct, forbid_unknown_fields=True, kw_only=True):
     """What the tenant's widgets may offer now (`chalicelib/hub/availability.py`)."""
 
     agents_available: Annotated[bool, Meta(description="Whether an agent is available and reachable.")]
-    offer: Annotated[Offer, Meta(description="chat, or leave a message / call me back (mode and presence).")]
+    offer: Annotated[
+        Offer, Meta(description="chat, or leave a message / call me back (mode, presence and business hours).")
+    ]
     mode: HubMode
     default_region: (
         Annotated[str, Meta(description="Region numbers without a country code are read in, e.g. `SE`.")]
         | UnsetType
         | None
     ) = UNSET
+    open: Annotated[bool, Meta(description="Within the tenant's business hours.")] = True
+    next_open_at: Annotated[Timestamp | None, Meta(description="When closed: the next opening.")] = None
+    hours: Annotated[BusinessHoursView | None, Meta(description="null: open around the clock.")] = None
+
+
+class Hours(Struct, forbid_unknown_fields=True):
+    """Open now or not, the next opening, the hours (null: open around the clock) and the tenant's
+    one time zone they are read in (also when none are set: the editor starts from it)."""
+
+    open: bool
+    next_open_at: Timestamp | None
+    hours: BusinessHoursView | None
+    time_zone: Annotated[str, Meta(description="IANA: the team setting (`PATCH /tenant`), callback windows too.")]
+
+
+class CannedReplyList(Struct, forbid_unknown_fields=True):
+    """By shortcut."""
+
+    replies: list[CannedReplyView]
+
+
+class CannedReplyEnvelope(Struct, forbid_unknown_fields=True):
+    reply: CannedReplyView
+
+
+class Deleted(Struct, forbid_unknown_fields=True):
+    deleted: str
+
+
+class SearchAnswer(Struct, forbid_unknown_fields=True):
+    query: str
+    kind: Annotated[Literal["id", "email", "phone", "name"], Meta(description="How the query was read.")]
+    results: list[SearchResult]
+    note: Annotated[str | None, Meta(description="Why nothing was found (e.g. not a phone number).")]
+    not_searchable: Annotated[str, Meta(description="What cannot be searched, and why.")]
+
+
+class CustomerPanel(Struct, forbid_unknown_fields=True):
+    """The customer side panel: who, where, and their earlier work (newest first, at most 20 each)."""
+
+    customer: CustomerProfileView
+    conversations: list[ConversationItem]
+    callbacks: list[CallbackView]
+    tickets: list[TicketView]
+
+
+class Rating(Struct, forbid_unknown_fields=True):
+    conversation_id: str
+    csat: CsatView
 
 
 class AgentItem(Struct, forbid_unknown_fields=True):

@@ -20,13 +20,24 @@ from chalicelib.contract.rest import (
     CallbackList,
     CallbackRequest,
     CallbackStepRequest,
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
     ConversationList,
     CustomerCallbackEnvelope,
+    CustomerPanel,
+    Deleted,
     Health,
+    Hours,
+    HoursRequest,
     HubModeRequest,
     Me,
     ModeHistory,
+    Rating,
+    RatingRequest,
     Reassigned,
+    SearchAnswer,
     TenantChangeRequest,
     TenantSettingsEnvelope,
     TicketChangeRequest,
@@ -124,7 +135,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         "Change the tenant's team settings",
         "hub",
         TenantSettingsEnvelope,
-        description="`time_zone` (IANA; callback windows are read in it), `default_region` (numbers without a "
+        description="`time_zone` (IANA; callback windows and business hours are read in it), `default_region` "
+        "(numbers without a "
         "country code), `chat_capacity` (open chats per agent unless their own is set). Only the named ones change.",
         request=TenantChangeRequest,
         errors={400: ("invalid_action",), 413: _TOO_LARGE, 429: _LIMITED},
@@ -220,6 +232,97 @@ ROUTES: dict[tuple[str, str], Route] = {
         errors={400: ("invalid_action",), 409: ("launch_blocked",), 413: _TOO_LARGE, 429: _LIMITED},
     ),
     ("/hub/mode", "GET"): Route("Who changed the mode, and when", "hub", ModeHistory, errors={429: _LIMITED}),
+    ("/widget/rating", "POST"): Route(
+        "Customer: rate a closed conversation (CSAT)",
+        "widget",
+        Rating,
+        auth="widget",
+        description="1 to 5 with an optional comment, once per conversation and only by its customer. The same "
+        "rating sent again answers as stored; a different one is 409 `already_rated`; an open conversation is "
+        "409 `not_closed`.",
+        request=RatingRequest,
+        errors={
+            400: ("invalid_action",),
+            401: ("unauthorized",),
+            404: ("not_found",),
+            409: ("already_rated", "not_closed"),
+            413: _TOO_LARGE,
+        },
+    ),
+    ("/canned", "GET"): Route(
+        "The tenant's canned replies", "agent_day", CannedReplyList, description=_AGENT_ONLY, errors={429: _LIMITED}
+    ),
+    ("/canned", "POST"): Route(
+        "Create a canned reply",
+        "agent_day",
+        CannedReplyEnvelope,
+        description="Shortcuts are unique per tenant (409 `conflict`); the text may use `{customer.name}` and "
+        "`{agent.name}` and no other placeholder.",
+        request=CannedReplyCreate,
+        errors={400: ("invalid_action",), 409: ("conflict",), 413: _TOO_LARGE, 429: _LIMITED},
+    ),
+    ("/canned/{reply_id}", "PATCH"): Route(
+        "Change a canned reply",
+        "agent_day",
+        CannedReplyEnvelope,
+        description="Absent fields stay as they are.",
+        request=CannedReplyChange,
+        request_required=False,
+        errors={400: ("invalid_action",), 404: ("not_found",), 409: ("conflict",), 413: _TOO_LARGE, 429: _LIMITED},
+    ),
+    ("/canned/{reply_id}", "DELETE"): Route(
+        "Delete a canned reply", "agent_day", Deleted, errors={404: ("not_found",), 409: ("conflict",), 429: _LIMITED}
+    ),
+    ("/hours", "GET"): Route(
+        "Business hours: open now, next opening, the weekly hours and holidays",
+        "agent_day",
+        Hours,
+        errors={429: _LIMITED},
+    ),
+    ("/hours", "PUT"): Route(
+        "Set the tenant's business hours",
+        "agent_day",
+        Hours,
+        description="Callback due times and waiting ages count open time only; the widget shows the hours when "
+        "the team is closed and offers a callback instead of chat. The hours are read in the tenant's one time zone: "
+        "a `time_zone` here changes that team setting too (as `PATCH /tenant` does).",
+        request=HoursRequest,
+        errors={400: ("invalid_action",), 413: _TOO_LARGE, 429: _LIMITED},
+    ),
+    ("/hours", "DELETE"): Route(
+        "Remove the tenant's business hours (open around the clock again)", "agent_day", Hours, errors={429: _LIMITED}
+    ),
+    ("/search", "GET"): Route(
+        "Search customers, conversations, callbacks and tickets",
+        "agent_day",
+        SearchAnswer,
+        description="By customer name or e-mail (prefix), phone number (E.164; a national number is read in "
+        "`region`), or a conversation, ticket, callback or customer id. Tenant-scoped, never a Scan. Message "
+        "text is not searchable (`not_searchable` says why).",
+        query=(
+            {
+                "name": "q",
+                "in": "query",
+                "required": True,
+                "description": "1 to 100 characters.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "region",
+                "in": "query",
+                "required": False,
+                "description": "ISO 3166 alpha-2 region for a national phone number (the agent's).",
+                "schema": {"type": "string"},
+            },
+        ),
+        errors={400: ("invalid_action",), 429: _LIMITED},
+    ),
+    ("/customers/{customer_id}", "GET"): Route(
+        "The customer panel: profile, page, earlier conversations, callbacks and tickets",
+        "agent_day",
+        CustomerPanel,
+        errors={404: ("not_found",), 429: _LIMITED},
+    ),
 }
 
 TAGS = [
@@ -229,4 +332,5 @@ TAGS = [
     {"name": "callbacks", "description": "Callback recovery."},
     {"name": "tickets", "description": "Tickets."},
     {"name": "hub", "description": "Support command and health."},
+    {"name": "agent_day", "description": "Canned replies, business hours, search and the customer panel."},
 ]

@@ -44,6 +44,14 @@ class Preview(Struct, forbid_unknown_fields=True):
     at: Timestamp
 
 
+class CsatView(Struct, forbid_unknown_fields=True):
+    """The customer's rating of a closed conversation (at most one per conversation)."""
+
+    rating: Annotated[int, Meta(ge=1, le=5)]
+    comment: str | None
+    at: Timestamp
+
+
 class ConversationSnapshot(Struct, forbid_unknown_fields=True, kw_only=True):
     """A conversation as its viewer sees it (`last_seq`: the last entry visible to that viewer)."""
 
@@ -60,6 +68,7 @@ class ConversationSnapshot(Struct, forbid_unknown_fields=True, kw_only=True):
     queue_place: Annotated[int, Meta(ge=1, description="The customer's place (1 = next), when known.")] | UnsetType = (
         UNSET
     )
+    csat: Annotated[CsatView | None, Meta(description="The customer's rating, once given.")] = None
 
 
 class MessageEvent(Struct, forbid_unknown_fields=True, tag="message", tag_field="type", kw_only=True):
@@ -179,11 +188,12 @@ class Pressure(Struct, forbid_unknown_fields=True):
     presence_drift: int
     typing_drift: int
     failing_deliveries: int
-    oldest_overdue_callback_s: float | None
-    oldest_waiting_ticket_s: float | None
-    oldest_unanswered_chat_s: float | None
+    oldest_overdue_callback_s: Annotated[float | None, Meta(description="Open time (business hours) only.")]
+    oldest_waiting_ticket_s: Annotated[float | None, Meta(description="Open time (business hours) only.")]
+    oldest_unanswered_chat_s: Annotated[float | None, Meta(description="Open time (business hours) only.")]
     lost_agents: list[LostAgent]
     queued_chats: int
+    team_open: Annotated[bool, Meta(description="Within the tenant's business hours.")] = True
 
 
 class NextMove(Struct, forbid_unknown_fields=True):
@@ -226,6 +236,30 @@ class ModeState(Struct, forbid_unknown_fields=True):
     rules: ModeRules
 
 
+class TeamStatus(Struct, forbid_unknown_fields=True):
+    """Whether the team is within its business hours (always, for a tenant that set none)."""
+
+    open: bool
+    next_open_at: Annotated[Timestamp | None, Meta(description="When closed: the next opening.")]
+
+
+class CsatDay(Struct, forbid_unknown_fields=True):
+    day: Annotated[str, Meta(description="yyyy-mm-dd in the tenant's time zone")]
+    ratings: Seq
+    average: float | None
+
+
+class CsatReport(Struct, forbid_unknown_fields=True):
+    """CSAT of the last days (today included), from one counter item per day."""
+
+    days: int
+    ratings: Seq
+    average: float | None
+    satisfied_percent: Annotated[int | None, Meta(description="Share of ratings that are 4 or 5.")]
+    scores: Annotated[dict[str, int], Meta(description='Ratings per score, "1" to "5".')]
+    per_day: list[CsatDay]
+
+
 class HubSnapshot(Struct, forbid_unknown_fields=True):
     """Everything support command shows."""
 
@@ -235,3 +269,87 @@ class HubSnapshot(Struct, forbid_unknown_fields=True):
     pressure: Pressure
     next_move: NextMove
     launch: Launch
+    team: TeamStatus
+    csat: Annotated[CsatReport | None, Meta(description="CSAT of the last 7 days.")] = None
+
+
+# ------------------------------------------------------------------ the agent's day
+ClockTime = Annotated[str, Meta(pattern="^([01][0-9]|2[0-4]):[0-5][0-9]$", description="HH:MM, 00:00-24:00")]
+
+
+class OpeningInterval(Struct, forbid_unknown_fields=True):
+    open: ClockTime
+    close: ClockTime
+
+
+class WeeklyHours(Struct, forbid_unknown_fields=True):
+    """Opening intervals per weekday (a day not listed is closed); each within one day."""
+
+    mon: list[OpeningInterval] = []
+    tue: list[OpeningInterval] = []
+    wed: list[OpeningInterval] = []
+    thu: list[OpeningInterval] = []
+    fri: list[OpeningInterval] = []
+    sat: list[OpeningInterval] = []
+    sun: list[OpeningInterval] = []
+
+
+class BusinessHoursView(Struct, forbid_unknown_fields=True):
+    """Weekly hours in the tenant's time zone, and closed days."""
+
+    time_zone: Annotated[str, Meta(max_length=64, description="IANA time zone, e.g. `Europe/Stockholm`")]
+    weekly: WeeklyHours
+    holidays: Annotated[list[str], Meta(max_length=100, description="yyyy-mm-dd dates the team is closed")] = []
+
+
+class CannedReplyView(Struct, forbid_unknown_fields=True):
+    id: str
+    title: str
+    shortcut: Annotated[str, Meta(description="Typed after `/` in the composer.")]
+    text: Annotated[str, Meta(description="May contain `{customer.name}` and `{agent.name}`.")]
+    updated_at: Timestamp
+    updated_by: str
+
+
+class CustomerPage(Struct, forbid_unknown_fields=True):
+    url: str
+    title: str | None
+
+
+class CustomerProfileView(Struct, forbid_unknown_fields=True):
+    """Who the customer is, as the widget told on their last visit."""
+
+    id: str
+    name: str
+    verified: Annotated[bool, Meta(description="The tenant's server vouched for this identity (HMAC).")]
+    email: str | None = None
+    external_id: Annotated[str | None, Meta(description="The tenant's user id (verified only).")] = None
+    page: Annotated[CustomerPage | None, Meta(description="The page the customer is on.")] = None
+    locale: str | None = None
+    user_agent: str | None = None
+    first_seen: Timestamp | None = None
+    last_seen: Timestamp | None = None
+    last_conversation_id: str | None = None
+
+
+class ConversationItem(Struct, forbid_unknown_fields=True):
+    """A conversation in a customer's history."""
+
+    id: str
+    status: ConversationStatus
+    created_at: Timestamp
+    updated_at: Timestamp
+    owner: Ref | None
+    preview: Preview | None
+    csat: CsatView | None
+
+
+class SearchResult(Struct, forbid_unknown_fields=True):
+    kind: Literal["customer", "conversation", "callback", "ticket"]
+    id: str
+    title: str
+    detail: str
+    customer_id: str | None
+    conversation_id: Annotated[str | None, Meta(description="The thread to open, when there is one.")]
+    verified: bool | None
+    at: Timestamp | None

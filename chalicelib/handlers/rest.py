@@ -24,15 +24,26 @@ from chalicelib.contract.rest import (
     CallbackList,
     CallbackRequest,
     CallbackStepRequest,
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
     ConversationList,
     CustomerCallbackEnvelope,
+    CustomerPanel,
+    Deleted,
     Error,
+    Hours,
+    HoursRequest,
     HubModeRequest,
     LaunchBlockedError,
     Me,
     ModeHistory,
     MyPresence,
+    Rating,
+    RatingRequest,
     Reassigned,
+    SearchAnswer,
     TenantChangeRequest,
     TenantSettingsEnvelope,
     TicketChangeRequest,
@@ -47,12 +58,15 @@ from chalicelib.contract.rest import (
 from chalicelib.contract.views import HubSnapshot
 from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
+from chalicelib.hub.opening import hours_view, team_status
 from chalicelib.hub.settings import agent_view, settings_view
 from chalicelib.live import payloads
+from chalicelib.live.customers import CustomerContext, parse_identity
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import HubError, InvalidAction, RateLimited, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
+from chalicelib.work.canned import canned_view
 from chalicelib.work.views import callback_view, customer_callback_view, ticket_view
 
 LIST_LIMIT = 100
@@ -142,42 +156,65 @@ def _owner(tenant: str, owner: AgentRef | None) -> tuple[str, str] | None:
 def widget_session(request: Request | None) -> WidgetSession:
     assert request is not None
     body = _body(request, WidgetSessionRequest)
+    fields = msgspec.structs.asdict(body)
     session = wiring.hub().widgets.open_session(
-        body.widget_key, body.previous_token, body.name, client=_client_address(request)
+        body.widget_key,
+        body.previous_token,
+        context=CustomerContext.parse(fields),
+        identity=parse_identity(fields),
+        client=_client_address(request),
     )
-    return WidgetSession(session.token, session.customer_id, session.tenant, session.expires_at)
+    return WidgetSession(
+        session.token,
+        session.customer_id,
+        session.tenant,
+        session.expires_at,
+        verified=session.verified,
+        conversation_id=session.conversation_id,
+    )
 
 
 @rest_errors
 def widget_availability(request: Request | None) -> Availability:
-    """Whether someone can answer, what the widget offers (mode and presence), and the region a
-    phone number without a country code is read in when the visitor's locale names none."""
+    """Whether someone can answer, what the widget offers (mode, presence and business hours), the
+    region a phone number without a country code is read in when the visitor's locale names none,
+    and the hours with the next opening (the widget shows them while the team is closed)."""
     assert request is not None
     params: Any = request.query_params or {}
     h = wiring.hub()
     tenant = h.widgets.tenant_for_key(str(params.get("widget_key", "")))
     offered = h.availability.current(tenant)
     offered.default_region = h.team.get(tenant).phone_region
+    offered.hours = h.opening.hours_view(tenant)
     return offered
 
 
-def _customer(request: Request) -> Actor:
+def _customer(request: Request | None) -> Actor:
+    assert request is not None
     who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
     return Actor(who.tenant, "customer", who.user_id, who.name)
 
 
 @rest_errors
 def widget_callback(request: Request | None) -> CallbackEnvelope:
-    assert request is not None
-    return _request_callback(_customer(request), _body(request, CallbackRequest), source="widget")
+    customer = _customer(request)
+    return _request_callback(customer, _body(request, CallbackRequest), source="widget")
 
 
 @rest_errors
 def widget_callback_status(request: Request | None, callback_id: str) -> CustomerCallbackEnvelope:
     """The customer's own callback request as their widget shows it (after a reload)."""
-    assert request is not None
     cb = wiring.hub().callbacks.customer_status(_customer(request), callback_id)
     return CustomerCallbackEnvelope(customer_callback_view(cb))
+
+
+@rest_errors
+def widget_rating(request: Request | None) -> Rating:
+    customer = _customer(request)
+    body = _body(request, RatingRequest)
+    return Rating(
+        body.conversation_id, wiring.hub().csat.rate(customer, body.conversation_id, body.rating, body.comment)
+    )
 
 
 # ------------------------------------------------------------------ the agent and the live lane
@@ -334,3 +371,67 @@ def hub_mode(request: Request | None) -> HubSnapshot:
 @rest_errors
 def hub_mode_history(request: Request | None) -> ModeHistory:
     return ModeHistory(wiring.hub().mode.history(_agent(request)["tenant"]))
+
+
+# ------------------------------------------------------------------ the agent's day
+@rest_errors
+def canned_list(request: Request | None) -> CannedReplyList:
+    return CannedReplyList([canned_view(r) for r in wiring.hub().canned.list(_agent(request)["tenant"])])
+
+
+@rest_errors
+def canned_create(request: Request | None) -> CannedReplyEnvelope:
+    body = _body(request, CannedReplyCreate)
+    reply = wiring.hub().canned.create(actor(_agent(request)), body.title, body.shortcut, body.text)
+    return CannedReplyEnvelope(canned_view(reply))
+
+
+@rest_errors
+def canned_change(request: Request | None, reply_id: str) -> CannedReplyEnvelope:
+    body = _body(request, CannedReplyChange)
+    changes = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not msgspec.UNSET}
+    reply = wiring.hub().canned.change(actor(_agent(request)), reply_id, changes)
+    return CannedReplyEnvelope(canned_view(reply))
+
+
+@rest_errors
+def canned_delete(request: Request | None, reply_id: str) -> Deleted:
+    wiring.hub().canned.delete(actor(_agent(request)), reply_id)
+    return Deleted(reply_id)
+
+
+@rest_errors
+def hours_get(request: Request | None) -> Hours:
+    h, tenant = wiring.hub(), _agent(request)["tenant"]
+    team = h.opening.team(tenant)
+    return Hours(team.open, team.next_open_at, h.opening.hours_view(tenant), h.opening.time_zone(tenant))
+
+
+@rest_errors
+def hours_set(request: Request | None) -> Hours:
+    h, agent = wiring.hub(), _agent(request)
+    calendar = h.opening.set(actor(agent), _body(request, HoursRequest))
+    team = team_status(calendar, h.clock.now())  # what was written, not a read that may lag it
+    return Hours(team.open, team.next_open_at, hours_view(calendar), calendar.time_zone)
+
+
+@rest_errors
+def hours_clear(request: Request | None) -> Hours:
+    h, agent = wiring.hub(), _agent(request)
+    h.opening.clear(actor(agent))
+    return Hours(True, None, None, h.opening.time_zone(agent["tenant"]))
+
+
+@rest_errors
+def search(request: Request | None) -> SearchAnswer:
+    assert request is not None
+    params: Any = request.query_params or {}
+    region = params.get("region")
+    return wiring.hub().search.find(
+        _agent(request)["tenant"], str(params.get("q", "")), str(region) if isinstance(region, str) else None
+    )
+
+
+@rest_errors
+def customer_panel(request: Request | None, customer_id: str) -> CustomerPanel:
+    return wiring.hub().customers.view(_agent(request)["tenant"], customer_id)

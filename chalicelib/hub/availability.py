@@ -1,20 +1,26 @@
 """What the tenant's widgets may offer, and telling them live when it flips.
 
 "Someone can answer" is the presence rule (`live/presence.py`: an agent chose available and
-is reachable); the offer follows the mode (`hub/mode_rules.py`). Widgets hear it in the
+is reachable); the offer follows the mode (`hub/mode_rules.py`) and the business hours
+(`hub/opening.py`): outside them the widget offers a message or a callback, never chat, even
+while an agent happens to be in. Widgets hear it in the
 `start` reply and `GET /widget/availability`, then live as an `availability` event — sent to
 the tenant's customer connections only when the offer flips, never on every presence change.
 The last offer told is stored (`HubCounters.widget_offer`) and changed by a conditional write,
 so when two changes race exactly one of them tells the widgets.
 
-A flip is checked on every presence change (`PresenceChanged`), on a mode change, and by the
-drift sweep each minute (an agent whose heartbeats silently stopped is noticed there).
+A flip is checked on every presence change (`PresenceChanged`), on a mode change, on a change
+of hours, and by the drift sweep each minute (an agent whose heartbeats silently stopped, and the
+team opening or closing by the clock, are noticed there).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.contract.events import AvailabilityEvent
 from chalicelib.contract.rest import Availability as Offered
+from chalicelib.contract.views import TeamStatus
 from chalicelib.hub.mode_rules import rules_for
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import PresenceRule
@@ -24,26 +30,44 @@ from chalicelib.store.ports import HubStore
 
 
 class Availability:
-    def __init__(self, store: HubStore, live: LivePort, clock: Clock, rule: PresenceRule) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        live: LivePort,
+        clock: Clock,
+        rule: PresenceRule,
+        team: Callable[[str], TeamStatus] | None = None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.rule = rule
+        self.team = team  # within business hours, and the next opening (None: always open)
 
     def current(self, tenant_id: str) -> Offered:
-        """Whether someone can answer, what the widget offers and the mode, as of now."""
+        """Whether someone can answer, what the widget offers, the mode and the team's hours, as of now."""
         tenant = self.store.get_tenant(tenant_id)
         rules = rules_for(tenant.mode if tenant else None)
         available = bool(self.rule.available_agents(self.store.tenant_presence(tenant_id), self.clock.now()))
-        return Offered(agents_available=available, offer=rules.offer(available), mode=rules.mode)
+        team = self.team(tenant_id) if self.team is not None else TeamStatus(True, None)
+        return Offered(
+            agents_available=available,
+            offer=rules.offer(available and team.open),
+            mode=rules.mode,
+            open=team.open,
+            next_open_at=team.next_open_at,
+        )
 
     def check(self, tenant_id: str) -> bool:
         """Tells the tenant's widgets when the offer flipped since they were last told; True then."""
         now = self.current(tenant_id)
-        told = f"{now.offer}:{int(now.agents_available)}"
+        told = f"{now.offer}:{int(now.agents_available)}:{int(now.open)}"
         if not self.store.set_widget_offer(tenant_id, told):
             return False
-        sent = self.live.push_to_customers(tenant_id, AvailabilityEvent(now.agents_available, now.offer, now.mode))
+        event = AvailabilityEvent(
+            now.agents_available, now.offer, now.mode, open=now.open, next_open_at=now.next_open_at
+        )
+        sent = self.live.push_to_customers(tenant_id, event)
         metrics.add_metric(name="AvailabilityFlips", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AvailabilityFanout", unit=MetricUnit.Count, value=sent)
         return True

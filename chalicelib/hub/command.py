@@ -3,17 +3,20 @@ the next move, the launch decision and the mode."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from chalicelib.contract.views import Blocker as BlockerView
-from chalicelib.contract.views import HubSnapshot, Launch, ModeRules, ModeState
+from chalicelib.contract.views import CsatReport, HubSnapshot, Launch, ModeRules, ModeState, TeamStatus
 from chalicelib.contract.views import LostAgent as LostAgentView
 from chalicelib.contract.views import NextMove as NextMoveView
 from chalicelib.contract.views import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
+from chalicelib.hub.hours import BusinessHours
 from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check
 from chalicelib.hub.mode_rules import rules_for
 from chalicelib.hub.next_move import next_move
+from chalicelib.hub.opening import team_status
 from chalicelib.hub.pressure import LostAgent, Pressure
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock, iso
@@ -23,16 +26,38 @@ from chalicelib.store.ports import HubStore
 from chalicelib.store.work_models import HubCounters
 
 
+def _always_open(_tenant: str) -> BusinessHours:
+    return BusinessHours.always_open()
+
+
 class SupportCommand:
-    def __init__(self, store: HubStore, counters: Counters, clock: Clock, rule: PresenceRule) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        counters: Counters,
+        clock: Clock,
+        rule: PresenceRule,
+        calendar: Callable[[str], BusinessHours] = _always_open,
+        csat: Callable[[str], CsatReport] | None = None,
+    ) -> None:
         self.store = store
         self.counters = counters
         self.clock = clock
         self.rule = rule
+        # The tenant's business hours: waiting ages count open time only, and the next move and
+        # the launch decision know whether the team is open.
+        self.calendar = calendar
+        # CSAT of the last days (`work/csat.py`).
+        self.csat = csat
 
-    def pressure(self, tenant: str) -> Pressure:
+    def pressure(self, tenant: str, hours: BusinessHours | None = None) -> Pressure:
         now = self.clock.now()
         rule = self.rule
+        hours = hours or self.calendar(tenant)
+
+        def waited(since: float) -> float:
+            return hours.open_seconds(since, now)
+
         stored = self.store.get_counters(tenant) or HubCounters(tenant)
         tickets = self.store.open_tickets(tenant)
         callbacks = self.store.open_callbacks(tenant)
@@ -66,17 +91,25 @@ class SupportCommand:
             presence_drift=len(lost),
             typing_drift=int(stored.typing_drift or 0),
             failing_deliveries=recent_failures,
-            oldest_overdue_callback_s=max((now - float(c.due_at) for c in overdue), default=None),
-            oldest_waiting_ticket_s=max((now - float(t.status_at) for t in waiting), default=None),
-            oldest_unanswered_chat_s=max((now - float(m.preview_at or m.updated_at) for m in unanswered), default=None),
+            oldest_overdue_callback_s=max((waited(float(c.due_at)) for c in overdue), default=None),
+            oldest_waiting_ticket_s=max((waited(float(t.status_at)) for t in waiting), default=None),
+            oldest_unanswered_chat_s=max(
+                (waited(float(m.preview_at or m.updated_at)) for m in unanswered), default=None
+            ),
             lost_agents=tuple(lost),
             queued_chats=sum(1 for m in chats if m.queued_at is not None),
+            team_open=hours.is_open(now),
         )
+
+    def team(self, tenant: str, hours: BusinessHours | None = None) -> TeamStatus:
+        """Within business hours or not, and when the team opens next."""
+        return team_status(hours or self.calendar(tenant), self.clock.now())
 
     def snapshot(self, tenant_id: str) -> HubSnapshot:
         """Everything support command shows: counters, lanes, drift, next move, launch, mode."""
         tenant = self.tenant(tenant_id)
-        p = self.pressure(tenant_id)
+        hours = self.calendar(tenant_id)
+        p = self.pressure(tenant_id, hours)
         return HubSnapshot(
             tenant=tenant_id,
             mode=ModeState(
@@ -89,6 +122,8 @@ class SupportCommand:
             pressure=pressure_view(p),
             next_move=NextMoveView(**asdict(next_move(p))),
             launch=launch_view(launch_check(p)),
+            team=self.team(tenant_id, hours),
+            csat=self.csat(tenant_id) if self.csat is not None else None,
         )
 
     def tenant(self, tenant_id: str) -> Tenant:

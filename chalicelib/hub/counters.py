@@ -9,10 +9,12 @@ absolute values, so running it twice changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.contract.events import CountersEvent
 from chalicelib.contract.views import Counters as CountersView
+from chalicelib.contract.views import TeamStatus
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock
@@ -32,11 +34,20 @@ def stored_values(stored: HubCounters | None) -> dict[str, int]:
 
 
 class Counters:
-    def __init__(self, store: HubStore, live: LivePort, clock: Clock, rule: PresenceRule) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        live: LivePort,
+        clock: Clock,
+        rule: PresenceRule,
+        team: Callable[[str], TeamStatus] | None = None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.rule = rule
+        # Whether the team is within its business hours, pushed with the counters.
+        self.team = team
 
     def agents_available(self, tenant: str) -> int:
         return len(self.rule.available_agents(self.store.tenant_presence(tenant), self.clock.now()))
@@ -47,7 +58,10 @@ class Counters:
         return CountersView(**values)
 
     def push(self, tenant: str) -> None:
-        self.live.push_to_agents(tenant, CountersEvent(self.view(tenant)))
+        event = CountersEvent(counters=self.view(tenant))
+        if self.team is not None:
+            event.team = self.team(tenant)
+        self.live.push_to_agents(tenant, event)
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
         """Failed deliveries count within a 5-minute window (the launch check reads the window)."""

@@ -22,8 +22,11 @@ Blockers, most urgent first (the order is fixed, and matches the order of the sa
                                            ends (routing requeues their chats) or once reassigned
 4     overdue_callbacks   callbacks        any callback is overdue
 5     typing_drift        support_command  a typing indicator never stopped
+6     outside_hours       support_command  the team is outside its business hours (then "no agent
+                                           available" does not block: nobody is expected)
 +     <next-move rule>    its lane         any other next-move rule firing as urgent (today: an
-                                           unanswered chat that has waited CHAT_REPLY_URGENT_S)
+                                           unanswered chat that has waited CHAT_REPLY_URGENT_S
+                                           of open time)
 ====  ==================  ===============  ==========================================================
 
 Queued callbacks, tickets and chats answered in time are ordinary traffic: they never block
@@ -41,6 +44,7 @@ from chalicelib.hub.sentences import (
     count,
     failing_deliveries_sentence,
     no_agent_sentence,
+    outside_hours_sentence,
     overdue_callbacks_sentence,
     presence_drift_sentence,
     typing_drift_sentence,
@@ -51,7 +55,7 @@ READY_HEADLINE = "Ready for handoff"
 
 @dataclass(frozen=True)
 class Blocker:
-    code: str  # "overdue_callbacks" | "no_agent_available" | "presence_drift" | "typing_drift" | "failing_deliveries"
+    code: str  # one of BLOCKER_CODES, e.g. "overdue_callbacks"
     message: str  # plain sentence with the number
     lane: Lane  # the lane that recovers it (same lane names as NextMove)
     agents: tuple[LostAgent, ...] = ()  # presence_drift: who dropped off ("reassign their chats")
@@ -74,13 +78,16 @@ class BlockerCheck:
 
 # Most urgent first; launch_check keeps this order.
 CHECKS: tuple[BlockerCheck, ...] = (
-    BlockerCheck("no_agent_available", "support_command", lambda p: p.agents_available <= 0, no_agent_sentence),
+    BlockerCheck(
+        "no_agent_available", "support_command", lambda p: p.team_open and p.agents_available <= 0, no_agent_sentence
+    ),
     BlockerCheck(
         "failing_deliveries", "support_command", lambda p: p.failing_deliveries > 0, failing_deliveries_sentence
     ),
     BlockerCheck("presence_drift", "support_command", lambda p: p.presence_drift > 0, presence_drift_sentence),
     BlockerCheck("overdue_callbacks", "callbacks", lambda p: p.callback_overdue > 0, overdue_callbacks_sentence),
     BlockerCheck("typing_drift", "support_command", lambda p: p.typing_drift > 0, typing_drift_sentence),
+    BlockerCheck("outside_hours", "support_command", lambda p: not p.team_open, outside_hours_sentence),
 )
 
 BLOCKER_CODES: tuple[str, ...] = tuple(check.code for check in CHECKS)

@@ -29,8 +29,13 @@ prio  rule                        lane             fires when (severity)
                                                    (attention)
 8     ticket_pile_up              tickets          open tickets >= OPEN_TICKETS_PILE_UP (attention)
 9     no_agent_on_floor           support_command  no agent is available, nothing waits yet (attention)
+9     outside_hours               support_command  the team is outside its business hours (calm)
 10    live_lane_ready             live_chat        always (calm): "Live chat lane is ready"
 ====  ==========================  ===============  =====================================================
+
+Outside business hours nobody is expected on the floor: the two "no agent" rules fire only while
+the team is open (`Pressure.team_open`), and `outside_hours` says why the floor is empty. Waiting
+ages count open time only (`hub/hours.py`), so a chat left overnight is not "hours late" at 9:01.
 
 Why this order: the floor itself comes first (nobody to answer, messages not arriving, agents who
 look present but are gone) because every other lane recovers through it — a callback claimed by a
@@ -62,6 +67,7 @@ from chalicelib.hub.pressure import Lane, Pressure, Severity
 from chalicelib.hub.sentences import (
     failing_deliveries_sentence,
     no_agent_sentence,
+    outside_hours_sentence,
     overdue_callbacks_sentence,
     presence_drift_sentence,
     queued_callbacks_sentence,
@@ -125,7 +131,9 @@ RULES: tuple[Rule, ...] = (
         "support_command",
         1,
         lambda p: (
-            p.agents_available <= 0 and (p.unanswered_chats > 0 or p.callback_queued > 0 or p.callback_overdue > 0)
+            p.team_open
+            and p.agents_available <= 0
+            and (p.unanswered_chats > 0 or p.callback_queued > 0 or p.callback_overdue > 0)
         ),
         _no_agent_severity,
         no_agent_sentence,
@@ -201,9 +209,17 @@ RULES: tuple[Rule, ...] = (
         "no_agent_on_floor",
         "support_command",
         9,
-        lambda p: p.agents_available <= 0,
+        lambda p: p.team_open and p.agents_available <= 0,
         _fixed("attention"),
         no_agent_sentence,
+    ),
+    Rule(
+        "outside_hours",
+        "support_command",
+        9,
+        lambda p: not p.team_open,
+        _fixed("calm"),
+        outside_hours_sentence,
     ),
     Rule(
         "live_lane_ready",

@@ -38,3 +38,6 @@ class Pressure:
     oldest_unanswered_chat_s: float | None  # how long the oldest unanswered chat has waited
     lost_agents: tuple[LostAgent, ...] = ()  # who they are, most chats first (the blocker names them)
     queued_chats: int = 0  # started conversations waiting in the queue for an agent with a free place
+    # Within the tenant's business hours (always, for a tenant that set none). The ages above
+    # count open time only.
+    team_open: bool = True

@@ -140,3 +140,7 @@ def ticket_pile_up_sentence(p: Pressure) -> str:
 def ready_sentence(p: Pressure) -> str:
     n = max(p.agents_available, 0)
     return f"Live chat lane is ready: {count(n, 'agent')} {is_are(n)} available and no customer is waiting."
+
+
+def outside_hours_sentence(p: Pressure) -> str:
+    return "The team is outside its business hours: nobody is expected on the floor."

@@ -25,6 +25,7 @@ class ConversationStarted:
 
     tenant: str
     conversation_id: str
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,19 @@ class CustomerReplied:
     customer_id: str
     customer_name: str
     waiting_ticket_id: str | None
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    """An agent's internal note was stored (not a resend)."""
+
+    tenant: str
+    conversation_id: str
+    seq: int
+    author_id: str
+    author_name: str
+    text: str
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ DomainEvent = (
     | ConversationClosed
     | ConversationReopened
     | CustomerReplied
+    | NoteAdded
     | PresenceChanged
     | OwnerChanged
     | DeliveryFailed

@@ -26,6 +26,8 @@ ENGLISH: dict[str, str] = {
     "callback_completed": "Callback completed.",
     "callback_cancelled": "Callback cancelled.",
     "ticket_opened": "We've opened ticket #{number} for your request; we'll follow up here.",
+    "csat_rated": "{name} rated the conversation {rating}/5",
+    "csat_rated_comment": "{name} rated the conversation {rating}/5: “{comment}”",
 }
 CODES: tuple[str, ...] = tuple(ENGLISH)
 

@@ -7,10 +7,10 @@ from msgspec import UNSET
 
 from chalicelib.contract.common import Person, Ref
 from chalicelib.contract.events import PresenceEvent
-from chalicelib.contract.views import ConversationSnapshot, MessageEvent, Participant, Preview
+from chalicelib.contract.views import ConversationSnapshot, CsatView, MessageEvent, Participant, Preview
 from chalicelib.live.lines import params_of
 from chalicelib.platform.clock import iso
-from chalicelib.store.models import AgentPresence, Message
+from chalicelib.store.models import AgentPresence, ConversationMeta, Message
 from chalicelib.store.models import Participant as StoredParticipant
 from chalicelib.store.ports import ConversationState
 
@@ -69,7 +69,15 @@ def snapshot(state: ConversationState, viewer_role: str, queue_place: int | None
         preview=preview,
         queued=meta.queued_at is not None,
         queue_place=queue_place if queue_place is not None else UNSET,
+        csat=csat_view(meta),
     )
+
+
+def csat_view(meta: ConversationMeta) -> CsatView | None:
+    """The customer's rating of the conversation (`work/csat.py`), once given."""
+    if meta.csat_rating is None:
+        return None
+    return CsatView(int(meta.csat_rating), meta.csat_comment, iso(float(meta.csat_at or 0)))
 
 
 def participant_view(p: StoredParticipant, viewer_role: str = "agent") -> Participant:

@@ -7,8 +7,10 @@ later action uses the identity stored with the connection.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,8 @@ class Identity:
     user_id: str
     name: str
     expires_at: float
+    # A customer whose identity the tenant's server vouched for (identity verification).
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,21 @@ class AgentVerifier:
         return Identity(str(tenant), "agent", str(claims["sub"]), str(name), float(claims["exp"]))
 
 
+# ------------------------------------------------------------------ identity verification
+def identity_hash(secret: str, user_id: str) -> str:
+    """What the tenant's server computes for a signed-in customer and hands to the widget:
+    HMAC-SHA256 of the user id with the tenant's verification secret, as lower-case hex
+    (the scheme Intercom's identity verification uses)."""
+    return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def identity_matches(secrets_in_force: Iterable[str], user_id: str, user_hash: str) -> bool:
+    """True when `user_hash` is the HMAC of `user_id` under one of the secrets in force
+    (compared in constant time, so the hash cannot be guessed byte by byte)."""
+    given = user_hash.strip().lower().encode("ascii", "replace")
+    return any(hmac.compare_digest(identity_hash(s, user_id).encode("ascii"), given) for s in secrets_in_force)
+
+
 class WidgetTokens:
     """Issues and verifies customer session tokens (HS256, key held in Secrets Manager)."""
 
@@ -112,7 +131,7 @@ class WidgetTokens:
             self._key = str(value)
         return self._key
 
-    def issue(self, tenant: str, customer_id: str, name: str) -> tuple[str, float]:
+    def issue(self, tenant: str, customer_id: str, name: str, verified: bool = False) -> tuple[str, float]:
         import jwt
 
         now = self._clock.now()
@@ -123,6 +142,7 @@ class WidgetTokens:
             "sub": customer_id,
             "tenant": tenant,
             "name": name,
+            "verified": verified,
             "iat": int(now),
             "exp": int(exp),
             "jti": secrets.token_urlsafe(8),
@@ -151,4 +171,5 @@ class WidgetTokens:
             str(claims["sub"]),
             str(claims.get("name") or "Customer"),
             float(claims["exp"]),
+            verified=claims.get("verified") is True,
         )

@@ -21,6 +21,8 @@ TABLE_ENV_VARS = {
     "counters": "COUNTERS_TABLE",
     "history": "HISTORY_TABLE",
     "limits": "LIMITS_TABLE",
+    "desk": "DESK_TABLE",
+    "directory": "DIRECTORY_TABLE",
 }
 
 

@@ -113,3 +113,24 @@ class AtCapacity(AlreadyTaken):
     """The agent has no free chat place: routing may not give them another one."""
 
     code = "at_capacity"
+
+
+class IdentityRejected(HubError):
+    """A widget's identity-verification hash does not match (or the tenant has none set up)."""
+
+    code = "identity_rejected"
+    http_status = 401
+
+
+class NotClosed(HubError):
+    """A rating was sent for a conversation that is still open."""
+
+    code = "not_closed"
+    http_status = 409
+
+
+class AlreadyRated(HubError):
+    """The conversation was rated already, with another rating."""
+
+    code = "already_rated"
+    http_status = 409

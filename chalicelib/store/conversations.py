@@ -85,10 +85,13 @@ class DynamoConversationStore:
             raise
 
     def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
-        """new → open: it enters the inbox (AP-V4), the open conversations (AP-V5) and the counters."""
+        """new → open: it enters the inbox (AP-V4), the open conversations (AP-V5), its customer's
+        conversations (AP-V8: the customer panel never lists a conversation nobody wrote in) and
+        the counters."""
         if meta.status != "new":
             return False
         started = ConversationMeta(meta.pk, meta.sk, status="open")
+        customer_key = keys.customer_key(str(meta.tenant), str(meta.customer_id))
         try:
             with TransactWrite(connection=self._ddb) as tw:
                 tw.update(
@@ -99,6 +102,7 @@ class DynamoConversationStore:
                         ConversationMeta.active_tenant.set(meta.tenant),
                         ConversationMeta.started_at.set(now),
                         ConversationMeta.updated_at.set(now),
+                        ConversationMeta.customer_key.set(customer_key),
                     ],
                     condition=ConversationMeta.status == "new",
                 )
@@ -109,6 +113,7 @@ class DynamoConversationStore:
             raise
         meta.status, meta.gsi_tenant, meta.active_tenant = "open", meta.tenant, meta.tenant
         meta.started_at = meta.updated_at = now
+        meta.customer_key = customer_key
         return True
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:

@@ -15,6 +15,12 @@ META_SK = "META"
 PARTICIPANT_PREFIX = "P#"
 SUBSCRIPTION_PREFIX = "S#"
 CLIENT_KEY_PREFIX = "K#"
+PROFILE_SK = "PROFILE"
+CANNED_PREFIX = "CANNED#"
+SHORTCUT_PREFIX = "SHORTCUT#"
+HOURS_SK = "HOURS"
+IDENTITY_SK = "IDENTITY"
+CSAT_PREFIX = "CSAT#"
 
 
 def conversation_pk(tenant: str, conversation_id: str) -> str:
@@ -36,6 +42,48 @@ def client_key_sk(author_id: str, client_id: str) -> str:
 def history_subject(tenant: str, kind: str, item_id: str) -> str:
     """The history partition of one subject: kind "CB" (callback), "TK" (ticket) or "MODE"."""
     return f"T#{tenant}#{kind}#{item_id}"
+
+
+def customer_key(tenant: str, customer_id: str) -> str:
+    """A customer within a tenant: the directory profile's partition and the `by_customer` GSIs."""
+    return f"T#{tenant}#CU#{customer_id}"
+
+
+def phone_key(tenant: str, e164: str) -> str:
+    """GSI key: a tenant's callbacks to one number (search by phone)."""
+    return f"T#{tenant}#P#{e164}"
+
+
+def search_term_pk(tenant: str, field: str, term: str) -> str:
+    """A search-term partition: one field's terms starting with the same two characters."""
+    return f"T#{tenant}#S#{field}#{term[:2]}"
+
+
+def search_term_sk(term: str, customer_id: str) -> str:
+    return f"{term}#{customer_id}"
+
+
+def canned_sk(reply_id: str) -> str:
+    return f"{CANNED_PREFIX}{reply_id}"
+
+
+def shortcut_sk(shortcut: str) -> str:
+    return f"{SHORTCUT_PREFIX}{shortcut}"
+
+
+def csat_day_sk(day: str) -> str:
+    return f"{CSAT_PREFIX}{day}"
+
+
+def new_reply_id() -> str:
+    return "cr_" + secrets.token_urlsafe(9)
+
+
+def verified_customer_id(tenant: str, external_id: str) -> str:
+    """A verified customer's id, derived from the tenant's own user id: the same on every
+    device and session, and never one a visitor is given (those start with `cu_`)."""
+    digest = hashlib.sha256(f"{tenant}\x00{external_id}".encode()).hexdigest()
+    return "cv_" + digest[:24]
 
 
 def conversation_id_from_pk(pk: str) -> str:

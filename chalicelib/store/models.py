@@ -158,6 +158,18 @@ class QueuedConversations(GlobalSecondaryIndex["ConversationItem"]):
     queued_at = NumberAttribute(range_key=True)
 
 
+class ConversationsByCustomer(GlobalSecondaryIndex["ConversationItem"]):
+    """AP-V8: one customer's conversations, newest first (sparse: started conversations only) —
+    the customer panel, and a verified customer's thread on a second device."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class ConversationMeta(ConversationItem, discriminator="meta"):
     """The conversation. `status` is "new" (the customer opened the widget but has neither
     written nor asked for a callback: invisible to agents and counters), "open" or "closed".
@@ -191,10 +203,17 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     assigned_at = NumberAttribute(null=True)  # when the current owner got it
     queue_tenant = UnicodeAttribute(null=True)
     queued_at = NumberAttribute(null=True)
+    # `T#<tenant>#CU#<customer>`, set by the store when the conversation starts (AP-V8).
+    customer_key = UnicodeAttribute(null=True)
+    # The customer's rating once the conversation closed (at most one: `work/csat.py`).
+    csat_rating = NumberAttribute(null=True)
+    csat_comment = UnicodeAttribute(null=True)
+    csat_at = NumberAttribute(null=True)
 
     by_tenant_activity = ConversationsByActivity()
     active_by_tenant = ActiveConversations()
     queue_by_tenant = QueuedConversations()
+    by_customer = ConversationsByCustomer()
 
 
 class Participant(ConversationItem, discriminator="participant"):

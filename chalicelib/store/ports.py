@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chalicelib.store.desk_models import CannedReply, CsatDay, HoursItem, IdentitySecret
+from chalicelib.store.directory_models import CustomerProfile, SearchTerm
 from chalicelib.store.models import (
     AgentPresence,
     ClientKey,
@@ -62,6 +64,10 @@ class OwnerConflict(WriteConflict):
 
 class AgentFull(WriteConflict):
     """The agent has no free chat place left (or is not in the tenant's agent directory)."""
+
+
+class ShortcutTaken(Exception):
+    """Another canned reply of the tenant already uses this shortcut."""
 
 
 # ------------------------------------------------------------------ values
@@ -428,3 +434,104 @@ class HubStore(TenantStore, Protocol):
         ...
 
     def history(self, subject_key: str) -> list[HistoryEntry]: ...
+
+
+class DeskStore(Protocol):
+    """What a tenant sets up for its agents' day and counts per day (the desk table, AP-D…)."""
+
+    def canned_replies(self, tenant: str) -> list[CannedReply]:
+        """AP-D1."""
+        ...
+
+    def get_canned(self, tenant: str, reply_id: str) -> CannedReply | None:
+        """AP-D2."""
+        ...
+
+    def create_canned(self, reply: CannedReply) -> None:
+        """Stores a new reply and claims its shortcut. Raises ShortcutTaken."""
+        ...
+
+    def update_canned(self, reply: CannedReply, before: CannedReply) -> None:
+        """Saves a changed reply (guarded by its version), moving the shortcut claim when the
+        shortcut changed. Raises ShortcutTaken or WriteConflict."""
+        ...
+
+    def delete_canned(self, reply: CannedReply) -> None:
+        """Removes a reply and its shortcut claim. Raises WriteConflict when it changed meanwhile."""
+        ...
+
+    def get_hours(self, tenant: str) -> HoursItem | None:
+        """AP-D3."""
+        ...
+
+    def put_hours(self, item: HoursItem) -> None: ...
+
+    def delete_hours(self, tenant: str) -> None:
+        """The tenant sets no hours any more: open around the clock."""
+        ...
+
+    def get_identity_secret(self, tenant: str) -> IdentitySecret | None:
+        """AP-D4."""
+        ...
+
+    def put_identity_secret(self, item: IdentitySecret, replaces: IdentitySecret | None) -> None:
+        """Stores a (rotated) secret; `replaces` is what was read (WriteConflict if it changed)."""
+        ...
+
+    def record_rating(
+        self,
+        tenant: str,
+        conversation_id: str,
+        customer_id: str,
+        rating: int,
+        comment: str | None,
+        now: float,
+        day: str,
+    ) -> bool:
+        """Stores a conversation's rating and counts it in its day, in one transaction; False when
+        the conversation was rated already (nothing changes then)."""
+        ...
+
+    def csat_days(self, tenant: str, first_day: str, last_day: str) -> list[CsatDay]:
+        """AP-D5: the days with ratings between two days (inclusive), oldest first."""
+        ...
+
+
+class DirectoryStore(Protocol):
+    """Customer profiles and the search index (the directory table, AP-U…), and the customer
+    and phone indexes of conversations, callbacks and tickets."""
+
+    def get_profile(self, tenant: str, customer_id: str) -> CustomerProfile | None:
+        """AP-U1."""
+        ...
+
+    def save_profile(
+        self, profile: CustomerProfile, before: CustomerProfile | None, add: list[SearchTerm], remove: list[SearchTerm]
+    ) -> None:
+        """Creates or updates a profile with its search-term changes, in one transaction (guarded
+        by the revision read in `before`). Raises WriteConflict."""
+        ...
+
+    def set_last_conversation(self, tenant: str, customer_id: str, conversation_id: str) -> None:
+        """Points an existing profile at the customer's newest conversation (no profile: nothing)."""
+        ...
+
+    def search_terms(self, tenant: str, field: str, prefix: str, limit: int) -> list[SearchTerm]:
+        """AP-U2: terms of `field` starting with `prefix` (two characters at least)."""
+        ...
+
+    def customer_conversations(self, tenant: str, customer_id: str, limit: int) -> list[ConversationMeta]:
+        """AP-V8: newest first."""
+        ...
+
+    def customer_callbacks(self, tenant: str, customer_id: str, limit: int) -> list[Callback]:
+        """AP-B3: newest first."""
+        ...
+
+    def customer_tickets(self, tenant: str, customer_id: str, limit: int) -> list[Ticket]:
+        """AP-K3: newest first."""
+        ...
+
+    def callbacks_by_phone(self, tenant: str, e164: str, limit: int) -> list[Callback]:
+        """AP-B4: newest first."""
+        ...

@@ -11,6 +11,8 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.platform import config
+from chalicelib.store.desk_models import DeskItem
+from chalicelib.store.directory_models import DirectoryItem
 from chalicelib.store.models import AgentPresence, Connection, ConversationMeta, LimitWindow, Message, Tenant
 from chalicelib.store.work_models import Callback, HistoryEntry, HubCounters, Ticket
 
@@ -28,6 +30,8 @@ TABLES: dict[str, type[Model]] = {
     "counters": HubCounters,
     "history": HistoryEntry,
     "limits": LimitWindow,
+    "desk": DeskItem,
+    "directory": DirectoryItem,
 }
 
 

@@ -35,6 +35,13 @@ def history_entry(
     return HistoryEntry(subject_key, key, action=action, actor_id=actor_id, actor_name=actor_name, detail=detail)
 
 
+def _index_keys(tenant: str, item: Callback | Ticket) -> None:
+    """The keys of the customer and phone indexes (AP-B3, AP-B4, AP-K3), derived on every save."""
+    item.customer_key = keys.customer_key(tenant, str(item.customer_id)) if item.customer_id else None
+    if isinstance(item, Callback):
+        item.phone_key = keys.phone_key(tenant, str(item.phone))
+
+
 class OpenWorkReads(DynamoTenantStore):
     """Reads of open work shared by the work lanes and the hub (sparse indexes: open items only)."""
 
@@ -67,6 +74,7 @@ class DynamoWorkStore(OpenWorkReads):
         expect: dict[str, Any] | None = None,
     ) -> None:
         """Saves `item` and applies the counter delta from `before` to `item` atomically."""
+        _index_keys(tenant, item)
         changes = counters.delta(before, item)
         condition: Condition | None = None
         for name, value in (expect or {}).items():

@@ -23,6 +23,28 @@ class OpenCallbacks(GlobalSecondaryIndex["Callback"]):
     due_at = NumberAttribute(range_key=True)
 
 
+class CallbacksByCustomer(GlobalSecondaryIndex["Callback"]):
+    """AP-B3: one customer's callbacks, newest first (sparse: only callbacks with a customer)."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class CallbacksByPhone(GlobalSecondaryIndex["Callback"]):
+    """AP-B4: a tenant's callbacks to one E.164 number, newest first (search by phone)."""
+
+    class Meta:
+        index_name = "by_phone"
+        projection = AllProjection()
+
+    phone_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class Callback(Model):
     """A promise to call a customer back. AP-B1: Get (tenant, id)."""
 
@@ -57,9 +79,14 @@ class Callback(Model):
     updated_at = NumberAttribute()
     closed_at = NumberAttribute(null=True)
     open_tenant = UnicodeAttribute(null=True)
+    # Index keys set by the store on every save (AP-B3, AP-B4).
+    customer_key = UnicodeAttribute(null=True)
+    phone_key = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     open_by_due = OpenCallbacks()
+    by_customer = CallbacksByCustomer()
+    by_phone = CallbacksByPhone()
 
 
 # --------------------------------------------------------------------------- tickets
@@ -72,6 +99,17 @@ class OpenTickets(GlobalSecondaryIndex["Ticket"]):
 
     open_tenant = UnicodeAttribute(hash_key=True)
     updated_at = NumberAttribute(range_key=True)
+
+
+class TicketsByCustomer(GlobalSecondaryIndex["Ticket"]):
+    """AP-K3: one customer's tickets, newest first (sparse: tickets from a conversation)."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
 
 
 class Ticket(Model):
@@ -97,9 +135,11 @@ class Ticket(Model):
     updated_at = NumberAttribute()
     status_at = NumberAttribute()
     open_tenant = UnicodeAttribute(null=True)
+    customer_key = UnicodeAttribute(null=True)  # set by the store on every save (AP-K3)
     version = VersionAttribute()
 
     open_by_update = OpenTickets()
+    by_customer = TicketsByCustomer()
 
 
 # --------------------------------------------------------------------------- counters & history

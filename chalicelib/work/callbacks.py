@@ -8,8 +8,8 @@ deltas, a history entry), then shows live on the dashboards, in the customer's t
 system line with a code, never a phone number) and in the customer's widget (`callback_status`:
 queued, calling, completed, failed, cancelled — after which they may ask again).
 
-The due time follows the window the customer chose, in the tenant's time zone
-(`callback_window.py`). A number without a country code is read in the region the request
+The due time follows the window the customer chose, in the tenant's time zone, and counts the
+tenant's business hours only (`callback_window.py`). A number without a country code is read in the region the request
 names (the widget's country picker), else the tenant's default region (`phone_region`).
 A missed call is its own record: it joins a conversation only when the agent names one.
 """
@@ -34,7 +34,7 @@ from chalicelib.store.models import Tenant
 from chalicelib.store.ports import WorkStore, WriteConflict
 from chalicelib.store.work import history_entry
 from chalicelib.store.work_models import Callback
-from chalicelib.work.callback_window import WINDOWS, callback_due, zone
+from chalicelib.work.callback_window import WINDOWS, CallbackDue, NeverOpenInWindow, OpenHours, callback_due, zone
 from chalicelib.work.views import callback_view, customer_callback_view, history_view
 
 MAX_REASON = 500
@@ -58,11 +58,22 @@ def copy(cb: Callback) -> Callback:
 
 
 class Callbacks:
-    def __init__(self, store: WorkStore, live: LivePort, clock: Clock, counters_changed: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        store: WorkStore,
+        live: LivePort,
+        clock: Clock,
+        counters_changed: Callable[[str], None],
+        calendar: Callable[[str], OpenHours] | None = None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.counters_changed = counters_changed
+        # tenant → its business hours (`hub/opening.py`; None: open around the clock): due
+        # times count open time only, so a callback asked for at night is due its SLA after the
+        # next opening, and a chosen window is called while the team is open.
+        self.calendar = calendar
 
     # ------------------------------------------------------------------ creation
     def request(
@@ -93,7 +104,7 @@ class Callbacks:
         else:
             customer_id = actor.id if actor.role == "customer" else None
         now = self.clock.now()
-        due = callback_due(window, now, timedelta(minutes=float(tenant.callback_sla_minutes)), zone(tenant.time_zone))
+        due = self._due(tenant, window, now, timedelta(minutes=float(tenant.callback_sla_minutes)))
         cb = Callback(
             actor.tenant,
             "cb_" + secrets.token_urlsafe(9),
@@ -200,10 +211,14 @@ class Callbacks:
             line = lines.line("callback_failed")
         else:
             cb.status, cb.overdue, cb.priority = "queued", False, "normal"
-            # The retry waits the tenant's delay and still falls inside the customer's window.
-            retry_at = now + 60 * float(before.retry_minutes)
+            # The retry waits the tenant's delay in open time and still falls inside the
+            # customer's window, while the team is open.
             tenant = self._tenant(cb.tenant)
-            again = callback_due(str(cb.window), retry_at, timedelta(0), zone(tenant.time_zone))
+            retry_at = self._due(tenant, "asap", now, timedelta(minutes=float(before.retry_minutes))).due_at
+            try:
+                again = self._due(tenant, str(cb.window), retry_at, timedelta(0))
+            except InvalidAction:  # the hours changed since the request: retry once the delay is over
+                again = CallbackDue(retry_at, retry_at)
             cb.not_before, cb.due_at = again.not_before, again.due_at
             detail = (
                 f"No answer (attempt {cb.attempts} of {int(before.max_attempts)}); retry at {iso(float(cb.due_at))}"
@@ -232,6 +247,14 @@ class Callbacks:
         self.commit(cb, before, actor, "cancelled", reason or f"Cancelled by {actor.name}")
         self._thread(cb, lines.line("callback_cancelled"), "cancelled")
         return cb
+
+    def _due(self, tenant: Tenant, window: str, start: float, sla: timedelta) -> CallbackDue:
+        """The window in the tenant's time zone, the SLA in its open time."""
+        hours = self.calendar(tenant.tenant_id) if self.calendar is not None else None
+        try:
+            return callback_due(window, start, sla, zone(tenant.time_zone), hours)
+        except NeverOpenInWindow as exc:
+            raise InvalidAction(f"window: {exc}; choose another window") from None
 
     # ------------------------------------------------------------------ reads
     def queue(self, tenant: str) -> list[Callback]:

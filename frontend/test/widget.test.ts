@@ -44,7 +44,7 @@ g.window.AudioContext = FakeAudioContext;
 const { Thread } = await import("../src/shared/chat");
 const { phaseOf, progress } = await import("../src/widget/callback");
 const { DraftStore } = await import("../src/widget/draft");
-const { callbackPhase, canRequestCallback, initialState, offer, status, unread } = await import("../src/widget/store/state");
+const { asksRating, callbackPhase, canRequestCallback, closedHours, initialState, offer, status, unread } = await import("../src/widget/store/state");
 const { Widget } = await import("../src/widget/widget");
 
 type ChatMessage = import("../src/shared/chat").ChatMessage;
@@ -251,5 +251,101 @@ test("a draft typed before the conversation exists moves to it and is cleared by
   assert.ok(widget.send("Where is my parcel?"));
   assert.equal(ws.actions("send").length, 1);
   assert.equal(widget.draft(), "");
+  widget.destroy();
+});
+
+// ---- the agent's day: context and identity, business hours, the rating ------------------
+
+test("the session carries the page's context and the signed-in user's id and hash; a verified customer's open conversation is resumed", async () => {
+  const sent: any[] = [];
+  g.location = { protocol: "https:", href: "https://shop.example/orders/7#token=secret" };
+  g.document.title = "Order 7";
+  g.fetch = async (url: string, init: any) => {
+    if (url.includes("/widget/session")) sent.push(JSON.parse(init.body));
+    const body = url.endsWith("config.json")
+      ? { apiUrl: "https://hub/api", wsUrl: "wss://hub/ws" }
+      : url.includes("/widget/session")
+        ? { token: "tok", customer_id: "cv_1", tenant: "global", expires_at: Date.now() / 1000 + 3600, verified: true, conversation_id: "c_9" }
+        : { agents_available: true, open: true, next_open_at: null, hours: null };
+    return { ok: true, status: 200, statusText: "", json: async () => body };
+  };
+  FakeSocket.all = [];
+  const widget = new Widget({ scriptSrc: "https://hub/widget.js", widgetKey: "wk", lang: "en", email: "kim@example.com", userId: "user-42", userHash: "a".repeat(64) });
+  widget.open(false);
+  for (let i = 0; i < 20 && !FakeSocket.all.length; i++) await tick();
+  const ws = FakeSocket.last;
+  ws.open();
+  assert.equal(sent[0].page_url, "https://shop.example/orders/7", "the fragment stays on the page");
+  assert.equal(sent[0].page_title, "Order 7");
+  assert.equal(sent[0].email, "kim@example.com");
+  assert.deepEqual([sent[0].user_id, sent[0].user_hash], ["user-42", "a".repeat(64)]);
+  assert.equal(widget.thread.id, "c_9", "another device's open conversation became this thread");
+  assert.equal(ws.actions("start")[0].conversation_id, "c_9");
+  widget.destroy();
+  delete g.location;
+});
+
+test("an identity the hub refuses leaves a visitor session, not a broken widget", async () => {
+  const sent: any[] = [];
+  g.fetch = async (url: string, init: any) => {
+    if (url.endsWith("config.json")) return { ok: true, status: 200, statusText: "", json: async () => ({ apiUrl: "https://hub/api", wsUrl: "wss://hub/ws" }) };
+    if (url.includes("/widget/session")) {
+      const b = JSON.parse(init.body);
+      sent.push(b);
+      if (b.user_id) return { ok: false, status: 401, statusText: "", json: async () => ({ code: "identity_rejected", message: "user_hash does not match user_id" }) };
+      return { ok: true, status: 200, statusText: "", json: async () => ({ token: "tok", customer_id: "cu_1", tenant: "global", expires_at: Date.now() / 1000 + 3600 }) };
+    }
+    return { ok: true, status: 200, statusText: "", json: async () => ({ agents_available: true }) };
+  };
+  FakeSocket.all = [];
+  const widget = new Widget({ scriptSrc: "https://hub/widget.js", widgetKey: "wk", lang: "en", userId: "user-42", userHash: "b".repeat(64) });
+  widget.open(false);
+  for (let i = 0; i < 20 && !FakeSocket.all.length; i++) await tick();
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].user_id, undefined, "asked again as a visitor");
+  assert.equal(widget.state.fatal, null);
+  widget.destroy();
+});
+
+test("outside business hours the callback is the offer; a closed conversation asks for a rating once", () => {
+  const s = initialState("en", null, threadWith(), 0, null);
+  s.ready = true;
+  s.available = true;
+  s.team = { open: true, nextOpenAt: null, hours: null };
+  assert.equal(offer(s), "chat");
+  assert.equal(closedHours(s), false);
+  s.team = { open: false, nextOpenAt: "2026-06-23T07:00:00.000Z", hours: null };
+  assert.equal(offer(s), "callback", "closed: a callback for the next opening");
+  assert.equal(closedHours(s), true);
+  assert.equal(asksRating(s), false);
+  s.closed = true;
+  assert.equal(asksRating(s), true);
+  s.csat = { rating: 5, comment: null, at: "2026-06-23T07:00:00.000Z" };
+  assert.equal(asksRating(s), false, "rated once");
+});
+
+test("a closed conversation's snapshot opens the rating; rating posts once and a reopen closes the prompt", async () => {
+  fakeHub();
+  const posted: any[] = [];
+  const base = g.fetch;
+  g.fetch = async (url: string, init: any) => {
+    if (url.includes("/widget/rating")) {
+      posted.push(JSON.parse(init.body));
+      return { ok: true, status: 200, statusText: "", json: async () => ({ conversation_id: "c_1", csat: { rating: 4, comment: "ok", at: "2026-01-01T00:00:00.000Z" } }) };
+    }
+    return base(url, init);
+  };
+  FakeSocket.all = [];
+  const widget = new Widget({ scriptSrc: "https://hub/widget.js", widgetKey: "wk", lang: "en" });
+  const ws = await connected(widget);
+  ws.recv({ type: "conversation", conversation: { id: "c_1", status: "closed", participants: [], last_seq: 3, csat: null } });
+  assert.equal(asksRating(widget.state), true);
+  await widget.rate(4, "ok");
+  assert.deepEqual(posted, [{ conversation_id: "c_1", rating: 4, comment: "ok" }]);
+  assert.equal(asksRating(widget.state), false);
+  ws.recv({ type: "conversation", conversation: { id: "c_other", status: "closed", participants: [], last_seq: 1 } });
+  assert.equal(widget.state.closed, true, "another conversation's snapshot changes nothing");
+  ws.recv({ type: "conversation", conversation: { id: "c_1", status: "open", participants: [], last_seq: 4, csat: null } });
+  assert.equal(widget.state.closed, false, "reopened: no prompt");
   widget.destroy();
 });

@@ -66,8 +66,9 @@ def test_axe_finds_nothing_serious_on_the_dashboard_and_the_widget(contexts: tup
     assert_accessible(agent, "live lane, no thread open")
 
     # A thread with a reply, a note, the ticket form and a callback in the motor.
-    agent.get_by_role("searchbox", name="Search conversations").fill(token)
-    agent.get_by_test_id("conversation-item").filter(has_text=token).click()
+    chat = agent.get_by_test_id("conversation-item").filter(has_text=token)
+    conversation_id = chat.get_attribute("data-conversation-id") or ""
+    chat.click()
     expect(agent.get_by_test_id("thread-message").filter(has_text=token)).to_have_count(1)
     agent.get_by_test_id("composer-input").fill("Yes, and it stays that way.")
     agent.get_by_test_id("composer-send").click()
@@ -88,8 +89,23 @@ def test_axe_finds_nothing_serious_on_the_dashboard_and_the_widget(contexts: tup
     assert_accessible(agent, "live lane with a thread, ticket form and callback")
     assert_accessible(customer, "widget with an agent's reply")
 
+    # The customer panel is part of the thread above; the canned-reply picker and the search results.
+    composer = agent.get_by_test_id("composer-input")
+    composer.fill("")
+    composer.press_sequentially("/")
+    expect(agent.get_by_test_id("canned-picker")).to_be_visible()
+    assert_accessible(agent, "canned-reply picker")
+    composer.press("Escape")
+    composer.fill("")
+    composer.press("Escape")
+    agent.keyboard.press("/")
+    agent.get_by_test_id("conversation-search").fill(conversation_id)
+    expect(agent.get_by_test_id("search-result")).to_have_count(1)
+    assert_accessible(agent, "search results")
+    agent.get_by_test_id("conversation-search").press("Escape")
+    agent.get_by_test_id("conversation-search").press("Escape")
+
     # The shortcuts overlay.
-    agent.get_by_test_id("composer-input").press("Escape")
     agent.keyboard.press("?")
     expect(agent.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert_accessible(agent, "shortcuts overlay")
@@ -102,6 +118,9 @@ def test_axe_finds_nothing_serious_on_the_dashboard_and_the_widget(contexts: tup
     agent.get_by_test_id("view-command").click()
     expect(agent.get_by_test_id("next-move")).to_be_visible()
     assert_accessible(agent, "support command")
+    agent.get_by_test_id("view-desk").click()
+    expect(agent.get_by_test_id("hours-editor")).to_be_visible()
+    assert_accessible(agent, "desk setup")
 
     # Leave the queue as it was.
     agent.get_by_test_id("view-lane").click()

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib.platform.auth import identity_hash
 from local.bootstrap import stage_variables
 from local.testing import LocalHub
 from tests.infra.stage import ROOT
@@ -28,6 +29,7 @@ def target(local_hub: LocalHub) -> Target:
         user_pool_id=local_hub.user_pool_id,
         endpoint_url=local_hub.moto_url,
         site_url=local_hub.base_url,
+        desk_table=env["DESK_TABLE"],
     )
 
 
@@ -176,6 +178,39 @@ def test_the_command_line_against_the_local_stack(
     assert listed[tenant]["allowed_origins"] == ["https://cli.example"]
     assert admin.main([*where, "tenant", "create", tenant, "--name", "Again"]) == 2
     assert f"tenant {tenant!r} already exists" in capsys.readouterr().err
+
+
+def test_a_rotated_identity_secret_verifies_customers_and_the_old_one_works_for_a_day(
+    local_hub: LocalHub, target: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = Admin(target)
+    tenant = _tenant_id()
+    key = a.create_tenant(tenant, "Verified Co")["widget_keys"][0]
+
+    def session(user_id: str, secret: str) -> int | dict[str, Any]:
+        body = {"widget_key": key, "user_id": user_id, "user_hash": identity_hash(secret, user_id)}
+        try:
+            answer: dict[str, Any] = local_hub.request("POST", local_hub.api_url + "/widget/session", body)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        return answer
+
+    first = a.rotate_identity_secret(tenant)
+    assert first["previous_secret_valid_until"] is None and len(first["identity_secret"]) == 64
+    verified = session("user-7", first["identity_secret"])
+    assert isinstance(verified, dict) and verified["verified"] is True
+    assert session("user-7", "not-the-secret") == 401
+    # The command line shows the new secret once; the one before keeps working meanwhile.
+    where = ["--endpoint-url", local_hub.moto_url, "--tenants-table", target.tenants_table]
+    where += ["--user-pool-id", target.user_pool_id, "--region", target.region, "--desk-table", str(target.desk_table)]
+    assert admin.main([*where, "--json", "identity", "rotate-secret", tenant]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["identity_secret"] != first["identity_secret"] and second["previous_secret_valid_until"]
+    for secret in (first["identity_secret"], second["identity_secret"]):
+        again = session("user-7", secret)
+        assert isinstance(again, dict) and again["customer_id"] == verified["customer_id"]
+    with pytest.raises(AdminError, match="no tenant"):
+        a.rotate_identity_secret("nobody-here")
 
 
 def test_a_deployed_stage_is_found_through_its_stack_outputs(monkeypatch: pytest.MonkeyPatch) -> None:

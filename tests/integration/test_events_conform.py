@@ -76,6 +76,12 @@ def test_every_work_lane_event_sent_matches_its_schema(work: Work) -> None:
     work.callbacks.claim(ana, cb.callback_id)
     work.tickets.create(ana, "Follow up", conv)
     work.mode.set(ana, "recovery")
+    # The agent's day: a note that mentions a colleague, and the customer's rating once closed.
+    work.agent("bo")
+    hub.act(ana_conn, action="join", conversation_id=conv)
+    hub.act(ana_conn, action="note", conversation_id=conv, client_id="n1", text="@Bo can you call them?")
+    hub.act(ana_conn, action="close", conversation_id=conv)
+    hub.built.csat.rate(work.customer_actor(customer), conv, 5, "Great")
     sent = [event for _, event in hub.sender.log]
     assert {e["type"] for e in sent} >= ALL_EVENTS - LIVE_LANE_EVENTS
     for event in sent:

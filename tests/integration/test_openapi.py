@@ -20,7 +20,7 @@ from chalicelib.contract import routes
 from tests.integration.conftest import WIDGET_KEY, Work
 from tools import openapi
 
-WIDGET_ROUTES = {("/widget/callbacks", "POST"), ("/widget/callbacks/{callback_id}", "GET")}
+WIDGET_ROUTES = {("/widget/callbacks", "POST"), ("/widget/callbacks/{callback_id}", "GET"), ("/widget/rating", "POST")}
 MEDIA = "application/json"
 
 
@@ -236,6 +236,40 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     hub.act(ana_conn, action="presence", status="available")
     assert c.call("POST", "/hub/mode", 200, token=ana, body={"mode": "live"})["mode"]["mode"] == "live"
     assert c.call("GET", "/hub/mode", 200, token=ana)["history"][0]["change"] == "ready → live"
+
+    # ---- the agent's day
+    reply = {"title": "Greeting", "shortcut": "hello", "text": "Hi {customer.name}"}
+    rid = c.call("POST", "/canned", 200, token=ana, body=reply)["reply"]["id"]
+    c.call("POST", "/canned", 409, token=ana, body=reply)
+    c.call("POST", "/canned", 400, token=ana, body={**reply, "shortcut": "other", "text": "{oops.x}"})
+    assert [r["id"] for r in c.call("GET", "/canned", 200, token=ana)["replies"]] == [rid]
+    c.call("PATCH", "/canned/{reply_id}", 200, f"/canned/{rid}", ana, {"text": "Hello {agent.name}"})
+    c.call("PATCH", "/canned/{reply_id}", 400, f"/canned/{rid}", ana, {"color": "red"})
+    c.call("PATCH", "/canned/{reply_id}", 404, "/canned/cr_nope", ana, {"title": "x"})
+    c.call("DELETE", "/canned/{reply_id}", 200, f"/canned/{rid}", ana)
+    c.call("DELETE", "/canned/{reply_id}", 404, f"/canned/{rid}", ana)
+    week = {"time_zone": "Europe/Stockholm", "weekly": {"mon": [{"open": "09:00", "close": "17:00"}]}}
+    assert c.call("PUT", "/hours", 200, token=ana, body=week)["hours"]["time_zone"] == "Europe/Stockholm"
+    c.call("PUT", "/hours", 400, token=ana, body={**week, "time_zone": "Nowhere/Else"})
+    assert c.call("GET", "/hours", 200, token=ana)["hours"] is not None
+    assert c.call("DELETE", "/hours", 200, token=ana)["hours"] is None
+    found = c.call("GET", "/search", 200, "/search?q=0701234567&region=SE", ana)
+    assert [r["kind"] for r in found["results"]] == ["callback", "callback"]
+    c.call("GET", "/search", 200, f"/search?q={conv}", ana)
+    c.call("GET", "/search", 400, "/search?q=", ana)
+    customer_id = hub.widgets.tokens.verify(session).user_id
+    panel = c.call("GET", "/customers/{customer_id}", 200, f"/customers/{customer_id}", ana)
+    assert [x["id"] for x in panel["conversations"]] == [conv]
+    c.call("GET", "/customers/{customer_id}", 404, "/customers/cu_nobody", ana)
+    rating = {"conversation_id": conv, "rating": 4}
+    c.call("POST", "/widget/rating", 409, token=session, body=rating)  # still open
+    hub.act(ana_conn, action="close", conversation_id=conv)
+    assert c.call("POST", "/widget/rating", 200, token=session, body=rating)["csat"]["rating"] == 4
+    c.call("POST", "/widget/rating", 409, token=session, body={**rating, "rating": 1})
+    c.call("POST", "/widget/rating", 400, token=session, body={**rating, "rating": 9})
+    c.call("POST", "/widget/rating", 401, token="forged", body=rating)
+    c.call("POST", "/widget/rating", 404, token=session, body={**rating, "conversation_id": "c_nope"})
+    assert c.call("GET", "/hub", 200, token=ana)["csat"]["ratings"] == 1
 
     every_operation = {(p, m.upper()) for p, item in doc["paths"].items() for m in item}
     assert {(p, m) for p, m, status in c.covered if status == 200} == every_operation

@@ -64,7 +64,15 @@ def test_me_reports_presence_and_availability_follows_it(hub: Harness, client: A
     res = client.get("/me", headers={"Authorization": token})
     assert res.json_body["presence"] == {"status": "offline", "reachable": False}
     avail = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
-    assert avail == {"agents_available": False, "offer": "callback", "mode": "ready", "default_region": None}
+    assert avail == {
+        "agents_available": False,
+        "offer": "callback",
+        "mode": "ready",
+        "default_region": None,
+        "open": True,
+        "next_open_at": None,
+        "hours": None,
+    }
     ana = hub.connect_agent("ana")
     hub.act(ana, action="presence", status="available")
     assert client.get("/me", headers={"Authorization": token}).json_body["presence"] == {

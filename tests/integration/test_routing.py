@@ -230,7 +230,14 @@ def test_widgets_hear_availability_only_when_it_flips(work: Work) -> None:
     ana_conn, _ = work.agent("ana")
     for c in customers:
         [flip] = of_type(hub.sender.take(c), "availability")
-        assert flip == {"type": "availability", "agents_available": True, "offer": "chat", "mode": "ready"}
+        assert flip == {
+            "type": "availability",
+            "agents_available": True,
+            "offer": "chat",
+            "mode": "ready",
+            "open": True,  # no business hours set: open around the clock
+            "next_open_at": None,
+        }
     bo_conn, _ = work.agent("bo")
     hub.act(bo_conn, action="presence", status="busy")
     hub.act(bo_conn, action="presence", status="available")
@@ -239,7 +246,14 @@ def test_widgets_hear_availability_only_when_it_flips(work: Work) -> None:
     hub.lane.disconnect(bo_conn)  # now nobody can answer
     for c in customers:
         assert of_type(hub.sender.take(c), "availability") == [
-            {"type": "availability", "agents_available": False, "offer": "callback", "mode": "ready"}
+            {
+                "type": "availability",
+                "agents_available": False,
+                "offer": "callback",
+                "mode": "ready",
+                "open": True,
+                "next_open_at": None,
+            }
         ]
     assert work.hub.built.availability.check("global") is False  # told once, not again
 

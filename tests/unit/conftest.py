@@ -149,6 +149,6 @@ def unit() -> Unit:
         sender,
         AgentVerifier(settings, clock, keys=lambda token: public),
         WidgetTokens(settings, clock, key="unit-widget-signing-key-0123456789abcdef"),
-        Stores(store, store, store, store, store, store),
+        Stores(store, store, store, store, store, store, store, store),
     )
     return Unit(hub, store, sender, clock)

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from chalicelib.store import counters, keys
+from chalicelib.store.desk_models import CannedReply, CsatDay, HoursItem, IdentitySecret
+from chalicelib.store.directory_models import CustomerProfile, SearchTerm
 from chalicelib.store.models import (
     AgentPresence,
     ClientKey,
@@ -39,6 +41,7 @@ from chalicelib.store.ports import (
     QueuedConversation,
     SequenceConflict,
     SequenceTaken,
+    ShortcutTaken,
     TypingIndicator,
     WriteConflict,
 )
@@ -71,6 +74,15 @@ class MemoryStore:
         self.counters: dict[str, HubCounters] = {}
         self.histories: dict[str, list[HistoryEntry]] = defaultdict(list)
         self.windows: dict[str, int] = {}
+        # The desk table: canned replies (and their shortcut claims), hours, identity secrets, CSAT days.
+        self.canned: dict[tuple[str, str], CannedReply] = {}
+        self.shortcuts: dict[tuple[str, str], str] = {}
+        self.hours: dict[str, HoursItem] = {}
+        self.identity: dict[str, IdentitySecret] = {}
+        self.csat: dict[tuple[str, str], CsatDay] = {}
+        # The directory table: customer profiles and search terms.
+        self.profiles: dict[tuple[str, str], CustomerProfile] = {}
+        self.terms: dict[tuple[str, str], SearchTerm] = {}
         self.calls: list[str] = []
         self._failures: dict[str, list[BaseException]] = defaultdict(list)
         self._effects: dict[str, list[Callable[[], object]]] = defaultdict(list)
@@ -268,11 +280,12 @@ class MemoryStore:
             stored.queue_tenant = stored.queued_at = None
         if expected == "new":  # it starts: the inbox, the open conversations and the counters see it
             stored.gsi_tenant, stored.started_at, stored.updated_at = stored.tenant, now, now
+            stored.customer_key = keys.customer_key(str(stored.tenant), str(stored.customer_id))
         if stored.owner_id and expected != "new":  # the owner's load follows, in the same write
             self._load(meta.tenant, str(stored.owner_id), 1 if status == "open" else -1)
         self._count(meta.tenant, counters.delta(before, stored), now)
         meta.status, meta.active_tenant, meta.closed_at = stored.status, stored.active_tenant, stored.closed_at
-        meta.gsi_tenant, meta.started_at = stored.gsi_tenant, stored.started_at
+        meta.gsi_tenant, meta.started_at, meta.customer_key = stored.gsi_tenant, stored.started_at, stored.customer_key
         meta.queue_tenant, meta.queued_at = stored.queue_tenant, stored.queued_at
         return True
 
@@ -685,3 +698,152 @@ class MemoryStore:
         t = self.tenants[tenant]
         t.mode, t.mode_at, t.mode_by = mode, now, by
         self.histories[entry.subject].append(_copy(entry))
+
+    # ------------------------------------------------------------------ desk (DeskStore)
+    def canned_replies(self, tenant: str) -> list[CannedReply]:
+        self._enter("canned_replies")
+        return [_copy(r) for (t, _), r in sorted(self.canned.items()) if t == tenant]
+
+    def get_canned(self, tenant: str, reply_id: str) -> CannedReply | None:
+        self._enter("get_canned")
+        r = self.canned.get((tenant, reply_id))
+        return _copy(r) if r else None
+
+    def create_canned(self, reply: CannedReply) -> None:
+        self._enter("create_canned")
+        claim = (str(reply.tenant), str(reply.shortcut))
+        if claim in self.shortcuts:
+            raise ShortcutTaken(str(reply.shortcut))
+        reply.version = 1
+        self.canned[(str(reply.tenant), str(reply.reply_id))] = _copy(reply)
+        self.shortcuts[claim] = str(reply.reply_id)
+
+    def update_canned(self, reply: CannedReply, before: CannedReply) -> None:
+        self._enter("update_canned")
+        key = (str(reply.tenant), str(reply.reply_id))
+        stored = self.canned.get(key)
+        if stored is None or stored.version != reply.version:
+            raise WriteConflict("version")
+        tenant = str(reply.tenant)
+        if reply.shortcut != before.shortcut:
+            if (tenant, str(reply.shortcut)) in self.shortcuts:
+                raise ShortcutTaken(str(reply.shortcut))
+            self.shortcuts.pop((tenant, str(before.shortcut)), None)
+            self.shortcuts[(tenant, str(reply.shortcut))] = str(reply.reply_id)
+        reply.version = int(reply.version or 0) + 1
+        self.canned[key] = _copy(reply)
+
+    def delete_canned(self, reply: CannedReply) -> None:
+        self._enter("delete_canned")
+        key = (str(reply.tenant), str(reply.reply_id))
+        stored = self.canned.get(key)
+        if stored is None or stored.version != reply.version:
+            raise WriteConflict("version")
+        del self.canned[key]
+        self.shortcuts.pop((str(reply.tenant), str(reply.shortcut)), None)
+
+    def get_hours(self, tenant: str) -> HoursItem | None:
+        self._enter("get_hours")
+        h = self.hours.get(tenant)
+        return _copy(h) if h else None
+
+    def put_hours(self, item: HoursItem) -> None:
+        self._enter("put_hours")
+        self.hours[str(item.tenant)] = _copy(item)
+
+    def delete_hours(self, tenant: str) -> None:
+        self._enter("delete_hours")
+        self.hours.pop(tenant, None)
+
+    def get_identity_secret(self, tenant: str) -> IdentitySecret | None:
+        self._enter("get_identity_secret")
+        s = self.identity.get(tenant)
+        return _copy(s) if s else None
+
+    def put_identity_secret(self, item: IdentitySecret, replaces: IdentitySecret | None) -> None:
+        self._enter("put_identity_secret")
+        stored = self.identity.get(str(item.tenant))
+        if (stored.rotated_at if stored else None) != (replaces.rotated_at if replaces else None):
+            raise WriteConflict("rotated meanwhile")
+        self.identity[str(item.tenant)] = _copy(item)
+
+    def record_rating(
+        self,
+        tenant: str,
+        conversation_id: str,
+        customer_id: str,
+        rating: int,
+        comment: str | None,
+        now: float,
+        day: str,
+    ) -> bool:
+        self._enter("record_rating")
+        meta = self.metas.get((tenant, conversation_id))
+        if meta is None or meta.csat_rating is not None or meta.customer_id != customer_id:
+            return False
+        meta.csat_rating, meta.csat_comment, meta.csat_at = rating, comment, now
+        row = self.csat.setdefault((tenant, day), CsatDay(tenant, keys.csat_day_sk(day), day=day))
+        row.ratings = int(row.ratings or 0) + 1
+        row.score_sum = int(row.score_sum or 0) + rating
+        setattr(row, f"score_{rating}", int(getattr(row, f"score_{rating}") or 0) + 1)
+        return True
+
+    def csat_days(self, tenant: str, first_day: str, last_day: str) -> list[CsatDay]:
+        self._enter("csat_days")
+        return [_copy(d) for (t, day), d in sorted(self.csat.items()) if t == tenant and first_day <= day <= last_day]
+
+    # ------------------------------------------------------------------ directory (DirectoryStore)
+    def get_profile(self, tenant: str, customer_id: str) -> CustomerProfile | None:
+        self._enter("get_profile")
+        p = self.profiles.get((tenant, customer_id))
+        return _copy(p) if p else None
+
+    def save_profile(
+        self, profile: CustomerProfile, before: CustomerProfile | None, add: list[SearchTerm], remove: list[SearchTerm]
+    ) -> None:
+        self._enter("save_profile")
+        key = (str(profile.tenant), str(profile.customer_id))
+        stored = self.profiles.get(key)
+        if (stored.revision if stored else None) != (before.revision if before else None):
+            raise WriteConflict("revision")
+        saved = _copy(profile)
+        if stored is not None:
+            saved.last_conversation_id = stored.last_conversation_id  # set apart, never overwritten here
+        self.profiles[key] = saved
+        for term in remove:
+            self.terms.pop((str(term.pk), str(term.sk)), None)
+        for term in add:
+            self.terms[(str(term.pk), str(term.sk))] = _copy(term)
+
+    def set_last_conversation(self, tenant: str, customer_id: str, conversation_id: str) -> None:
+        self._enter("set_last_conversation")
+        p = self.profiles.get((tenant, customer_id))
+        if p is not None:
+            p.last_conversation_id = conversation_id
+
+    def search_terms(self, tenant: str, field: str, prefix: str, limit: int) -> list[SearchTerm]:
+        self._enter("search_terms")
+        pk = keys.search_term_pk(tenant, field, prefix)
+        found = [t for (k, sk), t in sorted(self.terms.items()) if k == pk and sk.startswith(prefix)]
+        return [_copy(t) for t in found[:limit]]
+
+    def customer_conversations(self, tenant: str, customer_id: str, limit: int) -> list[ConversationMeta]:
+        self._enter("customer_conversations")
+        key = keys.customer_key(tenant, customer_id)  # AP-V8: set once the conversation starts
+        mine = [m for m in self.metas.values() if m.customer_key == key]
+        return [_copy(m) for m in sorted(mine, key=lambda m: -float(m.created_at))[:limit]]
+
+    def customer_callbacks(self, tenant: str, customer_id: str, limit: int) -> list[Callback]:
+        self._enter("customer_callbacks")
+        mine = [c for (t, _), c in self.callbacks.items() if t == tenant and c.customer_id == customer_id]
+        return [_copy(c) for c in sorted(mine, key=lambda c: -float(c.created_at))[:limit]]
+
+    def customer_tickets(self, tenant: str, customer_id: str, limit: int) -> list[Ticket]:
+        self._enter("customer_tickets")
+        mine = [k for (t, _), k in self.tickets.items() if t == tenant and k.customer_id == customer_id]
+        return [_copy(k) for k in sorted(mine, key=lambda k: -float(k.created_at))[:limit]]
+
+    def callbacks_by_phone(self, tenant: str, e164: str, limit: int) -> list[Callback]:
+        self._enter("callbacks_by_phone")
+        found = [c for (t, _), c in self.callbacks.items() if t == tenant and c.phone == e164]
+        return [_copy(c) for c in sorted(found, key=lambda c: -float(c.created_at))[:limit]]

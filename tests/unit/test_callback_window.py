@@ -1,5 +1,6 @@
 """The callback's due time falls inside the window the customer chose, in the tenant's time zone
-(issue 10, item 8): pure, on fixed instants."""
+(issue 10, item 8), and inside the tenant's business hours with the SLA counted in open time
+(issue 11): pure, on fixed instants."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.work.callback_window import WINDOWS, CallbackDue, callback_due, zone
+from chalicelib.hub.hours import BusinessHours
+from chalicelib.work.callback_window import WINDOWS, CallbackDue, NeverOpenInWindow, callback_due, zone
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -89,3 +91,72 @@ def test_the_due_time_always_falls_inside_the_chosen_window(
     assert start.date() == end.date()
     assert opens <= start.time() and end.time() <= closes
     assert due.not_before - instant < 2 * 86_400  # today's window or tomorrow's
+
+
+# ------------------------------------------------------------------ with business hours (issue 11)
+def weekdays(*intervals: tuple[str, str], tz: str = "Europe/Stockholm", **days: list[tuple[str, str]]) -> BusinessHours:
+    """A calendar open `intervals` Monday to Friday (or as `days` says), in `tz`."""
+    week = {d: [{"open": a, "close": b} for a, b in intervals] for d in ("mon", "tue", "wed", "thu", "fri")}
+    if days:
+        week = {d: [{"open": a, "close": b} for a, b in spans] for d, spans in days.items()}
+    return BusinessHours.parse({"time_zone": tz, "weekly": week})
+
+
+def test_a_window_is_called_only_while_the_team_is_open() -> None:
+    """ "Morning" asked for at 07:00 on a day the team opens at 10:00: from 10:00, due 10:15."""
+    hours = weekdays(("10:00", "17:00"))
+    due = callback_due("morning", at(STOCKHOLM, 2027, 3, 10, 7, 0), SLA, STOCKHOLM, hours)
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-10 10:00", "2027-03-10 10:15")
+
+
+def test_asap_at_night_is_due_its_sla_after_the_next_opening() -> None:
+    hours = weekdays(("09:00", "17:00"))
+    due = callback_due("asap", at(STOCKHOLM, 2027, 3, 12, 22, 0), SLA, STOCKHOLM, hours)  # Friday night
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-15 09:00", "2027-03-15 09:15")
+
+
+def test_the_sla_counts_open_time_inside_the_window_and_never_passes_its_last_open_moment() -> None:
+    hours = weekdays(("09:00", "10:30"), ("11:00", "11:30"))
+    # 10 minutes before the break and 5 after it.
+    due = callback_due("morning", at(STOCKHOLM, 2027, 3, 10, 10, 20), SLA, STOCKHOLM, hours)
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-10 10:20", "2027-03-10 11:05")
+    # Five minutes of the morning's open time are left: due when it ends, not in the afternoon.
+    late = callback_due("morning", at(STOCKHOLM, 2027, 3, 10, 11, 25), SLA, STOCKHOLM, hours)
+    assert local(late.due_at, STOCKHOLM) == "2027-03-10 11:30"
+
+
+def test_a_window_the_team_is_not_open_in_that_day_moves_to_the_next_day_it_is() -> None:
+    hours = weekdays(mon=[("09:00", "17:00")], tue=[("09:00", "19:00")])
+    due = callback_due("evening", at(STOCKHOLM, 2027, 3, 8, 12, 0), SLA, STOCKHOLM, hours)  # Monday noon
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-09 17:00", "2027-03-09 17:15")
+
+
+def test_a_window_the_team_is_never_open_in_is_refused() -> None:
+    with pytest.raises(NeverOpenInWindow, match="evening"):
+        callback_due("evening", at(STOCKHOLM, 2027, 3, 8, 12, 0), SLA, STOCKHOLM, weekdays(("09:00", "17:00")))
+
+
+@given(
+    window=st.sampled_from(["asap", "morning", "afternoon", "evening"]),
+    instant=st.floats(min_value=1.7e9, max_value=2.2e9),
+    tz=st.sampled_from(["Europe/Stockholm", "America/New_York", "UTC"]),
+    sla_minutes=st.integers(min_value=0, max_value=600),
+)
+def test_the_call_falls_in_open_hours_and_the_window_and_the_sla_is_open_time(
+    window: str, instant: float, tz: str, sla_minutes: int
+) -> None:
+    z = ZoneInfo(tz)
+    hours = weekdays(("08:30", "12:00"), ("13:00", "18:30"), tz=tz)
+    due = callback_due(window, instant, timedelta(minutes=sla_minutes), z, hours)
+    assert instant <= due.not_before <= due.due_at
+    assert hours.is_open(due.not_before)
+    counted = hours.open_seconds(due.not_before, due.due_at)
+    assert counted <= sla_minutes * 60 + 1e-6
+    if WINDOWS[window] is None:
+        assert abs(counted - sla_minutes * 60) < 1e-6  # asap: the whole SLA, in open time
+    else:
+        opens, closes = WINDOWS[window]  # type: ignore[misc]
+        start, end = datetime.fromtimestamp(due.not_before, z), datetime.fromtimestamp(due.due_at, z)
+        assert start.date() == end.date() and opens <= start.time() and end.time() <= closes
+        # Cut short only by the end of that day's open time inside the window.
+        assert abs(counted - sla_minutes * 60) < 1e-6 or not hours.is_open(due.due_at) or end.time() == closes

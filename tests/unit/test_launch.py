@@ -133,6 +133,13 @@ ALONE: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
         "support_command",
         ("4 typing indicators never stopped",),
     ),
+    (
+        "outside-hours-not-no-agent",
+        {"team_open": False, "agents_available": 0},
+        "outside_hours",
+        "support_command",
+        ("outside its business hours",),
+    ),
 ]
 
 
@@ -232,6 +239,7 @@ pressures = st.builds(
     oldest_overdue_callback_s=ages,
     oldest_waiting_ticket_s=ages,
     oldest_unanswered_chat_s=ages,
+    team_open=st.booleans(),
 )
 
 

@@ -13,6 +13,7 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    NoteAdded,
     OwnerChanged,
     PresenceChanged,
 )
@@ -88,12 +89,29 @@ class _Availability:
         return False
 
 
+class _Customers:
+    def __init__(self) -> None:
+        self.started: list[ConversationStarted] = []
+
+    def conversation_started(self, event: ConversationStarted) -> None:
+        self.started.append(event)
+
+
+class _Mentions:
+    def __init__(self) -> None:
+        self.notes: list[NoteAdded] = []
+
+    def note_added(self, event: NoteAdded) -> None:
+        self.notes.append(event)
+
+
 def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     listeners, counters, tickets = Listeners(), _Counters(), _Tickets()
     routing, availability = _Routing(), _Availability()
-    subscribe_work_lanes(listeners, counters, tickets, routing, availability)  # type: ignore[arg-type]
+    customers, mentions = _Customers(), _Mentions()
+    subscribe_work_lanes(listeners, counters, tickets, routing, availability, customers, mentions)  # type: ignore[arg-type]
     for event in (
-        ConversationStarted("a", "c1"),
+        ConversationStarted("a", "c1", "cu1"),
         ConversationClosed("b", "c1"),
         ConversationReopened("c", "c1"),
         PresenceChanged("d", "ag1", "available", True),
@@ -117,3 +135,7 @@ def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     ]
     # The widgets hear a flip of "someone can answer" only from presence changes (and the sweep).
     assert availability.checked == ["d"]
+    assert customers.started == [ConversationStarted("a", "c1", "cu1")]
+    note = NoteAdded("h", "c1", 4, "ag1", "Ana", "@Bo look", 1.0)
+    listeners.publish(note)
+    assert mentions.notes == [note] and counters.pushed == ["a", "b", "c", "d"]

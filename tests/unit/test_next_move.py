@@ -383,6 +383,23 @@ CASES: list[tuple[str, dict[str, Any], str, str, str, tuple[str, ...]]] = [
         "attention",
         ("No agent is available, so new chats can only be offered a callback.",),
     ),
+    # ---- 9 outside_hours
+    (
+        "closed-nobody-expected",
+        {"agents_available": 0, "team_open": False},
+        "support_command",
+        "outside_hours",
+        "calm",
+        ("outside its business hours",),
+    ),
+    (
+        "closed-a-callback-queued-is-not-no-agent",
+        {"agents_available": 0, "callback_queued": 2, "team_open": False},
+        "callbacks",
+        "queued_callbacks",
+        "attention",
+        ("2 callbacks are queued",),
+    ),
 ]
 
 
@@ -483,6 +500,7 @@ pressures = st.builds(
     oldest_overdue_callback_s=ages,
     oldest_waiting_ticket_s=ages,
     oldest_unanswered_chat_s=ages,
+    team_open=st.booleans(),
 )
 
 
@@ -500,7 +518,8 @@ def test_next_move_never_raises_and_always_names_a_lane(p: Pressure) -> None:
 @given(pressures)
 def test_calm_only_when_the_lane_is_ready(p: Pressure) -> None:
     move = next_move(p)
-    assert (move.severity == "calm") == (move.rule == "live_lane_ready")
+    assert (move.severity == "calm") == (move.rule in ("live_lane_ready", "outside_hours"))
+    assert (move.rule == "outside_hours") <= (not p.team_open)
     if move.rule == "live_lane_ready":
         assert move.lane == "live_chat"
         assert move.reason.startswith("Live chat lane is ready")

@@ -8,7 +8,7 @@ from chalicelib.contract.events import AckEvent
 from chalicelib.live import payloads
 from chalicelib.live.actions.start import begin
 from chalicelib.live.context import Live, after_reply
-from chalicelib.live.events import ConversationReopened, CustomerReplied
+from chalicelib.live.events import ConversationReopened, CustomerReplied, NoteAdded
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.models import Connection
@@ -38,6 +38,18 @@ def send(live: Live, conn: Connection, action: Send | Note) -> None:
         live.notifier.message(state, msg, conn.connection_id)
         if stored_now and conn.role == "customer":
             _customer_wrote(live, conn, state)
+        elif stored_now and kind == "note":
+            live.listeners.publish(
+                NoteAdded(
+                    conn.tenant,
+                    state.conversation_id,
+                    int(msg.seq),
+                    conn.user_id,
+                    conn.name,
+                    entry.text,
+                    float(msg.created_at),
+                )
+            )
 
 
 def _customer_wrote(live: Live, conn: Connection, state: ConversationState) -> None:

@@ -45,7 +45,7 @@ def begin(live: Live, state: ConversationState) -> bool:
         return False
     metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
     live.notifier.announce(state)
-    live.listeners.publish(ConversationStarted(state.tenant, state.conversation_id))
+    live.listeners.publish(ConversationStarted(state.tenant, state.conversation_id, str(state.meta.customer_id)))
     return True
 
 

@@ -47,13 +47,20 @@ export const SHORTCUTS: Shortcut[] = [
   {
     id: "search",
     keys: ["/"],
-    label: "Search the loaded conversations",
+    label: "Search customers (name, e-mail), phone numbers and ids",
     run: (ws) => {
       ws.showView("lane");
       ws.focus("search");
     },
   },
   { id: "help", keys: ["?"], label: "Show these shortcuts", run: (ws) => ws.setHelp(true) },
+];
+
+/** Keys inside the composer (listed in the `?` overlay; they are the composer's, not page shortcuts). */
+export const COMPOSER_KEYS: { keys: string[]; label: string }[] = [
+  { keys: ["/"], label: "Canned replies: type / and a shortcut, Enter inserts" },
+  { keys: ["Enter"], label: "Send (Shift+Enter: new line)" },
+  { keys: ["Esc"], label: "Close the picker, or leave the composer" },
 ];
 
 /** True when a key press belongs to what the user is typing, not to a shortcut. */

@@ -88,6 +88,7 @@ export class WorkLanes {
         s.work.mode = snap.mode.mode;
         s.work.modeBy = snap.mode.by;
         s.work.modeAt = snap.mode.at;
+        s.team = snap.team;
         s.hubLoad = "ready";
         if (snap.launch.ready) s.blockers = null;
       });

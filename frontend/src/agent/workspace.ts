@@ -14,6 +14,7 @@ import type { Session } from "./session";
 import { applyEvent, upsertConversation } from "./store/events";
 import { attention, inLobby, initialState, isMine, nextUnread, titleFor, type AgentState, type Me, type View } from "./store/state";
 import { Store } from "./store/store";
+import { Desk } from "./desk";
 import { WorkLanes } from "./work-lanes";
 
 /** How many conversations the dashboard follows live (mine and the lobby's), at most. */
@@ -32,6 +33,8 @@ export class Workspace {
   readonly client: ChatClient;
   /** Callbacks, tickets, counters, hub mode: the work lanes beside the live lane. */
   readonly lanes: WorkLanes;
+  /** Canned replies, business hours, search and the customer panel. */
+  readonly desk: Desk;
   private timers: ReturnType<typeof setInterval>[] = [];
   private destroyed = false;
   private joinSent = new Set<string>();
@@ -65,6 +68,7 @@ export class Workspace {
     const muted = storageGet<boolean>("local", muteKey(me.agent_id)) === true;
     this.store = new Store(initialState(me, this.client.threads, muted, currentPermission()));
     this.lanes = new WorkLanes(this);
+    this.desk = new Desk(this);
     // The tab title follows the store, whether or not the page is rendering.
     this.store.subscribe(() => {
       const title = titleFor(attention(this.state));
@@ -83,6 +87,7 @@ export class Workspace {
     this.client.start();
     void this.loadConversations();
     void this.lanes.loadAll();
+    void this.desk.loadCanned();
     // Relative times ("5m", "due in 3 min") move on their own.
     this.timers.push(setInterval(() => this.store.set({ now: Date.now() }), 20_000));
     this.timers.push(setInterval(() => void this.lanes.loadHub(true), 30_000));
@@ -100,6 +105,7 @@ export class Workspace {
     this.timers = [];
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.lanes.destroy();
+    this.desk.destroy();
     window.removeEventListener("pointerdown", this.onGesture, true);
     window.removeEventListener("keydown", this.onGesture, true);
     document.removeEventListener("visibilitychange", this.onVisible);
@@ -137,6 +143,7 @@ export class Workspace {
       // Events may have been missed while we were away: re-read the lanes.
       void this.loadConversations(true);
       void this.lanes.loadAll(true);
+      void this.desk.loadCanned();
     }
   }
 
@@ -313,6 +320,10 @@ export class Workspace {
   showView(view: View): void {
     this.store.set({ view });
     if (view === "command") void this.lanes.loadHub(true);
+    if (view === "desk") {
+      void this.desk.loadCanned();
+      void this.desk.loadHours();
+    }
     if (view === "lane") {
       this.seen();
       const t = this.state.selectedId ? this.client.threads.get(this.state.selectedId) : undefined;
@@ -322,10 +333,6 @@ export class Workspace {
 
   setFilter(filter: AgentState["filter"]): void {
     this.store.set({ filter });
-  }
-
-  setQuery(query: string): void {
-    this.store.set({ query });
   }
 
   closeConversation(id?: string): void {

@@ -27,6 +27,8 @@ export type ServerEvent =
   | TicketEvent
   | CountersEvent
   | ModeEvent
+  | MentionEvent
+  | CsatEvent
   | ErrorEvent;
 
 /**
@@ -157,6 +159,10 @@ export interface ConversationSnapshot {
    * The customer's place (1 = next), when known.
    */
   queue_place?: number;
+  /**
+   * The customer's rating, once given.
+   */
+  csat?: CsatView | null;
 }
 export interface Participant {
   role: "agent" | "customer";
@@ -181,6 +187,17 @@ export interface Preview {
   at: string;
 }
 /**
+ * The customer's rating of a closed conversation (at most one per conversation).
+ */
+export interface CsatView {
+  rating: number;
+  comment: string | null;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  at: string;
+}
+/**
  * What the tenant's widgets may offer now (`chalicelib/hub/availability.py`).
  */
 export interface Availability {
@@ -189,11 +206,61 @@ export interface Availability {
    */
   agents_available: boolean;
   /**
-   * chat, or leave a message / call me back (mode and presence).
+   * chat, or leave a message / call me back (mode, presence and business hours).
    */
   offer: "callback" | "chat";
   mode: "live" | "ready" | "recovery";
   default_region?: string | null;
+  /**
+   * Within the tenant's business hours.
+   */
+  open?: boolean;
+  /**
+   * When closed: the next opening.
+   */
+  next_open_at?: string | null;
+  /**
+   * null: open around the clock.
+   */
+  hours?: BusinessHoursView | null;
+}
+/**
+ * Weekly hours in the tenant's time zone, and closed days.
+ */
+export interface BusinessHoursView {
+  /**
+   * IANA time zone, e.g. `Europe/Stockholm`
+   */
+  time_zone: string;
+  weekly: WeeklyHours;
+  /**
+   * yyyy-mm-dd dates the team is closed
+   *
+   * @maxItems 100
+   */
+  holidays?: string[];
+}
+/**
+ * Opening intervals per weekday (a day not listed is closed); each within one day.
+ */
+export interface WeeklyHours {
+  mon?: OpeningInterval[];
+  tue?: OpeningInterval[];
+  wed?: OpeningInterval[];
+  thu?: OpeningInterval[];
+  fri?: OpeningInterval[];
+  sat?: OpeningInterval[];
+  sun?: OpeningInterval[];
+}
+export interface OpeningInterval {
+  /**
+   * HH:MM, 00:00-24:00
+   */
+  open: string;
+  /**
+   * HH:MM, 00:00-24:00
+   */
+  close: string;
 }
 /**
  * To every customer connection of the tenant, only when it flips: can someone answer now,
@@ -204,6 +271,14 @@ export interface AvailabilityEvent {
   agents_available: boolean;
   offer: "callback" | "chat";
   mode: "live" | "ready" | "recovery";
+  /**
+   * Within the tenant's business hours (outside them: no chat).
+   */
+  open?: boolean;
+  /**
+   * When closed: the next opening.
+   */
+  next_open_at?: string | null;
 }
 export interface Blocker {
   code: string;
@@ -344,6 +419,51 @@ export interface CustomerCallbackView {
 }
 export interface CallbackStepRequest {
   note?: string | null;
+}
+/**
+ * Absent fields stay as they are.
+ */
+export interface CannedReplyChange {
+  title?: string;
+  shortcut?: string;
+  text?: string;
+}
+export interface CannedReplyCreate {
+  title: string;
+  /**
+   * Stored in lower case.
+   */
+  shortcut: string;
+  /**
+   * May use `{customer.name}` and `{agent.name}`.
+   */
+  text: string;
+}
+export interface CannedReplyEnvelope {
+  reply: CannedReplyView;
+}
+export interface CannedReplyView {
+  id: string;
+  title: string;
+  /**
+   * Typed after `/` in the composer.
+   */
+  shortcut: string;
+  /**
+   * May contain `{customer.name}` and `{agent.name}`.
+   */
+  text: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  updated_at: string;
+  updated_by: string;
+}
+/**
+ * By shortcut.
+ */
+export interface CannedReplyList {
+  replies: CannedReplyView[];
 }
 /**
  * Customer: open a new conversation, or resume their own with `conversation_id`.
@@ -515,6 +635,24 @@ export interface ConversationEvent {
   offer?: "callback" | "chat";
   mode?: "live" | "ready" | "recovery";
 }
+/**
+ * A conversation in a customer's history.
+ */
+export interface ConversationItem {
+  id: string;
+  status: "closed" | "new" | "open";
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  created_at: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  updated_at: string;
+  owner: Ref | null;
+  preview: Preview | null;
+  csat: CsatView | null;
+}
 export interface ConversationList {
   conversations: ConversationSnapshot[];
 }
@@ -529,12 +667,128 @@ export interface Counters {
   active_chats: number;
   agents_available: number;
 }
+/**
+ * The hub counters, and whether the team is within its business hours (`team`).
+ */
 export interface CountersEvent {
   type: "counters";
   counters: Counters;
+  team?: TeamStatus;
+}
+/**
+ * Whether the team is within its business hours (always, for a tenant that set none).
+ */
+export interface TeamStatus {
+  open: boolean;
+  /**
+   * When closed: the next opening.
+   */
+  next_open_at: string | null;
+}
+export interface CsatDay {
+  /**
+   * yyyy-mm-dd in the tenant's time zone
+   */
+  day: string;
+  ratings: number;
+  average: number | null;
+}
+/**
+ * A customer rated a closed conversation (to the tenant's agents).
+ */
+export interface CsatEvent {
+  type: "csat";
+  conversation_id: string;
+  customer_id: string;
+  csat: CsatView;
+}
+/**
+ * CSAT of the last days (today included), from one counter item per day.
+ */
+export interface CsatReport {
+  days: number;
+  ratings: number;
+  average: number | null;
+  /**
+   * Share of ratings that are 4 or 5.
+   */
+  satisfied_percent: number | null;
+  /**
+   * Ratings per score, "1" to "5".
+   */
+  scores: {
+    [k: string]: number | undefined;
+  };
+  per_day: CsatDay[];
 }
 export interface CustomerCallbackEnvelope {
   callback: CustomerCallbackView;
+}
+export interface CustomerPage {
+  url: string;
+  title: string | null;
+}
+/**
+ * The customer side panel: who, where, and their earlier work (newest first, at most 20 each).
+ */
+export interface CustomerPanel {
+  customer: CustomerProfileView;
+  conversations: ConversationItem[];
+  callbacks: CallbackView[];
+  tickets: TicketView[];
+}
+/**
+ * Who the customer is, as the widget told on their last visit.
+ */
+export interface CustomerProfileView {
+  id: string;
+  name: string;
+  /**
+   * The tenant's server vouched for this identity (HMAC).
+   */
+  verified: boolean;
+  email?: string | null;
+  /**
+   * The tenant's user id (verified only).
+   */
+  external_id?: string | null;
+  /**
+   * The page the customer is on.
+   */
+  page?: CustomerPage | null;
+  locale?: string | null;
+  user_agent?: string | null;
+  first_seen?: string | null;
+  last_seen?: string | null;
+  last_conversation_id?: string | null;
+}
+export interface TicketView {
+  id: string;
+  number: number | null;
+  /**
+   * Written by the agent; never shown to the customer.
+   */
+  subject: string;
+  status: "open" | "solved" | "waiting_customer" | "waiting_internal";
+  waiting_on: string | null;
+  owner: Ref;
+  conversation_id: string | null;
+  customer: Ref | null;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  created_at: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  updated_at: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  status_at: string;
+}
+export interface Deleted {
+  deleted: string;
 }
 /**
  * A participant received every entry up to `seq`.
@@ -568,14 +822,17 @@ export interface Error {
 export interface ErrorEvent {
   type: "error";
   code:
+    | "already_rated"
     | "at_capacity"
     | "bad_json"
     | "client_id_reused"
     | "conflict"
     | "forbidden"
+    | "identity_rejected"
     | "internal"
     | "invalid_action"
     | "launch_blocked"
+    | "not_closed"
     | "not_found"
     | "not_joined"
     | "payload_too_large"
@@ -598,6 +855,35 @@ export interface ErrorEvent {
 export interface Health {
   status: "ok";
 }
+/**
+ * Open now or not, the next opening, the hours (null: open around the clock) and the tenant's
+ *     one time zone they are read in (also when none are set: the editor starts from it).
+ */
+export interface Hours {
+  open: boolean;
+  next_open_at: string | null;
+  hours: BusinessHoursView | null;
+  /**
+   * IANA: the team setting (`PATCH /tenant`), callback windows too.
+   */
+  time_zone: string;
+}
+/**
+ * The tenant's weekly hours and holidays (replace what was set), and optionally its time zone.
+ */
+export interface HoursRequest {
+  weekly: WeeklyHours;
+  /**
+   * yyyy-mm-dd dates the team is closed
+   *
+   * @maxItems 100
+   */
+  holidays?: string[];
+  /**
+   * IANA, e.g. `Europe/Stockholm`: the tenant's one time zone (as `PATCH /tenant` sets it; callback windows are read in it too). Omitted: unchanged.
+   */
+  time_zone?: string;
+}
 export interface HubModeRequest {
   mode: "live" | "ready" | "recovery";
 }
@@ -611,6 +897,11 @@ export interface HubSnapshot {
   pressure: Pressure;
   next_move: NextMove;
   launch: Launch;
+  team: TeamStatus;
+  /**
+   * CSAT of the last 7 days.
+   */
+  csat?: CsatReport | null;
 }
 export interface ModeState {
   mode: "live" | "ready" | "recovery";
@@ -650,11 +941,24 @@ export interface Pressure {
   presence_drift: number;
   typing_drift: number;
   failing_deliveries: number;
+  /**
+   * Open time (business hours) only.
+   */
   oldest_overdue_callback_s: number | null;
+  /**
+   * Open time (business hours) only.
+   */
   oldest_waiting_ticket_s: number | null;
+  /**
+   * Open time (business hours) only.
+   */
   oldest_unanswered_chat_s: number | null;
   lost_agents: LostAgent[];
   queued_chats: number;
+  /**
+   * Within the tenant's business hours.
+   */
+  team_open?: boolean;
 }
 export interface NextMove {
   lane: "callbacks" | "live_chat" | "support_command" | "tickets";
@@ -702,6 +1006,21 @@ export interface MyPresence {
    * Heartbeats arrive within the window.
    */
   reachable: boolean;
+}
+/**
+ * A colleague's note names this agent (`@Name`): to every connection of the mentioned agents,
+ *     whether or not they follow the conversation.
+ */
+export interface MentionEvent {
+  type: "mention";
+  conversation_id: string;
+  seq: number;
+  by: Ref;
+  text: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  created_at: string;
 }
 /**
  * A timeline entry, numbered in the receiver's own numbering: agents see every entry,
@@ -775,6 +1094,18 @@ export interface QueueEvent {
   conversation_id: string;
   place: number;
 }
+export interface Rating {
+  conversation_id: string;
+  csat: CsatView;
+}
+export interface RatingRequest {
+  /**
+   * The customer's own conversation, closed.
+   */
+  conversation_id: string;
+  rating: number;
+  comment?: string | null;
+}
 /**
  * A participant read every entry up to `seq`.
  */
@@ -790,6 +1121,35 @@ export interface Reassigned {
    */
   requeued: number;
   hub: HubSnapshot;
+}
+export interface SearchAnswer {
+  query: string;
+  /**
+   * How the query was read.
+   */
+  kind: "email" | "id" | "name" | "phone";
+  results: SearchResult[];
+  /**
+   * Why nothing was found (e.g. not a phone number).
+   */
+  note: string | null;
+  /**
+   * What cannot be searched, and why.
+   */
+  not_searchable: string;
+}
+export interface SearchResult {
+  kind: "callback" | "conversation" | "customer" | "ticket";
+  id: string;
+  title: string;
+  detail: string;
+  customer_id: string | null;
+  /**
+   * The thread to open, when there is one.
+   */
+  conversation_id: string | null;
+  verified: boolean | null;
+  at: string | null;
 }
 export interface TypingEvent {
   type: "typing";
@@ -823,31 +1183,6 @@ export interface SyncEvent {
 export interface TicketEvent {
   type: "ticket";
   ticket: TicketView;
-}
-export interface TicketView {
-  id: string;
-  number: number | null;
-  /**
-   * Written by the agent; never shown to the customer.
-   */
-  subject: string;
-  status: "open" | "solved" | "waiting_customer" | "waiting_internal";
-  waiting_on: string | null;
-  owner: Ref;
-  conversation_id: string | null;
-  customer: Ref | null;
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  created_at: string;
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  updated_at: string;
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  status_at: string;
 }
 /**
  * Only the named settings change.
@@ -915,6 +1250,11 @@ export interface WidgetSession {
    * ISO-8601 UTC with milliseconds
    */
   expires_at: string;
+  /**
+   * `user_id` and `user_hash` matched: one identity everywhere.
+   */
+  verified?: boolean;
+  conversation_id?: string | null;
 }
 export interface WidgetSessionRequest {
   /**
@@ -923,6 +1263,13 @@ export interface WidgetSessionRequest {
   widget_key: string;
   previous_token?: string | null;
   name?: string | null;
+  email?: string | null;
+  page_url?: string | null;
+  page_title?: string | null;
+  locale?: string | null;
+  user_agent?: string | null;
+  user_id?: string | null;
+  user_hash?: string | null;
 }
 
 export const MAX_TEXT_CHARS = 4000;

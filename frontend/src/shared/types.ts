@@ -28,6 +28,21 @@ export type {
   AvailabilityEvent,
   CallbackStatusEvent,
   CustomerCallbackView,
+  BusinessHoursView,
+  CannedReplyView,
+  ConversationItem,
+  CsatEvent,
+  CsatReport,
+  CsatView,
+  CustomerPanel,
+  CustomerProfileView,
+  Hours,
+  MentionEvent,
+  OpeningInterval,
+  SearchAnswer,
+  SearchResult,
+  TeamStatus,
+  WeeklyHours,
 } from "./contract";
 
 // The dashboard (and its tests) still build callbacks and tickets with fewer fields than the wire

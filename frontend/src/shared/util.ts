@@ -30,6 +30,17 @@ export function formatTime(t: string | number | null | undefined, locale?: strin
   return new Date(ms).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
 }
 
+/** When something happens next, for people: "Tue 09:00" (a weekday and a time), optionally in a time zone. */
+export function formatWhen(t: string | number | null | undefined, locale?: string, timeZone?: string): string {
+  const ms = toMs(t);
+  if (!isFinite(ms)) return "";
+  try {
+    return new Date(ms).toLocaleString(locale, { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone });
+  } catch {
+    return new Date(ms).toLocaleString(locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  }
+}
+
 /** Short relative time for lists: "now", "5m", "3h", else a date. */
 export function formatAgo(t: string | number | null | undefined, now = Date.now(), locale?: string): string {
   const ms = toMs(t);

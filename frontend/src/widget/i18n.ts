@@ -58,6 +58,18 @@ const en = {
   cbCountry: "Country",
   queuePlace: "You're number {n} in the queue. Someone will be with you shortly.",
   queueNext: "You're next in the queue.",
+  closedNow: "We're closed right now. We open {when}.",
+  closedNoNext: "We're closed right now.",
+  hoursTitle: "Opening hours",
+  closedDay: "Closed",
+  greetingClosed: "We're closed right now. Leave a message and we'll reply when we open, or ask us to call you back.",
+  cbOfferClosed: "We can call you back when we open ({when}).",
+  rateTitle: "How did we do?",
+  rateStar: "{n} of 5",
+  rateComment: "Anything to add? (optional)",
+  rateSend: "Send rating",
+  rateThanks: "Thanks for your rating!",
+  rateFailed: "We couldn't send your rating. Please try again.",
 };
 
 export type Strings = typeof en;
@@ -119,6 +131,18 @@ const sv: Strings = {
   cbCountry: "Land",
   queuePlace: "Du är nummer {n} i kön. Någon hjälper dig strax.",
   queueNext: "Du är näst på tur.",
+  closedNow: "Vi har stängt just nu. Vi öppnar {when}.",
+  closedNoNext: "Vi har stängt just nu.",
+  hoursTitle: "Öppettider",
+  closedDay: "Stängt",
+  greetingClosed: "Vi har stängt just nu. Lämna ett meddelande så svarar vi när vi öppnar, eller be oss ringa upp dig.",
+  cbOfferClosed: "Vi kan ringa upp dig när vi öppnar ({when}).",
+  rateTitle: "Hur gick det?",
+  rateStar: "{n} av 5",
+  rateComment: "Något att tillägga? (valfritt)",
+  rateSend: "Skicka betyg",
+  rateThanks: "Tack för ditt betyg!",
+  rateFailed: "Vi kunde inte skicka ditt betyg. Försök igen.",
 };
 
 /**
@@ -140,6 +164,8 @@ const LINES: Record<"en" | "sv", Record<string, string>> = {
     callback_completed: "Uppringningen är klar.",
     callback_cancelled: "Uppringningen är avbruten.",
     ticket_opened: "Vi har öppnat ärende #{number} för dig; vi följer upp här.",
+    csat_rated: "{name} gav samtalet betyget {rating}/5",
+    csat_rated_comment: "{name} gav samtalet betyget {rating}/5: ”{comment}”",
   },
 };
 

@@ -15,7 +15,13 @@ const VERSION = "0.2.0";
 declare global {
   interface Window {
     FlowHubWidget?: { version: string; open(): void; close(): void; toggle(): void };
+    /** Set by the host page before the script loads (as Intercom's `intercomSettings`). */
+    FlowHubSettings?: { name?: string; email?: string; user_id?: string; user_hash?: string };
   }
+}
+
+function text(v: unknown): string | null {
+  return typeof v === "string" && v ? v : null;
 }
 
 // Every DOM event handler of the widget's components runs guarded, so a bug in
@@ -56,12 +62,19 @@ function mount(widget: Widget, color: string | null): void {
       report("init", "the widget script tag needs a src and data-widget-key");
       return;
     }
+    // Who the customer is, as the host page knows: the script's data attributes, else
+    // window.FlowHubSettings. `user_hash` is the HMAC the tenant's server computed for `user_id`.
+    const settings = window.FlowHubSettings || {};
+    const attr = (name: string) => text(script?.getAttribute(name));
     const widget = new Widget({
       scriptSrc: src,
       widgetKey: key,
       lang: pickLang(script?.getAttribute("data-lang")),
       title: script?.getAttribute("data-title"),
-      name: script?.getAttribute("data-customer-name"),
+      name: attr("data-customer-name") || text(settings.name),
+      email: attr("data-customer-email") || text(settings.email),
+      userId: attr("data-user-id") || text(settings.user_id),
+      userHash: attr("data-user-hash") || text(settings.user_hash),
     });
     const color = script?.getAttribute("data-color") || null;
     window.FlowHubWidget = {

@@ -8,7 +8,15 @@ import { apiFetch, ApiError, loadConfig } from "../shared/api";
 import { ChatClient, Thread, type ChatMessage, type ThreadData } from "../shared/chat";
 import { playNotes, unlockAudio } from "../shared/sound";
 import { Store } from "../shared/store";
-import { MAX_TEXT, type HubConfig, type Person, type ServerEvent } from "../shared/types";
+import {
+  MAX_TEXT,
+  type BusinessHoursView,
+  type ConversationSnapshot,
+  type CsatView,
+  type HubConfig,
+  type Person,
+  type ServerEvent,
+} from "../shared/types";
 import { storageGet, storageSet, toMs, uuid } from "../shared/util";
 import type { CallbackRequest } from "./callback";
 import { DraftStore } from "./draft";
@@ -28,6 +36,11 @@ export interface Options {
   lang: Lang;
   title?: string | null;
   name?: string | null;
+  /** What the host page knows about its signed-in customer (not verified). */
+  email?: string | null;
+  /** Identity verification: the tenant's user id and the HMAC its server computed for it. */
+  userId?: string | null;
+  userHash?: string | null;
 }
 
 interface Session {
@@ -35,6 +48,31 @@ interface Session {
   customer_id: string;
   tenant: string;
   expires_at: string | number;
+  verified?: boolean;
+  /** A verified customer's open conversation (e.g. started on another device). */
+  conversation_id?: string | null;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/;
+
+/** What the host page tells about the customer with each page load: page, locale, browser (bounded). */
+function pageContext(o: Options): Record<string, string> {
+  const out: Record<string, string> = {};
+  const here = typeof location !== "undefined" ? location : null;
+  if (here && /^https?:$/.test(here.protocol)) {
+    out.page_url = here.href.split("#")[0].slice(0, 2048);
+    if (document.title) out.page_title = document.title.slice(0, 200);
+  }
+  const nav = typeof navigator !== "undefined" ? navigator : null;
+  if (nav && LOCALE.test(nav.language || "")) out.locale = nav.language;
+  if (nav?.userAgent) out.user_agent = nav.userAgent.slice(0, 512);
+  if (o.email && EMAIL.test(o.email.trim()) && o.email.length <= 254) out.email = o.email.trim();
+  if (o.userId && o.userHash) {
+    out.user_id = o.userId;
+    out.user_hash = o.userHash;
+  }
+  return out;
 }
 
 /** What survives a reload, in localStorage under `flowhub.widget.<key>` (same shape as before the components). */
@@ -63,6 +101,8 @@ export class Widget {
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Replies up to this seq have rung already (or were there when the page loaded). */
   private rungSeq: number;
+  /** This page load told the hub where the customer is (each load does, once). */
+  private pageReported = false;
 
   constructor(private o: Options) {
     this.t = strings(o.lang);
@@ -190,13 +230,14 @@ export class Widget {
   private async ensureSession(): Promise<string> {
     const s = this.stored.session;
     const ms = s ? toMs(s.expires_at) : NaN;
-    if (s && s.token && (!isFinite(ms) || ms - Date.now() > 60_000)) return s.token;
-    const body: Record<string, string> = { widget_key: this.o.widgetKey };
+    if (this.pageReported && s && s.token && (!isFinite(ms) || ms - Date.now() > 60_000)) return s.token;
+    // Once per page load (and whenever the session runs out): a session with the page's context.
+    const body: Record<string, string> = { widget_key: this.o.widgetKey, ...pageContext(this.o) };
     if (s && s.token) body.previous_token = s.token;
     if (this.o.name) body.name = this.o.name;
     let fresh: Session;
     try {
-      fresh = await apiFetch<Session>(this.cfg!.apiUrl, "/widget/session", { method: "POST", body });
+      fresh = await this.openSession(body);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 403 || e.status === 404 || e.status === 400)) {
         this.store.set({ fatal: this.t.unavailable });
@@ -204,23 +245,90 @@ export class Widget {
       }
       throw e;
     }
+    this.pageReported = true;
     if (s && s.customer_id && fresh.customer_id !== s.customer_id) {
       // A new identity cannot see the old thread: start over.
       this.resetThread();
     }
+    if (!this.thread.id && fresh.conversation_id) this.adoptConversation(fresh.conversation_id);
     this.stored.session = fresh;
     this.save();
     return fresh.token;
   }
 
+  /** POST /widget/session; an identity the hub refuses (a wrong hash) leaves a visitor session. */
+  private async openSession(body: Record<string, string>): Promise<Session> {
+    const post = () => apiFetch<Session>(this.cfg!.apiUrl, "/widget/session", { method: "POST", body });
+    try {
+      return await post();
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === "identity_rejected" && body.user_id)) throw e;
+      report("identity", `${e.message}: chatting as a visitor`);
+      this.o.userId = this.o.userHash = null;
+      delete body.user_id;
+      delete body.user_hash;
+      return post();
+    }
+  }
+
+  /** A verified customer on a new device: their open conversation becomes this thread (it syncs on connect). */
+  private adoptConversation(id: string): void {
+    const thread = new Thread(id);
+    thread.outbox = this.thread.outbox.map((m) => ({ ...m, conversation_id: id }));
+    this.drafts.move("", id);
+    this.client?.adopt(thread);
+    this.rungSeq = 0;
+    this.store.update((st) => {
+      st.thread = thread;
+      st.seenSeq = 0;
+      st.closed = false;
+      st.csat = null;
+    });
+    this.save();
+  }
+
+  /** A snapshot of our conversation: closed or not, rated or not (the rating prompt follows). */
+  conversationState(c: ConversationSnapshot): void {
+    if (!c.id || c.id !== this.thread.id) return;
+    const closed = c.status === "closed";
+    const csat = c.csat || null;
+    if (closed === this.state.closed && (csat?.at || null) === (this.state.csat?.at || null)) return;
+    this.store.set({ closed, csat: csat || (closed ? this.state.csat : null) });
+  }
+
+  /** Rates the closed conversation (CSAT). Throws when the hub did not take it. */
+  async rate(rating: number, comment: string): Promise<void> {
+    if (!this.cfg || !this.thread.id) throw new Error("no conversation");
+    const token = await this.ensureSession();
+    const body: Record<string, unknown> = { conversation_id: this.thread.id, rating };
+    if (comment) body.comment = comment;
+    let csat: CsatView;
+    try {
+      csat = (await apiFetch<{ csat: CsatView }>(this.cfg.apiUrl, "/widget/rating", { method: "POST", body, token })).csat;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === "already_rated")) throw e;
+      csat = { rating, comment: comment || null, at: new Date().toISOString() }; // rated from another tab
+    }
+    this.store.set({ csat });
+  }
+
   private async refreshAvailability(): Promise<void> {
     if (!this.cfg) return;
     try {
-      const r = await apiFetch<{ agents_available: boolean; offer?: "chat" | "callback"; default_region?: string | null }>(
-        this.cfg.apiUrl,
-        `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`,
-      );
-      this.store.set({ available: !!r.agents_available, hubOffer: r.offer ?? null, defaultRegion: r.default_region ?? null });
+      const r = await apiFetch<{
+        agents_available: boolean;
+        offer?: "chat" | "callback";
+        default_region?: string | null;
+        open?: boolean;
+        next_open_at?: string | null;
+        hours?: BusinessHoursView | null;
+      }>(this.cfg.apiUrl, `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`);
+      this.store.set({
+        available: !!r.agents_available,
+        hubOffer: r.offer ?? null,
+        defaultRegion: r.default_region ?? null,
+        team: { open: r.open !== false, nextOpenAt: r.next_open_at || null, hours: r.hours || null },
+      });
     } catch (e) {
       report("availability", e);
     }
@@ -277,6 +385,8 @@ export class Widget {
       s.thread = thread;
       s.seenSeq = 0;
       s.callback = null;
+      s.closed = false;
+      s.csat = null;
     });
     this.save();
   }

@@ -13,6 +13,7 @@ import { Workspace } from "../workspace";
 import { CommandView } from "./CommandView";
 import { ConversationList } from "./ConversationList";
 import { CountersStrip, ViewNav } from "./CountersStrip";
+import { DeskView } from "./DeskView";
 import { Header } from "./Header";
 import { ShortcutsOverlay, Toasts } from "./Overlays";
 import { Rail } from "./Rail";
@@ -92,6 +93,7 @@ function App({ ws }: { ws: Workspace }) {
         </div>
         {view === "tickets" ? <TicketsView /> : null}
         {view === "command" ? <CommandView /> : null}
+        {view === "desk" ? <DeskView /> : null}
       </div>
       <Toasts />
       {ws.state.help ? <ShortcutsOverlay /> : null}

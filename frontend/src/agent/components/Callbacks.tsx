@@ -73,7 +73,7 @@ export function CallbackItem({ cb, inThread }: { cb: CallbackView; inThread: boo
     </button>
   );
   const linkedHere = !!cb.conversation_id && cb.conversation_id === s.selectedId;
-  const cls = `cb${cb.overdue ? " overdue" : ""}${cb.priority === "high" ? " high" : ""}${linkedHere && !inThread ? " here" : ""}${s.work.alerted.has(cb.id) ? " alerted" : ""}`;
+  const cls = `cb${cb.overdue ? " overdue" : ""}${cb.priority === "high" ? " high" : ""}${linkedHere && !inThread ? " here" : ""}${s.work.alerted.has(cb.id) ? " alerted" : ""}${!inThread && s.highlight === cb.id ? " highlight" : ""}`;
   return (
     <li class={cls} data-testid="callback-item" data-callback-id={cb.id} data-status={cb.status} data-overdue={String(cb.overdue)}>
       <div class="cb-top">

@@ -2,7 +2,7 @@
 // and the recovery path, the four lanes with their pressure and drift, owners
 // and the mode history.
 
-import type { Lane } from "../../shared/types";
+import type { CsatReport, Lane } from "../../shared/types";
 import { formatAgo, formatTime } from "../../shared/util";
 import { LANE_LABEL, MODE_LABEL } from "../work";
 import { Icon, ICONS, Spinner, useWorkspace } from "./ui";
@@ -205,6 +205,7 @@ export function CommandView() {
           ["Failing deliveries", p.failing_deliveries, !!p.failing_deliveries],
         ])}
       </div>
+      <CsatCard />
       <section class="card owners">
         <div class="eyebrow">
           <Icon d={ICONS.users} size={14} />
@@ -249,5 +250,40 @@ export function CommandView() {
         ) : null}
       </section>
     </main>
+  );
+}
+
+/** Customer satisfaction of the last 7 days: ratings, average, share of 4s and 5s, per day. */
+function CsatCard() {
+  const ws = useWorkspace();
+  const csat: CsatReport | null | undefined = ws.state.hub?.csat;
+  if (!csat) return null;
+  const top = Math.max(1, ...csat.per_day.map((d) => d.ratings));
+  return (
+    <section class="card csat" data-testid="csat-report" data-ratings={String(csat.ratings)} aria-labelledby="csat-title">
+      <div class="eyebrow">
+        <Icon d={ICONS.star} size={14} />
+        <span id="csat-title">Customer satisfaction · last {csat.days} days</span>
+      </div>
+      {csat.ratings ? (
+        <>
+          <p class="csat-figures">
+            <strong data-testid="csat-average">{csat.average?.toFixed(2)}</strong> / 5 average ·{" "}
+            <strong data-testid="csat-satisfied">{csat.satisfied_percent}%</strong> satisfied (4 or 5) ·{" "}
+            <span data-testid="csat-ratings">{csat.ratings === 1 ? "1 rating" : `${csat.ratings} ratings`}</span>
+          </p>
+          <ol class="csat-days" aria-label="Ratings per day">
+            {csat.per_day.map((d) => (
+              <li key={d.day} title={`${d.day}: ${d.ratings} rating${d.ratings === 1 ? "" : "s"}${d.average != null ? `, average ${d.average}` : ""}`}>
+                <span class="bar" style={{ height: `${Math.round((100 * d.ratings) / top)}%` }} />
+                <span class="day">{d.day.slice(5)}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : (
+        <p class="muted">No ratings in the last {csat.days} days. Customers are asked when a conversation closes.</p>
+      )}
+    </section>
   );
 }

@@ -1,9 +1,11 @@
-// The live lane's left column: search, the All / Unassigned / Mine tabs and
-// the conversations with owner, preview and unread count.
+// The live lane's left column: search (the hub's: customers, phone numbers,
+// ids), the All / Unassigned / Mine tabs and the conversations with owner,
+// preview and unread count.
 
 import type { ConversationSnapshot } from "../../shared/types";
 import { formatAgo, initials } from "../../shared/util";
 import { activity, filterCounts, idle, unread, visibleConvs, type Filter } from "../store/state";
+import { SearchResults } from "./SearchResults";
 import { Icon, ICONS, Skeletons, useWorkspace } from "./ui";
 
 const TABS: [Filter, string][] = [
@@ -38,7 +40,7 @@ export function ConversationList() {
       </div>
     );
   } else if (!items.length) {
-    const [title, text] = s.query.trim() ? ["No match", `No loaded conversation matches “${s.query.trim()}”.`] : EMPTY[s.filter];
+    const [title, text] = EMPTY[s.filter];
     body = (
       <div class="empty">
         <Icon d={ICONS.inbox} size={28} className="icon big" />
@@ -68,16 +70,33 @@ export function ConversationList() {
           role="searchbox"
           class="field"
           data-testid="conversation-search"
-          aria-label="Search conversations"
-          placeholder="Search loaded conversations ( / )"
-          value={s.query}
-          onInput={(e) => ws.setQuery((e.currentTarget as HTMLInputElement).value)}
+          aria-label="Search customers, phone numbers and ids"
+          aria-controls={s.search.answer?.results.length ? "search-results" : undefined}
+          placeholder="Name, e-mail, phone or id ( / )"
+          value={s.search.query}
+          onInput={(e) => ws.desk.setQuery((e.currentTarget as HTMLInputElement).value)}
           onKeyDown={(e) => {
-            if (e.key === "Escape") (e.currentTarget as HTMLInputElement).blur();
+            const el = e.currentTarget as HTMLInputElement;
+            if (e.key === "Escape") {
+              if (s.search.query) ws.desk.clearSearch();
+              else el.blur();
+            } else if (e.key === "Enter") {
+              const first = s.search.answer?.results[0];
+              if (first) {
+                e.preventDefault();
+                void ws.desk.openResult(first);
+              }
+            } else if (e.key === "ArrowDown") {
+              const first = document.querySelector<HTMLElement>('[data-testid="search-result"]');
+              if (first) {
+                e.preventDefault();
+                first.focus();
+              }
+            }
           }}
         />
       </div>
-      <div class="tabs" role="group" aria-label="Filter conversations">
+      <div class="tabs" role="group" aria-label="Filter conversations" hidden={!!s.search.query.trim()}>
         {TABS.map(([f, label]) => (
           <button type="button" class={`tab${s.filter === f ? " active" : ""}`} aria-pressed={s.filter === f} onClick={() => ws.setFilter(f)}>
             {label}
@@ -85,7 +104,7 @@ export function ConversationList() {
           </button>
         ))}
       </div>
-      <div class="list-wrap">{body}</div>
+      <div class="list-wrap">{s.search.query.trim() ? <SearchResults /> : body}</div>
     </aside>
   );
 }

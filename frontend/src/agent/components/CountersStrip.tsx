@@ -59,6 +59,7 @@ const VIEWS: [View, string, string[]][] = [
   ["lane", "Live lane", ICONS.chat],
   ["tickets", "Tickets", [ICONS.ticket[0]]],
   ["command", "Support command", ICONS.gauge],
+  ["desk", "Desk setup", ICONS.sliders],
 ];
 
 export function ViewNav() {

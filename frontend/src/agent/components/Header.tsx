@@ -3,7 +3,7 @@
 
 import type { ConnState } from "../../shared/socket";
 import type { PresenceStatus } from "../../shared/types";
-import { initials } from "../../shared/util";
+import { formatWhen, initials } from "../../shared/util";
 import { MODE_LABEL } from "../work";
 import { Icon, ICONS, useWorkspace } from "./ui";
 
@@ -54,6 +54,7 @@ export function Header() {
       >
         Mode: <strong>{mode ? MODE_LABEL[mode] || mode : "…"}</strong>
       </button>
+      <TeamChip />
       <div class="spacer" />
       <div class="conn" data-testid="connection-state" role="status" data-state={s.conn}>
         <span class="dot" aria-hidden="true" />
@@ -127,5 +128,25 @@ function NotificationsToggle() {
         <Icon d={muted ? ICONS.bellOff : ICONS.bell} size={18} />
       </button>
     </>
+  );
+}
+
+/** Whether the team is within its business hours (from the hub), and when it opens. */
+function TeamChip() {
+  const ws = useWorkspace();
+  const team = ws.state.team;
+  if (!team) return null;
+  const label = team.open ? "Open" : `Closed · opens ${formatWhen(team.next_open_at)}`;
+  return (
+    <button
+      class={`chip team ${team.open ? "open" : "closed"}`}
+      type="button"
+      data-testid="team-status"
+      data-open={team.open ? "true" : "false"}
+      title="Business hours (Desk setup)"
+      onClick={() => ws.showView("desk")}
+    >
+      {label}
+    </button>
   );
 }

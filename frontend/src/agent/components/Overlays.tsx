@@ -1,7 +1,7 @@
 // What floats above the workspace: the `?` keyboard-shortcuts overlay and the toasts.
 
 import { useEffect, useRef } from "preact/hooks";
-import { SHORTCUTS } from "../keyboard";
+import { COMPOSER_KEYS, SHORTCUTS } from "../keyboard";
 import { Icon, ICONS, useWorkspace } from "./ui";
 
 export function ShortcutsOverlay() {
@@ -25,6 +25,19 @@ export function ShortcutsOverlay() {
         <dl class="shortcuts">
           {SHORTCUTS.map((s) => (
             <div class="shortcut" data-shortcut={s.id}>
+              <dt>
+                {s.keys.map((k) => (
+                  <kbd>{k}</kbd>
+                ))}
+              </dt>
+              <dd>{s.label}</dd>
+            </div>
+          ))}
+        </dl>
+        <h3 class="small">In the composer</h3>
+        <dl class="shortcuts">
+          {COMPOSER_KEYS.map((s) => (
+            <div class="shortcut">
               <dt>
                 {s.keys.map((k) => (
                   <kbd>{k}</kbd>

@@ -3,6 +3,7 @@
 // the callback motor below it.
 
 import { CallbackItem, CallbackMotor } from "./Callbacks";
+import { CustomerCard } from "./CustomerCard";
 import { TicketCreate, TicketEditor } from "./Tickets";
 import { Icon, ICONS, useWorkspace } from "./ui";
 
@@ -35,10 +36,12 @@ function ThreadContext() {
       </section>
     );
   }
-  const conv = s.convs.get(id);
+  const conv = s.convs.get(id) || s.threads.get(id)?.snapshot || undefined;
   const ticket = s.work.ticketFor(id);
   const linked = s.work.forConversation(id);
   return (
+    <>
+    {conv?.customer?.id ? <CustomerCard key={conv.customer.id} customerId={conv.customer.id} name={conv.customer.name} conversationId={id} /> : null}
     <section class="card" data-testid="thread-context" aria-label="This conversation">
       <h2>This conversation</h2>
       <dl class="facts">
@@ -76,5 +79,6 @@ function ThreadContext() {
         </p>
       )}
     </section>
+    </>
   );
 }

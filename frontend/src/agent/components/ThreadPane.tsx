@@ -46,7 +46,7 @@ export function ThreadPane() {
       <Banner />
       <Messages t={t} />
       <Typing t={t} />
-      <Composer key={id} closed={c?.status === "closed"} />
+      <Composer key={id} closed={c?.status === "closed"} customerName={c?.customer?.name} />
     </main>
   );
 }
@@ -70,6 +70,11 @@ function ThreadHead({ c, t }: { c: ConversationSnapshot | null | undefined; t: T
           <span data-testid="thread-owner">{c?.owner ? `Owner: ${ownerIsMe ? "You" : c.owner.name}` : c?.queued ? "In the queue" : "Unassigned"}</span>
           {helpers.length ? <span>{`Helpers: ${helpers.map((a) => (a.id === me ? "You" : a.name)).join(", ")}`}</span> : null}
           <span class="muted">#{(c?.id || t.id).slice(0, 8)}</span>
+          {c?.csat ? (
+            <span class="csat-chip" data-testid="thread-csat" data-rating={String(c.csat.rating)} title={c.csat.comment || "Customer rating"}>
+              {`Rated ${c.csat.rating}/5`}
+            </span>
+          ) : null}
         </div>
       </div>
       {c && !ownerIsMe && c.status !== "closed" ? (

@@ -101,7 +101,12 @@ export function TicketEditor({ t, compact, children }: { t: TicketView; compact:
   };
 
   return (
-    <div class={`ticket${compact ? " compact" : ""}`} data-testid="ticket-card" data-ticket-id={t.id} data-status={t.status}>
+    <div
+      class={`ticket${compact ? " compact" : ""}${!compact && ws.state.highlight === t.id ? " highlight" : ""}`}
+      data-testid="ticket-card"
+      data-ticket-id={t.id}
+      data-status={t.status}
+    >
       <div class="ticket-top">
         <span class={`tstatus ${t.status}`}>{TICKET_STATUS_LABEL[t.status] || t.status}</span>
         <span class="ticket-subject" data-testid="ticket-subject-text">
@@ -224,7 +229,7 @@ export function TicketsView() {
     );
   }
   return (
-    <main class="page" aria-label="Tickets">
+    <main class="page tickets-page" aria-label="Tickets">
       <header class="page-head">
         <div>
           <h1>Tickets</h1>

@@ -28,6 +28,8 @@ export const ICONS = {
   bellOff: ["M6 16V11a6 6 0 0 1 9.5-4.9", "M18 11v5l2 2H4l2-2", "M10 20a2 2 0 0 0 4 0", "M3 3l18 18"],
   search: ["M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z", "M21 21l-5-5"],
   keyboard: ["M3 6h18v12H3z", "M7 10h.01", "M11 10h.01", "M15 10h.01", "M7 14h10"],
+  sliders: ["M4 6h10", "M18 6h2", "M16 4v4", "M4 12h4", "M12 12h8", "M10 10v4", "M4 18h12", "M20 18h0", "M18 16v4"],
+  star: ["M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z"],
 };
 
 export function Icon({ d, size = 20, className = "icon" }: { d: string[]; size?: number; className?: string }) {

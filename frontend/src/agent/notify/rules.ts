@@ -1,6 +1,10 @@
 // Which live events deserve a notification (sound, desktop, tab title), and
 // which do not. Pure functions over the store's state, so the rules are
-// unit-tested (test/notify.test.ts); notifier.ts only carries them out.
+// unit-tested (test/agent-state.test.ts); the workspace carries them out.
+// A colleague's @mention arrives from the hub as a `mention` event: the hub
+// parses notes against the tenant's agents and tells the named agent only.
+// "Assigned to me" comes from routing's `assigned` event (routing, a colleague's
+// assign; never my own take). Routing assigns directly: there is no separate offer.
 
 import type { ConversationSnapshot, ServerEvent } from "../../shared/types";
 import { inLobby, isMine, type AgentState } from "../store/state";
@@ -14,27 +18,6 @@ export interface Alert {
   title: string;
   body: string;
   conversationId?: string;
-}
-
-const WORD = /[\p{L}\p{N}_]/u;
-
-/**
- * True when `text` mentions `me` as `@Name`. Names are matched case-insensitively
- * and the longest known name after an "@" wins, so "@Demo Agent 2" mentions
- * "Demo Agent 2", not "Demo Agent". An "@" inside a word (an e-mail address) is no mention.
- */
-export function mentions(text: string, me: string, names: Iterable<string>): boolean {
-  const mine = me.trim().toLowerCase();
-  if (!mine) return false;
-  const known = Array.from(new Set([...names, me].map((n) => n.trim().toLowerCase()).filter(Boolean))).sort((a, b) => b.length - a.length);
-  const lower = text.toLowerCase();
-  for (let i = lower.indexOf("@"); i >= 0; i = lower.indexOf("@", i + 1)) {
-    if (i > 0 && (WORD.test(lower[i - 1]) || lower[i - 1] === ".")) continue;
-    const rest = lower.slice(i + 1);
-    const hit = known.find((n) => rest.startsWith(n) && !WORD.test(rest.charAt(n.length)));
-    if (hit === mine) return true;
-  }
-  return false;
 }
 
 /** Whether I am looking at this conversation right now (then it never notifies). */
@@ -84,15 +67,6 @@ export function alertFor(s: AgentState, ev: ServerEvent, visible: boolean): Aler
           body: clip(ev.text),
           conversationId: ev.conversation_id,
         };
-      } else if (ev.kind === "note" && ev.author?.role === "agent" && ev.author.id !== s.me.agent_id) {
-        if (!mentions(ev.text, s.me.name, s.agents.values())) break;
-        alert = {
-          kind: "mention",
-          key: `note:${ev.conversation_id}:${ev.seq}`,
-          title: `${ev.author.name || "A colleague"} mentioned you`,
-          body: clip(ev.text),
-          conversationId: ev.conversation_id,
-        };
       }
       break;
     }
@@ -105,6 +79,19 @@ export function alertFor(s: AgentState, ev: ServerEvent, visible: boolean): Aler
         key: `assigned:${ev.conversation_id}:${ev.at}`,
         title: `Assigned to you: ${customerName(c)}`,
         body: ev.reason === "assign" ? `${ev.by.name} assigned this chat to you` : clip(c.preview?.text || "A new chat"),
+        conversationId: ev.conversation_id,
+      };
+      break;
+    }
+    case "mention": {
+      // The hub parses mentions against the tenant's agents and sends this to the
+      // mentioned agent only, also for conversations this dashboard does not follow.
+      if (ev.by?.id === s.me.agent_id) break;
+      alert = {
+        kind: "mention",
+        key: `note:${ev.conversation_id}:${ev.seq}`,
+        title: `${ev.by?.name || "A colleague"} mentioned you`,
+        body: clip(ev.text),
         conversationId: ev.conversation_id,
       };
       break;

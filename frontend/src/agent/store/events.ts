@@ -105,6 +105,8 @@ export const EVENTS: EventMap = {
       s.work.applyCallback(cb);
     });
     ws.lanes.hubSoon();
+    const conv = ev.callback.conversation_id ? ws.state.convs.get(ev.callback.conversation_id) : undefined;
+    ws.desk.customerChanged(conv?.customer?.id);
   },
 
   callback_alert(ws, ev) {
@@ -126,12 +128,25 @@ export const EVENTS: EventMap = {
       s.work.applyTicket(ev.ticket);
     });
     ws.lanes.hubSoon();
+    ws.desk.customerChanged(ev.ticket.customer?.id);
   },
 
   counters(ws, ev) {
     ws.store.update((s) => {
       s.work.counters = ev.counters;
+      if (ev.team) s.team = ev.team;
     });
+    ws.lanes.hubSoon();
+  },
+
+  csat(ws, ev) {
+    ws.store.update((s) => {
+      const c = s.convs.get(ev.conversation_id);
+      if (c) s.convs.set(c.id, { ...c, csat: ev.csat });
+      const t = ws.client.threads.get(ev.conversation_id);
+      if (t?.snapshot) t.snapshot = { ...t.snapshot, csat: ev.csat };
+    });
+    ws.desk.customerChanged(ev.customer_id);
     ws.lanes.hubSoon();
   },
 

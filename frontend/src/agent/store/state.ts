@@ -4,7 +4,17 @@
 
 import type { Thread } from "../../shared/chat";
 import type { ConnState } from "../../shared/socket";
-import type { Blocker, ConversationSnapshot, HubSnapshot, PresenceStatus } from "../../shared/types";
+import type {
+  Blocker,
+  CannedReplyView,
+  ConversationSnapshot,
+  CustomerPanel,
+  Hours,
+  HubSnapshot,
+  PresenceStatus,
+  SearchAnswer,
+  TeamStatus,
+} from "../../shared/types";
 import { toMs } from "../../shared/util";
 import { WorkState } from "../work";
 
@@ -16,7 +26,7 @@ export interface Me {
 }
 
 export type Filter = "all" | "unassigned" | "mine";
-export type View = "lane" | "tickets" | "command";
+export type View = "lane" | "tickets" | "command" | "desk";
 export type Load = "loading" | "ready" | "error";
 
 export interface Toast {
@@ -33,6 +43,14 @@ export interface ModeChange {
 
 export type Permission = NotificationPermission | "unsupported";
 
+/** The server search behind the search box (`/`). */
+export interface SearchState {
+  query: string;
+  load: "idle" | Load;
+  answer: SearchAnswer | null;
+  error: string;
+}
+
 export interface AgentState {
   me: Me;
   conn: ConnState;
@@ -45,8 +63,8 @@ export interface AgentState {
   listError: string;
   selectedId: string | null;
   filter: Filter;
-  /** Client-side filter of the loaded conversations (the search backend comes later). */
-  query: string;
+  /** The server search (GET /search): its query, state and answer. */
+  search: SearchState;
   noteMode: boolean;
   view: View;
   /** Threads whose first sync arrived (their unread count is exact). */
@@ -74,6 +92,18 @@ export interface AgentState {
   mentions: Set<string>;
   /** The keyboard shortcuts overlay is open. */
   help: boolean;
+  // The agent's desk.
+  canned: CannedReplyView[];
+  cannedLoad: Load;
+  hours: Hours | null;
+  hoursLoad: Load;
+  /** Whether the team is within its business hours (GET /hub, `counters` events). */
+  team: TeamStatus | null;
+  /** Customer panels by customer id (GET /customers/{id}). */
+  customers: Map<string, CustomerPanel>;
+  customerLoad: Map<string, Load>;
+  /** A ticket or callback id opened from search or the customer panel (flashed once shown). */
+  highlight: string | null;
   /** Ticks every 20 s so relative times ("5m", "due in 3 min") move on their own. */
   now: number;
 }
@@ -89,7 +119,7 @@ export function initialState(me: Me, threads: Map<string, Thread>, muted: boolea
     listError: "",
     selectedId: null,
     filter: "all",
-    query: "",
+    search: { query: "", load: "idle", answer: null, error: "" },
     noteMode: false,
     view: "lane",
     loaded: new Set(),
@@ -109,6 +139,14 @@ export function initialState(me: Me, threads: Map<string, Thread>, muted: boolea
     permission,
     mentions: new Set(),
     help: false,
+    canned: [],
+    cannedLoad: "loading",
+    hours: null,
+    hoursLoad: "loading",
+    team: null,
+    customers: new Map(),
+    customerLoad: new Map(),
+    highlight: null,
     now: Date.now(),
   };
 }
@@ -152,13 +190,6 @@ export function unread(s: AgentState, c: ConversationSnapshot): number {
   return n;
 }
 
-export function matchesQuery(c: ConversationSnapshot, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (!q) return true;
-  const hay = [c.id, c.customer?.name, c.customer?.id, c.owner?.name, c.preview?.text].filter(Boolean).join("\n").toLowerCase();
-  return q.split(/\s+/).every((w) => hay.includes(w));
-}
-
 export function filterCounts(s: AgentState): Record<Filter, number> {
   const all = Array.from(s.convs.values());
   return {
@@ -168,12 +199,11 @@ export function filterCounts(s: AgentState): Record<Filter, number> {
   };
 }
 
-/** The list as shown: the filter tab, then the search box, newest activity first. */
+/** The list as shown: the filter tab, newest activity first. */
 export function visibleConvs(s: AgentState): ConversationSnapshot[] {
   const me = s.me.agent_id;
   return Array.from(s.convs.values())
     .filter((c) => (s.filter === "unassigned" ? !c.owner && !idle(c) : s.filter === "mine" ? c.owner?.id === me : true))
-    .filter((c) => matchesQuery(c, s.query))
     .sort((a, b) => activity(b) - activity(a));
 }
 

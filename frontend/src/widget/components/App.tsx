@@ -14,7 +14,9 @@ import { fmt } from "../i18n";
 import { useWidget as useWidgetContext, WidgetContext } from "./context";
 import { Conversation, Typing } from "./Conversation";
 import { Banner, Header } from "./Header";
+import { HoursNotice } from "./Hours";
 import { Launcher } from "./Launcher";
+import { Rating } from "./Rating";
 
 /** The customer's place in the queue while they wait for an agent with a free place. */
 function QueuePlace() {
@@ -52,10 +54,11 @@ export function App({ widget }: { widget: Widget }) {
           <Header />
           <Banner />
           {/* Notices above the thread slot in here: business hours, queue position. */}
+          <HoursNotice />
           <QueuePlace />
           <Conversation />
           <Typing />
-          {/* After the conversation closes, the rating prompt (CSAT) slots in here. */}
+          <Rating />
           <CallbackBox />
           <Composer />
           <div class="foot">{t.poweredBy}</div>

@@ -7,9 +7,10 @@ import { useState } from "preact/hooks";
 import { Icon, ICONS } from "../../shared/ui";
 import type { CallbackPhase, CallbackRequest } from "../callback";
 import { fmt, type Strings } from "../i18n";
-import { callbackPhase, canRequestCallback, offer } from "../store/state";
+import { callbackPhase, canRequestCallback, closedHours, offer } from "../store/state";
 import { CallbackForm, WINDOWS } from "./CallbackForm";
 import { useWidget } from "./context";
+import { opensAt } from "./Hours";
 
 function windowLabel(t: Strings, w: string): string {
   return (WINDOWS as readonly string[]).includes(w) ? t[w as (typeof WINDOWS)[number]] : w;
@@ -75,9 +76,10 @@ export function CallbackBox() {
   }
   if (!open) return <div class="cb" data-testid="widget-callback" />;
   if (offer(s) === "callback") {
+    const when = closedHours(s) ? opensAt(s.team?.nextOpenAt || null, s.lang === "sv" ? "sv-SE" : undefined) : "";
     return (
       <div class="cb offer" data-testid="widget-callback">
-        <p>{t.cbOffer}</p>
+        <p>{when ? fmt(t.cbOfferClosed, { when }) : t.cbOffer}</p>
         {open}
       </div>
     );

@@ -83,7 +83,7 @@ export function Conversation() {
     <div class="log" role="log" aria-live="polite" aria-label={t.log} tabIndex={0} data-testid="widget-log" ref={log}>
       <ol class="log-list">
         <li class="greeting" key="greeting">
-          {s.available === false ? t.greetingOffline : t.greetingOnline}
+          {s.team?.open === false ? t.greetingClosed : s.available === false ? t.greetingOffline : t.greetingOnline}
         </li>
         {messages.map((m) => (
           <Message key={m.key} m={m} state={stateOf(m)} lastOwn={m.key === lastOwn} locale={locale} />

@@ -20,11 +20,14 @@ export const EVENTS: EventMap = {
       if (conv.id === w.thread.id && (conv.owner || conv.queued === false)) w.store.set({ queuePlace: null });
       else if (conv.id === w.thread.id && conv.queue_place) w.store.set({ queuePlace: conv.queue_place });
     }
+    if (conv) w.conversationState(conv);
   },
 
   availability(w, ev) {
-    // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode).
-    w.store.set({ available: ev.agents_available, hubOffer: ev.offer });
+    // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode),
+    // or the team opened or closed (business hours; the week's hours stay as last fetched).
+    const team = { open: ev.open !== false, nextOpenAt: ev.next_open_at ?? null, hours: w.state.team?.hours ?? null };
+    w.store.set({ available: ev.agents_available, hubOffer: ev.offer, team });
   },
 
   queue(w, ev) {
@@ -35,7 +38,8 @@ export const EVENTS: EventMap = {
     w.ring();
   },
 
-  sync(w) {
+  sync(w, ev) {
+    if (ev.conversation) w.conversationState(ev.conversation);
     w.ring();
   },
 

@@ -5,6 +5,7 @@
 
 import type { ChatMessage, Thread } from "../../shared/chat";
 import type { ConnState } from "../../shared/socket";
+import type { BusinessHoursView, CsatView } from "../../shared/types";
 import { FINAL_PHASES, progress, type CallbackPhase, type CallbackRequest } from "../callback";
 
 export type Lang = "en" | "sv";
@@ -38,6 +39,12 @@ export interface WidgetState {
   seenSeq: number;
   /** The latest callback the customer asked for. */
   callback: CallbackRequest | null;
+  /** Whether the team is within its business hours (GET /widget/availability); null until known. */
+  team: { open: boolean; nextOpenAt: string | null; hours: BusinessHoursView | null } | null;
+  /** The conversation was closed by an agent (the rating prompt shows until rated or reopened). */
+  closed: boolean;
+  /** The customer's rating of this conversation, once given. */
+  csat: CsatView | null;
   /** Bumped to ask the composer to take focus / the launcher to take focus / the log to scroll down. */
   focusInput: number;
   focusLauncher: number;
@@ -60,6 +67,9 @@ export function initialState(lang: Lang, title: string | null, thread: Thread, s
     thread,
     seenSeq,
     callback,
+    team: null,
+    closed: false,
+    csat: null,
     focusInput: 0,
     focusLauncher: 0,
     scrollDown: 0,
@@ -101,8 +111,19 @@ export function lastReplySeq(thread: Thread): number {
 export type Offer = "chat" | "callback";
 
 export function offer(s: WidgetState): Offer {
-  if (s.hubOffer) return s.hubOffer; // the hub's word: recovery mode offers callbacks even while someone is in
-  return s.available === false ? "callback" : "chat";
+  // The hub's word: recovery mode and closed hours offer callbacks even while someone is in.
+  if (s.hubOffer) return s.hubOffer;
+  return s.available === false || s.team?.open === false ? "callback" : "chat";
+}
+
+/** Outside business hours (the hours notice shows, the callback is offered for the next opening). */
+export function closedHours(s: WidgetState): boolean {
+  return s.team?.open === false;
+}
+
+/** The rating prompt: the conversation was closed and the customer has not rated it yet. */
+export function asksRating(s: WidgetState): boolean {
+  return s.closed && !s.csat && !!s.thread.id && s.ready && !s.fatal;
 }
 
 /** The latest request's phase, or null when there is none. */
