@@ -79,9 +79,14 @@ class WidgetSessionRequest(Body):
     page_url: Annotated[str, Meta(max_length=2048, description="The page the widget is on (http or https).")] | None = (
         None
     )
-    page_title: Annotated[str, Meta(max_length=200, description="The page's title.")] | None = None
+    page_title: (
+        Annotated[str, Meta(max_length=1000, description="The page's title (at most 200 characters kept).")] | None
+    ) = None
     locale: Annotated[str, Meta(max_length=35, description="A language tag such as `sv-SE`.")] | None = None
-    user_agent: Annotated[str, Meta(max_length=512, description="The browser's user agent.")] | None = None
+    user_agent: (
+        Annotated[str, Meta(max_length=4096, description="The browser's user agent (at most 512 characters kept).")]
+        | None
+    ) = None
     user_id: (
         Annotated[
             str,

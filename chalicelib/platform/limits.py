@@ -102,7 +102,8 @@ class TokenBuckets:
         now = self.clock.now()
         with self._lock:
             tokens, at = self._buckets.pop(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+            # A clock that stepped back (NTP, a test's clock) refills nothing rather than draining.
+            tokens = min(float(self.burst), tokens + max(0.0, now - at) * self.rate)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 wait = 0.0

@@ -29,6 +29,15 @@ def test_a_token_bucket_passes_a_burst_then_refills_at_its_rate() -> None:
     assert buckets.take("c") > 0
 
 
+def test_a_clock_that_steps_back_neither_refills_nor_drains_a_bucket() -> None:
+    clock = ManualClock(1_000.0)
+    buckets = TokenBuckets(rate=10.0, burst=3, clock=clock)
+    assert [buckets.take("c") for _ in range(2)] == [0.0, 0.0]
+    clock.set(1_000.0 - 86_400)  # a day back: the one token left is still there, no more
+    assert buckets.take("c") == 0.0
+    assert buckets.take("c") == pytest.approx(0.1)
+
+
 def test_a_flooding_connection_is_refused_cheaply_and_the_others_go_on(unit: Unit) -> None:
     flooder, calm = unit.connect_customer(), unit.connect_customer()
     # Both conversations have started (their first message: routing has queued them), so every
