@@ -112,13 +112,21 @@ class DynamoConnectionStore:
         item.update(actions=actions)
         return before, item
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         """The agent's last connection closed: keep the chosen status, mark unreachable, and
-        remember when (their silence counts from here)."""
-        presence = self.get_presence(tenant, agent_id)
-        if presence is None:
-            return None
-        presence.update(actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)])
+        remember when (their silence counts from here). Conditional on the heartbeat still being
+        `seen` (read before the caller looked for other connections): a tab that connected
+        meanwhile has beaten since, and its heartbeat is kept. None when nothing changed."""
+        presence = AgentPresence(tenant, agent_id)
+        try:
+            presence.update(
+                actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)],
+                condition=AgentPresence.agent_id.exists() & (AgentPresence.heartbeat_at == seen),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
         return presence
 
 

@@ -172,8 +172,10 @@ class ConnectionStore(Protocol):
         """Records a heartbeat (and optionally a new chosen status); returns (before, after)."""
         ...
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
-        """The agent's last connection closed: keep the chosen status, mark unreachable (left at `now`)."""
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable (left at
+        `now`) — only while the heartbeat is still the one `seen` before looking for other
+        connections (a new tab's heartbeat since then is kept). None when nothing changed."""
         ...
 
 

@@ -180,10 +180,10 @@ class MemoryStore:
             stored.status_at = now
         return kept, _copy(stored)
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         self._enter("drop_heartbeat")
         p = self.presence.get((tenant, agent_id))
-        if p is None:
+        if p is None or float(p.heartbeat_at or 0) != seen:
             return None
         p.heartbeat_at, p.left_at = 0, now
         return _copy(p)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from msgspec import UnsetType
 
 from chalicelib.contract.actions import Start
-from chalicelib.contract.events import ConversationEvent
+from chalicelib.contract.events import AvailabilityEvent, ConversationEvent
 from chalicelib.live import payloads
 from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationStarted
@@ -32,6 +32,12 @@ def start(live: Live, conn: Connection, action: Start) -> None:
             mode=offered.mode,
         ),
     )
+    # The offer was read before the reply went out: a flip told to the tenant's widgets in
+    # between may have reached this widget first, and the reply would then leave it stale.
+    # Read again after the reply, and tell this widget when it changed.
+    now = live.availability(conn.tenant)
+    if (now.offer, now.agents_available, now.mode) != (offered.offer, offered.agents_available, offered.mode):
+        live.notifier.reply(conn.connection_id, AvailabilityEvent(now.agents_available, now.offer, now.mode))
 
 
 def begin(live: Live, state: ConversationState) -> bool:
