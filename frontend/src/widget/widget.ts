@@ -15,7 +15,7 @@ import { DraftStore } from "./draft";
 import { report } from "./guard";
 import { strings, type Strings } from "./i18n";
 import { applyEvent } from "./store/events";
-import { initialState, lastReplySeq, type Lang, type WidgetState } from "./store/state";
+import { initialState, lastReplySeq, type Lang, type Offer, type WidgetState } from "./store/state";
 
 const AVAILABILITY_POLL_MS = 60_000;
 /** Two soft, high notes: a reply arrived while the widget was closed. */
@@ -61,6 +61,8 @@ export class Widget {
   private resetting = false;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How often the hub told the offer over the socket (the start reply, a flip). */
+  private offerTold = 0;
   /** Replies up to this seq have rung already (or were there when the page loaded). */
   private rungSeq: number;
 
@@ -213,14 +215,23 @@ export class Widget {
     return fresh.token;
   }
 
+  /** The hub told the offer over the socket: newer than any REST answer still on its way. */
+  offerFromHub(available: boolean, offer: Offer | null): void {
+    this.offerTold++;
+    this.store.set({ available, hubOffer: offer });
+  }
+
   private async refreshAvailability(): Promise<void> {
     if (!this.cfg) return;
+    const told = this.offerTold;
     try {
       const r = await apiFetch<{ agents_available: boolean; offer?: "chat" | "callback"; default_region?: string | null }>(
         this.cfg.apiUrl,
         `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`,
       );
-      this.store.set({ available: !!r.agents_available, hubOffer: r.offer ?? null, defaultRegion: r.default_region ?? null });
+      // An answer read before what the socket told since is stale: it never overrides it.
+      if (told === this.offerTold) this.store.set({ available: !!r.agents_available, hubOffer: r.offer ?? null });
+      this.store.set({ defaultRegion: r.default_region ?? null });
     } catch (e) {
       report("availability", e);
     }

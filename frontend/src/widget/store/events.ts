@@ -12,7 +12,7 @@ export type EventMap = { [K in ServerEvent["type"]]?: (w: Widget, ev: EventOf<K>
 
 export const EVENTS: EventMap = {
   conversation(w, ev) {
-    if (typeof ev.agents_available === "boolean") w.store.set({ available: ev.agents_available, hubOffer: ev.offer ?? null });
+    if (typeof ev.agents_available === "boolean") w.offerFromHub(ev.agents_available, ev.offer ?? null);
     const conv = ev.conversation;
     if (conv && conv.id) {
       w.conversationOpened(conv.id, ev.request_id);
@@ -24,7 +24,7 @@ export const EVENTS: EventMap = {
 
   availability(w, ev) {
     // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode).
-    w.store.set({ available: ev.agents_available, hubOffer: ev.offer });
+    w.offerFromHub(ev.agents_available, ev.offer);
   },
 
   queue(w, ev) {
