@@ -130,16 +130,18 @@ class DynamoConnectionStore:
         return presence
 
 
-def ensure_agent(tenant: str, agent_id: str, name: str, now: float = 0.0) -> None:
+def ensure_agent(
+    tenant: str, agent_id: str, name: str, now: float = 0.0, model: type[AgentPresence] = AgentPresence
+) -> None:
     """Puts an agent in the tenant's directory (idempotent): the admin CLI calls this when it
-    creates an agent, so owner pickers list them before they ever sign in. Presence and load
-    already recorded are kept."""
-    AgentPresence(tenant, agent_id).update(
+    creates an agent (with `model` bound to the stage's presence table), so owner pickers list
+    them before they ever sign in. Presence and load already recorded are kept."""
+    model(tenant, agent_id).update(
         actions=[
-            AgentPresence.name.set(name),
-            AgentPresence.status.set(AgentPresence.status | "offline"),
-            AgentPresence.status_at.set(AgentPresence.status_at | now),
-            AgentPresence.heartbeat_at.set(AgentPresence.heartbeat_at | 0),
-            AgentPresence.open_chats.set(AgentPresence.open_chats | 0),
+            model.name.set(name),
+            model.status.set(model.status | "offline"),
+            model.status_at.set(model.status_at | now),
+            model.heartbeat_at.set(model.heartbeat_at | 0),
+            model.open_chats.set(model.open_chats | 0),
         ]
     )

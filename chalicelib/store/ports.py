@@ -335,6 +335,10 @@ class HubStore(TenantStore, Protocol):
 
     def tenant_presence(self, tenant: str) -> list[AgentPresence]: ...
 
+    def open_connections(self, tenant: str, role: str) -> int:
+        """How many connections of one role the tenant has open (AP-C2, counted)."""
+        ...
+
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:
         """Sets `drift_status`; False when a heartbeat arrived since `presence` was read."""
         ...

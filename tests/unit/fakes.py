@@ -134,6 +134,10 @@ class MemoryStore:
         self._enter("tenant_connections")
         return [c.connection_id for c in self._live(tenant, role)]
 
+    def open_connections(self, tenant: str, role: str) -> int:
+        self._enter("open_connections")
+        return len(self._live(tenant, role))
+
     def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
         self._enter("tenant_agents_online")
         return [(c.connection_id, c.user_id) for c in self._live(tenant, "agent")]
