@@ -7,12 +7,12 @@ from typing import Any
 from chalice.app import AuthRequest, AuthResponse, Chalice, CloudWatchEvent, Rate, WebsocketEvent
 
 from chalicelib.handlers import rest, scheduled, ws
-from chalicelib.platform.observability import flush_metrics
+from chalicelib.platform.observability import observe
 
 app = Chalice(app_name="flow-hub")
 # Chalice still labels WebSocket support experimental; we rely on it for the live lane.
 app.experimental_feature_flags.update(["WEBSOCKETS"])
-app.register_middleware(flush_metrics, "all")
+app.register_middleware(observe, "all")
 
 
 # ------------------------------------------------------------------ WebSocket routes

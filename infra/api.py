@@ -228,6 +228,8 @@ class Api(Construct):
             "COGNITO_USER_POOL_ID": identity.user_pool.user_pool_id,
             "COGNITO_APP_CLIENT_ID": identity.client.user_pool_client_id,
             "WIDGET_SECRET_ID": identity.widget_secret.secret_arn,
+            # The namespace the alarms and the dashboard (infra/monitoring.py) read.
+            "POWERTOOLS_METRICS_NAMESPACE": stage.metrics_namespace,
         }
         self.chalice = HubChalice(
             self,

@@ -2,7 +2,7 @@
 
 The dashboard reads top-down like the product: the live lane (connections, messages,
 delivery), the functions, DynamoDB, then the work lanes and the schedules. Application
-figures come from the Powertools metrics the runtime emits (namespace `FlowHub`,
+figures come from the Powertools metrics the runtime emits (namespace `FlowHub/<stage>`,
 dimension `service`); the rest from API Gateway, Lambda, DynamoDB and SQS.
 
 Every alarm notifies one SNS topic; `make deploy ALARM_EMAIL=…` subscribes an address
@@ -22,7 +22,6 @@ from infra.data import Data
 from infra.nag import suppress
 from infra.settings import StageSettings
 
-APP_NAMESPACE = "FlowHub"
 APP_DIMENSIONS = {"service": "flow-hub"}
 PERIOD = Duration.minutes(5)
 
@@ -38,12 +37,6 @@ WS_INTEGRATION_ERRORS = 10
 TABLE_THROTTLES = 1
 # p99 duration as a share of the function's timeout.
 DURATION_SHARE_OF_TIMEOUT = 0.8
-
-
-def _app_metric(name: str, stat: str = "Sum") -> cw.Metric:
-    return cw.Metric(
-        namespace=APP_NAMESPACE, metric_name=name, dimensions_map=APP_DIMENSIONS, statistic=stat, period=PERIOD
-    )
 
 
 class Monitoring(Construct):
@@ -79,6 +72,16 @@ class Monitoring(Construct):
         self.alarms: list[cw.Alarm] = []
 
         fn_names = {fid: fn.ref for fid, fn in api.functions.items()}
+
+        def _app_metric(name: str, stat: str = "Sum") -> cw.Metric:
+            return cw.Metric(
+                namespace=stage.metrics_namespace,
+                metric_name=name,
+                dimensions_map=APP_DIMENSIONS,
+                statistic=stat,
+                period=PERIOD,
+            )
+
         ws = {"ApiId": api.websocket_api.ref, "Stage": api.ws_stage_name}
         rest = {"ApiName": stage.physical("rest"), "Stage": str(api.rest_stage_name)}
 
@@ -206,6 +209,13 @@ class Monitoring(Construct):
             graph(
                 "Connections opened vs vanished (410)",
                 [ws_metric("ConnectCount"), _app_metric("Connections"), _app_metric("GoneConnections")],
+            ),
+            graph(
+                "Open connections (counted every minute by the drift sweep)",
+                [
+                    _app_metric("OpenAgentConnections", "Maximum"),
+                    _app_metric("OpenCustomerConnections", "Maximum"),
+                ],
             ),
             graph("Messages per 5 min", [ws_metric("MessageCount"), _app_metric("MessagesStored")]),
             graph(

@@ -34,6 +34,12 @@ class StageSettings:
     websocket: Throttle
     websocket_connect: Throttle
 
+    @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of the app's own metrics (Powertools EMF): one per stage, so
+        dev and prod in one account never add up in each other's alarms."""
+        return f"FlowHub/{self.name}"
+
     def physical(self, what: str) -> str:
         """A resource name inside this stage: `flow-hub-dev-connections`."""
         return f"{APP}-{self.name}-{what}"

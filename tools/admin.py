@@ -31,10 +31,11 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from chalicelib.live.widgets import ROTATION_GRACE_SECONDS, rotated_secret
 from chalicelib.platform.auth import TENANT_CLAIM
 from chalicelib.platform.clock import iso
+from chalicelib.store.connections import ensure_agent
 from chalicelib.store.desk_models import IdentitySecret
 from chalicelib.store.dynamo_errors import error_code
 from chalicelib.store.keys import IDENTITY_SK, widget_key_tenant
-from chalicelib.store.models import Tenant
+from chalicelib.store.models import AgentPresence, Tenant
 from infra.names import stateful_stack
 
 # The widget key is `wk_<tenant>_<random>` (chalicelib.store.keys), so a tenant id has no "_".
@@ -56,6 +57,8 @@ class Target:
     region: str
     tenants_table: str
     user_pool_id: str
+    # The agent directory (owner pickers list invited agents before they first sign in).
+    presence_table: str | None = None
     endpoint_url: str | None = None  # None: the AWS endpoints of `region`
     site_url: str | None = None  # for the embed snippet, when known
     desk_table: str | None = None  # the identity-verification secret lives there
@@ -85,6 +88,7 @@ def target_for_stage(stage: str, region: str | None, cfn: Any = None) -> Target:
             region=session_region,
             tenants_table=outputs["TenantsTableName"],
             user_pool_id=outputs["UserPoolId"],
+            presence_table=outputs.get("PresenceTableName"),
             site_url=outputs.get("SiteUrl"),
             desk_table=outputs.get("DeskTableName"),
         )
@@ -102,6 +106,18 @@ def _model(target: Target) -> type[Tenant]:
         billing_mode = "PAY_PER_REQUEST"
 
     return type("AdminTenant", (Tenant,), {"Meta": Meta})
+
+
+def _presence_model(target: Target, table: str) -> type[AgentPresence]:
+    """The runtime's AgentPresence model (the agent directory), bound to this target's table."""
+
+    class Meta:
+        table_name = table
+        region = target.region
+        host = target.endpoint_url
+        billing_mode = "PAY_PER_REQUEST"
+
+    return type("AdminAgentPresence", (AgentPresence,), {"Meta": Meta})
 
 
 def new_widget_key(tenant_id: str) -> str:
@@ -246,6 +262,12 @@ class Admin:
             raise AdminError(f"{email} already has an account") from None
         attrs = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
         out = {"username": user["Username"], "sub": attrs.get("sub"), "tenant": tenant_id, "status": user["UserStatus"]}
+        if self.target.presence_table and attrs.get("sub"):
+            # Listed in the team's directory (offline) from now on, not from their first sign-in.
+            ensure_agent(
+                tenant_id, attrs["sub"], name, time.time(), _presence_model(self.target, self.target.presence_table)
+            )
+            out["directory"] = "listed"
         if not send_email:
             out["temporary_password"] = temporary_password
         return out
@@ -310,6 +332,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     where.add_argument("--region", help="AWS region (default: from the AWS configuration)")
     where.add_argument("--endpoint-url", help="one endpoint for DynamoDB and Cognito (the local stack's moto)")
     where.add_argument("--tenants-table", help="tenants table name (with --endpoint-url)")
+    where.add_argument("--presence-table", help="presence table name: the agent directory (with --endpoint-url)")
     where.add_argument("--user-pool-id", help="Cognito user pool id (with --endpoint-url)")
     where.add_argument("--site-url", help="where widget.js is served (for the embed snippet)")
     where.add_argument("--desk-table", help="desk table name (with --endpoint-url; identity commands)")
@@ -365,6 +388,7 @@ def target_from_args(args: argparse.Namespace) -> Target:
         region=args.region or boto3.session.Session().region_name or "us-east-1",
         tenants_table=args.tenants_table,
         user_pool_id=args.user_pool_id,
+        presence_table=args.presence_table,
         endpoint_url=args.endpoint_url,
         site_url=args.site_url,
         desk_table=args.desk_table,

@@ -12,6 +12,15 @@ so when two changes race exactly one of them tells the widgets.
 A flip is checked on every presence change (`PresenceChanged`), on a mode change, on a change
 of hours, and by the drift sweep each minute (an agent whose heartbeats silently stopped, and the
 team opening or closing by the clock, are noticed there).
+
+Checks race each other (two presence changes in two handlers): one may read the presence
+before the other's write and still win the later conditional write, so a stale offer would be
+the last one told, with nothing left to correct it. So a check that told something reads again
+after its push and, while the offer it told is no longer the truth, tells the truth — even when
+another check already stored it, since that check's push may have gone out before this stale
+one. A widget may then hear the same offer twice in a race; the last offer it hears is current.
+The `start` reply carries the offer read at that moment, and is corrected the same way
+(`live/actions/start.py`).
 """
 
 from __future__ import annotations
@@ -59,15 +68,41 @@ class Availability:
         )
 
     def check(self, tenant_id: str) -> bool:
-        """Tells the tenant's widgets when the offer flipped since they were last told; True then."""
+        """Tells the tenant's widgets when the offer flipped since they were last told; True then.
+
+        After telling, reads again: while what it told is no longer the truth (a racing change
+        it read too early), it tells the truth, so this check never leaves a stale offer last."""
         now = self.current(tenant_id)
-        told = f"{now.offer}:{int(now.agents_available)}:{int(now.open)}"
-        if not self.store.set_widget_offer(tenant_id, told):
+        if not self.store.set_widget_offer(tenant_id, _told(now)):
             return False
+        self._tell(tenant_id, now)
+        for _ in range(MAX_CORRECTIONS):
+            after = self.current(tenant_id)
+            if _told(after) == _told(now):
+                break
+            self.store.set_widget_offer(tenant_id, _told(after))  # stored already by a racing check: tell anyway
+            self._tell(tenant_id, after)
+            now = after
+        return True
+
+    def _tell(self, tenant_id: str, offered: Offered) -> None:
         event = AvailabilityEvent(
-            now.agents_available, now.offer, now.mode, open=now.open, next_open_at=now.next_open_at
+            offered.agents_available,
+            offered.offer,
+            offered.mode,
+            open=offered.open,
+            next_open_at=offered.next_open_at,
         )
         sent = self.live.push_to_customers(tenant_id, event)
         metrics.add_metric(name="AvailabilityFlips", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AvailabilityFanout", unit=MetricUnit.Count, value=sent)
-        return True
+
+
+# A check corrects what it told at most this often; presence changing faster than that is told
+# by the checks those changes run themselves.
+MAX_CORRECTIONS = 3
+
+
+def _told(offered: Offered) -> str:
+    """What the widgets are told, as stored (`HubCounters.widget_offer`)."""
+    return f"{offered.offer}:{int(offered.agents_available)}:{int(offered.open)}"

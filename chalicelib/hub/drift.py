@@ -1,7 +1,9 @@
 """The drift sweep (every minute): agents whose heartbeats stopped are marked away, then offline
 (their chosen status stays), typing indicators that never stopped are switched off, and the
 tenant's widgets are told when nobody can answer any more (`hub/availability.py`: heartbeats
-that stop without a `$disconnect` are noticed here).
+that stop without a `$disconnect` are noticed here). It also counts the open connections, the
+gauge on-call reads on the operations dashboard (`OpenAgentConnections`,
+`OpenCustomerConnections`: one count query per tenant and role, never a Scan).
 
 Idempotent: a second run finds nothing new to change; each change is conditioned on what the
 sweep read, so a heartbeat or keystroke that arrives meanwhile wins.
@@ -41,10 +43,18 @@ class DriftSweep:
         self.availability_changed = availability_changed
 
     def sweep(self) -> dict[str, int]:
-        stats = {"presence_drift": 0, "typing_cleared": 0, "tenants": 0}
+        stats = {
+            "presence_drift": 0,
+            "typing_cleared": 0,
+            "tenants": 0,
+            "agent_connections": 0,
+            "customer_connections": 0,
+        }
         now = self.clock.now()
         for tenant in self.store.tenant_ids():
             stats["tenants"] += 1
+            stats["agent_connections"] += self.store.open_connections(tenant, "agent")
+            stats["customer_connections"] += self.store.open_connections(tenant, "customer")
             drifting = 0
             for p in self.store.tenant_presence(tenant):
                 if p.status == "offline" or self.rule.reachable(p, now):
@@ -63,6 +73,9 @@ class DriftSweep:
             self.availability_changed(tenant)
             stats["presence_drift"] += drifting
             stats["typing_cleared"] += typing_cleared
+        # A gauge: emitted on every run (the dashboard reads its maximum per period).
+        metrics.add_metric(name="OpenAgentConnections", unit=MetricUnit.Count, value=stats["agent_connections"])
+        metrics.add_metric(name="OpenCustomerConnections", unit=MetricUnit.Count, value=stats["customer_connections"])
         if stats["presence_drift"] or stats["typing_cleared"]:
             metrics.add_metric(name="PresenceDrift", unit=MetricUnit.Count, value=stats["presence_drift"])
             metrics.add_metric(name="TypingDriftCleared", unit=MetricUnit.Count, value=stats["typing_cleared"])

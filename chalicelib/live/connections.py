@@ -110,12 +110,20 @@ class Connections:
     # ------------------------------------------------------------------ $disconnect and gone
     def forget(self, conn: Connection) -> AgentPresence | None:
         """Removes the connection and its subscriptions. Returns the agent's presence when this
-        was their last connection (they are unreachable now)."""
+        was their last connection (they are unreachable now).
+
+        A new tab of the same agent may connect while this one leaves (a reload, a late
+        `$disconnect`): the heartbeat is read *before* looking for their other connections and
+        dropped only if it is still that one. A tab that connected before the look is found by
+        it; one that connected after has beaten since, and the conditional drop keeps its beat."""
         self._bound.pop(conn.connection_id, None)
         self.store.delete_connection(conn)
-        if conn.role == "agent" and not self.store.user_connections(conn.tenant, "agent", conn.user_id):
-            return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now())
-        return None
+        if conn.role != "agent":
+            return None
+        before = self.store.get_presence(conn.tenant, conn.user_id)
+        if before is None or self.store.user_connections(conn.tenant, "agent", conn.user_id):
+            return None
+        return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now(), float(before.heartbeat_at or 0))
 
     def forget_cached(self, connection_id: str) -> None:
         self._bound.pop(connection_id, None)

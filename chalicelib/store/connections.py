@@ -172,26 +172,36 @@ class DynamoConnectionStore:
             after.status_at = now
         return before, after
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         """The agent's last connection closed: keep the chosen status, mark unreachable, and
-        remember when (their silence counts from here)."""
-        presence = self.get_presence(tenant, agent_id)
-        if presence is None:
-            return None
-        presence.update(actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)])
+        remember when (their silence counts from here). Conditional on the heartbeat still being
+        `seen` (read before the caller looked for other connections): a tab that connected
+        meanwhile has beaten since, and its heartbeat is kept. None when nothing changed."""
+        presence = AgentPresence(tenant, agent_id)
+        try:
+            presence.update(
+                actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)],
+                condition=AgentPresence.agent_id.exists() & (AgentPresence.heartbeat_at == seen),
+            )
+        except UpdateError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
         return presence
 
 
-def ensure_agent(tenant: str, agent_id: str, name: str, now: float = 0.0) -> None:
+def ensure_agent(
+    tenant: str, agent_id: str, name: str, now: float = 0.0, model: type[AgentPresence] = AgentPresence
+) -> None:
     """Puts an agent in the tenant's directory (idempotent): the admin CLI calls this when it
-    creates an agent, so owner pickers list them before they ever sign in. Presence and load
-    already recorded are kept."""
-    AgentPresence(tenant, agent_id).update(
+    creates an agent (with `model` bound to the stage's presence table), so owner pickers list
+    them before they ever sign in. Presence and load already recorded are kept."""
+    model(tenant, agent_id).update(
         actions=[
-            AgentPresence.name.set(name),
-            AgentPresence.status.set(AgentPresence.status | "offline"),
-            AgentPresence.status_at.set(AgentPresence.status_at | now),
-            AgentPresence.heartbeat_at.set(AgentPresence.heartbeat_at | 0),
-            AgentPresence.open_chats.set(AgentPresence.open_chats | 0),
+            model.name.set(name),
+            model.status.set(model.status | "offline"),
+            model.status_at.set(model.status_at | now),
+            model.heartbeat_at.set(model.heartbeat_at | 0),
+            model.open_chats.set(model.open_chats | 0),
         ]
     )

@@ -7,7 +7,14 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.dynamo_errors import error_code
-from chalicelib.store.models import AgentPresence, ConversationItem, ConversationMeta, Participant, Tenant
+from chalicelib.store.models import (
+    AgentPresence,
+    Connection,
+    ConversationItem,
+    ConversationMeta,
+    Participant,
+    Tenant,
+)
 from chalicelib.store.ports import TypingIndicator
 from chalicelib.store.work import OpenWorkReads
 from chalicelib.store.work_models import HistoryEntry, HubCounters
@@ -65,6 +72,10 @@ class DynamoHubStore(OpenWorkReads):
     def tenant_presence(self, tenant: str) -> list[AgentPresence]:
         """AP-P2."""
         return list(AgentPresence.query(tenant))
+
+    def open_connections(self, tenant: str, role: str) -> int:
+        """AP-C2, counted (`Select=COUNT`: DynamoDB returns no items)."""
+        return int(Connection.by_tenant_role.count(keys.tenant_role(tenant, role)))
 
     # ------------------------------------------------------------------ drift
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:

@@ -220,8 +220,10 @@ class ConnectionStore(Protocol):
         (nothing written) when its `$disconnect` ran first."""
         ...
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
-        """The agent's last connection closed: keep the chosen status, mark unreachable (left at `now`)."""
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable (left at
+        `now`) — only while the heartbeat is still the one `seen` before looking for other
+        connections (a new tab's heartbeat since then is kept). None when nothing changed."""
         ...
 
 
@@ -412,6 +414,10 @@ class HubStore(TenantStore, Protocol):
         ...
 
     def tenant_presence(self, tenant: str) -> list[AgentPresence]: ...
+
+    def open_connections(self, tenant: str, role: str) -> int:
+        """How many connections of one role the tenant has open (AP-C2, counted)."""
+        ...
 
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:
         """Sets `drift_status`; False when a heartbeat arrived since `presence` was read."""

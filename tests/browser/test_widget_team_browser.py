@@ -76,6 +76,49 @@ def test_the_widget_hears_live_when_nobody_can_answer_and_its_offer_follows(
     watch.check()
 
 
+def test_an_availability_answer_read_before_a_flip_never_overrides_it(browser_context: Any, local_hub: Any) -> None:
+    """The widget asks `GET /widget/availability` as it opens and hears the hub over its socket.
+    An answer read while nobody could answer, arriving after the hub told it someone can (a
+    slow REST call), must not put "We'll get back to you" back: nothing would correct it."""
+    watch = Watch()
+    agent = watch.page(browser_context(width=1440, height=900), "agent")
+    customer = watch.page(browser_context(), "customer")
+    sign_in(agent, local_hub)
+    set_presence(agent, "away")
+    availability = f"{local_hub.api_url}/widget/availability?widget_key={local_hub.widget_key}"
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while local_hub.request("GET", availability)["agents_available"]:  # the hub has "away"
+        assert time.monotonic() < deadline, "the hub never heard the agent go away"
+        time.sleep(0.2)
+
+    held: list[tuple[Any, Any]] = []
+
+    def hold(route: Any) -> None:
+        if held:  # only the first answer is held
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))  # read now (nobody can answer), answered later
+
+    customer.route("**/widget/availability*", hold)
+    open_widget(customer, local_hub)
+    status = customer.get_by_test_id("widget-status")
+    expect(status).to_have_attribute("data-state", "offline")  # the start reply
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not held:
+        assert time.monotonic() < deadline, "the widget never asked for availability"
+        customer.wait_for_timeout(100)
+    [(route, stale)] = held
+    assert stale.json()["agents_available"] is False
+
+    set_presence(agent, "available")
+    expect(status).to_have_attribute("data-state", "online")  # told live over the socket
+    with customer.expect_event("requestfinished", lambda r: "/widget/availability" in r.url):
+        route.fulfill(response=stale)  # the stale answer arrives now
+    customer.wait_for_timeout(1_000)
+    assert status.get_attribute("data-state") == "online"
+    watch.check()
+
+
 # ------------------------------------------------------------------ item 3
 def test_the_widget_shows_the_callbacks_real_state_and_a_new_request_after_it(
     browser_context: Any, local_hub: Any

@@ -67,6 +67,7 @@ class Rehearsal:
             Target(
                 region=REGION,
                 tenants_table=any_env["TENANTS_TABLE"],
+                presence_table=any_env["PRESENCE_TABLE"],
                 user_pool_id=self.provisioned.user_pool_id,
                 endpoint_url=moto_url,
             )

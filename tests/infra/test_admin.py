@@ -27,6 +27,7 @@ def target(local_hub: LocalHub) -> Target:
         region=str(local_hub.info["region"]),
         tenants_table=env["TENANTS_TABLE"],
         user_pool_id=local_hub.user_pool_id,
+        presence_table=env["PRESENCE_TABLE"],
         endpoint_url=local_hub.moto_url,
         site_url=local_hub.base_url,
         desk_table=env["DESK_TABLE"],
@@ -138,6 +139,12 @@ def test_an_invited_agent_signs_in_to_their_tenant_and_a_disabled_one_cannot(
     token = done["AuthenticationResult"]["IdToken"]
     me = local_hub.request("GET", local_hub.api_url + "/me", headers={"Authorization": token})
     assert me["tenant"] == tenant and me["name"] == "Ingrid"
+    # The team's directory lists every invited agent from the invitation on: owner pickers
+    # offer Olof before he ever signs in (as offline), and nobody of another tenant.
+    olof = a.invite_agent(tenant, f"olof-{email}", "Olof", send_email=False)
+    assert olof["directory"] == "listed"
+    team = local_hub.request("GET", local_hub.api_url + "/agents", headers={"Authorization": token})["agents"]
+    assert sorted((m["name"], m["status"]) for m in team) == [("Ingrid", "offline"), ("Olof", "offline")], team
 
     with pytest.raises(AdminError, match="already has an account"):
         a.invite_agent(tenant, email, "Ingrid again", send_email=False)
@@ -219,6 +226,7 @@ def test_a_deployed_stage_is_found_through_its_stack_outputs(monkeypatch: pytest
     cfn = boto3.session.Session().client("cloudformation", region_name="eu-north-1")
     outputs = {
         "TenantsTableName": "flow-hub-dev-tenants",
+        "PresenceTableName": "flow-hub-dev-presence",
         "UserPoolId": "eu-north-1_abc",
         "SiteUrl": "https://d1.example",
     }
@@ -241,8 +249,9 @@ def test_a_deployed_stage_is_found_through_its_stack_outputs(monkeypatch: pytest
             "describe_stacks", "ValidationError", "Stack with id FlowHub-prod-Stateful does not exist", 400
         )
         t = admin.target_for_stage("dev", None, cfn)
-        assert (t.tenants_table, t.user_pool_id, t.site_url, t.region, t.endpoint_url) == (
+        assert (t.tenants_table, t.presence_table, t.user_pool_id, t.site_url, t.region, t.endpoint_url) == (
             "flow-hub-dev-tenants",
+            "flow-hub-dev-presence",
             "eu-north-1_abc",
             "https://d1.example",
             "eu-north-1",

@@ -309,3 +309,43 @@ def test_functions_without_customer_sessions_cannot_read_the_widget_key(rehearsa
     role_ref = r.d.functions[r.logical[role]]["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = role_statements(r.d.app, r.provisioned.app, role_ref)
     assert not allowed(statements, "secretsmanager:GetSecretValue", r.provisioned.secret_arn)
+
+
+def test_log_lines_carry_the_request_id_and_metrics_land_in_the_stage_namespace(rehearsal: Rehearsal) -> None:
+    """What on-call greps for: a refused frame's log line names API Gateway's request id (the
+    one in its access log), the connection and the route; the metric the alarm counts is in
+    the namespace the stage's alarms read."""
+    r = rehearsal
+    conn = aws_events.connection_id()
+    assert r.ws("CONNECT", conn, token=r.agent_token)["statusCode"] == 200
+    event = aws_events.websocket(
+        "MESSAGE",
+        api_id=WS_API_ID,
+        stage=r.ws_stage,
+        connection=conn,
+        body={"action": "no-such-action", "request_id": "log-1"},
+    )
+    r.invoke("message", event)
+    request_id = event["requestContext"]["requestId"]
+    log = r.work / f"{r.logical['message']}.log"
+    lines = [json.loads(line) for line in log.read_text(errors="replace").splitlines() if line.startswith("{")]
+
+    emf = [line for line in lines if "RejectedActions" in line and "_aws" in line]
+    assert emf, f"no RejectedActions metric in the function's output: {lines[-5:]}"
+    [namespace] = {m["Namespace"] for m in emf[-1]["_aws"]["CloudWatchMetrics"]}
+    alarm_namespaces = {
+        a["Properties"]["Namespace"]
+        for a in r.d.resources(r.d.app, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "RejectedActions"
+    }
+    assert alarm_namespaces == {namespace} == {f"FlowHub/{r.d.stage}"}
+
+    refused = [line for line in lines if line.get("message") == "action rejected"]
+    if r.env[r.logical["message"]].get("POWERTOOLS_LOG_LEVEL") == "WARNING":
+        assert not refused, "prod logs warnings and errors only"
+        return
+    matching = [line for line in refused if line.get("correlation_id") == request_id]
+    assert len(matching) == 1, f"no line with correlation_id {request_id!r}: {refused}"
+    [line] = matching
+    assert (line["connection_id"], line["route"]) == (conn, "$default"), line
+    assert line["function_request_id"] and line["level"] == "INFO"

@@ -255,5 +255,25 @@ def test_alarms_notify_the_topic_and_the_dashboard_exists(stacks: dict[str, dict
         "CallbacksOverdue",
         "CounterDrift",
         "ApproximateNumberOfMessagesVisible",
+        "OpenAgentConnections",
+        "OpenCustomerConnections",
     ):
         assert metric in body, metric
+
+
+def test_the_app_metrics_the_alarms_read_are_the_ones_the_functions_write(
+    stacks: dict[str, dict[str, Any]], stage: str
+) -> None:
+    """Each stage writes its own namespace and its alarms read that one, so dev's figures never
+    page prod's on-call (the artifact test checks the zip really writes there)."""
+    template = _stateless(stacks, stage)
+    written = {
+        f["Properties"]["Environment"]["Variables"].get("POWERTOOLS_METRICS_NAMESPACE")
+        for f in of_type(template, "AWS::Serverless::Function").values()
+    }
+    read = {
+        a["Properties"]["Namespace"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if not a["Properties"].get("Namespace", "AWS/").startswith("AWS/")
+    }
+    assert written == read == {f"FlowHub/{stage}"}

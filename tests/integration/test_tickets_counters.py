@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import msgspec
 import pytest
 
 from chalicelib.hub.drift import TYPING_STALE_SECONDS
 from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.platform.errors import AlreadyTaken, InvalidAction
+from chalicelib.platform.observability import metrics
 from chalicelib.store.work_models import Callback, HubCounters
 from chalicelib.work.escalation import escalate_overdue
 from tests.integration.conftest import Work
@@ -134,7 +137,14 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
     hub.clock.advance(2 * MINUTE)  # ana's heartbeats stopped; bo keeps sending them
     hub.act(bo_conn, action="heartbeat")
     stats = work.drift.sweep()
-    assert stats == {"presence_drift": 1, "typing_cleared": 1, "tenants": 2}
+    # Ana's tab is still open (only her heartbeats stopped): two agent tabs and one customer.
+    assert stats == {
+        "presence_drift": 1,
+        "typing_cleared": 1,
+        "tenants": 2,
+        "agent_connections": 2,
+        "customer_connections": 1,
+    }
     presence = {p.agent_id: p for p in hub.lane.connections.store.tenant_presence("global")}
     assert presence[ana.id].drift_status == "away" and presence[ana.id].status == "available"  # choice remembered
     assert presence[bo.id].drift_status is None
@@ -212,3 +222,24 @@ def test_next_move_follows_the_pressure(work: Work) -> None:
     with pytest.raises(AlreadyTaken):
         work.callbacks.claim(ana, cb.callback_id)
     assert Callback.get("global", cb.callback_id).status == "completed"
+
+
+def test_the_drift_sweep_reports_open_connections_as_a_gauge_on_call_reads(
+    work: Work, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = work.hub
+    work.agent("ana")
+    hub.connect_customer()
+    second, _ = hub.connect_customer()
+    hub.lane.disconnect(second)  # the second tab closed: $disconnect
+    metrics.clear_metrics()  # what earlier in-process tests added (each invocation flushes its own)
+    capsys.readouterr()
+
+    stats = work.drift.sweep()
+    metrics.flush_metrics()  # the middleware does this after every invocation
+
+    assert (stats["agent_connections"], stats["customer_connections"]) == (1, 1)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(m["OpenAgentConnections"], m["OpenCustomerConnections"]) for m in emitted] == [([1.0], [1.0])]
+    # Emitted on every run, changes or not: the dashboard graphs a gauge, not events.
+    assert work.drift.sweep()["customer_connections"] == 1

@@ -165,6 +165,10 @@ class MemoryStore:
         self._enter("tenant_connections")
         return [c.connection_id for c in self._live(tenant, role)]
 
+    def open_connections(self, tenant: str, role: str) -> int:
+        self._enter("open_connections")
+        return len(self._live(tenant, role))
+
     def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
         self._enter("tenant_agents_online")
         return [(c.connection_id, c.user_id) for c in self._live(tenant, "agent")]
@@ -220,10 +224,10 @@ class MemoryStore:
             stored.status_at = now
         return kept, _copy(stored)
 
-    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         self._enter("drop_heartbeat")
         p = self.presence.get((tenant, agent_id))
-        if p is None:
+        if p is None or float(p.heartbeat_at or 0) != seen:
             return None
         p.heartbeat_at, p.left_at = 0, now
         return _copy(p)

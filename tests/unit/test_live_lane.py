@@ -212,7 +212,8 @@ def test_a_presence_flip_whose_disconnect_ran_elsewhere_first_changes_nothing(un
     unit.act(ana, action="presence", status="busy")
     gone = unit.store.connections[ana]
     unit.store.delete_connection(gone)  # what the other container's $disconnect did
-    unit.store.drop_heartbeat("global", "sub-ana", unit.clock.now())
+    seen = float(unit.store.presence[("global", "sub-ana")].heartbeat_at or 0)
+    unit.store.drop_heartbeat("global", "sub-ana", unit.clock.now(), seen)
     [err] = unit.act(ana, action="presence", status="available")
     assert err["code"] == "session_expired"
     stored = unit.store.presence[("global", "sub-ana")]

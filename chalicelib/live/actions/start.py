@@ -7,9 +7,10 @@ from __future__ import annotations
 from msgspec import UnsetType
 
 from chalicelib.contract.actions import Start
-from chalicelib.contract.events import ConversationEvent
+from chalicelib.contract.events import AvailabilityEvent, ConversationEvent
+from chalicelib.contract.rest import Availability as Offered
 from chalicelib.live import payloads
-from chalicelib.live.context import Live
+from chalicelib.live.context import Live, after_reply
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store import keys
@@ -36,6 +37,20 @@ def start(live: Live, conn: Connection, action: Start) -> None:
             mode=offered.mode,
         ),
     )
+    # The offer was read before the reply went out: a flip told to the tenant's widgets in
+    # between may have reached this widget first, and the reply would then leave it stale.
+    # Read again after the reply, and tell this widget when it changed (the answer stands).
+    with after_reply(action.name, conn.connection_id):
+        now = live.availability(conn.tenant)
+        if _offer(now) != _offer(offered):
+            event = AvailabilityEvent(
+                now.agents_available, now.offer, now.mode, open=now.open, next_open_at=now.next_open_at
+            )
+            live.notifier.reply(conn.connection_id, event)
+
+
+def _offer(offered: Offered) -> tuple[object, ...]:
+    return (offered.offer, offered.agents_available, offered.mode, offered.open)
 
 
 def begin(live: Live, state: ConversationState) -> bool:

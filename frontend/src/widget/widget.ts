@@ -23,7 +23,7 @@ import { DraftStore } from "./draft";
 import { report } from "./guard";
 import { strings, type Strings } from "./i18n";
 import { applyEvent } from "./store/events";
-import { initialState, lastReplySeq, type Lang, type WidgetState } from "./store/state";
+import { initialState, lastReplySeq, type Lang, type Offer, type WidgetState } from "./store/state";
 
 const AVAILABILITY_POLL_MS = 60_000;
 /** Two soft, high notes: a reply arrived while the widget was closed. */
@@ -99,6 +99,8 @@ export class Widget {
   private resetting = false;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How often the hub told the offer over the socket (the start reply, a flip). */
+  private offerTold = 0;
   /** Replies up to this seq have rung already (or were there when the page loaded). */
   private rungSeq: number;
   /** This page load told the hub where the customer is (each load does, once). */
@@ -312,8 +314,16 @@ export class Widget {
     this.store.set({ csat });
   }
 
+  /** The hub told the offer over the socket (a flip also says whether the team is open): newer
+   *  than any REST answer still on its way. */
+  offerFromHub(available: boolean, offer: Offer | null, team?: WidgetState["team"]): void {
+    this.offerTold++;
+    this.store.set(team ? { available, hubOffer: offer, team } : { available, hubOffer: offer });
+  }
+
   private async refreshAvailability(): Promise<void> {
     if (!this.cfg) return;
+    const told = this.offerTold;
     try {
       const r = await apiFetch<{
         agents_available: boolean;
@@ -323,12 +333,13 @@ export class Widget {
         next_open_at?: string | null;
         hours?: BusinessHoursView | null;
       }>(this.cfg.apiUrl, `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`);
-      this.store.set({
-        available: !!r.agents_available,
-        hubOffer: r.offer ?? null,
-        defaultRegion: r.default_region ?? null,
-        team: { open: r.open !== false, nextOpenAt: r.next_open_at || null, hours: r.hours || null },
-      });
+      const hours = r.hours || null;
+      const team = { open: r.open !== false, nextOpenAt: r.next_open_at || null, hours };
+      // An answer read before what the socket told since is stale: it never overrides it (the
+      // week's hours come from here only).
+      if (told === this.offerTold) this.store.set({ available: !!r.agents_available, hubOffer: r.offer ?? null, team });
+      else this.store.set({ team: this.state.team ? { ...this.state.team, hours } : team });
+      this.store.set({ defaultRegion: r.default_region ?? null });
     } catch (e) {
       report("availability", e);
     }

@@ -12,7 +12,7 @@ export type EventMap = { [K in ServerEvent["type"]]?: (w: Widget, ev: EventOf<K>
 
 export const EVENTS: EventMap = {
   conversation(w, ev) {
-    if (typeof ev.agents_available === "boolean") w.store.set({ available: ev.agents_available, hubOffer: ev.offer ?? null });
+    if (typeof ev.agents_available === "boolean") w.offerFromHub(ev.agents_available, ev.offer ?? null);
     const conv = ev.conversation;
     if (conv && conv.id) {
       w.conversationOpened(conv.id, ev.request_id);
@@ -27,7 +27,7 @@ export const EVENTS: EventMap = {
     // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode),
     // or the team opened or closed (business hours; the week's hours stay as last fetched).
     const team = { open: ev.open !== false, nextOpenAt: ev.next_open_at ?? null, hours: w.state.team?.hours ?? null };
-    w.store.set({ available: ev.agents_available, hubOffer: ev.offer, team });
+    w.offerFromHub(ev.agents_available, ev.offer, team);
   },
 
   queue(w, ev) {
