@@ -64,7 +64,8 @@ def test_a_check_that_read_too_early_never_leaves_its_stale_offer_last(
     assert truth(hub) == ("chat", True)
     assert last_offer(hub.sender.take(customer)) == ("chat", True)
     counters = store.get_counters("global")
-    assert counters is not None and counters.widget_offer == "chat:1"  # stored is what was told last
+    # Stored is what was told last (offer, someone available, the team open: agentday's format).
+    assert counters is not None and counters.widget_offer == "chat:1:1"
 
 
 def test_a_start_reply_read_before_a_flip_is_corrected(work: Work, monkeypatch: pytest.MonkeyPatch) -> None:
