@@ -29,22 +29,16 @@ from chalicelib.contract.common import (
     TicketStatus,
     Timestamp,
 )
-from chalicelib.contract.views import (
-    Blocker,
+from chalicelib.contract.views.agent_day import (
     BusinessHoursView,
-    CallbackView,
     CannedReplyView,
-    ConversationItem,
-    ConversationSnapshot,
-    CsatView,
-    CustomerCallbackView,
     CustomerProfileView,
-    HistoryItem,
-    HubSnapshot,
     SearchResult,
-    TicketView,
     WeeklyHours,
 )
+from chalicelib.contract.views.conversations import ConversationItem, ConversationSnapshot, CsatView
+from chalicelib.contract.views.hub import Blocker, HubSnapshot
+from chalicelib.contract.views.work import CallbackView, CustomerCallbackView, HistoryItem, TicketView
 from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, lone_surrogate
 
 

@@ -48,7 +48,7 @@ from chalicelib.contract.rest import (
     WidgetSession,
     WidgetSessionRequest,
 )
-from chalicelib.contract.views import HubSnapshot
+from chalicelib.contract.views.hub import HubSnapshot
 
 Auth = Literal["agent", "widget", "public"]
 # Callback steps accepted by `POST /callbacks/{callback_id}/{step}` (handlers.rest.callback_step;

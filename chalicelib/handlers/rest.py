@@ -55,7 +55,7 @@ from chalicelib.contract.rest import (
     WidgetSessionRequest,
     decode_body,
 )
-from chalicelib.contract.views import HubSnapshot
+from chalicelib.contract.views.hub import HubSnapshot
 from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.hub.opening import hours_view, team_status

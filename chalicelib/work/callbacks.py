@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.contract.events import CallbackEvent, CallbackStatusEvent
-from chalicelib.contract.views import HistoryItem
+from chalicelib.contract.views.work import HistoryItem
 from chalicelib.live import lines
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.contract.rest import SearchAnswer
-from chalicelib.contract.views import SearchResult
+from chalicelib.contract.views.agent_day import SearchResult
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import InvalidAction
 from chalicelib.platform.terms import MIN_TERM, email_term, fold, words
