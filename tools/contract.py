@@ -24,7 +24,7 @@ import msgspec
 
 import chalicelib.contract
 from chalicelib.contract import actions, common, events
-from chalicelib.contract.rest import Body
+from chalicelib.contract.rest.common import Body
 from tools import openapi, protocol_doc
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -49,7 +49,8 @@ def schemas() -> dict[str, Schema]:
     hub's own: Chalice's errors and API Gateway's authorizer answers."""
     import msgspec
 
-    from chalicelib.contract.rest import Error, LaunchBlockedError
+    from chalicelib.contract.rest.common import Error
+    from chalicelib.contract.rest.hub import LaunchBlockedError
 
     types = {route.response for route in ROUTES.values()} | {r.request for r in ROUTES.values() if r.request}
     _, components = msgspec.json.schema_components(

@@ -10,41 +10,47 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
-from chalicelib.contract.rest import (
-    AgentChangeRequest,
-    AgentEnvelope,
-    AgentList,
-    Availability,
+from chalicelib.contract.rest.agent_day import (
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
+    CustomerPanel,
+    Deleted,
+    Hours,
+    HoursRequest,
+    SearchAnswer,
+)
+from chalicelib.contract.rest.callbacks import (
     CallbackDetail,
     CallbackEnvelope,
     CallbackList,
     CallbackRequest,
     CallbackStepRequest,
-    CannedReplyChange,
-    CannedReplyCreate,
-    CannedReplyEnvelope,
-    CannedReplyList,
-    ConversationList,
-    CustomerCallbackEnvelope,
-    CustomerPanel,
-    Deleted,
-    Health,
-    Hours,
-    HoursRequest,
-    HubModeRequest,
+)
+from chalicelib.contract.rest.conversations import ConversationList
+from chalicelib.contract.rest.hub import Health, HubModeRequest, ModeHistory
+from chalicelib.contract.rest.team import (
+    AgentChangeRequest,
+    AgentEnvelope,
+    AgentList,
     Me,
-    ModeHistory,
-    Rating,
-    RatingRequest,
     Reassigned,
-    SearchAnswer,
     TenantChangeRequest,
     TenantSettingsEnvelope,
+)
+from chalicelib.contract.rest.tickets import (
     TicketChangeRequest,
     TicketCreateRequest,
     TicketDetail,
     TicketEnvelope,
     TicketList,
+)
+from chalicelib.contract.rest.widget import (
+    Availability,
+    CustomerCallbackEnvelope,
+    Rating,
+    RatingRequest,
     WidgetSession,
     WidgetSessionRequest,
 )

@@ -7,7 +7,7 @@ Also keeps each profile pointing at the customer's newest conversation (a search
 
 from __future__ import annotations
 
-from chalicelib.contract.rest import CustomerPanel as CustomerPanelView
+from chalicelib.contract.rest.agent_day import CustomerPanel as CustomerPanelView
 from chalicelib.contract.views.agent_day import CustomerPage, CustomerProfileView
 from chalicelib.contract.views.conversations import ConversationItem
 from chalicelib.live import payloads

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.contract.rest import SearchAnswer
+from chalicelib.contract.rest.agent_day import SearchAnswer
 from chalicelib.contract.views.agent_day import SearchResult
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import InvalidAction
