@@ -30,7 +30,7 @@ from chalicelib.platform.terms import MIN_TERM, email_term, fold, words
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.ports import DirectoryStore, WorkStore
 from chalicelib.store.work_models import Callback, Ticket
-from chalicelib.work.callbacks import normalize_phone
+from chalicelib.work.callback_request import normalize_phone
 
 MAX_QUERY = 100
 MAX_RESULTS = 20
