@@ -1,4 +1,4 @@
-"""A callback request checked and built: window, reason, the number in E.164, the due time, the new queued callback."""
+"""A callback request checked and built: window, reason, E.164 number, due time, the queued callback."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What every REST route shares: strict request bodies, `decode_body` (the one way a handler
-reads one) and the answer of every domain error."""
+"""What every REST route shares: strict bodies, `decode_body` and the error answer."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The team's REST bodies and answers: the signed-in agent, the tenant's agents (capacity,
-reassignment) and the team settings."""
+"""The team's REST bodies and answers: the signed-in agent, the agents, the team settings."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The widget's REST bodies and answers: its session, what it may offer, a CSAT rating and the
-customer's own callback."""
+"""The widget's REST bodies and answers: session, availability, CSAT rating, own callback."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A conversation as its viewer sees it: the snapshot, its participants and preview, a timeline
-entry (`MessageEvent`), its CSAT rating and a conversation in a customer's history."""
+"""A conversation as its viewer sees it: snapshot, participants, preview, timeline entry, CSAT."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What support command reads: counters, pressure, next move, launch check, mode, team status,
-CSAT report and the hub snapshot that holds them all."""
+"""What support command shows: counters, pressure, next move, launch, mode, team, CSAT report."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Connections and presence: a WebSocket connection bound at `$connect` to a verified identity
-(AP-C1..C3) and the agent directory with each agent's status and heartbeat (AP-P1, AP-P2)."""
+"""Connections and presence: connections bound at `$connect` (AP-C…), the agent directory (AP-P…)."""
 
 from __future__ import annotations
 

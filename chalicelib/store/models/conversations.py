@@ -1,5 +1,4 @@
-"""Conversations and messages: the conversation partition (META, participants, subscriptions,
-idempotency keys; AP-V1..V8) and its timeline entries in two numberings (AP-M1, AP-M2)."""
+"""Conversations (META, participants, subscriptions, keys; AP-V…) and messages (AP-M…)."""
 
 from __future__ import annotations
 

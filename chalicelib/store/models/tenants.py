@@ -1,5 +1,4 @@
-"""Tenants: name, widget keys, mode and team settings (AP-T1), and the registry every scheduled
-job walks (AP-T2)."""
+"""Tenants: settings, widget keys and mode (AP-T1), and the registry scheduled jobs walk (AP-T2)."""
 
 from __future__ import annotations
 
