@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 import subprocess
 import sys
@@ -20,7 +22,9 @@ from typing import Any
 
 import msgspec
 
-from chalicelib.contract import actions, common, events, rest, views
+import chalicelib.contract
+from chalicelib.contract import actions, common, events
+from chalicelib.contract.rest.common import Body
 from tools import openapi, protocol_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +36,15 @@ TS_HEADER = (
 
 
 def contract_types() -> list[type[msgspec.Struct]]:
-    """Every type of the contract: actions, events, views, REST bodies and answers."""
+    """Every type of the contract (every Struct a module of `chalicelib/contract/` defines):
+    actions, events, views, REST bodies and answers."""
     found: dict[str, type[msgspec.Struct]] = {}
-    for module in (common, views, actions, events, rest):
+    for info in pkgutil.walk_packages(chalicelib.contract.__path__, "chalicelib.contract."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             own = isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == module.__name__
-            if own and value not in (actions.BaseAction, rest.Body):
-                found[value.__name__] = value
+            if own and value not in (actions.BaseAction, Body) and found.setdefault(value.__name__, value) is not value:
+                raise ValueError(f"two contract types are named {value.__name__}")
     return [found[name] for name in sorted(found)]
 
 

@@ -2,7 +2,7 @@
 
 Paths, methods, path parameters, operation ids, media types and which routes the agent
 authorizer guards come from the Chalice routes of `app.py`; each route's summary, tag and error
-codes from `chalicelib/contract/routes.py`; every body and answer schema from the contract's
+codes from `chalicelib/contract/routes/`; every body and answer schema from the contract's
 types (`msgspec.json.schema_components`). `python -m tools.contract` regenerates it with the
 other generated files; `tests/unit/test_contract.py` fails when it drifts, and
 `tests/integration/test_openapi.py` validates real answers against it.
@@ -15,7 +15,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from chalicelib.contract.routes import ROUTES, TAGS, Route
+from chalicelib.contract.routes import ROUTES, TAGS
+from chalicelib.contract.routes.route import Route
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "openapi.json"
@@ -49,7 +50,8 @@ def schemas() -> dict[str, Schema]:
     hub's own: Chalice's errors and API Gateway's authorizer answers."""
     import msgspec
 
-    from chalicelib.contract.rest import Error, LaunchBlockedError
+    from chalicelib.contract.rest.common import Error
+    from chalicelib.contract.rest.hub import LaunchBlockedError
 
     types = {route.response for route in ROUTES.values()} | {r.request for r in ROUTES.values() if r.request}
     _, components = msgspec.json.schema_components(
@@ -160,7 +162,7 @@ def paths() -> dict[str, Any]:
             op = ROUTES.get((path, method))
             if op is None:
                 raise ValueError(
-                    f"{method} {path} is not documented: add it to ROUTES in chalicelib/contract/routes.py"
+                    f"{method} {path} is not documented: add it to its lane's ROUTES in chalicelib/contract/routes/"
                 )
             _check_auth(path, method, op, route)
             item[method.lower()] = _operation(op, route)

@@ -11,16 +11,9 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import ErrorCode, HubMode, Offer, Person, PresenceStatus, Ref, Seq, Timestamp
-from chalicelib.contract.views import (
-    CallbackView,
-    ConversationSnapshot,
-    Counters,
-    CsatView,
-    CustomerCallbackView,
-    MessageEvent,
-    TeamStatus,
-    TicketView,
-)
+from chalicelib.contract.views.conversations import ConversationSnapshot, CsatView, MessageEvent
+from chalicelib.contract.views.hub import Counters, TeamStatus
+from chalicelib.contract.views.work import CallbackView, CustomerCallbackView, TicketView
 
 
 class AckEvent(Struct, forbid_unknown_fields=True, tag="ack", tag_field="type", kw_only=True):

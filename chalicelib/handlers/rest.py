@@ -13,49 +13,53 @@ from chalice.app import AuthRequest, AuthResponse, Request, Response
 
 from chalicelib import wiring
 from chalicelib.contract.common import AgentRef
-from chalicelib.contract.rest import (
-    AgentChangeRequest,
-    AgentEnvelope,
-    AgentList,
-    Availability,
-    Body,
+from chalicelib.contract.rest.agent_day import (
+    CannedReplyChange,
+    CannedReplyCreate,
+    CannedReplyEnvelope,
+    CannedReplyList,
+    CustomerPanel,
+    Deleted,
+    Hours,
+    HoursRequest,
+    SearchAnswer,
+)
+from chalicelib.contract.rest.callbacks import (
     CallbackDetail,
     CallbackEnvelope,
     CallbackList,
     CallbackRequest,
     CallbackStepRequest,
-    CannedReplyChange,
-    CannedReplyCreate,
-    CannedReplyEnvelope,
-    CannedReplyList,
-    ConversationList,
-    CustomerCallbackEnvelope,
-    CustomerPanel,
-    Deleted,
-    Error,
-    Hours,
-    HoursRequest,
-    HubModeRequest,
-    LaunchBlockedError,
+)
+from chalicelib.contract.rest.common import Body, Error, decode_body
+from chalicelib.contract.rest.conversations import ConversationList
+from chalicelib.contract.rest.hub import HubModeRequest, LaunchBlockedError, ModeHistory
+from chalicelib.contract.rest.team import (
+    AgentChangeRequest,
+    AgentEnvelope,
+    AgentList,
     Me,
-    ModeHistory,
     MyPresence,
-    Rating,
-    RatingRequest,
     Reassigned,
-    SearchAnswer,
     TenantChangeRequest,
     TenantSettingsEnvelope,
+)
+from chalicelib.contract.rest.tickets import (
     TicketChangeRequest,
     TicketCreateRequest,
     TicketDetail,
     TicketEnvelope,
     TicketList,
+)
+from chalicelib.contract.rest.widget import (
+    Availability,
+    CustomerCallbackEnvelope,
+    Rating,
+    RatingRequest,
     WidgetSession,
     WidgetSessionRequest,
-    decode_body,
 )
-from chalicelib.contract.views import HubSnapshot
+from chalicelib.contract.views.hub import HubSnapshot
 from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
 from chalicelib.hub.opening import hours_view, team_status

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chalicelib.contract.events import AvailabilityEvent
-from chalicelib.contract.rest import Availability as Offered
-from chalicelib.contract.views import TeamStatus
+from chalicelib.contract.rest.widget import Availability as Offered
+from chalicelib.contract.views.hub import TeamStatus
 from chalicelib.hub.mode_rules import rules_for
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import PresenceRule

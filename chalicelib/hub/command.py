@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 
-from chalicelib.contract.views import Blocker as BlockerView
-from chalicelib.contract.views import CsatReport, HubSnapshot, Launch, ModeRules, ModeState, TeamStatus
-from chalicelib.contract.views import LostAgent as LostAgentView
-from chalicelib.contract.views import NextMove as NextMoveView
-from chalicelib.contract.views import Pressure as PressureView
+from chalicelib.contract.views.hub import Blocker as BlockerView
+from chalicelib.contract.views.hub import CsatReport, HubSnapshot, Launch, ModeRules, ModeState, TeamStatus
+from chalicelib.contract.views.hub import LostAgent as LostAgentView
+from chalicelib.contract.views.hub import NextMove as NextMoveView
+from chalicelib.contract.views.hub import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
 from chalicelib.hub.hours import BusinessHours
 from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check

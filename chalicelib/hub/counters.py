@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.contract.events import CountersEvent
-from chalicelib.contract.views import Counters as CountersView
-from chalicelib.contract.views import TeamStatus
+from chalicelib.contract.views.hub import Counters as CountersView
+from chalicelib.contract.views.hub import TeamStatus
 from chalicelib.live.port import LivePort
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from chalicelib.contract.common import Ref
 from chalicelib.contract.events import ModeEvent
-from chalicelib.contract.rest import ModeChange
-from chalicelib.contract.views import HubSnapshot
+from chalicelib.contract.rest.hub import ModeChange
+from chalicelib.contract.views.hub import HubSnapshot
 from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.launch import LaunchDecision, launch_check
 from chalicelib.hub.mode_rules import MODES

@@ -17,7 +17,8 @@ from typing import Any
 
 import msgspec
 
-from chalicelib.contract.views import BusinessHoursView, TeamStatus
+from chalicelib.contract.views.agent_day import BusinessHoursView
+from chalicelib.contract.views.hub import TeamStatus
 from chalicelib.hub.hours import BusinessHours, InvalidHours
 from chalicelib.hub.settings import TeamSettings
 from chalicelib.platform.auth import Actor

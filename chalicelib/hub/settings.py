@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.contract.rest import AgentItem, TenantSettings
+from chalicelib.contract.rest.team import AgentItem, TenantSettings
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from chalicelib.contract.rest import Availability as Offered
+from chalicelib.contract.rest.widget import Availability as Offered
 from chalicelib.live.connections import Connections
 from chalicelib.live.events import Listeners
 from chalicelib.live.notifier import Notifier

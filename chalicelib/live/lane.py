@@ -15,7 +15,7 @@ import msgspec
 from chalicelib.contract.actions import parse_action
 from chalicelib.contract.common import ErrorCode
 from chalicelib.contract.events import ErrorEvent, Event, TypingEvent
-from chalicelib.contract.rest import Availability as Offered
+from chalicelib.contract.rest.widget import Availability as Offered
 from chalicelib.live import payloads
 from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY, WRITES
 from chalicelib.live.actions.start import begin

@@ -7,7 +7,7 @@ from msgspec import UNSET
 
 from chalicelib.contract.common import Person, Ref
 from chalicelib.contract.events import PresenceEvent
-from chalicelib.contract.views import ConversationSnapshot, CsatView, MessageEvent, Participant, Preview
+from chalicelib.contract.views.conversations import ConversationSnapshot, CsatView, MessageEvent, Participant, Preview
 from chalicelib.live.lines import params_of
 from chalicelib.platform.clock import iso
 from chalicelib.store.models import AgentPresence, ConversationMeta, Message

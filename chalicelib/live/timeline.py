@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from chalicelib.contract.views import MessageEvent
+from chalicelib.contract.views.conversations import MessageEvent
 from chalicelib.live import payloads
 from chalicelib.live.lines import Line
 from chalicelib.platform.clock import Clock

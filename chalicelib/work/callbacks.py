@@ -9,20 +9,20 @@ system line with a code, never a phone number) and in the customer's widget (`ca
 queued, calling, completed, failed, cancelled — after which they may ask again).
 
 The due time follows the window the customer chose, in the tenant's time zone, and counts the
-tenant's business hours only (`callback_window.py`). A number without a country code is read in the region the request
+tenant's business hours only (`callback_window.py`; the request is checked and built in
+`callback_request.py`). A number without a country code is read in the region the request
 names (the widget's country picker), else the tenant's default region (`phone_region`).
 A missed call is its own record: it joins a conversation only when the agent names one.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.contract.events import CallbackEvent, CallbackStatusEvent
-from chalicelib.contract.views import HistoryItem
+from chalicelib.contract.views.work import HistoryItem
 from chalicelib.live import lines
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
@@ -34,23 +34,9 @@ from chalicelib.store.models import Tenant
 from chalicelib.store.ports import WorkStore, WriteConflict
 from chalicelib.store.work import history_entry
 from chalicelib.store.work_models import Callback
-from chalicelib.work.callback_window import WINDOWS, CallbackDue, NeverOpenInWindow, OpenHours, callback_due, zone
+from chalicelib.work.callback_request import check_request, due_in_hours, normalize_phone, queued_callback
+from chalicelib.work.callback_window import CallbackDue, OpenHours
 from chalicelib.work.views import callback_view, customer_callback_view, history_view
-
-MAX_REASON = 500
-
-
-def normalize_phone(raw: str, region: str | None) -> str:
-    """E.164 via `phonenumbers`; a number without +country needs the caller's region."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(raw, (region or "").upper() or None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidAction(f"phone: {exc}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidAction("phone: not a valid phone number")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def copy(cb: Callback) -> Callback:
@@ -88,10 +74,7 @@ class Callbacks:
         source: str = "widget",
     ) -> Callback:
         """A customer asks to be called back (source widget) or an agent logs a missed call."""
-        if window not in WINDOWS:
-            raise InvalidAction(f"window: expected one of {', '.join(WINDOWS)}")
-        if reason is not None and len(reason) > MAX_REASON:
-            raise InvalidAction(f"reason: at most {MAX_REASON} characters")
+        check_request(window, reason)
         tenant = self._tenant(actor.tenant)
         e164 = normalize_phone(phone, region or tenant.phone_region)
         meta = None
@@ -105,28 +88,8 @@ class Callbacks:
             customer_id = actor.id if actor.role == "customer" else None
         now = self.clock.now()
         due = self._due(tenant, window, now, timedelta(minutes=float(tenant.callback_sla_minutes)))
-        cb = Callback(
-            actor.tenant,
-            "cb_" + secrets.token_urlsafe(9),
-            status="queued",
-            source=source,
-            phone=e164,
-            customer_name=(customer_name or (actor.name if actor.role == "customer" else "Caller"))[:80],
-            customer_id=customer_id,
-            conversation_id=conversation_id,
-            reason=(reason or None),
-            window=window,
-            priority="normal",
-            overdue=False,
-            not_before=due.not_before,
-            due_at=due.due_at,
-            attempts=0,
-            max_attempts=int(tenant.callback_max_attempts),
-            retry_minutes=float(tenant.callback_retry_minutes),
-            created_at=now,
-            created_by=actor.id,
-            updated_at=now,
-            open_tenant=actor.tenant,
+        cb = queued_callback(
+            actor, tenant, e164, window, reason, conversation_id, customer_id, customer_name, source, due, now
         )
         verb = "requested" if source == "widget" else "logged a missed call"
         self.commit(cb, None, actor, "requested" if source == "widget" else "missed_call", f"{actor.name} {verb}")
@@ -251,10 +214,7 @@ class Callbacks:
     def _due(self, tenant: Tenant, window: str, start: float, sla: timedelta) -> CallbackDue:
         """The window in the tenant's time zone, the SLA in its open time."""
         hours = self.calendar(tenant.tenant_id) if self.calendar is not None else None
-        try:
-            return callback_due(window, start, sla, zone(tenant.time_zone), hours)
-        except NeverOpenInWindow as exc:
-            raise InvalidAction(f"window: {exc}; choose another window") from None
+        return due_in_hours(tenant, window, start, sla, hours)
 
     # ------------------------------------------------------------------ reads
     def queue(self, tenant: str) -> list[Callback]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalicelib.contract.views import CannedReplyView
+from chalicelib.contract.views.agent_day import CannedReplyView
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import AlreadyTaken, InvalidAction, NotFound

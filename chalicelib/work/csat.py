@@ -15,7 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.contract.events import CsatEvent
-from chalicelib.contract.views import CsatDay, CsatReport, CsatView
+from chalicelib.contract.views.conversations import CsatView
+from chalicelib.contract.views.hub import CsatDay, CsatReport
 from chalicelib.hub.opening import Opening
 from chalicelib.live import lines
 from chalicelib.live.payloads import csat_view

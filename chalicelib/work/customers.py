@@ -7,8 +7,9 @@ Also keeps each profile pointing at the customer's newest conversation (a search
 
 from __future__ import annotations
 
-from chalicelib.contract.rest import CustomerPanel as CustomerPanelView
-from chalicelib.contract.views import ConversationItem, CustomerPage, CustomerProfileView
+from chalicelib.contract.rest.agent_day import CustomerPanel as CustomerPanelView
+from chalicelib.contract.views.agent_day import CustomerPage, CustomerProfileView
+from chalicelib.contract.views.conversations import ConversationItem
 from chalicelib.live import payloads
 from chalicelib.live.events import ConversationStarted
 from chalicelib.platform.clock import Clock, iso

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.contract.rest import SearchAnswer
-from chalicelib.contract.views import SearchResult
+from chalicelib.contract.rest.agent_day import SearchAnswer
+from chalicelib.contract.views.agent_day import SearchResult
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import InvalidAction
 from chalicelib.platform.terms import MIN_TERM, email_term, fold, words
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.ports import DirectoryStore, WorkStore
 from chalicelib.store.work_models import Callback, Ticket
-from chalicelib.work.callbacks import normalize_phone
+from chalicelib.work.callback_request import normalize_phone
 
 MAX_QUERY = 100
 MAX_RESULTS = 20

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 
 from chalicelib.contract.events import TicketEvent
-from chalicelib.contract.views import HistoryItem
+from chalicelib.contract.views.work import HistoryItem
 from chalicelib.live import lines
 from chalicelib.live.events import CustomerReplied
 from chalicelib.live.port import LivePort

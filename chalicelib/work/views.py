@@ -4,7 +4,7 @@ as the contract's types."""
 from __future__ import annotations
 
 from chalicelib.contract.common import Ref
-from chalicelib.contract.views import CallbackView, CustomerCallbackView, HistoryItem, TicketView
+from chalicelib.contract.views.work import CallbackView, CustomerCallbackView, HistoryItem, TicketView
 from chalicelib.platform.clock import iso
 from chalicelib.store.work_models import Callback, HistoryEntry, Ticket
 

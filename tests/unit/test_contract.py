@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.contract.actions import Send, parse_action
 from chalicelib.contract.common import MAX_BODY_BYTES
-from chalicelib.contract.rest import TicketCreateRequest, decode_body
+from chalicelib.contract.rest.common import decode_body
+from chalicelib.contract.rest.tickets import TicketCreateRequest
 from chalicelib.platform.errors import HubError
 from tools import contract
 
