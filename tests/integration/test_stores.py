@@ -255,8 +255,9 @@ def test_append_numbers_entries_and_tracks_the_public_sequence(stores: Stores) -
     m1 = conv.append(state, entry("hello"), NOW + 1)
     assert (int(m1.seq), int(m1.prev_public_seq), m1.kind, m1.text) == (1, 0, "text", "hello")
     assert (state.meta.last_seq, state.meta.last_public_seq, state.meta.preview_text) == (1, 1, "hello")
-    state = conv.load_conversation("global", "c_1", NOW)
-    assert state is not None
+    reloaded = conv.load_conversation("global", "c_1", NOW)
+    assert reloaded is not None
+    state = reloaded
     conv.append(state, entry("agent joins", kind="system", role="system", author="hub"), NOW + 2)
     note = conv.append(state, entry("secret", kind="note", role="agent", author="ana"), NOW + 3)
     assert (int(note.seq), int(note.prev_public_seq)) == (3, 2)
@@ -358,8 +359,8 @@ def test_typing_is_set_and_cleared(stores: Stores) -> None:
     p = load_participant(stores)
     assert (p.typing_at, p.typing_tenant) == (NOW + 5, "global")
     stores.conversations.set_typing("global", me, None)
-    p = load_participant(stores)
-    assert (p.typing_at, p.typing_tenant) == (None, None)
+    cleared = load_participant(stores)
+    assert cleared.typing_at is None and cleared.typing_tenant is None
 
 
 def load_participant(stores: Stores) -> Participant:
