@@ -143,7 +143,8 @@ def test_an_unknown_or_expired_connection_must_reconnect(unit: Unit) -> None:
 
 def test_a_bad_frame_is_answered_to_its_sender_only_with_its_correlation_fields(unit: Unit) -> None:
     customer, conv, agent = chat(unit)
-    [err] = unit.raw(customer, '{"action": "send", "conversation_id": "' + conv + '", "client_id": "c1", "request_id": "r1"}')
+    frame = '{"action": "send", "conversation_id": "' + conv + '", "client_id": "c1", "request_id": "r1"}'
+    [err] = unit.raw(customer, frame)
     assert err["code"] == "invalid_action"
     assert (err["request_id"], err["action"], err["client_id"], err["conversation_id"]) == ("r1", "send", "c1", conv)
     assert unit.sender.take(agent) == []
@@ -467,7 +468,7 @@ def test_a_gone_target_is_dropped_only_after_the_connect_grace(unit: Unit) -> No
 
 
 def test_a_gone_sender_is_forgotten_when_its_reply_bounces(unit: Unit) -> None:
-    customer, conv, agent = chat(unit)
+    customer, _, _ = chat(unit)
     unit.clock.advance(60)
     unit.sender.gone.add(customer)
     unit.hub.live.handle(customer, '{"action": "heartbeat"}')
