@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { afterEach, beforeEach, mock, test } from "node:test";
 import { FakeSocket, installBrowserFakes, tick } from "./fakes";
 
 installBrowserFakes();
 
-const { ChatClient } = await import("../src/shared/chat");
+const { ACK_TIMEOUT_MS, AUTO_RESEND_MAX, ChatClient } = await import("../src/shared/chat");
 const { backoffDelay } = await import("../src/shared/socket");
 
 const ME = { role: "customer" as const, id: "cu_1", name: "Kim" };
@@ -166,6 +166,49 @@ test("a permanent error marks the message failed, internal marks it for retry", 
   ws.recv({ type: "error", code: "internal", message: "oops", action: "send", client_id: b.client_id });
   assert.equal(client.stateOf(a, t), "failed");
   assert.equal(client.stateOf(b, t), "retry");
+});
+
+test("an unacknowledged message on a live socket is resent by itself, with backoff, until acked", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const m = client.send(t, "still there?");
+    const sends = () => ws.actions("send").filter((f) => f.client_id === m.client_id).length;
+    assert.equal(sends(), 1);
+    mock.timers.tick(ACK_TIMEOUT_MS);
+    assert.equal(client.stateOf(m, t), "retry");
+    mock.timers.tick(2_000);
+    assert.equal(sends(), 2, "resent after 2 s with the same client_id");
+    assert.equal(client.stateOf(m, t), "sending");
+    mock.timers.tick(ACK_TIMEOUT_MS);
+    mock.timers.tick(4_000);
+    assert.equal(sends(), 3, "then after 4 s more");
+    ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: m.client_id, seq: 1, status: "sent-again", created_at: "2026-01-01T00:00:00Z" });
+    assert.equal(client.stateOf(m, t), "sent-again");
+    mock.timers.tick(120_000);
+    assert.equal(sends(), 3, "nothing more once acknowledged");
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test("an internal error is retried automatically, at most AUTO_RESEND_MAX times", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const m = client.send(t, "x");
+    const sends = () => ws.actions("send").filter((f) => f.client_id === m.client_id).length;
+    for (let i = 0; i < AUTO_RESEND_MAX + 2; i++) {
+      ws.recv({ type: "error", code: "internal", message: "oops", action: "send", client_id: m.client_id });
+      mock.timers.tick(30_000);
+    }
+    assert.equal(sends(), 1 + AUTO_RESEND_MAX);
+    assert.equal(client.stateOf(m, t), "retry", "the manual retry stays available");
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test("backoff stays between 0.5 s and 15 s and grows", () => {

@@ -4,6 +4,13 @@ declare module "node:test" {
   export function test(name: string, fn: () => void | Promise<void>): void;
   export function beforeEach(fn: () => void | Promise<void>): void;
   export function afterEach(fn: () => void | Promise<void>): void;
+  export const mock: {
+    timers: {
+      enable(options: { apis: string[] }): void;
+      tick(ms: number): void;
+      reset(): void;
+    };
+  };
 }
 declare module "node:assert/strict" {
   interface Assert {

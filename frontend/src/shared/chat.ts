@@ -24,6 +24,11 @@ export const TYPING_THROTTLE_MS = 3_000;
 export const TYPING_IDLE_MS = 4_000;
 export const TYPING_SHOW_MS = 6_000;
 export const SENT_AGAIN_SHOW_MS = 2_500;
+/** Automatic resends of an unacknowledged message (same client_id: the hub answers
+ * `sent-again` if the first try was stored), spaced 2 s, 4 s, 8 s … up to 30 s. */
+export const AUTO_RESEND_MAX = 6;
+const AUTO_RESEND_BASE_MS = 2_000;
+const AUTO_RESEND_CAP_MS = 30_000;
 const SYNC_TIMEOUT_MS = 10_000;
 
 export interface ChatMessage {
@@ -161,6 +166,8 @@ export class ChatClient {
   readonly socket: ReconnectingSocket;
   readonly threads = new Map<string, Thread>();
   private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private resendTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private resendAttempts = new Map<string, number>();
 
   constructor(private o: ChatClientOptions) {
     this.socket = new ReconnectingSocket({
@@ -186,6 +193,8 @@ export class ChatClient {
     this.socket.stop();
     for (const t of this.ackTimers.values()) clearTimeout(t);
     this.ackTimers.clear();
+    for (const t of this.resendTimers.values()) clearTimeout(t);
+    this.resendTimers.clear();
     for (const t of this.threads.values()) {
       for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle]) if (timer) clearTimeout(timer);
       t.syncTimer = t.typingTimer = t.typingIdle = null;
@@ -319,8 +328,29 @@ export class ChatClient {
         this.changed(t);
         // No ack in time: check whether the socket is still alive; if it is
         // not, the reconnect resends this message with the same client_id.
+        // If it is (a slow hub, a lost frame), resend it ourselves, with backoff.
         this.socket.probe();
+        this.scheduleResend(t, msg);
       }, ACK_TIMEOUT_MS),
+    );
+  }
+
+  /** A message left at "retry" on a live socket is resent automatically (bounded, with
+   * backoff) — a retry that never resends is how chats lose messages. The user can still
+   * resend at once with `retry`. */
+  private scheduleResend(t: Thread, msg: ChatMessage): void {
+    const attempt = this.resendAttempts.get(msg.client_id) ?? 0;
+    if (attempt >= AUTO_RESEND_MAX || this.resendTimers.has(msg.client_id)) return;
+    this.resendAttempts.set(msg.client_id, attempt + 1);
+    const delay = Math.min(AUTO_RESEND_CAP_MS, AUTO_RESEND_BASE_MS * 2 ** attempt);
+    this.resendTimers.set(
+      msg.client_id,
+      setTimeout(() => {
+        this.resendTimers.delete(msg.client_id);
+        if (msg.pending !== "retry" || !t.outbox.includes(msg) || !this.connected) return;
+        this.transmit(t, msg);
+        this.changed(t);
+      }, delay),
     );
   }
 
@@ -328,6 +358,13 @@ export class ChatClient {
     const timer = this.ackTimers.get(clientId);
     if (timer) clearTimeout(timer);
     this.ackTimers.delete(clientId);
+  }
+
+  private forgetResends(clientId: string): void {
+    const timer = this.resendTimers.get(clientId);
+    if (timer) clearTimeout(timer);
+    this.resendTimers.delete(clientId);
+    this.resendAttempts.delete(clientId);
   }
 
   userTyping(t: Thread, note = false): void {
@@ -601,6 +638,7 @@ export class ChatClient {
     if (idx >= 0) {
       msg = t.outbox.splice(idx, 1)[0];
       this.clearAck(msg.client_id);
+      this.forgetResends(msg.client_id);
     } else {
       msg = t.byClient.get(a.client_id);
     }
@@ -677,11 +715,15 @@ export class ChatClient {
         const msg = t.outbox.find((m) => m.client_id === e.client_id);
         if (!msg) continue;
         this.clearAck(msg.client_id);
-        if (e.code === "internal" || e.code === "session_expired") {
+        if (e.code === "internal") {
+          msg.pending = "retry";
+          this.scheduleResend(t, msg);
+        } else if (e.code === "session_expired") {
           msg.pending = "retry";
         } else if (e.code === "not_joined") {
           msg.pending = "retry";
           this.o.onNotJoined?.(t.id);
+          this.scheduleResend(t, msg); // goes out again once the join has landed
         } else {
           msg.pending = "failed";
           msg.error = e.message || e.code;
