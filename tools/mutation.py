@@ -191,17 +191,18 @@ def refresh_copies() -> None:
 
 def run(jobs: int) -> int:
     started = time.monotonic()
-    if MUTANTS.exists():
+    fresh = not (MUTANTS / "mutmut-stats.json").exists()
+    if not fresh:
         refresh_copies()
+    now_hash = tests_hash()  # the tests this run uses (taken before: tests may change while it runs)
     code = mutmut("run", "--max-children", str(jobs))
     if code != 0:
         return code
-    now_hash = tests_hash()
     before = TESTS_HASH.read_text() if TESTS_HASH.exists() else None
-    if before is not None and before != now_hash:
+    if not fresh and before != now_hash:
         survivors = [k for s in load_results().values() for k in s.survivors]
         if survivors:
-            print(f"\nthe tests changed: retrying {len(survivors)} survivors")
+            print(f"\nthe tests changed since the last run: retrying {len(survivors)} survivors")
             code = mutmut("run", "--max-children", str(jobs), *survivors)
             if code != 0:
                 return code
