@@ -191,3 +191,72 @@ def test_an_agent_and_a_customer_are_bound_as_verified(unit: Unit) -> None:
     assert (cust.tenant, cust.role) == ("global", "customer") and cust.user_id.startswith("cu_")
     assert float(cust.connected_at) == unit.clock.now()
     assert cust.expires_at.timestamp() == pytest.approx(unit.clock.now() + unit.hub.settings.connection_ttl)
+
+
+# ------------------------------------------------------------------ where the keys come from
+def test_the_signing_key_is_the_one_the_token_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production asks the pool's JWKS for the key of the token's `kid` (rotation keeps two)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    old = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    asked: list[tuple[str, str]] = []
+
+    class Jwks:
+        def __init__(self, url: str) -> None:
+            self.url = url
+
+        def get_signing_key_from_jwt(self, token: str) -> Any:
+            kid = jwt.get_unverified_header(token)["kid"]
+            asked.append((self.url, kid))
+            key = {"new": _signing_key(), "old": old}[kid].public_key()
+            return type("SigningKey", (), {"key": key})()
+
+    monkeypatch.setattr("chalicelib.platform.auth._jwks_client", Jwks)
+    settings = Settings(REGION, "unit", POOL, CLIENT, "https://jwks.example/keys.json", "unused", None)
+    live = AgentVerifier(settings, ManualClock(start=NOW))
+    new_token = jwt.encode(claims(), _signing_key(), algorithm="RS256", headers={"kid": "new"})
+    old_token = jwt.encode(claims(sub="sub-bo"), old, algorithm="RS256", headers={"kid": "old"})
+    assert live.verify(new_token).user_id == "sub-ana"
+    assert live.verify(old_token).user_id == "sub-bo"
+    assert asked == [("https://jwks.example/keys.json", "new"), ("https://jwks.example/keys.json", "old")]
+    swapped = jwt.encode(claims(), old, algorithm="RS256", headers={"kid": "new"})
+    with pytest.raises(Unauthorized):
+        live.verify(swapped)
+
+
+def test_expiry_is_the_hubs_clock_not_the_wall_clock() -> None:
+    """A token the wall clock calls expired is valid while the hub's clock says so (and the other
+    way round): one clock decides, so time rules stay testable and consistent."""
+    hub_now = NOW - 7200
+    token = agent_token(iat=int(hub_now - 60), exp=int(NOW - 3600))
+    assert verifier(hub_now).verify(token).expires_at == NOW - 3600
+    session, _ = widget(hub_now).issue("global", "cu_1", "Kim")
+    assert widget(hub_now + 60).verify(session).user_id == "cu_1"
+
+
+def test_the_widget_signing_key_is_read_once_from_secrets_manager(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    fetched: list[tuple[str, int]] = []
+
+    def get_secret(name: str, max_age: int) -> str:
+        fetched.append((name, max_age))
+        return "secret-from-secrets-manager-0123456789abcdef"
+
+    monkeypatch.setattr(parameters, "get_secret", get_secret)
+    settings = Settings(REGION, "unit", POOL, CLIENT, "unused", "widget-secret-id", None)
+    tokens = WidgetTokens(settings, ManualClock(start=NOW))
+    token, _ = tokens.issue("global", "cu_1", "Kim")
+    assert tokens.verify(token).user_id == "cu_1"
+    assert fetched == [("widget-secret-id", 300)]  # once per container, refreshed within 5 minutes
+    secret = "secret-from-secrets-manager-0123456789abcdef"
+    assert jwt.decode(token, secret, algorithms=["HS256"], audience="flow-hub-widget")["sub"] == "cu_1"
+
+
+@pytest.mark.parametrize("missing", ["exp", "sub"])
+def test_a_widget_session_missing_a_required_claim_is_refused(missing: str) -> None:
+    full = {"iss": "flow-hub", "aud": "flow-hub-widget", "sub": "cu_1", "tenant": "global", "exp": int(NOW + 60)}
+    del full[missing]
+    with pytest.raises(Unauthorized) as caught:
+        widget().verify(jwt.encode(full, WIDGET_KEY_SECRET, algorithm="HS256"))
+    assert caught.value.message.startswith("widget session rejected: ") and missing in caught.value.message
