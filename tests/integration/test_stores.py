@@ -522,3 +522,78 @@ def test_history_entries_sort_by_time_and_never_collide() -> None:
     assert a.subject == subject == "T#global#TK#tk_1"
     assert a.at < b.at < c.at and a.at.startswith("2023-11-14T22:13:20")
     assert (b.action, b.actor_id, b.actor_name, b.detail, a.detail) == ("status", "ana", "Ana", "open → solved", "")
+
+
+def test_every_expectation_must_hold_not_just_the_last(stores: Stores) -> None:
+    stores.work.commit("global", callback(status="claimed", claimed_by="ana"), None, NOW)
+    current = stores.work.get_callback("global", "cb_1")
+    assert current is not None
+    done = copy_of(current)
+    done.status = "completed"
+    with pytest.raises(WriteConflict):
+        stores.work.commit("global", done, current, NOW + 1, expect={"claimed_by": "bo", "status": "claimed"})
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.status == "claimed"
+
+
+def test_a_conversation_id_is_never_taken_over(stores: Stores) -> None:
+    new_conversation(stores, "c_1", customer="cu_1")
+    with pytest.raises(Exception):  # noqa: B017 - refused, however the store says it
+        new_conversation(stores, "c_1", customer="cu_2")
+    meta = new_state_meta(stores)
+    assert meta.customer_id == "cu_1"
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and sorted(state.participants) == ["cu_1"]
+
+
+# ------------------------------------------------------------------ DynamoDB's own refusals
+@pytest.fixture
+def dynamo(aws_env: None) -> Stores:
+    ensure_tables()
+    ensure_tenant("global", "Global", "wk_global_x")
+    return Stores("dynamo", DynamoConnectionStore(), DynamoConversationStore(REGION), DynamoWorkStore(REGION))
+
+
+def refuse_next_transaction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The next TransactWriteItems is refused as DynamoDB refuses one that collides with another
+    transaction in flight on the same item (TransactionConflictException); moto never does."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+    refused: list[str] = []
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and not refused:
+            refused.append(operation)
+            raise ClientError(
+                {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}},
+                operation,
+            )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return refused
+
+
+def test_a_transaction_conflict_is_a_write_conflict_for_the_work_lanes(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = refuse_next_transaction(monkeypatch)
+    with pytest.raises(WriteConflict):
+        dynamo.work.commit("global", callback(), None, NOW)
+    assert refused == ["TransactWriteItems"]
+    assert dynamo.work.get_callback("global", "cb_1") is None
+    dynamo.work.commit("global", callback(), None, NOW)  # the retry goes through
+    assert dynamo.work.get_callback("global", "cb_1") is not None
+
+
+def test_a_transaction_conflict_on_append_is_a_sequence_conflict(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = new_conversation(dynamo)
+    refused = refuse_next_transaction(monkeypatch)
+    with pytest.raises(SequenceConflict):
+        dynamo.conversations.append(state, entry("hello"), NOW + 1)
+    assert refused == ["TransactWriteItems"]
+    assert list(dynamo.conversations.messages_since("global", "c_1", 0, True)) == []
