@@ -104,3 +104,21 @@ def test_each_kind_of_bad_rest_body_says_what_is_wrong() -> None:
 def test_a_good_rest_body_decodes_from_text_or_bytes() -> None:
     assert decode_body('{"subject": "Refund"}', TicketCreateRequest).subject == "Refund"
     assert decode_body('{"subject": "Ré"}'.encode(), TicketCreateRequest).subject == "Ré"
+
+
+def test_an_empty_frame_is_said_to_be_empty_json() -> None:
+    for empty in (None, "", b""):
+        assert refusal(empty) == ("bad_json", "frame is not valid JSON: Input data was truncated")
+
+
+def test_a_frame_of_exactly_the_limit_is_judged_on_its_content() -> None:
+    shell = json.dumps({**SEND, "text": ""})
+    body = json.dumps({**SEND, "text": "z" * (MAX_BODY_BYTES - len(shell))})
+    assert len(body.encode()) == MAX_BODY_BYTES
+    n = MAX_BODY_BYTES - len(shell)
+    assert refusal(body) == ("payload_too_large", f"text is {n} characters; the limit is {MAX_TEXT_CHARS}")
+
+
+def test_a_bad_frame_naming_its_own_tenant_is_about_what_is_bad() -> None:
+    code, message = refusal(json.dumps({**SEND, "tenant": "global", "seq": 3}))
+    assert (code, message) == ("invalid_action", "send: Object contains unknown field `seq`")
