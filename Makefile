@@ -2,8 +2,12 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+STAGE ?= dev
+ALARM_EMAIL ?=
+CDK := cd infra && node_modules/.bin/cdk
+CDK_FLAGS := --no-notices -c stages=$(STAGE)
 
-.PHONY: help run test check lint typecheck unit integration e2e browser contract bench package mutation mutation-report clean
+.PHONY: help run test check lint typecheck unit integration e2e browser contract bench synth lint-infra package deploy destroy mutation mutation-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -12,8 +16,8 @@ run: ## run the whole hub locally (moto, gateway, REST, schedules, frontend) on 
 	@scripts/bootstrap python frontend
 	$(PY) -m local.run $(ARGS)
 
-test: ## every check and every test: ruff, mypy, frontend typecheck, contract drift, unit, integration, e2e, browser
-	@scripts/bootstrap python frontend chromium
+test: ## every check and every test: ruff, mypy, tsc, contract drift, unit, integration, infra (synth, cfn-lint, cdk-nag, artifact, rehearsal), e2e, browser
+	@scripts/bootstrap python frontend chromium cdk
 	$(MAKE) --no-print-directory check
 
 check: lint typecheck ## lint, types, generated contract files, then all tests (expects bootstrap done)
@@ -59,9 +63,33 @@ bench: ## benchmarks (print figures; see docs/benchmarks.md)
 	@scripts/bootstrap python frontend
 	$(PY) -m bench.all
 
-package: ## chalice package with the table/infra template merged (out: build/package)
+synth: ## cdk synth of every stage, offline (out: build/cdk.out), with the cdk-nag checks
+	@scripts/bootstrap python frontend cdk
+	$(CDK) synth --quiet --no-notices
+	@echo "templates and assets: build/cdk.out"
+
+lint-infra: synth ## cfn-lint on the synthesized templates
+	cd infra && ../.venv/bin/cfn-lint --config-file .cfnlintrc.yaml
+
+package: ## the Lambda package of STAGE (built by the synth; prints its path and size)
+	@scripts/bootstrap python frontend cdk
+	$(CDK) synth --quiet $(CDK_FLAGS)
+	@$(PY) -m infra.deploy package $(STAGE)
+
+deploy: ## deploy STAGE=dev|prod to the AWS account of your credentials [ALARM_EMAIL=ops@example.com]; prints the URLs
 	@scripts/bootstrap python
-	$(PY) -m infra.package
+	@$(PY) -m infra.deploy check $(STAGE)
+	@scripts/bootstrap frontend cdk
+	$(CDK) deploy FlowHub-$(STAGE)-Stateful FlowHub-$(STAGE)-Stateless $(CDK_FLAGS) \
+		--outputs-file ../build/outputs-$(STAGE).json \
+		$(if $(ALARM_EMAIL),--parameters FlowHub-$(STAGE)-Stateless:AlarmEmail=$(ALARM_EMAIL)) $(ARGS)
+	@$(PY) -m infra.deploy summary $(STAGE)
+
+destroy: ## delete STAGE's stacks (prod keeps its tables, user pool, secret and buckets)
+	@scripts/bootstrap python
+	@$(PY) -m infra.deploy check $(STAGE)
+	@scripts/bootstrap frontend cdk
+	$(CDK) destroy FlowHub-$(STAGE)-Stateless FlowHub-$(STAGE)-Stateful $(CDK_FLAGS) $(ARGS)
 
 clean:
 	rm -rf build .local frontend/dist

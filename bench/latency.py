@@ -379,12 +379,14 @@ def probe_stack(stack: Stack, samples: int = 20) -> Probe:
         }
         checks.append({"ConditionCheck": check})
 
+    # `@connections` accepts only the functions' per-run credentials (in the ready file).
+    keys = stack.info.get("managementCredentials") or {"accessKeyId": DUMMY_KEY, "secretAccessKey": DUMMY_KEY}
     management = boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=stack.get("management_url"),
         region_name=stack.region,
-        aws_access_key_id=DUMMY_KEY,
-        aws_secret_access_key=DUMMY_KEY,
+        aws_access_key_id=keys["accessKeyId"],
+        aws_secret_access_key=keys["secretAccessKey"],
     )
     pk = next(iter(checks[0]["ConditionCheck"]["Key"]))
     query = {

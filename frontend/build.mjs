@@ -39,7 +39,7 @@ mkdirSync(dist, { recursive: true });
 
 await esbuild.build({
   ...common,
-  entryPoints: { widget: join(root, "src/widget/main.ts") },
+  entryPoints: { widget: join(root, "src/widget/main.tsx") },
   outdir: dist,
   plugins: [cssAsText],
 });

@@ -13,12 +13,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+from chalice.config import Config
+
+from local.sigv4 import FunctionCredentials
 
 REGION = "us-east-1"
 DEMO_TENANT = "global"
@@ -26,18 +30,44 @@ DEMO_TENANT_NAME = "Global demo"
 DEMO_WIDGET_KEY = "wk_global_demo"
 DEMO_PASSWORD = "Demo-agent-1!"  # noqa: S105 - documented demo sign-in of a local-only pool
 DEMO_AGENTS = (("agent@global.demo", "Demo Agent"), ("agent2@global.demo", "Demo Agent 2"))
-USER_POOL_NAME = "flow-hub-local"
-APP_CLIENT_NAME = "flow-hub-local-web"
+USER_POOL_NAME = "flow-hub-local-agents"
+APP_CLIENT_NAME = "dashboard"
+# The deployed pool's settings (infra, `identity`), which tests/local/test_local_cognito.py
+# compares with: agents are created by an administrator only (moto enforces it through
+# local.moto_patches), cannot write their own tenant, and sign in with the same password
+# policy and token lifetimes. Cognito (and CloudFormation) reads an unset Require* as false,
+# moto as true: they are spelled out.
+USER_POOL: dict[str, Any] = {
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+    "Schema": [
+        {
+            "Name": "tenant",
+            "AttributeDataType": "String",
+            "Mutable": False,
+            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+        }
+    ],
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": 12,
+            "RequireNumbers": True,
+            "RequireSymbols": True,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
+        }
+    },
+}
+APP_CLIENT: dict[str, Any] = {
+    "GenerateSecret": False,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ReadAttributes": ["custom:tenant", "email", "email_verified", "name"],
+    "WriteAttributes": ["name"],
+    "IdTokenValidity": 60,
+    "TokenValidityUnits": {"IdToken": "minutes"},
+}
 # Seeds moto's random generator before the users are created: stable `sub`s.
 _COGNITO_SEED = 20241111
 
-TABLE_VARS = {
-    "CONNECTIONS_TABLE": "connections",
-    "CONVERSATIONS_TABLE": "conversations",
-    "MESSAGES_TABLE": "messages",
-    "PRESENCE_TABLE": "presence",
-    "TENANTS_TABLE": "tenants",
-}
 DEFAULT_WIDGET_SECRET_ID = "flow-hub-local-widget-secret"  # noqa: S105 - a name, not a secret
 
 # Given to the moto subprocess: ids derived from settings instead of random.
@@ -56,11 +86,17 @@ def read_chalice_config(root: Path) -> dict[str, Any]:
     return data
 
 
-def config_environment(config: dict[str, Any], stage: str = "dev") -> dict[str, str]:
-    """Top-level `environment_variables` overlaid with the stage's, as chalice merges them."""
-    env = dict(config.get("environment_variables") or {})
-    env.update((config.get("stages") or {}).get(stage, {}).get("environment_variables") or {})
-    return {k: str(v) for k, v in env.items()}
+def chalice_config(on_disk: dict[str, Any], stage: str, function: str = "api_handler") -> Config:
+    """chalice's view of `.chalice/config.json` for one function of one stage."""
+    return Config(chalice_stage=stage, function_name=function, config_from_disk=on_disk or None)
+
+
+def stage_variables(root: Path, stage: str = "dev") -> dict[str, str]:
+    """The environment variables `.chalice/config.json` gives a stage's functions (e.g. the
+    table names the local stack creates), as chalice merges them."""
+    return {
+        k: str(v) for k, v in (chalice_config(read_chalice_config(root), stage).environment_variables or {}).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -82,31 +118,13 @@ def _client(service: str, endpoint: str) -> Any:
 
 
 def setup_cognito(moto_url: str) -> CognitoSetup:
-    """The user pool (custom attribute `tenant`), a public app client with
-    USER_PASSWORD_AUTH, and the two demo agents with permanent passwords."""
+    """The user pool and app client, configured as the deployed ones (`USER_POOL`,
+    `APP_CLIENT`), and the two demo agents with permanent passwords."""
     idp = _client("cognito-idp", moto_url)
-    pool_id: str = idp.create_user_pool(
-        PoolName=USER_POOL_NAME,
-        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
-        AutoVerifiedAttributes=["email"],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": True,
-            }
-        },
-    )["UserPool"]["Id"]
-    client_id: str = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName=APP_CLIENT_NAME,
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "email_verified", "name", "custom:tenant"],
-        WriteAttributes=["name"],
-    )["UserPoolClient"]["ClientId"]
+    pool_id: str = idp.create_user_pool(PoolName=USER_POOL_NAME, **USER_POOL)["UserPool"]["Id"]
+    client_id: str = idp.create_user_pool_client(UserPoolId=pool_id, ClientName=APP_CLIENT_NAME, **APP_CLIENT)[
+        "UserPoolClient"
+    ]["ClientId"]
     seed = urllib.request.Request(f"{moto_url}/moto-api/seed?a={_COGNITO_SEED}", method="POST")  # noqa: S310
     urllib.request.urlopen(seed, timeout=5).close()  # noqa: S310 - moto's own http URL
     for username, name in DEMO_AGENTS:
@@ -150,41 +168,74 @@ def ensure_secret(moto_url: str, secret_id: str, value: str) -> None:
         sm.put_secret_value(SecretId=secret_id, SecretString=value)
 
 
-def hub_environment(
+def stack_environment(
     *,
-    config_env: dict[str, str],
     moto_url: str,
     dynamodb_endpoint: str | None,
     management_endpoint: str,
-    stage: str,
     cognito: CognitoSetup,
     widget_secret_id: str,
 ) -> dict[str, str]:
-    """The environment the handlers read, as the deployed Lambdas would have it."""
-    env = dict(config_env)
-    for var, kind in TABLE_VARS.items():
-        env.setdefault(var, f"flow-hub-local-{kind}")
-    env.update(DUMMY_CREDENTIALS)
+    """What the stack wires into every function (its outputs), and where the local AWS is."""
+    env = {
+        # Stack outputs, as the deployed stack sets them.
+        "WS_MANAGEMENT_ENDPOINT": management_endpoint,
+        "COGNITO_USER_POOL_ID": cognito.user_pool_id,
+        "COGNITO_APP_CLIENT_ID": cognito.client_id,
+        "WIDGET_SECRET_ID": widget_secret_id,
+        # Local only: every AWS client goes to moto (never to real AWS), and botocore reads
+        # no shared config or credentials file of the developer's.
+        "AWS_ENDPOINT_URL": moto_url,
+        "COGNITO_JWKS_URL": f"{moto_url}/{cognito.user_pool_id}/.well-known/jwks.json",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        # Local only: a function's process runs its concurrent invocations on threads, which
+        # share one PynamoDB connection pool (a Lambda container runs one at a time).
+        "PYNAMODB_CONFIG": str(Path(__file__).with_name("pynamodb_settings.py")),
+    }
+    if dynamodb_endpoint:
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+    return env
+
+
+def function_environment(
+    config: Config, function_name: str, handler: str, stack: dict[str, str], credentials: FunctionCredentials
+) -> dict[str, str]:
+    """Everything one function's process sees, built from nothing: the chalice configuration
+    of its stage (top level, stage and `lambda_functions.<name>`, merged as chalice deploys
+    it), the stack's values, and what the Lambda runtime sets itself. Nothing of the hub's
+    own environment or the developer's shell gets in."""
+    env = {k: str(v) for k, v in (config.environment_variables or {}).items()}
+    env.update(stack)
     env.update(
         {
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": moto_url,
-            "HUB_STAGE": stage,
-            "WS_MANAGEMENT_ENDPOINT": management_endpoint,
-            "COGNITO_USER_POOL_ID": cognito.user_pool_id,
-            "COGNITO_APP_CLIENT_ID": cognito.client_id,
-            "COGNITO_JWKS_URL": f"{moto_url}/{cognito.user_pool_id}/.well-known/jwks.json",
-            "WIDGET_SECRET_ID": widget_secret_id,
-            "POWERTOOLS_SERVICE_NAME": "flow-hub",
-            "POWERTOOLS_METRICS_NAMESPACE": "FlowHub",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "PYNAMODB_CONFIG": str(Path(__file__).with_name("pynamodb_settings.py")),
+            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.lambda_memory_size or 128),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
+            "_HANDLER": handler or "app.app",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
+            "TZ": "UTC",
+            "LANG": "C.UTF-8",
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
         }
     )
-    if dynamodb_endpoint:
-        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
     return env
+
+
+def hub_environment(config: Config, stack: dict[str, str]) -> dict[str, str]:
+    """The hub process's own environment, for the setup hooks it runs (tables, demo tenant)."""
+    return {
+        **{k: str(v) for k, v in (config.environment_variables or {}).items()},
+        **stack,
+        **DUMMY_CREDENTIALS,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
 
 
 def apply_environment(env: dict[str, str]) -> None:

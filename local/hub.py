@@ -19,15 +19,15 @@ from typing import Any
 import boto3
 from aiohttp import web
 from chalice.app import Chalice
-from chalice.config import Config
 
 from local import bootstrap
 from local.ids import api_id
-from local.lambda_runtime import LambdaRuntime
+from local.lambda_runtime import FunctionSpec, LambdaRuntime, function_specs
 from local.moto_server import MotoProcess
-from local.procutil import bind_socket, is_loopback
+from local.procutil import bind_socket, is_loopback, local_hosts
 from local.rest_gateway import RestGateway
 from local.scheduler import Scheduler
+from local.sigv4 import FunctionCredentials
 from local.snapshot import DynamoSnapshot, Snapshotter
 from local.websocket_gateway import GatewayLimits, WebSocketGateway
 
@@ -35,6 +35,9 @@ log = logging.getLogger("local.hub")
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HINT = "cd frontend && npm ci && npm run build"
+# On AWS the WebSocket API has a host of its own; here it shares one with the REST API
+# (`/<api_gateway_stage>`, i.e. /api), so its stage, and path, is `ws`.
+WS_STAGE = "ws"
 
 
 @dataclass
@@ -47,9 +50,8 @@ class HubOptions:
     app: str = "app:app"
     tables_hook: str = "chalicelib.store.tables:ensure_tables"
     tenant_hook: str = "chalicelib.store.tenants:ensure_tenant"
-    stage: str = "local"
+    stage: str = "dev"  # the .chalice/config.json stage deployed
     limits: GatewayLimits = field(default_factory=GatewayLimits)
-    route_selection_expression: str = "$request.body.action"
     concurrency: int = 32
     snapshot_interval: float = 5.0
     schedules: bool = True
@@ -76,7 +78,6 @@ class Hub:
         self.port = 0
         self.cognito: bootstrap.CognitoSetup | None = None
         self.chalice_config: dict[str, Any] = {}
-        self.app_module: ModuleType | None = None
         self.app: Chalice | None = None
         self.snapshot: DynamoSnapshot | None = None
         self.restored: dict[str, int] = {}
@@ -87,6 +88,9 @@ class Hub:
         self.snapshotter: Snapshotter | None = None
         self.runner: web.AppRunner | None = None
         self.api_id = api_id()
+        self.stack: dict[str, str] = {}
+        # The functions' per-run AWS credentials: only they can sign `@connections` calls.
+        self.credentials = FunctionCredentials.generate()
 
     # ------------------------------------------------------------------ URLs
     @property
@@ -96,15 +100,29 @@ class Hub:
 
     @property
     def ws_url(self) -> str:
-        return self.base_url.replace("http://", "ws://", 1) + "/ws"
+        return self.base_url.replace("http://", "ws://", 1) + "/" + WS_STAGE
+
+    @property
+    def management_endpoint(self) -> str:
+        """`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}` on AWS."""
+        return f"{self.base_url}/{WS_STAGE}"
+
+    @property
+    def rest_stage(self) -> str:
+        return str(bootstrap.chalice_config(self.chalice_config, self.options.stage).api_gateway_stage or "api")
 
     def urls(self) -> dict[str, Any]:
         assert self.cognito is not None
         return {
             "baseUrl": self.base_url,
-            "apiUrl": self.base_url + "/api",
+            "apiUrl": f"{self.base_url}/{self.rest_stage}",
             "wsUrl": self.ws_url,
-            "managementUrl": self.base_url,
+            "managementUrl": self.management_endpoint,
+            # For tests that play a function: the only credentials `@connections` accepts.
+            "managementCredentials": {
+                "accessKeyId": self.credentials.access_key_id,
+                "secretAccessKey": self.credentials.secret_access_key,
+            },
             "configUrl": self.base_url + "/config.json",
             "schedulesUrl": self.base_url + "/_local/schedules",
             "motoUrl": self.moto.url,
@@ -135,27 +153,27 @@ class Hub:
             raise SystemExit(f"cannot listen on {opts.host}:{opts.port} ({exc.strerror}); try --port 0") from exc
         self.port = int(self.sock.getsockname()[1])
         self.chalice_config = bootstrap.read_chalice_config(opts.root)
-        config_env = bootstrap.config_environment(self.chalice_config)
+        config = bootstrap.chalice_config(self.chalice_config, opts.stage)
 
-        moto_url = self.moto.start()
+        moto_url = self.moto.start(allowed_origins=self.local_origins)
         log.info("moto on %s", moto_url)
         self.cognito = bootstrap.setup_cognito(moto_url)
-        secret_id = config_env.get("WIDGET_SECRET_ID") or bootstrap.DEFAULT_WIDGET_SECRET_ID
+        secret_id = config.environment_variables.get("WIDGET_SECRET_ID") or bootstrap.DEFAULT_WIDGET_SECRET_ID
         bootstrap.ensure_secret(moto_url, secret_id, bootstrap.widget_secret_value(self.data_dir))
-        env = bootstrap.hub_environment(
-            config_env=config_env,
+        self.stack = bootstrap.stack_environment(
             moto_url=moto_url,
             dynamodb_endpoint=opts.dynamodb_endpoint,
-            management_endpoint=self.base_url,
-            stage=opts.stage,
+            management_endpoint=self.management_endpoint,
             cognito=self.cognito,
             widget_secret_id=secret_id,
         )
-        bootstrap.apply_environment(env)
+        # The hub itself imports the app (to find its functions) and runs the setup hooks;
+        # the handlers run in processes of their own (`start`).
+        bootstrap.apply_environment(bootstrap.hub_environment(config, self.stack))
 
         if str(opts.root) not in sys.path:
             sys.path.insert(0, str(opts.root))
-        self.app_module, app = _import_attr(opts.app)
+        _, app = _import_attr(opts.app)
         if not isinstance(app, Chalice):
             raise TypeError(f"{opts.app} is not a Chalice app")
         self.app = app
@@ -181,37 +199,41 @@ class Hub:
         hook(*args)
 
     # ------------------------------------------------------------------ serve
-    def _chalice_config(self) -> Config:
-        return Config(chalice_stage="dev", config_from_disk=self.chalice_config or None)
+    def _function_specs(self, app: Chalice) -> list[FunctionSpec]:
+        specs = []
+        for name, handler in function_specs(app):
+            config = bootstrap.chalice_config(self.chalice_config, self.options.stage, name)
+            function_name = f"{app.app_name}-{self.options.stage}-{name}"
+            environment = bootstrap.function_environment(config, function_name, handler, self.stack, self.credentials)
+            timeout, memory = float(config.lambda_timeout or 60), int(config.lambda_memory_size or 128)
+            specs.append(FunctionSpec(name, handler, function_name, timeout, memory, environment))
+        return specs
 
     async def start(self) -> None:
-        assert self.app is not None and self.app_module is not None and self.sock is not None
+        assert self.app is not None and self.sock is not None
         opts = self.options
-        config = self._chalice_config()
         self.runtime = LambdaRuntime(
             self.app,
-            self.app_module,
+            self._function_specs(self.app),
+            app_spec=opts.app,
             stage=opts.stage,
             concurrency=opts.concurrency,
-            function_timeout=float(config.lambda_timeout or 60),
-            memory_size=int(config.lambda_memory_size or 128),
+            root=opts.root,
         )
+        await self.runtime.start()
         host = f"[{opts.host}]" if ":" in opts.host else opts.host
         self.gateway = WebSocketGateway(
             self.runtime,
-            stage=opts.stage,
+            stage=WS_STAGE,
             api_id=self.api_id,
             domain_name=f"{host}:{self.port}",
             limits=opts.limits,
-            route_selection_expression=opts.route_selection_expression,
+            credentials=self.credentials,
         )
-        # Chalice's own `app.websocket_api.send()` would build https://<domain>/<stage>;
-        # point it at this gateway instead (it keeps the first endpoint it is given).
-        self.app.websocket_api._endpoint = self.base_url
-        rest = RestGateway(self.runtime, config, integration_timeout=opts.limits.integration_timeout)
+        rest = RestGateway(self.runtime, stage=self.rest_stage, integration_timeout=opts.limits.integration_timeout)
         self.scheduler = Scheduler(self.runtime, enabled=opts.schedules, duplicate_deliveries=opts.duplicate_schedules)
 
-        web_app = web.Application(client_max_size=10 * 1024 * 1024)
+        web_app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[self._only_local])
         self.gateway.add_routes(web_app)
         rest.add_routes(web_app)
         web_app.router.add_get("/config.json", self._config_json)
@@ -243,7 +265,7 @@ class Hub:
 
     async def stop(self) -> None:
         """Clean shutdown: close sockets ($disconnect each), finish schedules, final snapshot."""
-        timeout = (self.runtime.function_timeout if self.runtime else 10.0) + 1.0
+        timeout = (self.runtime.longest_timeout if self.runtime else 10.0) + 1.0
         if self.options.ready_file is not None:
             self.options.ready_file.unlink(missing_ok=True)
         if self.gateway is not None:
@@ -255,12 +277,31 @@ class Hub:
         if self.snapshotter is not None:
             await self.snapshotter.stop()
         if self.runtime is not None:
-            self.runtime.close(wait=False)
+            await self.runtime.close()
 
     def stop_moto(self) -> None:
         self.moto.stop()
         if self.sock is not None:
             self.sock.close()
+
+    @property
+    def local_origins(self) -> list[str]:
+        """The hub's own pages, as browsers name them in `Origin`."""
+        return sorted(f"http://{host}" for host in local_hosts(self.port, self.options.host))
+
+    @web.middleware
+    async def _only_local(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Refuses a `Host` that is not this machine's: a page of another site whose name
+        resolves to 127.0.0.1 (DNS rebinding) must not reach any route. Pages of other sites
+        may open the WebSocket and call the REST API (as on AWS: the widget runs on the
+        tenants' sites) but not drive the local stack itself (`/_local/...`)."""
+        if request.headers.get("Host") not in local_hosts(self.port, self.options.host):
+            return web.json_response({"message": "Forbidden: this Host is not the local stack's"}, status=403)
+        origin = request.headers.get("Origin")
+        if request.path.startswith("/_local/") and origin is not None and origin not in self.local_origins:
+            return web.json_response({"message": "Forbidden: this Origin is not the local stack's"}, status=403)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     # ------------------------------------------------------------------ small endpoints
     def _public_base(self, request: web.Request) -> str:
@@ -275,8 +316,8 @@ class Hub:
         assert self.cognito is not None
         base = self._public_base(request)
         body = {
-            "apiUrl": base + "/api",
-            "wsUrl": base.replace("http://", "ws://", 1) + "/ws",
+            "apiUrl": f"{base}/{self.rest_stage}",
+            "wsUrl": base.replace("http://", "ws://", 1) + "/" + WS_STAGE,
             "cognito": {
                 "endpoint": self.moto.url,
                 "region": bootstrap.REGION,

@@ -1,37 +1,53 @@
-"""Runs the app's Lambda entry points the way Lambda would: concurrently, in a thread pool.
+"""Lambda for the local stack: every function of the app in a process of its own.
 
-Every invocation (WebSocket route, REST request, scheduled function) goes through
-`LambdaRuntime.invoke`, which
-- runs the handler on a worker thread, never on the event loop (Lambda concurrency),
-- gives it a Lambda context (function name, request id, remaining time),
-- holds the shared side of the `InvocationGate`, so a DynamoDB snapshot can wait for a
-  moment when no handler is half-way through a multi-table write,
+Chalice deploys one Lambda function per WebSocket route (`websocket_connect`,
+`websocket_message`, `websocket_disconnect`), one for the REST API (`api_handler`, with
+its authorizers) and one per schedule. Each runs here as a `local.worker` process with only
+the environment that function gets on AWS (`local.bootstrap.function_environment`), so a
+function can never use state another function left in memory or in `os.environ`: REST and
+scheduled pushes have to find the management endpoint in their own configuration, as on AWS.
+
+`LambdaRuntime.invoke`
+- sends the event to the function's process and waits for its answer (a worker runs the
+  invocations of one function concurrently on threads, as concurrent Lambda containers do),
 - reports the function timeout like Lambda ("Task timed out after 10.00 seconds"); the
-  thread itself cannot be killed and finishes in the background.
+  handler itself cannot be stopped and finishes in the background,
+- restarts a function whose process died (a cold start), failing the invocations it held,
+- holds the shared side of the `InvocationGate` until the function has answered, so a
+  DynamoDB snapshot waits for a moment when no handler is half-way through a write.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import json
 import logging
+import socket
+import subprocess
+import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from types import ModuleType
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from chalice.app import Chalice
-from chalice.local import LambdaContext, LocalChalice
+from chalice.app import Chalice, ScheduledEventConfig
 
 log = logging.getLogger("local.lambda")
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+API_HANDLER = "api_handler"
+# The function chalice deploys for each WebSocket route; a custom route key (only the
+# fake test app declares one) gets a function of its own, named after its handler.
+WEBSOCKET_FUNCTIONS = {
+    "$connect": "websocket_connect",
+    "$default": "websocket_message",
+    "$disconnect": "websocket_disconnect",
+}
+_START_TIMEOUT = 60.0
+_LINE_LIMIT = 64 * 1024 * 1024  # REST bodies go up to 10 MB, base64 in JSON
 
 
 class InvocationGate:
@@ -52,20 +68,25 @@ class InvocationGate:
         with self._cond:
             return self._completed
 
-    @contextmanager
-    def shared(self) -> Iterator[None]:
+    def try_enter(self) -> bool:
+        with self._cond:
+            if self._writer_active or self._writers_waiting:
+                return False
+            self._active += 1
+            return True
+
+    def enter(self) -> None:
         with self._cond:
             while self._writer_active or self._writers_waiting:
                 self._cond.wait()
             self._active += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._active -= 1
-                self._completed += 1
-                if self._active == 0:
-                    self._cond.notify_all()
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._completed += 1
+            if self._active == 0:
+                self._cond.notify_all()
 
     def acquire_exclusive(self, timeout: float | None) -> bool:
         """Waits (at most `timeout` s) until no invocation runs, then blocks new ones."""
@@ -91,28 +112,6 @@ class InvocationGate:
             self._cond.notify_all()
 
 
-class _ThreadLocalChalice(LocalChalice):
-    """`current_request` (from LocalChalice) and `lambda_context` per thread: REST requests
-    run concurrently on the pool and must not see each other's request."""
-
-    _CONTEXT = threading.local()
-
-    @property
-    def lambda_context(self) -> Any:
-        return getattr(self._CONTEXT, "value", None)
-
-    @lambda_context.setter
-    def lambda_context(self, value: Any) -> None:
-        self._CONTEXT.value = value
-
-
-def make_thread_safe(app: Chalice) -> None:
-    """What `chalice local` does to the app object, on a private subclass (idempotent)."""
-    if isinstance(app, _ThreadLocalChalice):
-        return
-    app.__class__ = type("LocalHubChalice", (_ThreadLocalChalice, app.__class__), {})
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What an invocation produced: a value, or an error (exception text or timeout)."""
@@ -128,107 +127,191 @@ class Outcome:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # chalice's name for it: api_handler, websocket_message, <schedule name>, ...
+    handler: str  # the entry point ("app.ws_message"); "" for the REST API
+    function_name: str  # the deployed name, <app>-<stage>-<name>
+    timeout: float
+    memory_size: int
+    environment: dict[str, str] = field(repr=False)
+
+
+class FunctionProcess:
+    """One function's `local.worker` process and the invocations waiting for it."""
+
+    def __init__(self, spec: FunctionSpec, *, app_spec: str, stage: str, concurrency: int, root: Path) -> None:
+        self.spec = spec
+        self._argv = [
+            sys.executable,
+            "-m",
+            "local.worker",
+            "--app",
+            app_spec,
+            "--handler",
+            spec.handler,
+            "--stage",
+            stage,
+            "--concurrency",
+            str(concurrency),
+            "--timeout",
+            str(spec.timeout),
+        ]
+        self._root = root
+        self._process: subprocess.Popen[bytes] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._start_lock = asyncio.Lock()
+        self._reader_task: asyncio.Task[None] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._writer is not None
+
+    async def start(self) -> None:
+        parent, child = socket.socketpair()
+        with child:
+            self._process = subprocess.Popen(
+                [*self._argv, "--fd", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                env=self.spec.environment,
+                cwd=self._root,
+                # Not in the terminal's process group: Ctrl-C reaches the hub, which finishes
+                # the invocations still running before it stops the functions.
+                start_new_session=True,
+            )
+        reader, writer = await asyncio.open_unix_connection(sock=parent, limit=_LINE_LIMIT)
+        try:
+            ready = await asyncio.wait_for(reader.readline(), _START_TIMEOUT)
+        except TimeoutError:
+            ready = b""
+        if not ready:
+            writer.close()
+            self._process.kill()
+            raise RuntimeError(f"{self.spec.function_name} did not start (its error is in the log above)")
+        self._writer = writer
+        self._reader_task = asyncio.create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while line := await reader.readline():
+            answer: dict[str, Any] = json.loads(line)
+            future = self._pending.pop(str(answer["id"]), None)
+            if future is not None and not future.done():
+                future.set_result(answer)
+        # The process is gone: what it held fails, the next invocation starts a new one.
+        self._writer = None
+        status = await asyncio.to_thread(self._process.wait) if self._process else None
+        if self._pending:
+            log.error("%s exited (status %s) with %d invocations", self.spec.function_name, status, len(self._pending))
+        for future in self._pending.values():
+            if not future.done():
+                future.set_result({"error": f"Runtime exited with error: exit status {status}"})
+        self._pending.clear()
+
+    async def call(self, message: dict[str, Any]) -> dict[str, Any]:
+        async with self._start_lock:
+            if not self.alive:
+                log.warning("%s: starting a new process (cold start)", self.spec.function_name)
+                await self.start()
+        assert self._writer is not None
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[str(message["id"])] = future
+        try:
+            self._writer.write(json.dumps(message).encode("utf-8") + b"\n")
+            await self._writer.drain()
+        except ConnectionError:
+            self._pending.pop(str(message["id"]), None)
+            raise
+        return await future
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            self._writer.close()  # the worker exits when its socket closes
+        if self._reader_task is not None:
+            await asyncio.wait([self._reader_task], timeout=5)
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            await asyncio.to_thread(self._process.wait)
+
+
+def function_specs(app: Chalice) -> list[tuple[str, str]]:
+    """(name, handler) of every Lambda function chalice would deploy for `app`."""
+    specs: list[tuple[str, str]] = []
+    if app.routes:
+        specs.append((API_HANDLER, ""))
+    for route_key, config in app.websocket_handlers.items():
+        specs.append((WEBSOCKET_FUNCTIONS.get(route_key, config.name), config.handler_string))
+    for source in app.event_sources:
+        if isinstance(source, ScheduledEventConfig):
+            specs.append((source.name, source.handler_string))
+    return specs
+
+
 class LambdaRuntime:
     def __init__(
         self,
         app: Chalice,
-        app_module: ModuleType,
+        functions: list[FunctionSpec],
         *,
+        app_spec: str,
         stage: str,
         concurrency: int,
-        function_timeout: float,
-        memory_size: int,
+        root: Path,
     ) -> None:
-        make_thread_safe(app)
         self.app = app
-        self.app_module = app_module
-        self.stage = stage
-        self.function_timeout = function_timeout
-        self.memory_size = memory_size
         self.gate = InvocationGate()
-        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="lambda")
+        self.functions = {spec.name: spec for spec in functions}
+        self._processes = {
+            spec.name: FunctionProcess(spec, app_spec=app_spec, stage=stage, concurrency=concurrency, root=root)
+            for spec in functions
+        }
         self._closed = False
 
-    # ------------------------------------------------------------------ resolution
-    def resolve(self, handler_string: str, name: str | None = None) -> Callable[[Any, Any], Any]:
-        """The Lambda entry point named by a Chalice `handler_string` ("app.handle_message").
+    @property
+    def longest_timeout(self) -> float:
+        return max((spec.timeout for spec in self.functions.values()), default=10.0)
 
-        Chalice writes "app." for handlers defined in the app module whatever its real
-        module name is, so "app" means the module the app object came from."""
-        module_name, _, attr = handler_string.rpartition(".")
-        module: ModuleType
-        if module_name in ("app", self.app_module.__name__):
-            module = self.app_module
-        else:
-            module = importlib.import_module(module_name)
-        fn = getattr(module, attr, None)
-        if fn is None and name is not None:
-            fn = self.app.handler_map.get(name)
-        if fn is None or not callable(fn):
-            raise LookupError(f"no Lambda entry point {handler_string!r}")
-        return fn  # type: ignore[no-any-return]
+    async def start(self) -> None:
+        """Starts every function at once (they import the app in parallel)."""
+        await asyncio.gather(*(process.start() for process in self._processes.values()))
 
-    def function_name(self, name: str) -> str:
-        return f"{self.app.app_name}-{self.stage}-{name}"
-
-    def context(self, function_name: str) -> LambdaContext:
-        ctx = LambdaContext(
-            function_name=function_name,
-            memory_size=self.memory_size,
-            max_runtime_ms=int(self.function_timeout * 1000),
-        )
-        ctx.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
-        ctx.log_group_name = f"/aws/lambda/{function_name}"
-        return ctx
-
-    # ------------------------------------------------------------------ invocation
-    async def invoke(self, fn: Callable[..., Any], *args: Any, label: str, request_id: str = "") -> Outcome:
-        """Runs `fn(*args)` on the pool; never raises for handler errors, returns them."""
+    async def invoke(self, name: str, payload: dict[str, Any], *, label: str) -> Outcome:
+        """Runs function `name` with `payload` (`{"event": ...}`, or `{"rest": ...}` for the
+        REST API); never raises for handler errors, returns them."""
+        request_id = str(uuid.uuid4())
         if self._closed:
             return Outcome(error="the local stack is shutting down", request_id=request_id)
-        loop = asyncio.get_running_loop()
+        spec, process = self.functions[name], self._processes[name]
+        if not self.gate.try_enter():
+            await asyncio.to_thread(self.gate.enter)
         started = time.perf_counter()
-        future = loop.run_in_executor(self.pool, self._run, fn, args, label)
-        # A timed-out invocation finishes later; its error is logged by `_run`, not lost.
-        future.add_done_callback(_consume)
+        call = asyncio.ensure_future(process.call({"id": request_id, **payload}))
+        call.add_done_callback(self._finished)
         try:
-            value = await asyncio.wait_for(asyncio.shield(future), timeout=self.function_timeout)
+            answer = await asyncio.wait_for(asyncio.shield(call), timeout=spec.timeout)
         except TimeoutError:
             log.error(
-                "%s: Task timed out after %.2f seconds (the thread keeps running in the background)",
-                label,
-                self.function_timeout,
+                "%s: Task timed out after %.2f seconds (the handler runs on in the background)", label, spec.timeout
             )
+            answer = {"error": f"Task timed out after {spec.timeout:.2f} seconds", "timedOut": True}
+        except Exception as exc:  # the function's process could not be started
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        duration = (time.perf_counter() - started) * 1000
+        if "error" in answer:
             return Outcome(
-                error=f"Task timed out after {self.function_timeout:.2f} seconds",
-                timed_out=True,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                error=str(answer["error"]),
+                timed_out=bool(answer.get("timedOut")),
+                duration_ms=duration,
                 request_id=request_id,
             )
-        except _HandlerError as exc:
-            return Outcome(error=exc.text, duration_ms=(time.perf_counter() - started) * 1000, request_id=request_id)
-        return Outcome(value=value, duration_ms=(time.perf_counter() - started) * 1000, request_id=request_id)
+        return Outcome(value=answer.get("value"), duration_ms=duration, request_id=request_id)
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], label: str) -> Any:
-        try:
-            with self.gate.shared():
-                return fn(*args)
-        except Exception as exc:
-            text = "".join(traceback.format_exception(exc))
-            log.error("%s raised:\n%s", label, text)
-            raise _HandlerError(f"{type(exc).__name__}: {exc}") from exc
+    def _finished(self, call: asyncio.Future[dict[str, Any]]) -> None:
+        """When the function answered (even after its timeout), or could not be reached."""
+        self.gate.leave()
+        if not call.cancelled():
+            call.exception()  # retrieved: reported through the Outcome, not as "never retrieved"
 
-    def close(self, wait: bool = True) -> None:
+    async def close(self) -> None:
         self._closed = True
-        self.pool.shutdown(wait=wait, cancel_futures=not wait)
-
-
-def _consume(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
-class _HandlerError(Exception):
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
+        await asyncio.gather(*(process.stop() for process in self._processes.values()))

@@ -1,6 +1,8 @@
-"""Two patches that keep moto's DynamoDB fast as local data grows (its semantics unchanged).
+"""Patches of moto, written against one version of it (`MOTO_VERSION`, fenced by
+tests/local/test_moto_patches.py; the fixes moto itself could make are in
+docs/local-stack.md). Hand-written because no library does it.
 
-Hand-written because no library does it.
+Two keep moto's DynamoDB fast as local data grows (its semantics unchanged):
 
 1. `TransactWriteItems` rolls back the items it touched instead of whole tables. moto backs
    up every table a transaction touches with `copy.deepcopy(table)` before applying it, so
@@ -13,12 +15,30 @@ Hand-written because no library does it.
 2. A base-table `Query` reads its own partition. moto walks every item of the table and keeps
    those with the hash key, so the send path's one Query (a conversation's partition) cost
    O(table); it now gets the partition's items only. Index queries are left as they are.
+
+Two make moto's Cognito enforce what the local user pool is configured with, as Cognito does:
+
+3. `SignUp` is refused ("SignUp is not permitted for this user pool") when the pool allows
+   only administrators to create users (`AdminCreateUserConfig.AllowAdminCreateUserOnly`).
+4. `SignUp` and `UpdateUserAttributes` (a user changing their own attributes) may write only
+   the app client's `WriteAttributes` ("A client attempted to write unauthorized attribute"),
+   so a user cannot move themselves to another tenant (`custom:tenant`). The admin APIs are
+   not limited by the client, as on AWS.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import logging
+from importlib.metadata import version
 from typing import Any
+
+log = logging.getLogger("local.moto_patches")
+
+# The moto these patches were written against and checked with; another version must be
+# re-checked against its source before this changes (the fence test fails until then).
+MOTO_VERSION = "5.2.5"
 
 
 class _CopyButNotTables:
@@ -37,8 +57,49 @@ class _CopyButNotTables:
 
 
 def install() -> None:
+    if version("moto") != MOTO_VERSION:
+        log.warning("moto %s is not %s, which local.moto_patches was checked against", version("moto"), MOTO_VERSION)
     _install_item_rollback()
     _install_partition_query()
+    _install_cognito_write_rules()
+
+
+def _install_cognito_write_rules() -> None:
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    if getattr(CognitoIdpBackend.sign_up, "_write_rules", False):
+        return
+    original_sign_up = CognitoIdpBackend.sign_up
+    original_update = CognitoIdpBackend.update_user_attributes
+
+    def check_writable(client: Any, attributes: list[dict[str, str]]) -> None:
+        writable = client.extended_config.get("WriteAttributes")
+        # A client without WriteAttributes may write every attribute (Cognito's default).
+        if writable is not None and any(a["Name"] not in writable for a in attributes or []):
+            raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+
+    @functools.wraps(original_sign_up)
+    def sign_up(self: Any, client_id: str, username: str, password: str, attributes: list[dict[str, str]]) -> Any:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        if pool is not None:
+            if pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly"):
+                raise NotAuthorizedError("SignUp is not permitted for this user pool")
+            check_writable(pool.clients[client_id], attributes)
+        return original_sign_up(self, client_id, username, password, attributes)
+
+    @functools.wraps(original_update)
+    def update_user_attributes(self: Any, access_token: str, attributes: list[dict[str, str]]) -> None:
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                client_id, _ = pool.access_tokens[access_token]
+                if client_id in pool.clients:
+                    check_writable(pool.clients[client_id], attributes)
+        original_update(self, access_token, attributes)
+
+    sign_up._write_rules = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
+    CognitoIdpBackend.update_user_attributes = update_user_attributes  # type: ignore[method-assign]
 
 
 def _install_partition_query() -> None:
@@ -48,6 +109,7 @@ def _install_partition_query() -> None:
         return
     original = Table.query
 
+    @functools.wraps(original)  # `inspect.unwrap` finds moto's own, for the fence test
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         if index_name or hash_key is None or not self.range_key_attr:
@@ -74,6 +136,7 @@ def _install_item_rollback() -> None:
     models.copy = _CopyButNotTables(Table)  # type: ignore[assignment,attr-defined]
     original = backend.transact_write_items
 
+    @functools.wraps(original)
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
         for entry in transact_items:

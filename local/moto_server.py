@@ -6,6 +6,10 @@ check and the write of a conditional write or a transaction; DynamoDB never does
 the hub relies on it (sequence numbers, atomic callback claims). Serialising requests
 makes conditional writes and `TransactWriteItems` atomic, as they are on AWS.
 
+moto answers anyone, and holds the widget signing secret: `LocalOnly` refuses a request
+whose `Host` is not this machine's (a DNS-rebinding page) or that a browser sent from a
+page other than the hub's own (`--allow-origin`; moto itself allows every origin).
+
 `MotoProcess` starts it as a subprocess on a free loopback port and stops it.
 """
 
@@ -25,7 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from local.procutil import free_port, watch_parent
+from local.procutil import free_port, local_hosts, watch_parent
 
 StartResponse = Callable[..., Any]
 
@@ -48,11 +52,30 @@ class SerializedApp:
                     close()
 
 
+class LocalOnly:
+    """WSGI middleware: only this machine's Host names, and only the hub's pages as Origin."""
+
+    def __init__(
+        self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], port: int, origins: Iterable[str]
+    ) -> None:
+        self.app = app
+        self.hosts = local_hosts(port)
+        self.origins = frozenset(origins)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN")
+        if environ.get("HTTP_HOST") not in self.hosts or (origin is not None and origin not in self.origins):
+            start_response("403 Forbidden", [("Content-Type", "application/json")])
+            return [b'{"message": "moto of the local stack: this Host or Origin is not allowed"}']
+        return self.app(environ, start_response)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     parser.add_argument("--exit-with-parent", action="store_true", help="exit when the process that started it dies")
+    parser.add_argument("--allow-origin", action="append", default=[], help="a page allowed to call moto (the hub's)")
     args = parser.parse_args(argv)
 
     # Imported here so `MotoProcess` users do not pay for moto's import.
@@ -69,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     # One log line per request cost moto ~14% of its time under load; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, SerializedApp(app), threaded=True, request_handler=MotoRequestHandler)
+    served = LocalOnly(SerializedApp(app), args.port, args.allow_origin)
+    run_simple(args.host, args.port, served, threaded=True, request_handler=MotoRequestHandler)
 
 
 class MotoProcess:
@@ -89,7 +113,8 @@ class MotoProcess:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> str:
+    def start(self, timeout: float = 30.0, allowed_origins: Iterable[str] = ()) -> str:
+        origins = [arg for origin in allowed_origins for arg in ("--allow-origin", origin)]
         for _attempt in range(3):
             self.port = free_port(self.host)
             if self.log_path is not None:
@@ -106,6 +131,7 @@ class MotoProcess:
                     "-p",
                     str(self.port),
                     "--exit-with-parent",
+                    *origins,
                 ],
                 stdout=self._log or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,

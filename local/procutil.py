@@ -42,6 +42,18 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
+def local_hosts(port: int, host: str = "127.0.0.1") -> frozenset[str]:
+    """The `Host` headers a loopback server on `port` accepts: the names of this machine
+    (127.0.0.1, localhost, [::1], and the address it serves on), with the port. Anything
+    else is a page of another site whose name resolves to 127.0.0.1 (DNS rebinding)."""
+    bracketed = f"[{host}]" if ":" in host else host
+    names = {"127.0.0.1", "localhost", "[::1]", bracketed}
+    hosts = {f"{name}:{port}" for name in names}
+    if port == 80:
+        hosts |= names
+    return frozenset(hosts)
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket bound before the app is imported, so `--port 0` resolves to a
     real port that can go into the environment (WS_MANAGEMENT_ENDPOINT) first."""

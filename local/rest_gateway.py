@@ -1,9 +1,10 @@
-"""The app's REST routes under `/api/...`, through chalice's own local API Gateway.
+"""The app's REST API under `/<api_gateway_stage>/...` (i.e. `/api`), served by its
+`api_handler` function.
 
-`chalice.local.LocalGateway` does the routing, the custom authorizers and the event
-shape exactly as `chalice local` does; this adapter only strips the `/api` prefix (the
-REST API's stage), runs the call on the Lambda thread pool and applies API Gateway's
-29-second integration timeout.
+The function's process runs chalice's own `LocalGateway` (routing, custom authorizers,
+the event), as `chalice local` does (see `local.worker.RestApi`); this side strips the
+stage prefix, hands the request over and applies API Gateway's 29-second integration
+timeout.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ import asyncio
 import base64
 import json
 import logging
-import uuid
 from typing import Any
 
 from aiohttp import web
-from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
 
-from local.ids import aws_id, now_ms, request_time
-from local.lambda_runtime import ACCOUNT_ID, LambdaRuntime
+from local.ids import aws_id
+from local.lambda_runtime import API_HANDLER, LambdaRuntime
 
 log = logging.getLogger("local.rest")
 
@@ -28,68 +26,27 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"
 
 
 class RestGateway:
-    def __init__(
-        self, runtime: LambdaRuntime, config: Config, *, prefix: str = "/api", integration_timeout: float = 29.0
-    ) -> None:
+    def __init__(self, runtime: LambdaRuntime, *, stage: str = "api", integration_timeout: float = 29.0) -> None:
         self.runtime = runtime
-        self.prefix = prefix
+        self.prefix = f"/{stage}"
         self.integration_timeout = integration_timeout
-        self._gateway = LocalGateway(runtime.app, config)
         self._pending: set[asyncio.Future[Any]] = set()
-        self._stage = str(config.api_gateway_stage or "api")
-        self._convert = self._gateway.event_converter.create_lambda_event
-        self._gateway.event_converter.create_lambda_event = self._create_event  # type: ignore[method-assign]
-
-    def _create_event(
-        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
-    ) -> dict[str, Any]:
-        """chalice's event plus what API Gateway also sends (request ids, stage, times, the
-        single-value query and multi-value headers), for handlers and Powertools that read them."""
-        event: dict[str, Any] = self._convert(method=method, path=path, headers=headers, body=body)
-        at = now_ms()
-        context = event["requestContext"]
-        context.setdefault("stage", self._stage)
-        context.setdefault("requestId", str(uuid.uuid4()))
-        context.setdefault("extendedRequestId", aws_id())
-        context.setdefault("requestTime", request_time(at))
-        context.setdefault("requestTimeEpoch", at)
-        context.setdefault("protocol", "HTTP/1.1")
-        context.setdefault("accountId", ACCOUNT_ID)
-        event.setdefault("resource", context["resourcePath"])
-        event.setdefault("httpMethod", method)
-        event.setdefault("path", context["path"])
-        multi = event.get("multiValueQueryStringParameters")
-        event.setdefault("queryStringParameters", {k: v[-1] for k, v in multi.items()} if multi else None)
-        event.setdefault("multiValueHeaders", {k: [v] for k, v in event["headers"].items()})
-        event.setdefault("isBase64Encoded", False)
-        return event
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", self.prefix + "{tail:(/.*)?}", self.handle)
 
-    def _call(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = self._gateway.handle_request(
-                method=method, path=path, headers=headers, body=body
-            )
-            return response
-        except LocalGatewayException as exc:
-            return {
-                "statusCode": exc.CODE,
-                "headers": dict(exc.headers),
-                "multiValueHeaders": {},
-                "body": exc.body,
-            }
-
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if API_HANDLER not in self.runtime.functions:
+            return _error(403, "Missing Authentication Token")
         tail = request.match_info.get("tail") or "/"
-        path = tail + (f"?{request.query_string}" if request.query_string else "")
-        headers = {k: v for k, v in request.headers.items()}
-        body = await request.read() if request.can_read_body else None
-        call = self.runtime.invoke(
-            self._call, request.method, path, headers, body or None, label=f"{request.method} {tail}"
-        )
-        task = asyncio.ensure_future(call)
+        body = await request.read() if request.can_read_body else b""
+        rest = {
+            "method": request.method,
+            "path": tail + (f"?{request.query_string}" if request.query_string else ""),
+            "headers": dict(request.headers),
+            "body": base64.b64encode(body).decode("ascii") if body else None,
+        }
+        task = asyncio.ensure_future(self.runtime.invoke(API_HANDLER, {"rest": rest}, label=f"{request.method} {tail}"))
         try:
             outcome = await asyncio.wait_for(asyncio.shield(task), self.integration_timeout)
         except TimeoutError:

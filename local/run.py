@@ -17,97 +17,43 @@ from local.websocket_gateway import GatewayLimits
 log = logging.getLogger("local.run")
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+# API Gateway's quotas, each a flag (`GatewayLimits` field, type, what it is).
+_LIMITS = (
+    ("idle_timeout", float, "seconds without a message before a connection is closed (AWS: 600)"),
+    ("max_connection_duration", float, "seconds after which every connection is closed (AWS: 7200)"),
+    ("max_frame_bytes", int, "client message (frame) quota, bigger closes with 1009 (AWS: 32768)"),
+    ("max_message_bytes", int, "PostToConnection quota, bigger answers 413 (AWS: 131072)"),
+    ("integration_timeout", float, "seconds API Gateway waits for a handler (AWS: 29)"),
+    ("max_connects_per_second", int, "new WebSocket connections per second before 429 (AWS: 500)"),
+)
 
 
 def parse_args(argv: list[str] | None = None) -> HubOptions:
-    limits = GatewayLimits()
+    defaults = HubOptions()
     p = argparse.ArgumentParser(
         prog="python -m local.run", description="Run the Flow hub locally (API Gateway + Lambda + moto)."
     )
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8787, help="port; 0 picks a free one (default 8787)")
+    p.add_argument("--host", default=defaults.host, help="loopback address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=defaults.port, help="port; 0 picks a free one (default 8787)")
+    p.add_argument("--data-dir", type=Path, default=defaults.data_dir, help="DynamoDB snapshot (default .local/data)")
     p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(".local/data"),
-        help="where the DynamoDB snapshot lives (default .local/data)",
+        "--dynamodb-endpoint", help="use this DynamoDB (e.g. DynamoDB Local) instead of moto's; no snapshots"
     )
-    p.add_argument(
-        "--dynamodb-endpoint",
-        default=None,
-        help="use this DynamoDB (e.g. DynamoDB Local) instead of moto's; no snapshots",
-    )
-    p.add_argument(
-        "--ready-file", type=Path, default=None, help="write the URLs and demo credentials here (JSON) once serving"
-    )
-    p.add_argument(
-        "--no-schedules",
-        action="store_true",
-        help="do not run @app.schedule functions on their own (run them via /_local/schedules)",
-    )
-    p.add_argument(
-        "--duplicate-schedules",
-        action="store_true",
-        help="deliver every scheduled event twice (at-least-once delivery)",
-    )
-    p.add_argument(
-        "--idle-timeout",
-        type=float,
-        default=_env_float("HUB_LOCAL_IDLE_TIMEOUT", limits.idle_timeout),
-        help="seconds without a message before a connection is closed (AWS: 600)",
-    )
-    p.add_argument(
-        "--max-connection-duration",
-        type=float,
-        default=_env_float("HUB_LOCAL_MAX_CONNECTION_DURATION", limits.max_connection_duration),
-        help="seconds after which every connection is closed (AWS: 7200)",
-    )
-    p.add_argument(
-        "--max-message-bytes",
-        type=int,
-        default=_env_int("HUB_LOCAL_MAX_MESSAGE_BYTES", limits.max_message_bytes),
-        help="message quota, bigger closes with 1009 (AWS: 131072)",
-    )
-    p.add_argument(
-        "--max-frame-bytes",
-        type=int,
-        default=_env_int("HUB_LOCAL_MAX_FRAME_BYTES", limits.max_frame_bytes),
-        help="frame quota, bigger closes with 1009 (AWS: 32768)",
-    )
-    p.add_argument(
-        "--integration-timeout",
-        type=float,
-        default=_env_float("HUB_LOCAL_INTEGRATION_TIMEOUT", limits.integration_timeout),
-        help="seconds API Gateway waits for a handler (AWS: 29)",
-    )
-    p.add_argument(
-        "--max-connects-per-second",
-        type=int,
-        default=_env_int("HUB_LOCAL_MAX_CONNECTS_PER_SECOND", limits.max_connects_per_second),
-        help="new WebSocket connections per second before 429 (AWS: 500)",
-    )
-    p.add_argument("--concurrency", type=int, default=32, help="handler threads, i.e. Lambda concurrency (default 32)")
-    p.add_argument(
-        "--snapshot-interval", type=float, default=5.0, help="seconds between DynamoDB snapshots (default 5)"
-    )
-    p.add_argument("--route-selection-expression", default="$request.body.action")
-    p.add_argument("--stage", default="local", help="stage name in events and HUB_STAGE (default local)")
-    p.add_argument("--frontend-dir", type=Path, default=None, help="static files to serve at / (default frontend/dist)")
-    p.add_argument("--app", default="app:app", help="module:attribute of the Chalice app (default app:app)")
-    p.add_argument("--tables-hook", default="chalicelib.store.tables:ensure_tables")
-    p.add_argument("--tenant-hook", default="chalicelib.store.tenants:ensure_tenant")
-    p.add_argument("--log-level", default=os.environ.get("HUB_LOCAL_LOG_LEVEL", "INFO"))
+    p.add_argument("--ready-file", type=Path, help="write the URLs and demo credentials here (JSON) once serving")
+    p.add_argument("--no-schedules", action="store_true", help="run schedules only via /_local/schedules")
+    p.add_argument("--duplicate-schedules", action="store_true", help="deliver every scheduled event twice")
+    for field, kind, text in _LIMITS:
+        p.add_argument("--" + field.replace("_", "-"), type=kind, default=getattr(defaults.limits, field), help=text)
+    p.add_argument("--concurrency", type=int, default=defaults.concurrency, help="invocations at once per function")
+    p.add_argument("--snapshot-interval", type=float, default=defaults.snapshot_interval, help="seconds (default 5)")
+    p.add_argument("--stage", default=defaults.stage, help="the .chalice/config.json stage to run (default dev)")
+    p.add_argument("--frontend-dir", type=Path, help="static files to serve at / (default frontend/dist)")
+    p.add_argument("--app", default=defaults.app, help="module:attribute of the Chalice app (default app:app)")
+    p.add_argument("--tables-hook", default=defaults.tables_hook)
+    p.add_argument("--tenant-hook", default=defaults.tenant_hook)
+    p.add_argument("--log-level", default="INFO")
     p.add_argument("--exit-with-parent", action="store_true", help="stop cleanly when the parent process dies (tests)")
     a = p.parse_args(argv)
-    exit_with_parent = bool(a.exit_with_parent)
     options = HubOptions(
         host=a.host,
         port=a.port,
@@ -118,20 +64,12 @@ def parse_args(argv: list[str] | None = None) -> HubOptions:
         tables_hook=a.tables_hook,
         tenant_hook=a.tenant_hook,
         stage=a.stage,
-        limits=GatewayLimits(
-            max_frame_bytes=a.max_frame_bytes,
-            max_message_bytes=a.max_message_bytes,
-            idle_timeout=a.idle_timeout,
-            max_connection_duration=a.max_connection_duration,
-            integration_timeout=a.integration_timeout,
-            max_connects_per_second=a.max_connects_per_second,
-        ),
-        route_selection_expression=a.route_selection_expression,
+        limits=GatewayLimits(**{field: getattr(a, field) for field, _, _ in _LIMITS}),
         concurrency=a.concurrency,
         snapshot_interval=a.snapshot_interval,
         schedules=not a.no_schedules,
         duplicate_schedules=a.duplicate_schedules,
-        exit_with_parent=exit_with_parent,
+        exit_with_parent=a.exit_with_parent,
     )
     if a.frontend_dir is not None:
         options.frontend_dir = a.frontend_dir.resolve()

@@ -1,11 +1,11 @@
 """EventBridge for the app's `@app.schedule(...)` functions.
 
-Each schedule runs on its rate (the first run one period after the hub starts, as a new
-EventBridge rule does) or on its cron expression (UTC; see `local.cron`), on the Lambda
-thread pool, with an EventBridge "Scheduled Event". Runs may overlap, as asynchronous
-Lambda invocations do; `duplicate_deliveries` invokes every tick twice to exercise the
-idempotency that at-least-once delivery requires. `run_now` serves
-`POST /_local/schedules/<name>/run`.
+Each `rate(...)` schedule runs on its rate (the first run one period after the hub starts,
+as a new EventBridge rule does), with an EventBridge "Scheduled Event". The app declares
+no `cron(...)` schedule, so none is evaluated here: such a function only runs on request.
+Runs may overlap, as asynchronous Lambda invocations do; `duplicate_deliveries` invokes
+every tick twice to exercise the idempotency that at-least-once delivery requires.
+`run_now` serves `POST /_local/schedules/<name>/run`.
 """
 
 from __future__ import annotations
@@ -13,20 +13,39 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import ScheduledEventConfig
 
-from local.cron import CronExpression, expression_string, rate_seconds
 from local.ids import iso_seconds
 from local.lambda_runtime import ACCOUNT_ID, REGION, LambdaRuntime
 
 log = logging.getLogger("local.schedule")
+
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def expression_string(expression: Any) -> str:
+    """A chalice `Rate`/`Cron` object or an expression string, as EventBridge's string."""
+    if isinstance(expression, str):
+        return expression.strip()
+    return str(expression.to_string())
+
+
+def rate_seconds(expression: str) -> int | None:
+    """Seconds between runs of a `rate(...)` expression; None for anything else."""
+    match = _RATE.match(expression.strip())
+    if not match:
+        return None
+    value, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
+    if value <= 0:
+        raise ValueError(f"rate must be positive: {expression!r}")
+    return value * _UNIT_SECONDS[unit]
 
 
 @dataclass
@@ -35,19 +54,13 @@ class ScheduledFunction:
     expression: str
     handler_string: str
     function_name: str
-    fn: Callable[[Any, Any], Any]
     interval: int | None = None
-    cron: CronExpression | None = None
     next_run: float | None = None
     last_run: dict[str, Any] | None = None
     runs: int = 0
 
     def schedule_next(self, now: float) -> None:
-        if self.interval is not None:
-            self.next_run = now + self.interval
-        elif self.cron is not None:
-            nxt = self.cron.next_after(datetime.fromtimestamp(now, tz=UTC))
-            self.next_run = nxt.timestamp() if nxt else None
+        self.next_run = None if self.interval is None else now + self.interval
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -55,7 +68,7 @@ class ScheduledFunction:
             "expression": self.expression,
             "handler": self.handler_string,
             "functionName": self.function_name,
-            "approximated": bool(self.cron and self.cron.approximate),
+            "automatic": self.interval is not None,
             "nextRunAt": iso_seconds(self.next_run) if self.next_run else None,
             "runs": self.runs,
             "lastRun": self.last_run,
@@ -95,14 +108,16 @@ class Scheduler:
                 name=source.name,
                 expression=expression,
                 handler_string=source.handler_string,
-                function_name=runtime.function_name(source.name),
-                fn=runtime.resolve(source.handler_string, source.name),
+                function_name=runtime.functions[source.name].function_name,
             )
             function.interval = rate_seconds(expression)
             if function.interval is None:
-                function.cron = CronExpression.parse(expression)
-                if function.cron.approximate:
-                    log.warning("schedule %s: %s uses L/W/#, run hourly instead", source.name, expression)
+                log.warning(
+                    "schedule %s: %s is not emulated; run it with POST /_local/schedules/%s/run",
+                    source.name,
+                    expression,
+                    source.name,
+                )
             self.functions[source.name] = function
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -127,10 +142,7 @@ class Scheduler:
     async def invoke(self, function: ScheduledFunction, *, trigger: str) -> dict[str, Any]:
         at = time.time()
         event = scheduled_event(function.function_name, at)
-        context = self.runtime.context(function.function_name)
-        outcome = await self.runtime.invoke(
-            function.fn, event, context, label=f"schedule {function.name}", request_id=context.aws_request_id
-        )
+        outcome = await self.runtime.invoke(function.name, {"event": event}, label=f"schedule {function.name}")
         result = {
             "name": function.name,
             "trigger": trigger,
@@ -139,7 +151,7 @@ class Scheduler:
             "error": outcome.error,
             "startedAt": iso_seconds(at),
             "durationMs": round(outcome.duration_ms, 1),
-            "requestId": context.aws_request_id,
+            "requestId": outcome.request_id,
         }
         function.runs += 1
         function.last_run = result

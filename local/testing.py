@@ -88,14 +88,21 @@ class LocalHub:
             aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def management_client(self) -> Any:
-        """The unchanged `apigatewaymanagementapi` client, pointed at the gateway."""
+    @property
+    def management_url(self) -> str:
+        """`WS_MANAGEMENT_ENDPOINT`: the gateway's own `.../<stage>`."""
+        return str(self.info["managementUrl"])
+
+    def management_client(self, *, signed: bool = True) -> Any:
+        """The unchanged `apigatewaymanagementapi` client, pointed at the gateway and signing
+        with the functions' per-run credentials (`signed=False`: with anyone else's)."""
+        keys = self.info["managementCredentials"]
         return boto3.client(
             "apigatewaymanagementapi",
-            endpoint_url=self.base_url,
+            endpoint_url=self.management_url,
             region_name=str(self.info["region"]),
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=keys["accessKeyId"] if signed else DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["secretAccessKey"] if signed else DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
     def agent_token(self, username: str | None = None) -> str:

@@ -5,19 +5,21 @@ What it reproduces (docs/local-stack.md has the full list and the differences):
   handler: 500) refuses the upgrade with that HTTP status, and nothing is connected.
 - Connection ids, request ids and the CONNECT / MESSAGE / DISCONNECT events have the
   shapes AWS sends to a Lambda proxy integration.
-- Route selection on `$request.body.action` (configurable), falling back to `$default`;
+- Route selection on `$request.body.action`, falling back to `$default`;
   no matching route and no `$default` answers a `Forbidden` frame, as AWS does.
 - Messages of one connection are invoked concurrently (a thread pool, like Lambda).
 - The handler's return value on a message route is ignored (no route responses);
   a raising handler yields AWS's `{"message": "Internal server error", ...}` frame and
   a slow one `{"message": "Endpoint request timed out", ...}` after the integration timeout.
-- Quotas: 32 KB frames and 128 KB messages (close 1009, no invocation), the 10-minute
+- Binary frames are refused as AWS refuses them: close 1003, no invocation.
+- Quotas: 32 KB frames (close 1009, no invocation; see `GatewayLimits`), the 10-minute
   idle timeout, the 2-hour connection limit and 500 new connections per second, each
   configurable; `$disconnect` runs exactly once whatever closed the connection.
-- The `@connections` management API (POST / GET / DELETE, with or without the stage
-  prefix), answering 410 `GoneException` for unknown or closed connections and 413
-  `PayloadTooLargeException` for posts over 128 KB, so the unchanged boto3
-  `apigatewaymanagementapi` client behaves as against AWS.
+- The `@connections` management API (POST / GET / DELETE under the stage), answering 410
+  `GoneException` for unknown or closed connections and 413 `PayloadTooLargeException` for
+  posts over 128 KB, so the unchanged boto3 `apigatewaymanagementapi` client behaves as
+  against AWS. Only requests signed with the hub's per-run function credentials get in
+  (403 otherwise), as only identities allowed `execute-api:ManageConnections` do on AWS.
 """
 
 from __future__ import annotations
@@ -29,17 +31,15 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import WSMsgType, web
-from aiohttp.http_websocket import WebSocketError
+from aiohttp import WebSocketError, WSMsgType, web
 
-from local.frames import LimitedWebSocketResponse
+from local import sigv4
 from local.ids import aws_id, iso_ms, now_ms, request_time, trace_id
-from local.lambda_runtime import LambdaRuntime, Outcome
+from local.lambda_runtime import REGION, WEBSOCKET_FUNCTIONS, LambdaRuntime, Outcome
 
 log = logging.getLogger("local.ws")
 
@@ -51,6 +51,11 @@ ENDPOINT_TIMED_OUT = "Endpoint request timed out"
 
 @dataclass(frozen=True)
 class GatewayLimits:
+    """API Gateway's quotas. A client message is limited to `max_frame_bytes` through
+    aiohttp's public `max_msg_size`, which counts a fragmented message as a whole: exact for
+    browsers (one frame per message), stricter than AWS for a client that fragments (AWS takes
+    up to 128 KB in 32 KB frames). `max_message_bytes` limits `PostToConnection` (413)."""
+
     max_frame_bytes: int = 32 * 1024
     max_message_bytes: int = 128 * 1024
     idle_timeout: float = 10 * 60
@@ -67,18 +72,11 @@ IDLE_TIMEOUT = (1001, "Going away")
 MAX_DURATION = (1001, "Going away")
 DELETED = (1000, "Connection closed by the server (DeleteConnection)")
 MESSAGE_TOO_BIG = (1009, "Message too big")
+# "API Gateway WebSocket APIs don't currently support binary frames in incoming message
+# payloads. If a client app sends a binary frame, API Gateway rejects it and disconnects
+# the client with code 1003." (developer guide, websocket-api-develop-binary-media-types)
+BINARY_FRAME = (1003, "Binary frames are not supported")
 SHUTDOWN = (1001, "Going away")
-
-
-def parse_route_selection(expression: str) -> list[str]:
-    """`$request.body.action` (or `${request.body.action}`) -> ["action"]."""
-    expr = expression.strip()
-    if expr.startswith("${") and expr.endswith("}"):
-        expr = "$" + expr[2:-1]
-    prefix = "$request.body."
-    if not expr.startswith(prefix) or len(expr) == len(prefix):
-        raise ValueError(f"unsupported route selection expression {expression!r} (use $request.body.<field>)")
-    return expr[len(prefix) :].split(".")
 
 
 @dataclass
@@ -109,18 +107,19 @@ class WebSocketGateway:
         api_id: str,
         domain_name: str,
         limits: GatewayLimits,
-        route_selection_expression: str = "$request.body.action",
+        credentials: sigv4.FunctionCredentials,
     ) -> None:
         self.runtime = runtime
         self.stage = stage
         self.api_id = api_id
         self.domain_name = domain_name
         self.limits = limits
-        self._route_path = parse_route_selection(route_selection_expression)
-        self.routes: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {}
-        for route_key, config in runtime.app.websocket_handlers.items():
-            fn = runtime.resolve(config.handler_string, config.name)
-            self.routes[route_key] = (runtime.function_name(config.name), fn)
+        self.credentials = credentials
+        # route key -> the function chalice deploys for it
+        self.routes: dict[str, str] = {
+            route_key: WEBSOCKET_FUNCTIONS.get(route_key, config.name)
+            for route_key, config in runtime.app.websocket_handlers.items()
+        }
         self.connections: dict[str, Connection] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         # Connections whose receive loop has not ended yet (ids).
@@ -131,26 +130,21 @@ class WebSocketGateway:
         self.disconnects = 0
 
     # ------------------------------------------------------------------ routing
-    def add_routes(self, app: web.Application, ws_path: str = "/ws") -> None:
-        app.router.add_get(ws_path, self.handle_websocket)
-        for prefix in ("", "/{stage}"):
-            path = prefix + "/@connections/{connection_id}"
-            app.router.add_route("POST", path, self.handle_management)
-            app.router.add_route("GET", path, self.handle_management)
-            app.router.add_route("DELETE", path, self.handle_management)
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(f"/{self.stage}", self.handle_websocket)
+        for method in ("POST", "GET", "DELETE"):
+            app.router.add_route(method, "/{stage}/@connections/{connection_id}", self.handle_management)
 
-    def select_route(self, body: str | None) -> str:
-        """The route key for a message: `$request.body.<path>` if it names a route, else $default."""
-        if body is None:
-            return DEFAULT
+    def select_route(self, body: str) -> str:
+        """The route key for a message: `$request.body.action` (chalice's route selection
+        expression) if it names a route, else $default."""
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse here
             return DEFAULT
-        for part in self._route_path:
-            if not isinstance(value, dict) or part not in value:
-                return DEFAULT
-            value = value[part]
+        if not isinstance(value, dict) or "action" not in value:
+            return DEFAULT
+        value = value["action"]
         if isinstance(value, bool):
             key = "true" if value else "false"
         elif isinstance(value, (str, int, float)):
@@ -225,10 +219,10 @@ class WebSocketGateway:
             event["multiValueQueryStringParameters"] = multi_q
         return event
 
-    def message_event(self, conn: Connection, route_key: str, body: str, is_base64: bool) -> dict[str, Any]:
+    def message_event(self, conn: Connection, route_key: str, body: str) -> dict[str, Any]:
         context = self._context(conn.connection_id, conn.connected_at_ms, route_key, "MESSAGE", self._identity(conn))
         context["messageId"] = aws_id()
-        return {"requestContext": context, "body": body, "isBase64Encoded": is_base64}
+        return {"requestContext": context, "body": body, "isBase64Encoded": False}
 
     def disconnect_event(self, conn: Connection, code: int, reason: str) -> dict[str, Any]:
         context = self._context(
@@ -254,14 +248,12 @@ class WebSocketGateway:
     # ------------------------------------------------------------------ invocation
     async def _invoke(self, route_key: str, event: dict[str, Any], timeout: float | None) -> Outcome | None:
         """None when the route has no integration."""
-        route = self.routes.get(route_key)
-        if route is None:
+        function = self.routes.get(route_key)
+        if function is None:
             return None
-        function_name, fn = route
         request_id = event["requestContext"]["requestId"]
-        context = self.runtime.context(function_name)
         label = f"{route_key} {event['requestContext']['connectionId']}"
-        call = self.runtime.invoke(fn, event, context, label=label, request_id=request_id)
+        call = self.runtime.invoke(function, {"event": event}, label=label)
         if timeout is None:
             return await call
         task = asyncio.ensure_future(call)
@@ -311,9 +303,9 @@ class WebSocketGateway:
             if subprotocol:
                 protocols = (subprotocol,)
 
-        ws = LimitedWebSocketResponse(
-            max_frame_bytes=self.limits.max_frame_bytes,
-            max_message_bytes=self.limits.max_message_bytes,
+        ws = web.WebSocketResponse(
+            # aiohttp refuses sizes >= max_msg_size, before buffering the payload.
+            max_msg_size=self.limits.max_frame_bytes + 1,
             protocols=protocols,
             compress=False,
             autoping=True,
@@ -342,9 +334,10 @@ class WebSocketGateway:
             while True:
                 msg = await ws.receive()
                 if msg.type is WSMsgType.TEXT:
-                    self._on_message(conn, msg.data, is_binary=False)
+                    self._on_message(conn, msg.data)
                 elif msg.type is WSMsgType.BINARY:
-                    self._on_message(conn, msg.data, is_binary=True)
+                    log.info("closed %s with 1003: a binary frame", conn_id)
+                    self.begin_close(conn, BINARY_FRAME)
                 elif msg.type is WSMsgType.CLOSE:
                     code = int(msg.data or 0)
                     cause = (code, msg.extra or "") if code else CLIENT_NO_STATUS
@@ -364,17 +357,12 @@ class WebSocketGateway:
             self._finalize(conn, conn.close_cause or cause)
         return ws
 
-    def _on_message(self, conn: Connection, data: str | bytes, *, is_binary: bool) -> None:
+    def _on_message(self, conn: Connection, body: str) -> None:
         if conn.finalized or conn.close_cause is not None:
             return
         conn.touch()
-        if is_binary:
-            assert isinstance(data, bytes)
-            body, is_b64, route_key = base64.b64encode(data).decode("ascii"), True, DEFAULT
-        else:
-            assert isinstance(data, str)
-            body, is_b64, route_key = data, False, self.select_route(data)
-        event = self.message_event(conn, route_key, body, is_b64)
+        route_key = self.select_route(body)
+        event = self.message_event(conn, route_key, body)
         self._track(asyncio.create_task(self._run_message(conn, route_key, event)))
 
     async def _run_message(self, conn: Connection, route_key: str, event: dict[str, Any]) -> None:
@@ -441,13 +429,17 @@ class WebSocketGateway:
 
     # ------------------------------------------------------------------ @connections
     async def handle_management(self, request: web.Request) -> web.StreamResponse:
-        stage = request.match_info.get("stage")
-        if stage is not None and stage != self.stage:
+        if request.match_info["stage"] != self.stage:
             return _aws_error(403, "ForbiddenException", "Forbidden")
+        data = await request.read()
+        url = f"{request.scheme}://{request.host}{request.raw_path}"
+        refused = sigv4.verify(request.method, url, request.headers, data, self.credentials, REGION)
+        if refused is not None:
+            log.warning("@connections %s %s refused: %s", request.method, request.path, refused)
+            return _aws_error(403, "ForbiddenException", refused)
         conn_id = request.match_info["connection_id"]
         conn = self.connections.get(conn_id)
         if request.method == "POST":
-            data = await request.read()
             if len(data) > self.limits.max_message_bytes:
                 return _aws_error(413, "PayloadTooLargeException", "Message too long")
             if conn is None or conn.close_cause is not None:

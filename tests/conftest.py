@@ -11,6 +11,7 @@ Unit-test fixtures live in tests/unit/conftest.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,16 @@ def local_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
         yield hub
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`cdk synth` of dev and prod, once per session (tests/infra, and tests/local where the
+    local stack is compared with what is deployed)."""
+    from tests.infra.cdk import synth
+    from tests.infra.figures import record
+
+    out = tmp_path_factory.mktemp("cdk.out")
+    seconds = synth(out)
+    record("cdk synth, dev + prod (Lambda package built inside)", f"{seconds:.1f} s")
+    return out

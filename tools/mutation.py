@@ -182,7 +182,7 @@ def mutmut(*args: str) -> int:
 
 def refresh_copies() -> None:
     """mutmut copies the tests and the other files once; a changed test must reach mutants/."""
-    for rel in ("tests", "local", "tools", "docs", "infra"):
+    for rel in ("tests", "local", "tools", "docs"):
         src, dst = ROOT / rel, MUTANTS / rel
         if src.is_dir():
             shutil.rmtree(dst, ignore_errors=True)

@@ -256,5 +256,8 @@ class Tenant(Model):
     callback_sla_minutes = NumberAttribute(default=15)
     callback_max_attempts = NumberAttribute(default=3)
     callback_retry_minutes = NumberAttribute(default=10)
+    # Set by the admin CLI (tools/admin.py).
+    allowed_origins = UnicodeSetAttribute(null=True)  # sites the widget may be embedded on
+    phone_region = UnicodeAttribute(null=True)  # ISO 3166 region for callback numbers without +country
 
     all_tenants = AllTenants()

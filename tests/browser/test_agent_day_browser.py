@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from tests.browser.helpers import (
     SPIES,
     Watch,
@@ -68,7 +68,7 @@ def browsers(browser: Any, frontend_dist: Path) -> Iterator[dict[str, Any]]:
 def instant_sla(local_hub: Any) -> Iterator[None]:
     """The demo tenant's callback SLA set to 0 minutes, so a request is due at once."""
     client = local_hub.aws_client("dynamodb")
-    table = stage_env("dev")["TENANTS_TABLE"]
+    table = stage_variables(Path(__file__).resolve().parents[2])["TENANTS_TABLE"]
 
     def sla(minutes: int) -> None:
         client.update_item(

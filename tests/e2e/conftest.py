@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from local.testing import LocalHub
 from tests.e2e.peers import Peer
 
@@ -19,7 +20,7 @@ class Tables:
 
     def __init__(self, hub: LocalHub) -> None:
         self.client = hub.aws_client("dynamodb")
-        env = stage_env("dev")
+        env = stage_variables(Path(__file__).resolve().parents[2])
         self.names = {kind: env[f"{kind.upper()}_TABLE"] for kind in ("connections", "conversations", "messages")}
 
     def messages(self, conversation_id: str, tenant: str = "global") -> list[dict[str, Any]]:

@@ -5,11 +5,12 @@ the dashboards and the counters following every step."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.template import stage_env
+from local.bootstrap import stage_variables
 from local.testing import LocalHub
 from tests.e2e.peers import Peer
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def instant_sla(local_hub: LocalHub) -> Iterator[None]:
     """The demo tenant's callback SLA set to 0 minutes, so a request is due at once."""
     client = local_hub.aws_client("dynamodb")
-    table = stage_env("dev")["TENANTS_TABLE"]
+    table = stage_variables(Path(__file__).resolve().parents[2])["TENANTS_TABLE"]
 
     def sla(minutes: int) -> None:
         client.update_item(

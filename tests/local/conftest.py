@@ -7,6 +7,7 @@ has shrunk connection limits (1 s idle, 3 s lifetime, 5 connects per second).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,9 @@ FAKE_APP_ARGS = [
 ]
 
 
+SHELL_ONLY_VARIABLE = "HUB_TEST_SHELL_ONLY"
+
+
 @pytest.fixture(scope="session")
 def fake_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
     dist = tmp_path_factory.mktemp("dist")
@@ -34,6 +38,8 @@ def fake_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
     process = HubProcess(
         tmp_path_factory.mktemp("fake-hub"),
         [*FAKE_APP_ARGS, "--integration-timeout", "2", "--frontend-dir", str(dist)],
+        # In the hub's own environment only: no function may see it.
+        env={**os.environ, SHELL_ONLY_VARIABLE: "from the developer's shell"},
     )
     hub = process.start()
     try:

@@ -29,6 +29,12 @@ from chalice.app import (
 
 app = Chalice(app_name="fake-hub")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
+# What a function keeps in memory between its own invocations (a warm container).
+REMEMBERED: dict[str, str] = {}
+
+
+def _what_i_see() -> dict[str, Any]:
+    return {"env": dict(os.environ), "remembered": dict(REMEMBERED)}
 
 
 def _table() -> Any:
@@ -99,7 +105,7 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
     me = event.connection_id
     try:
         body = json.loads(event.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = {}
     action = body.get("action") if isinstance(body, dict) else None
     if action == "echo":
@@ -124,6 +130,22 @@ def message(event: WebsocketEvent) -> dict[str, Any]:
             _post(me, {"gone": body["target"]})
     elif action == "close_me":
         _management().delete_connection(ConnectionId=me)
+    elif action == "remember":
+        # Both kinds of state a function could leak to another if they shared a process.
+        if body.get("value") is None:
+            os.environ.pop(body["key"], None)
+            REMEMBERED.pop(body["key"], None)
+        else:
+            os.environ[body["key"]] = body["value"]
+            REMEMBERED[body["key"]] = body["value"]
+        _post(me, {"remembered": body["key"]})
+    elif action == "what_i_see":
+        _post(me, _what_i_see())
+    elif action == "die":
+        os._exit(3)  # the runtime process goes away, as when a Lambda container crashes
+    elif action == "subscribe":
+        _table().put_item(Item={"pk": "subscribers", "sk": me})
+        _post(me, {"subscribed": me})
     # Chalice ignores this body unless a route response is configured: never sent.
     return {"statusCode": 200, "body": json.dumps({"returned": "ignored"})}
 
@@ -197,6 +219,20 @@ def echo() -> dict[str, Any]:
     }
 
 
+@app.route("/what_i_see")
+def what_i_see() -> dict[str, Any]:
+    return _what_i_see()
+
+
+@app.route("/push/{connection_id}", methods=["POST"])
+def push(connection_id: str) -> dict[str, Any]:
+    """A REST-triggered push: this function knows only its own `WS_MANAGEMENT_ENDPOINT`."""
+    request = app.current_request
+    assert request is not None
+    _post(connection_id, {"pushed_by": "rest", "body": request.json_body})
+    return {"pushed": connection_id}
+
+
 @app.route("/slow")
 def slow() -> dict[str, Any]:
     request = app.current_request
@@ -227,6 +263,20 @@ def hourly(event: CloudWatchEvent) -> dict[str, Any]:
         ReturnValues="UPDATED_NEW",
     )
     return {"runs": int(result["Attributes"]["runs"]), "event": event.to_dict()}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def broadcast(event: CloudWatchEvent) -> dict[str, Any]:
+    """A schedule-triggered push to every subscribed connection."""
+    subscribers = _table().query(KeyConditionExpression=Key("pk").eq("subscribers"), ConsistentRead=True)["Items"]
+    client, pushed = _management(), []
+    for item in subscribers:
+        try:
+            client.post_to_connection(ConnectionId=str(item["sk"]), Data=b'{"pushed_by": "schedule"}')
+            pushed.append(str(item["sk"]))
+        except client.exceptions.GoneException:
+            _table().delete_item(Key={"pk": "subscribers", "sk": item["sk"]})
+    return {"pushed": pushed, **_what_i_see()}
 
 
 @app.schedule("rate(1 minute)", name="broken")

@@ -76,7 +76,7 @@ def test_connect_event_has_the_aws_shape(fake_hub: LocalHub) -> None:
     assert CONNECTION_ID.match(ctx["connectionId"])
     assert ctx["eventType"] == "CONNECT"
     assert ctx["messageDirection"] == "IN"
-    assert ctx["stage"] == "local"
+    assert ctx["stage"] == "ws"
     assert re.fullmatch(r"[a-z0-9]{10}", ctx["apiId"])
     assert ctx["domainName"] == fake_hub.base_url.removeprefix("http://")
     assert ctx["requestId"] == ctx["extendedRequestId"]

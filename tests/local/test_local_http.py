@@ -38,7 +38,7 @@ def test_rest_routes_are_served_under_api(fake_hub: LocalHub) -> None:
         "query": {"x": "1", "y": "two"},
         "body": {"hello": "rest"},
         "header": "header",
-        "stage": "local",
+        "stage": "dev",  # HUB_STAGE of the deployed (dev) configuration
         "rest_stage": "api",
     }
 
@@ -135,9 +135,9 @@ def test_missing_frontend_build_says_how_to_build_it(short_hub: LocalHub) -> Non
 def test_schedules_are_listed(fake_hub: LocalHub) -> None:
     listing = _fetch(fake_hub, "GET", "/_local/schedules")
     by_name = {s["name"]: s for s in listing["schedules"]}
-    assert set(by_name) == {"hourly", "broken"}
+    assert set(by_name) == {"hourly", "broadcast", "broken"}
     assert by_name["hourly"]["expression"] == "rate(1 hour)"
-    assert by_name["hourly"]["functionName"] == "fake-hub-local-hourly"
+    assert by_name["hourly"]["functionName"] == "fake-hub-dev-hourly"
     assert by_name["broken"]["expression"] == "rate(1 minute)"
     assert listing["automatic"] is False
 
@@ -150,7 +150,7 @@ def test_run_schedule_now_with_an_eventbridge_event(fake_hub: LocalHub) -> None:
     event = first["result"]["event"]
     assert event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events"
-    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/fake-hub-local-hourly"]
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/fake-hub-dev-hourly"]
     assert event["detail"] == {}
     assert event["time"].endswith("Z")
 

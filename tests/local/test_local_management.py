@@ -111,23 +111,21 @@ def test_handlers_see_gone_for_the_target_not_the_sender(fake_hub: LocalHub) -> 
     assert "posted" in posted_reply
 
 
-def test_stage_prefixed_endpoint_works_and_a_wrong_stage_is_forbidden(fake_hub: LocalHub) -> None:
-    def client(endpoint: str) -> Any:
-        return boto3.client(
-            "apigatewaymanagementapi",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-
-    staged = client(fake_hub.base_url + "/local")
-    wrong = client(fake_hub.base_url + "/prod")
+def test_the_endpoint_is_under_the_stage_and_a_wrong_stage_is_forbidden(fake_hub: LocalHub) -> None:
+    keys = fake_hub.info["managementCredentials"]
+    wrong = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=fake_hub.base_url + "/prod",
+        region_name="us-east-1",
+        aws_access_key_id=keys["accessKeyId"],
+        aws_secret_access_key=keys["secretAccessKey"],
+    )
+    client = fake_hub.management_client()
 
     async def scenario() -> tuple[Any, str]:
         async with open_ws(fake_hub) as ws:
             cid = await connection_id(ws)
-            await asyncio.to_thread(staged.post_to_connection, ConnectionId=cid, Data=b'{"via":"stage"}')
+            await asyncio.to_thread(client.post_to_connection, ConnectionId=cid, Data=b'{"via":"stage"}')
             received = await recv_json(ws)
             try:
                 await asyncio.to_thread(wrong.get_connection, ConnectionId=cid)
@@ -136,8 +134,58 @@ def test_stage_prefixed_endpoint_works_and_a_wrong_stage_is_forbidden(fake_hub: 
         return received, "no error"
 
     received, error_code = run_async(scenario())
+    assert fake_hub.management_url == fake_hub.base_url + "/ws"
     assert received == {"via": "stage"}
     assert error_code == "ForbiddenException"
+
+
+def test_only_the_hubs_functions_can_post_to_a_connection(fake_hub: LocalHub) -> None:
+    """`@connections` checks the SigV4 signature against the functions' per-run credentials:
+    a plain POST, a client with other credentials and a tampered body are refused with 403
+    and inject nothing; the hub's own handlers (`post_to` below) still deliver."""
+    keys = fake_hub.info["managementCredentials"]
+    intruder = fake_hub.management_client(signed=False)
+    guesser = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=fake_hub.management_url,
+        region_name="us-east-1",
+        aws_access_key_id=keys["accessKeyId"],  # the key id alone is not enough
+        aws_secret_access_key="not-the-secret",
+    )
+    signed = fake_hub.management_client()
+
+    def tamper(request: Any, **_: Any) -> None:
+        request.body = request.body.replace(b'"x"', b'"y"')  # after signing: the signature no longer matches
+
+    signed.meta.events.register("before-send.apigatewaymanagementapi.PostToConnection", tamper)
+
+    async def scenario() -> tuple[list[int], list[str], Any]:
+        async with open_ws(fake_hub) as victim, open_ws(fake_hub) as sender:
+            cid = await connection_id(victim)
+            url = f"{fake_hub.management_url}/@connections/{cid}"
+            statuses = []
+            async with aiohttp.ClientSession() as session:
+                for method in ("POST", "GET", "DELETE"):
+                    async with session.request(method, url, data=b'{"message": "injected"}') as response:
+                        statuses.append(response.status)
+            codes = []
+            for client in (intruder, guesser, signed):
+                try:
+                    await asyncio.to_thread(client.post_to_connection, ConnectionId=cid, Data=b'{"message": "x"}')
+                except ClientError as exc:
+                    codes.append(f"{exc.response['ResponseMetadata']['HTTPStatusCode']}")
+            # A handler of the hub posts with the credentials it was given: delivered.
+            await sender.send_str(json.dumps({"action": "post_to", "target": cid, "data": '{"from": "handler"}'}))
+            delivered = await recv_json(victim)
+            assert await recv_json(sender) == {"posted": cid}
+            # Nothing else reached the victim.
+            await echo(victim)
+        return statuses, codes, delivered
+
+    statuses, codes, delivered = run_async(scenario())
+    assert statuses == [403, 403, 403]
+    assert codes == ["403", "403", "403"]
+    assert delivered == {"from": "handler"}
 
 
 def test_posts_over_128_kb_are_rejected(fake_hub: LocalHub) -> None:

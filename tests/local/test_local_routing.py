@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from typing import Any
@@ -15,6 +14,7 @@ from tests.local.wsclient import (
     CONNECTION_ID,
     connection_id,
     echo,
+    get_json,
     open_ws,
     recv_json,
     routes,
@@ -44,15 +44,48 @@ def test_messages_without_a_route_go_to_default(fake_hub: LocalHub) -> None:
             await ws.send_str("not json at all")
             await ws.send_str(json.dumps({"action": {"nested": "object"}}))
             await ws.send_str(json.dumps(["action", "shout"]))
-            await ws.send_bytes(b"\x00\x01binary")
-            return await wait_for_events(fake_hub, cid, lambda e: len(e) >= 6)
+            return await wait_for_events(fake_hub, cid, lambda e: len(e) >= 5)
 
     found = run_async(scenario())
     messages = [e for e in found if e["requestContext"]["eventType"] == "MESSAGE"]
     assert {e["requestContext"]["routeKey"] for e in messages} == {"$default"}
     bodies = {e["body"]: e["isBase64Encoded"] for e in messages}
     assert bodies["not json at all"] is False
-    assert bodies[base64.b64encode(b"\x00\x01binary").decode()] is True
+    assert len(bodies) == 4
+
+
+def test_json_nested_too_deep_to_parse_goes_to_default_and_the_connection_stays(fake_hub: LocalHub) -> None:
+    nested = '{"action": ' + "[" * 3000 + "]" * 3000 + "}"
+
+    async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        async with open_ws(fake_hub) as ws:
+            cid = await connection_id(ws)
+            await ws.send_str(nested)
+            found = await wait_for_events(fake_hub, cid, lambda e: any(x.get("body") == nested for x in e))
+            return found, await echo(ws)  # still open and served
+
+    found, echoed = run_async(scenario())
+    assert [e["requestContext"]["routeKey"] for e in found if e.get("body") == nested] == ["$default"]
+    assert echoed["requestContext"]["routeKey"] == "$default"
+
+
+def test_a_binary_frame_closes_1003_without_invocation(fake_hub: LocalHub) -> None:
+    """API Gateway refuses binary frames: close 1003, then `$disconnect` (and nothing else)."""
+
+    async def scenario() -> tuple[aiohttp.WSMessage, list[dict[str, Any]]]:
+        async with open_ws(fake_hub) as ws:
+            cid = await connection_id(ws)
+            await ws.send_bytes(json.dumps({"action": "put", "key": "binary", "value": "x"}).encode())
+            closing = await ws.receive(timeout=5)
+        return closing, await wait_for_events(fake_hub, cid, lambda e: "$disconnect" in routes(e))
+
+    closing, found = run_async(scenario())
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert closing.data == 1003
+    assert routes(found) == ["$connect", "$default", "$disconnect"]
+    assert found[-1]["requestContext"]["disconnectStatusCode"] == 1003
+    _, stored = run_async(get_json(f"{fake_hub.api_url}/kv/binary"))
+    assert stored["value"] is None
 
 
 def test_a_raising_handler_gets_the_internal_server_error_frame(fake_hub: LocalHub) -> None:

@@ -1,24 +1,140 @@
-"""The moto patches keep its semantics: transactions all or nothing, queries by partition."""
+"""The fence around local/moto_patches.py: it fails loudly when moto changes under the
+patches (another version, another signature, the code they work around gone), and shows the
+patched behaviour still holds: transactions all or nothing, queries by partition, and
+Cognito enforcing admin-only sign-up and the client's writable attributes.
+
+When it fails after a moto upgrade: re-read the functions named here in the new moto (the
+upstream fixes are described in docs/local-stack.md), adapt or drop the patch, then set
+`MOTO_VERSION`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.table import Table
 
-from local.moto_patches import install
+from local.moto_patches import MOTO_VERSION, install
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
-@pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def _source(function: Callable[..., Any]) -> str:
+    """moto's own code of a (possibly patched) function, whitespace collapsed."""
+    return " ".join(inspect.getsource(inspect.unwrap(function)).split())
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(var, raising=False)
     install()
+
+
+# ------------------------------------------------------------------ what the patches rely on
+def test_moto_is_the_version_the_patches_were_checked_against() -> None:
+    assert version("moto") == MOTO_VERSION, (
+        f"moto is {version('moto')}, local/moto_patches.py was checked against {MOTO_VERSION}: "
+        "re-check each patch against the new moto source, then update MOTO_VERSION"
+    )
+
+
+@pytest.mark.parametrize(
+    ("function", "parameters"),
+    [
+        (DynamoDBBackend.transact_write_items, ["self", "transact_items"]),
+        (DynamoDBBackend.get_item, ["self", "table_name", "keys", "projection_expressions"]),
+        (
+            DynamoDBBackend.delete_item,
+            [
+                "self",
+                "table_name",
+                "key",
+                "expression_attribute_names",
+                "expression_attribute_values",
+                "condition_expression",
+                "return_values_on_condition_check_failure",
+            ],
+        ),
+        (
+            DynamoDBBackend.put_item,
+            [
+                "self",
+                "table_name",
+                "item_attrs",
+                "expected",
+                "condition_expression",
+                "expression_attribute_names",
+                "expression_attribute_values",
+                "overwrite",
+                "return_values_on_condition_check_failure",
+            ],
+        ),
+        # The patch reads index_name as the 7th positional argument after hash_key.
+        (
+            Table.query,
+            [
+                "self",
+                "hash_key",
+                "range_comparison",
+                "range_objs",
+                "limit",
+                "exclusive_start_key",
+                "scan_index_forward",
+                "projection_expressions",
+                "index_name",
+                "consistent_read",
+                "filter_expression",
+                "hash_key_conditions",
+                "range_key_conditions",
+                "filter_kwargs",
+            ],
+        ),
+        (Table.all_items, ["self"]),
+        (CognitoIdpBackend.sign_up, ["self", "client_id", "username", "password", "attributes"]),
+        (CognitoIdpBackend.update_user_attributes, ["self", "access_token", "attributes"]),
+        (NotAuthorizedError.__init__, ["self", "message"]),
+    ],
+    ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
+)
+def test_the_functions_the_patches_wrap_keep_their_signatures(
+    function: Callable[..., Any], parameters: list[str]
+) -> None:
+    assert list(inspect.signature(inspect.unwrap(function)).parameters) == parameters
+
+
+def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
+    # 1: a transaction deep-copies every table it touches, through the module's `copy`
+    #    (which the patch replaces), and restores those copies on failure.
+    transact = _source(DynamoDBBackend.transact_write_items)
+    assert "original_table_state[table_name] = copy.deepcopy( self.tables[table_name] )" in transact
+    assert "self.tables[table_name] = original_table_state[table_name]" in transact
+    assert type(getattr(dynamodb_models, "copy")).__name__ == "_CopyButNotTables"  # noqa: B009
+    # 2: a base-table query walks `self.all_items()` (which the patch narrows to a partition).
+    assert "for item in self.all_items() if isinstance(item, Item) and item.hash_key == hash_key" in _source(
+        Table.query
+    )
+    # 3, 4: moto's sign-up and attribute updates check neither the pool's admin-only
+    #    setting nor the client's WriteAttributes (so the patch has to).
+    for function in (CognitoIdpBackend.sign_up, CognitoIdpBackend.update_user_attributes):
+        code = _source(function)
+        assert "AllowAdminCreateUserOnly" not in code and "WriteAttributes" not in code
+
+
+# ------------------------------------------------------------------ DynamoDB behaviour
+@pytest.fixture
+def ddb() -> Iterator[Any]:
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
         for name in ("a", "b"):
             client.create_table(
                 TableName=name,
@@ -34,8 +150,9 @@ def items(client: Any, table: str) -> dict[str, str]:
     return {i["k"]["S"]: i.get("v", {}).get("S", "") for i in out}
 
 
-def test_a_failed_condition_leaves_every_table_as_it_was(ddb: Any) -> None:
+def test_a_failed_condition_leaves_every_table_as_it_was_without_copying_it(ddb: Any) -> None:
     ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "old"}})
+    table_a = dynamodb_backends[ACCOUNT][REGION].tables["a"]
     with pytest.raises(ddb.exceptions.TransactionCanceledException) as failed:
         ddb.transact_write_items(
             TransactItems=[
@@ -55,6 +172,8 @@ def test_a_failed_condition_leaves_every_table_as_it_was(ddb: Any) -> None:
     reasons = [r["Code"] for r in failed.value.response["CancellationReasons"]]
     assert reasons == ["None", "None", "ConditionalCheckFailed"]
     assert items(ddb, "a") == {"x": "old"} and items(ddb, "b") == {}
+    # Restored item by item: the table is the same object (moto alone swaps in a deep copy).
+    assert dynamodb_backends[ACCOUNT][REGION].tables["a"] is table_a
 
 
 def test_a_passing_transaction_applies_every_write(ddb: Any) -> None:
@@ -73,19 +192,36 @@ def test_a_passing_transaction_applies_every_write(ddb: Any) -> None:
     assert items(ddb, "a") == {"x": "1"} and items(ddb, "b") == {"y": "2"}
 
 
-def test_a_base_table_query_returns_its_partition_in_order(ddb: Any) -> None:
+def test_a_base_table_query_reads_its_partition_only_and_in_order(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     ddb.create_table(
         TableName="p",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )
     for pk in ("a", "b"):
         for sk in ("3", "1", "2"):
-            ddb.put_item(TableName="p", Item={"pk": {"S": pk}, "sk": {"S": sk}})
+            ddb.put_item(TableName="p", Item={"pk": {"S": pk}, "sk": {"S": sk}, "g": {"S": "all"}})
+    whole_table_reads = 0
+    all_items = Table.all_items
+
+    def counted(self: Table) -> Any:
+        nonlocal whole_table_reads
+        whole_table_reads += 1
+        return all_items(self)
+
+    monkeypatch.setattr(Table, "all_items", counted)
     out = ddb.query(
         TableName="p",
         KeyConditionExpression="pk = :p AND sk >= :s",
@@ -94,3 +230,80 @@ def test_a_base_table_query_returns_its_partition_in_order(ddb: Any) -> None:
     assert [(i["pk"]["S"], i["sk"]["S"]) for i in out] == [("b", "2"), ("b", "3")]
     empty = ddb.query(TableName="p", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "zz"}})
     assert empty["Items"] == []
+    assert whole_table_reads == 0
+    # Index queries are moto's own: they still walk the table (and the counter sees it).
+    by_index = ddb.query(
+        TableName="p", IndexName="by_g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "all"}}
+    )["Items"]
+    assert len(by_index) == 6 and whole_table_reads == 1
+
+
+# ------------------------------------------------------------------ Cognito behaviour
+@pytest.fixture
+def idp() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("cognito-idp", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _pool(idp: Any, *, admin_only: bool, write_attributes: list[str] | None) -> tuple[str, str]:
+    pool = idp.create_user_pool(
+        PoolName=f"admin-only-{admin_only}",
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": admin_only},
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    extra = {} if write_attributes is None else {"WriteAttributes": write_attributes}
+    client = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"], **extra
+    )["UserPoolClient"]["ClientId"]
+    return pool, client
+
+
+def _access_token(idp: Any, pool: str, client: str) -> str:
+    idp.admin_create_user(
+        UserPoolId=pool,
+        Username="u",
+        UserAttributes=[{"Name": "custom:tenant", "Value": "t1"}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(UserPoolId=pool, Username="u", Password="Passw0rd-long!", Permanent=True)
+    result = idp.initiate_auth(
+        ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "u", "PASSWORD": "Passw0rd-long!"}
+    )
+    return str(result["AuthenticationResult"]["AccessToken"])
+
+
+def test_sign_up_is_refused_exactly_when_the_pool_is_admin_only(idp: Any) -> None:
+    _, closed = _pool(idp, admin_only=True, write_attributes=None)
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="SignUp is not permitted for this user pool"):
+        idp.sign_up(ClientId=closed, Username="me", Password="Passw0rd-long!")
+    _, open_client = _pool(idp, admin_only=False, write_attributes=["name"])
+    assert idp.sign_up(ClientId=open_client, Username="me", Password="Passw0rd-long!")["UserSub"]
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="unauthorized attribute"):
+        idp.sign_up(
+            ClientId=open_client,
+            Username="other",
+            Password="Passw0rd-long!",
+            UserAttributes=[{"Name": "custom:tenant", "Value": "t2"}],
+        )
+
+
+def test_users_write_only_the_clients_writable_attributes(idp: Any) -> None:
+    pool, client = _pool(idp, admin_only=True, write_attributes=["name"])
+    token = _access_token(idp, pool, client)
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="unauthorized attribute"):
+        idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:tenant", "Value": "t2"}])
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "New"}])
+    # Administrators are not limited by the client.
+    idp.admin_update_user_attributes(
+        UserPoolId=pool, Username="u", UserAttributes=[{"Name": "custom:tenant", "Value": "t3"}]
+    )
+    attributes = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username="u")["UserAttributes"]}
+    assert (attributes["custom:tenant"], attributes["name"]) == ("t3", "New")
+
+
+def test_a_client_without_write_attributes_may_write_every_attribute(idp: Any) -> None:
+    pool, client = _pool(idp, admin_only=True, write_attributes=None)
+    token = _access_token(idp, pool, client)
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:tenant", "Value": "t2"}])
+    attributes = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username="u")["UserAttributes"]}
+    assert attributes["custom:tenant"] == "t2"

@@ -1,6 +1,7 @@
-// Renders message text as DOM nodes: plain text nodes, with http(s) URLs turned
-// into safe links. No other scheme (javascript:, data:, mailto:, …) ever
-// becomes a link, and no markup in the text is ever interpreted.
+// Splits message text into plain text and safe http(s) links (ui.tsx's
+// <RichText> renders them as text nodes and <a> elements). No other scheme
+// (javascript:, data:, mailto:, …) ever becomes a link, and no markup in the
+// text is ever interpreted.
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'")\]}>*]$/;
@@ -54,21 +55,4 @@ export function splitLinks(text: string): TextPart[] {
   }
   if (last < text.length) parts.push({ text: text.slice(last) });
   return parts;
-}
-
-/** Appends message text to `parent` as text nodes and safe links. */
-export function renderText(parent: Node, text: string): void {
-  const doc = parent.ownerDocument || document;
-  for (const part of splitLinks(text)) {
-    if (!part.href) {
-      parent.appendChild(doc.createTextNode(part.text));
-      continue;
-    }
-    const a = doc.createElement("a");
-    a.href = part.href;
-    a.rel = "noopener noreferrer nofollow";
-    a.target = "_blank";
-    a.textContent = part.text;
-    parent.appendChild(a);
-  }
 }

@@ -1,0 +1,282 @@
+"""The artifact test: the exact Lambda zip the stack deploys, run as Lambda would run it.
+
+For each stage, every function the template declares is cold-started from the unpacked
+zip in a fresh interpreter (`python -S -I`: the stdlib, the runtime's boto3/botocore and
+the package, nothing from this virtualenv), with the environment the template gives it,
+and then answers AWS-shaped events against moto: WebSocket connect/message/disconnect,
+REST proxy requests behind the TOKEN authorizer, and each schedule. Pushes from the REST
+and scheduled functions must reach the sockets through the management endpoint the stack
+configured. Every AWS call a function made must be allowed by that function's own role.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.infra import aws_events
+from tests.infra.cfn import ACCOUNT, REGION, allowed, role_statements
+from tests.infra.figures import record
+from tests.infra.rehearsal import HANDLERS, TENANT, Rehearsal
+from tests.infra.stage import (
+    REST_API_ID,
+    WS_API_ID,
+    Container,
+    ContainerError,
+    Deployable,
+    lambda_environment,
+    moto_client,
+    offline_resolvers,
+    runtime_dir,
+    unpack,
+)
+
+BUDGET_BYTES = 10 * 1024 * 1024
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
+NEVER_PACKAGED = {"tests", "local", "bench", "tools", "infra", "frontend"}
+
+
+def test_package_leaves_out_the_runtime_and_fits_the_budget(deployables: dict[str, Deployable], stage: str) -> None:
+    d = deployables[stage]
+    size = d.package.stat().st_size
+    with zipfile.ZipFile(d.package) as z:
+        top = {n.split("/", 1)[0] for n in z.namelist()}
+        unpacked = sum(i.file_size for i in z.infolist())
+    record(
+        f"{stage} Lambda package ({d.origin})",
+        f"{size / 1e6:.2f} MB zipped, {unpacked / 1e6:.1f} MB unpacked (budget {BUDGET_BYTES / 1e6:.0f} MB zipped)",
+    )
+    assert {"app.py", "chalicelib"} <= top
+    assert not top & RUNTIME_PROVIDED, f"the Lambda runtime provides {sorted(top & RUNTIME_PROVIDED)}"
+    assert not top & NEVER_PACKAGED, f"local-only code in the package: {sorted(top & NEVER_PACKAGED)}"
+    traced = {f["Properties"].get("Tracing") for f in d.functions.values()}
+    if "Active" in traced:
+        assert "aws_xray_sdk" in top, "X-Ray is on for this stage, and Powertools' Tracer imports aws_xray_sdk"
+    assert size <= BUDGET_BYTES, f"{size / 1e6:.1f} MB zipped is over the {BUDGET_BYTES / 1e6:.0f} MB budget"
+
+
+def test_every_function_cold_starts_from_the_zip(
+    deployables: dict[str, Deployable], stage: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Import app.py as each function's Lambda would: its handler, its environment, nothing else."""
+    d = deployables[stage]
+    work = tmp_path_factory.mktemp(f"cold-{stage}")
+    task, runtime = unpack(d.package, work / "task"), runtime_dir(work / "runtime")
+    resolver = offline_resolvers(d)
+    containers = []
+    for logical, fn in d.functions.items():
+        props = fn["Properties"]
+        variables = resolver.resolve(props.get("Environment", {}).get("Variables", {}))
+        env = lambda_environment(d, logical, variables, props, task, runtime)
+        containers.append(Container(logical, props["Handler"], env, task, runtime, work / f"{logical}.log"))
+    crashed = []
+    for container in containers:  # started together, like a deploy's first requests
+        try:
+            container.ready()
+        except ContainerError as exc:
+            crashed.append(str(exc))
+        container.close()
+    assert not crashed, f"{len(crashed)} of {len(d.functions)} functions crash at import:\n" + "\n".join(crashed)
+
+
+@dataclass
+class Exercise:
+    """What the scenario saw, for the assertions of the tests below."""
+
+    invoked: set[str] = field(default_factory=set)
+    outcomes: dict[str, Any] = field(default_factory=dict)
+
+
+_EXERCISED: dict[str, Exercise] = {}
+
+
+def _body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response.get("body") else None
+
+
+def exercise(r: Rehearsal) -> Exercise:
+    """Every function, with the events AWS would send it, in the order a first day brings them."""
+    if r.d.stage in _EXERCISED:
+        return _EXERCISED[r.d.stage]
+    ex = Exercise()
+    for role in HANDLERS:
+        r.container(role)  # every cold start first, together
+    for role in HANDLERS:
+        r.container(role).ready()  # a crash at import fails here, with its traceback
+
+    # REST authorizer: a bad token gets no access; the agent's Cognito ID token its tenant.
+    method_arn = {"api_id": REST_API_ID, "stage": r.rest_stage, "method": "GET", "path": "/me"}
+    refused = r.invoke("authorizer", aws_events.token_authorizer("Bearer not-a-token", **method_arn))
+    granted = r.invoke("authorizer", aws_events.token_authorizer(f"Bearer {r.agent_token}", **method_arn))
+    ex.outcomes["authorizer"] = (refused, granted)
+    agent = {"principalId": granted["principalId"], **granted.get("context", {})}
+
+    # REST: public routes and an agent route.
+    ex.outcomes["health"] = r.rest("GET", "/health")
+    session = r.rest("POST", "/widget/session", body={"widget_key": r.widget_key, "name": "Kim"})
+    ex.outcomes["session"] = session
+    ex.outcomes["me"] = r.rest("GET", "/me", authorizer=agent)
+
+    # WebSocket: agent and customer connect, the customer starts a conversation and writes.
+    agent_conn, customer_conn = aws_events.connection_id(), aws_events.connection_id()
+    ex.outcomes["connect_agent"] = r.ws("CONNECT", agent_conn, token=r.agent_token)
+    ex.outcomes["connect_customer"] = r.ws("CONNECT", customer_conn, session=_body(session)["token"])
+    ex.outcomes["connect_nobody"] = r.ws("CONNECT", aws_events.connection_id())
+    r.ws("MESSAGE", customer_conn, {"action": "start", "request_id": "start-1"})
+    started = r.management.events(customer_conn, "conversation")
+    assert started, f"the customer got no conversation: {r.management.to(customer_conn)}"
+    conversation = started[-1]["conversation"]["id"]
+    r.ws("MESSAGE", agent_conn, {"action": "join", "conversation_id": conversation, "request_id": "join-1"})
+    r.ws(
+        "MESSAGE", customer_conn, {"action": "send", "conversation_id": conversation, "client_id": "m1", "text": "Hi!"}
+    )
+    ex.outcomes["agent_message"] = r.management.events(agent_conn, "message")
+    ex.outcomes["conversation"] = conversation
+    ex.outcomes["agent_conn"] = agent_conn
+
+    # REST pushes to the agent's socket: a ticket from the conversation.
+    before = len(r.management.to(agent_conn))
+    ex.outcomes["ticket"] = r.rest(
+        "POST", "/tickets", body={"subject": "Tent pole broke", "conversation_id": conversation}, authorizer=agent
+    )
+    ex.outcomes["rest_pushes"] = r.management.to(agent_conn)[before:]
+
+    # Schedules. The recompute repairs a counter that drifted and pushes the fix.
+    counters_table = r.env[r.logical["recompute"]]["COUNTERS_TABLE"]
+    moto_client("dynamodb", r.moto_url).update_item(
+        TableName=counters_table,
+        Key={"tenant": {"S": TENANT}},
+        UpdateExpression="SET open_tickets = :n",
+        ExpressionAttributeValues={":n": {"N": "42"}},
+    )
+    before = len(r.management.to(agent_conn))
+    ex.outcomes["recompute"] = r.invoke("recompute", aws_events.scheduled("recompute"))
+    ex.outcomes["schedule_pushes"] = r.management.to(agent_conn)[before:]
+    ex.outcomes["escalate"] = r.invoke("escalate", aws_events.scheduled("escalate"))
+    ex.outcomes["drift"] = r.invoke("drift", aws_events.scheduled("drift"))
+
+    ex.outcomes["disconnect"] = r.ws("DISCONNECT", customer_conn)
+    ex.outcomes["customer_conn"] = customer_conn
+    ex.invoked = {r.logical[role] for role in HANDLERS}
+    _EXERCISED[r.d.stage] = ex
+    return ex
+
+
+def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal: Rehearsal) -> None:
+    r = rehearsal
+    ex = exercise(r)
+    assert ex.invoked == set(r.d.functions), "every function in the template was invoked"
+
+    refused, granted = ex.outcomes["authorizer"]
+    assert refused["principalId"] == "anonymous"
+    assert granted["context"]["tenant"] == TENANT
+    assert granted["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+    assert ex.outcomes["health"]["statusCode"] == 200
+    assert ex.outcomes["session"]["statusCode"] == 200, ex.outcomes["session"]
+    me = ex.outcomes["me"]
+    assert me["statusCode"] == 200 and _body(me)["tenant"] == TENANT, me
+
+    assert ex.outcomes["connect_agent"]["statusCode"] == 200
+    assert ex.outcomes["connect_customer"]["statusCode"] == 200
+    assert ex.outcomes["connect_nobody"]["statusCode"] == 401
+    [message] = ex.outcomes["agent_message"]
+    assert message["text"] == "Hi!" and message["conversation_id"] == ex.outcomes["conversation"]
+
+    assert ex.outcomes["ticket"]["statusCode"] == 200, ex.outcomes["ticket"]
+    assert ex.outcomes["recompute"]["drift"] >= 41, ex.outcomes["recompute"]
+    assert ex.outcomes["escalate"]["tenants"] >= 1
+    assert ex.outcomes["drift"]["tenants"] >= 1
+    assert ex.outcomes["disconnect"]["statusCode"] == 200
+    gone = moto_client("dynamodb", r.moto_url).get_item(
+        TableName=r.env[r.logical["disconnect"]]["CONNECTIONS_TABLE"],
+        Key={"connection_id": {"S": ex.outcomes["customer_conn"]}},
+    )
+    assert "Item" not in gone, "$disconnect removed the connection"
+
+
+def test_rest_and_schedule_pushes_reach_the_socket_through_the_configured_endpoint(rehearsal: Rehearsal) -> None:
+    r = rehearsal
+    ex = exercise(r)
+    assert not r.endpoint_problems, "\n".join(r.endpoint_problems)
+    for what in ("rest_pushes", "schedule_pushes"):
+        pushes = ex.outcomes[what]
+        assert pushes, f"{what}: nothing reached the agent's socket"
+        misplaced = [p for p in pushes if p.stage != r.ws_stage]
+        assert not misplaced, f"{what} went to the wrong endpoint (stage {r.ws_stage!r} expected): {misplaced}"
+    ticket_events = [p.data for p in ex.outcomes["rest_pushes"] if p.data.get("type") == "ticket"]
+    assert ticket_events and ticket_events[0]["ticket"]["subject"] == "Tent pole broke"
+    counters = [p.data for p in ex.outcomes["schedule_pushes"] if p.data.get("type") == "counters"]
+    assert counters and counters[-1]["counters"]["open_tickets"] == 1, ex.outcomes["schedule_pushes"]
+
+
+def _action_and_resource(call: dict[str, Any], r: Rehearsal) -> list[tuple[str, str]]:
+    service, op, params = call["service"], call["operation"], call["params"]
+    table_arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
+    if service == "dynamodb":
+        if op == "TransactWriteItems":
+            names = {
+                "Put": "PutItem",
+                "Update": "UpdateItem",
+                "Delete": "DeleteItem",
+                "ConditionCheck": "ConditionCheckItem",
+            }
+            return [
+                (f"dynamodb:{names[kind]}", table_arn + body["TableName"])
+                for item in params["TransactItems"]
+                for kind, body in item.items()
+            ]
+        if "RequestItems" in params:
+            return [(f"dynamodb:{op}", table_arn + t) for t in params["RequestItems"]]
+        arn = table_arn + params["TableName"]
+        if params.get("IndexName"):
+            arn += f"/index/{params['IndexName']}"
+        return [(f"dynamodb:{op}", arn)]
+    if service == "secretsmanager":
+        return [(f"secretsmanager:{op}", r.provisioned.secret_arn)]
+    if service == "execute-api":
+        stage = call["endpoint"].rstrip("/").rsplit("/", 1)[-1]
+        connection = params["ConnectionId"]
+        return [
+            (
+                "execute-api:ManageConnections",
+                f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{WS_API_ID}/{stage}/POST/@connections/{connection}",
+            )
+        ]
+    raise AssertionError(f"unexpected AWS call {service}:{op}")
+
+
+def test_each_function_only_calls_what_its_own_role_allows(rehearsal: Rehearsal) -> None:
+    r = rehearsal
+    exercise(r)
+    assert r.provisioned.app is not None
+    roles = {}
+    for logical, fn in r.d.functions.items():
+        role_ref = fn["Properties"]["Role"]
+        assert isinstance(role_ref, dict) and "Fn::GetAtt" in role_ref, f"{logical} has no role of the stack's own"
+        roles[logical] = role_ref["Fn::GetAtt"][0]
+    assert len(set(roles.values())) == len(roles), f"functions share roles: {roles}"
+    refused = []
+    for logical, calls in r.calls.items():
+        statements = role_statements(r.d.app, r.provisioned.app, roles[logical])
+        for call in calls:
+            for action, resource in _action_and_resource(call, r):
+                if not allowed(statements, action, resource):
+                    refused.append(f"{logical}: {action} on {resource}")
+    assert not refused, "AWS would refuse:\n" + "\n".join(sorted(set(refused)))
+    assert not r.calls.get(r.logical["authorizer"]), (
+        "the authorizer makes no AWS call (it checks JWTs against the JWKS)"
+    )
+
+
+@pytest.mark.parametrize("role", ["authorizer", "escalate", "recompute", "drift"])
+def test_functions_without_customer_sessions_cannot_read_the_widget_key(rehearsal: Rehearsal, role: str) -> None:
+    r = rehearsal
+    assert r.provisioned.app is not None
+    role_ref = r.d.functions[r.logical[role]]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = role_statements(r.d.app, r.provisioned.app, role_ref)
+    assert not allowed(statements, "secretsmanager:GetSecretValue", r.provisioned.secret_arn)
