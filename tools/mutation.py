@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -208,7 +209,10 @@ def run(jobs: int) -> int:
                 return code
     TESTS_HASH.write_text(now_hash)
     minutes = (time.monotonic() - started) / 60
-    print(f"\nmutation run took {minutes:.1f} min")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # mutmut and every process it forked
+    cpu = (usage.ru_utime + usage.ru_stime) / 60
+    load = os.getloadavg()[1]
+    print(f"\nmutation run took {minutes:.1f} min ({cpu:.1f} CPU-minutes; load average {load:.1f})")
     return report(check=False)
 
 
