@@ -503,3 +503,26 @@ def test_messages_are_stored_before_anyone_is_told(unit: Unit) -> None:
     assert seen == [2]
     stored: Message = unit.store.messages[("global", conv)][2]
     assert (stored.text, stored.author_role, stored.client_id) == ("stored first", "customer", "c1")
+
+
+def test_a_typing_indicator_left_on_is_switched_off_for_the_others(unit: Unit) -> None:
+    """The drift sweep finds the customer's indicator stale: the agent hears it stopped, the
+    customer (the typist) hears nothing."""
+    customer, conv, agent = chat(unit)
+    kim = unit.store.connections[customer].user_id
+    unit.act(customer, action="typing", conversation_id=conv, state="start")
+    unit.sender.sent.clear()
+    unit.clock.advance(16)
+    stats = unit.hub.drift.sweep()
+    assert stats["typing_cleared"] == 1
+    [stop] = of(unit.sender.take(agent), "typing")
+    assert (stop["state"], stop["conversation_id"], stop["by"]) == (
+        "stop",
+        conv,
+        {"role": "customer", "id": kim, "name": "Kim"},
+    )
+    assert of(unit.sender.take(customer), "typing") == []
+    assert unit.store.participants[("global", conv)][kim].typing_at is None
+    unit.hub.live.typing_stopped("global", conv, "nobody")  # not a participant: nothing to tell
+    unit.hub.live.typing_stopped("global", "c_gone", kim)
+    assert of(unit.sender.take(agent), "typing") == []
