@@ -62,6 +62,26 @@ def agents() -> Any:
     return rest.list_agents(app.current_request)
 
 
+@app.route("/agents/{agent_id}", methods=["PATCH"], authorizer=agent_auth, cors=True)
+def agent_change(agent_id: str) -> Any:
+    return rest.agent_change(app.current_request, agent_id)
+
+
+@app.route("/agents/{agent_id}/reassign", methods=["POST"], authorizer=agent_auth, cors=True)
+def agent_reassign(agent_id: str) -> Any:
+    return rest.agent_reassign(app.current_request, agent_id)
+
+
+@app.route("/tenant", authorizer=agent_auth, cors=True)
+def tenant_settings() -> Any:
+    return rest.tenant_settings(app.current_request)
+
+
+@app.route("/tenant", methods=["PATCH"], authorizer=agent_auth, cors=True)
+def tenant_change() -> Any:
+    return rest.tenant_change(app.current_request)
+
+
 @app.route("/conversations", authorizer=agent_auth, cors=True)
 def conversations() -> Any:
     return rest.list_conversations(app.current_request)
@@ -70,6 +90,11 @@ def conversations() -> Any:
 @app.route("/widget/callbacks", methods=["POST"], cors=True)
 def widget_callback() -> Any:
     return rest.widget_callback(app.current_request)
+
+
+@app.route("/widget/callbacks/{callback_id}", cors=True)
+def widget_callback_status(callback_id: str) -> Any:
+    return rest.widget_callback_status(app.current_request, callback_id)
 
 
 @app.route("/callbacks", authorizer=agent_auth, cors=True)
@@ -141,3 +166,8 @@ def recompute_counters(event: CloudWatchEvent) -> dict[str, int]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_drift(event: CloudWatchEvent) -> dict[str, int]:
     return scheduled.sweep_drift()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def route_queue(event: CloudWatchEvent) -> dict[str, int]:
+    return scheduled.route_queue()

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import botocore.client
@@ -26,6 +26,8 @@ from moto import mock_aws
 from bench.report import Figure, table
 from chalicelib.contract.events import Event
 from chalicelib.hub.counters import Counters
+from chalicelib.live.port import LivePort
+from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.config import TABLE_ENV_VARS
 from chalicelib.store.hub import DynamoHubStore
@@ -150,7 +152,7 @@ def measure(n_open: int, n_closed: int) -> list[tuple[str, int, int, int, float]
         ensure_tables()
         ensure_tenant(TENANT, "Bench", "wk_global_bench")
         clock = ManualClock(time.time())
-        counters = Counters(DynamoHubStore(), _NoPush(), clock, presence_window=90)
+        counters = Counters(DynamoHubStore(), cast(LivePort, _NoPush()), clock, PresenceRule())
         _load(_items(n_open, 0, 0, clock.now()))
         for label, closed in (("open only", 0), (f"+{n_closed:,} closed", n_closed)):
             if closed:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import TypeVar
 
+from chalicelib.hub.availability import Availability
 from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.counters import Counters
 from chalicelib.hub.drift import DriftSweep
 from chalicelib.hub.mode import Mode
+from chalicelib.hub.settings import TeamSettings
 from chalicelib.live.events import (
     ConversationClosed,
     ConversationReopened,
@@ -25,9 +27,11 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    OwnerChanged,
     PresenceChanged,
 )
 from chalicelib.live.lane import LiveLane
+from chalicelib.live.presence import REASSIGN_GRACE_SECONDS, PresenceRule
 from chalicelib.live.widgets import Widgets
 from chalicelib.platform.auth import AgentVerifier, WidgetTokens
 from chalicelib.platform.clock import Clock, SystemClock
@@ -41,6 +45,7 @@ from chalicelib.store.tables import bind_tables
 from chalicelib.store.tenants import DynamoTenantStore
 from chalicelib.store.work import DynamoWorkStore
 from chalicelib.work.callbacks import Callbacks
+from chalicelib.work.routing import Routing
 from chalicelib.work.tickets import Tickets
 
 T = TypeVar("T")
@@ -71,6 +76,7 @@ class Stores:
 class Hub:
     settings: Settings
     clock: Clock
+    rule: PresenceRule
     listeners: Listeners
     agents: AgentVerifier
     widget_tokens: WidgetTokens
@@ -82,6 +88,9 @@ class Hub:
     command: SupportCommand
     mode: Mode
     drift: DriftSweep
+    routing: Routing
+    availability: Availability
+    team: TeamSettings
 
 
 def build(
@@ -93,14 +102,21 @@ def build(
     stores: Stores,
 ) -> Hub:
     listeners = Listeners()
-    window = settings.presence_window
-    live = LiveLane(stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners)
-    counters = Counters(stores.hub, live, clock, window)
+    # The one presence rule (`live/presence.py`): widget, counters, launch check and routing.
+    rule = PresenceRule(settings.presence_window, REASSIGN_GRACE_SECONDS)
+    live = LiveLane(
+        stores.connections, stores.conversations, sender, clock, settings, agents, widget_tokens, listeners, rule
+    )
+    counters = Counters(stores.hub, live, clock, rule)
     tickets = Tickets(stores.work, live, clock, counters.push)
-    command = SupportCommand(stores.hub, counters, clock, window)
+    command = SupportCommand(stores.hub, counters, clock, rule)
+    availability = Availability(stores.hub, live, clock, rule)
+    live.use_availability(availability.current)
+    routing = Routing(stores.hub, live, clock, rule)
     hub = Hub(
         settings=settings,
         clock=clock,
+        rule=rule,
         listeners=listeners,
         agents=agents,
         widget_tokens=widget_tokens,
@@ -110,18 +126,28 @@ def build(
         tickets=tickets,
         counters=counters,
         command=command,
-        mode=Mode(stores.hub, command, live, clock),
-        drift=DriftSweep(stores.hub, live, clock, window),
+        mode=Mode(stores.hub, command, live, clock, availability.check),
+        drift=DriftSweep(stores.hub, live, clock, rule, availability.check),
+        routing=routing,
+        availability=availability,
+        team=TeamSettings(stores.hub, stores.connections, clock),
     )
-    subscribe_work_lanes(listeners, counters, tickets)
+    subscribe_work_lanes(listeners, counters, tickets, routing, availability)
     return hub
 
 
-def subscribe_work_lanes(listeners: Listeners, counters: Counters, tickets: Tickets) -> None:
+def subscribe_work_lanes(
+    listeners: Listeners, counters: Counters, tickets: Tickets, routing: Routing, availability: Availability
+) -> None:
     """Who reacts to which live-lane event — the one place to read it.
 
     - a conversation started, closed or reopened, or an agent's presence changed: the counters
       (active chats, agents available) are pushed to the tenant's dashboards;
+    - a conversation started: routing assigns it or queues it; reopened: back to its owner if
+      they are still here, else routed;
+    - a conversation closed or changed owner, or an agent became available: routing gives the
+      freed places to the queue (and tells waiting customers their place);
+    - an agent's presence changed: the widgets are told if "someone can answer" flipped;
     - a delivery failed: the failure window the launch check reads grows;
     - a customer replied: the ticket waiting on them reopens.
     """
@@ -138,6 +164,16 @@ def subscribe_work_lanes(listeners: Listeners, counters: Counters, tickets: Tick
     listeners.subscribe(PresenceChanged, push_counters)
     listeners.subscribe(DeliveryFailed, count_failed_deliveries)
     listeners.subscribe(CustomerReplied, tickets.customer_replied)
+    listeners.subscribe(ConversationStarted, routing.conversation_started)
+    listeners.subscribe(ConversationReopened, routing.conversation_reopened)
+    listeners.subscribe(ConversationClosed, routing.place_freed)
+    listeners.subscribe(OwnerChanged, routing.place_freed)
+    listeners.subscribe(PresenceChanged, routing.presence_changed)
+
+    def widgets_follow(event: PresenceChanged) -> None:
+        availability.check(event.tenant)
+
+    listeners.subscribe(PresenceChanged, widgets_follow)
 
 
 def from_env() -> Hub:

@@ -75,11 +75,14 @@ _WORK = ("callbacks", "tickets", "history")
 ACCESS: dict[str, Access] = {
     # Verifies Cognito ID tokens against the pool's public JWKS over HTTPS: no AWS API call.
     "AgentAuth": Access(),
-    # Verifies the agent token or widget session, binds the connection, announces presence.
-    "WebsocketConnect": Access(write=_LIVE, read=("tenants",), widget_secret=True, post_to_connections=True),
+    # Verifies the agent token or widget session, binds the connection, announces presence; an
+    # agent coming online takes waiting chats (routing writes the owner change's history record).
+    "WebsocketConnect": Access(
+        write=(*_LIVE, "history"), read=("tenants",), widget_secret=True, post_to_connections=True
+    ),
     # Every live-lane action; a customer's reply reopens the ticket waiting on them.
     "WebsocketMessage": Access(write=_LIVE + _WORK, read=("tenants",), post_to_connections=True),
-    "WebsocketDisconnect": Access(write=_LIVE, read=("tenants",), post_to_connections=True),
+    "WebsocketDisconnect": Access(write=(*_LIVE, "history"), read=("tenants",), post_to_connections=True),
     # The dashboard's REST API and the widget's session/callback routes; /hub/mode writes the tenant.
     "APIHandler": Access(write=(*_LIVE, *_WORK, "tenants"), widget_secret=True, post_to_connections=True),
     # Marks overdue callbacks and alerts available agents (gone connections are cleaned up).
@@ -96,9 +99,18 @@ ACCESS: dict[str, Access] = {
         post_to_connections=True,
         scheduled=True,
     ),
-    # Marks silent agents away/offline and switches off typing indicators left on.
+    # Marks silent agents away/offline and switches off typing indicators left on; tells the
+    # widgets when nobody can answer any more.
     "SweepDrift": Access(
         write=("presence", "conversations", "counters", "connections"),
+        read=("tenants",),
+        post_to_connections=True,
+        scheduled=True,
+    ),
+    # Gives vanished agents' chats back to the queue (a line in the thread, a history record),
+    # then the queue to agents with a free place (chalicelib/work/routing.py).
+    "RouteQueue": Access(
+        write=("conversations", "messages", "presence", "history", "counters", "connections"),
         read=("tenants",),
         post_to_connections=True,
         scheduled=True,

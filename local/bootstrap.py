@@ -15,7 +15,7 @@ import os
 import secrets
 import sys
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,7 @@ class CognitoSetup:
     client_id: str
     agents: tuple[tuple[str, str], ...]
     password: str
+    subs: dict[str, str] = field(default_factory=dict)  # username → Cognito sub
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -127,8 +128,9 @@ def setup_cognito(moto_url: str) -> CognitoSetup:
     ]["ClientId"]
     seed = urllib.request.Request(f"{moto_url}/moto-api/seed?a={_COGNITO_SEED}", method="POST")  # noqa: S310
     urllib.request.urlopen(seed, timeout=5).close()  # noqa: S310 - moto's own http URL
+    subs: dict[str, str] = {}
     for username, name in DEMO_AGENTS:
-        idp.admin_create_user(
+        created = idp.admin_create_user(
             UserPoolId=pool_id,
             Username=username,
             UserAttributes=[
@@ -140,8 +142,22 @@ def setup_cognito(moto_url: str) -> CognitoSetup:
             TemporaryPassword=DEMO_PASSWORD,
             MessageAction="SUPPRESS",
         )
+        attrs = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+        subs[username] = attrs.get("sub", "")
         idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=DEMO_PASSWORD, Permanent=True)
-    return CognitoSetup(pool_id, client_id, DEMO_AGENTS, DEMO_PASSWORD)
+    return CognitoSetup(pool_id, client_id, DEMO_AGENTS, DEMO_PASSWORD, subs)
+
+
+def register_demo_agents(cognito: CognitoSetup) -> None:
+    """Puts the demo agents in the tenant's agent directory, as the admin CLI does for real ones
+    (owner pickers list them before they ever sign in)."""
+    from chalicelib.store.connections import ensure_agent
+    from chalicelib.store.tables import bind_tables
+
+    bind_tables()
+    for username, name in cognito.agents:
+        if cognito.subs.get(username):
+            ensure_agent(DEMO_TENANT, cognito.subs[username], name)
 
 
 def widget_secret_value(data_dir: Path | None) -> str:

@@ -187,6 +187,20 @@ class Hub:
                 self.restored = self.snapshot.restore(self._restored_data)
                 log.info("restored %s", ", ".join(f"{n}={c}" for n, c in self.restored.items()) or "no tables")
         self._call_hook(opts.tenant_hook, bootstrap.DEMO_TENANT, bootstrap.DEMO_TENANT_NAME, bootstrap.DEMO_WIDGET_KEY)
+        if self._hook_available(opts.tenant_hook):
+            try:
+                bootstrap.register_demo_agents(self.cognito)
+            except Exception as exc:  # a stack started with other tables (tests/local's apps)
+                log.warning("demo agents not put in the agent directory: %s", exc)
+
+    @staticmethod
+    def _hook_available(spec: str) -> bool:
+        """The hub's own tenant hook (a test app without `chalicelib` gets no directory either)."""
+        try:
+            _import_attr(spec)
+        except (ImportError, AttributeError):
+            return False
+        return True
 
     @staticmethod
     def _call_hook(spec: str, *args: Any) -> None:

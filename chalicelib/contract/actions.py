@@ -42,10 +42,30 @@ class Start(BaseAction, tag="start"):
 
 
 class Join(BaseAction, tag="join"):
-    """Agent: join a conversation of the tenant (owner if it has none, else helper)."""
+    """Agent: help in a conversation of the tenant, as a helper (never its owner). Reading one is `sync`."""
 
     conversation_id: Id
-    role: Literal["owner", "helper"] | UnsetType = UNSET
+    role: Literal["helper"] | UnsetType = UNSET
+
+
+AgentId = Annotated[str, Meta(min_length=1, max_length=128)]
+
+
+class Take(BaseAction, tag="take"):
+    """Agent: take ownership. `expect_owner` is the owner the agent saw (absent or null: none); if
+    someone else owns it by now the answer is `conflict` naming them (two agents, one chat: one
+    owner). Naming the current owner takes it over from them."""
+
+    conversation_id: Id
+    expect_owner: AgentId | None = None
+
+
+class Assign(BaseAction, tag="assign"):
+    """Agent: assign the conversation to a colleague of the tenant, on the same terms as `take`."""
+
+    conversation_id: Id
+    agent_id: AgentId
+    expect_owner: AgentId | None = None
 
 
 class Send(BaseAction, tag="send"):
@@ -109,10 +129,12 @@ class Sync(BaseAction, tag="sync"):
     since: Seq
 
 
-Action = Start | Join | Send | Note | Typing | Delivered | Read | Presence | Heartbeat | Close | Sync
+Action = Start | Join | Take | Assign | Send | Note | Typing | Delivered | Read | Presence | Heartbeat | Close | Sync
 ACTION_TYPES: tuple[type[BaseAction], ...] = (
     Start,
     Join,
+    Take,
+    Assign,
     Send,
     Note,
     Typing,

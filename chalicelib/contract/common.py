@@ -33,8 +33,13 @@ Timestamp = Annotated[
 Role = Literal["customer", "agent", "system"]
 PresenceStatus = Literal["available", "busy", "away", "offline"]
 MessageKind = Literal["text", "note", "system"]
-ConversationStatus = Literal["open", "closed"]
+# new: the customer opened the widget but has neither written nor asked for a callback (only they see it)
+ConversationStatus = Literal["new", "open", "closed"]
 CallbackStatus = Literal["queued", "claimed", "completed", "failed", "cancelled"]
+# A callback as its customer's widget shows it (claimed reads "calling").
+CustomerCallbackStatus = Literal["queued", "calling", "completed", "failed", "cancelled"]
+# What the widget offers a new visitor: live chat, or leave a message / call me back.
+Offer = Literal["chat", "callback"]
 CallbackWindow = Literal["asap", "morning", "afternoon", "evening"]
 CallbackSource = Literal["widget", "missed_call"]
 CallbackPriority = Literal["normal", "high"]
@@ -56,6 +61,7 @@ ErrorCode = Literal[
     "unauthorized",
     "unknown_widget_key",
     "conflict",
+    "at_capacity",
     "launch_blocked",
     "internal",
 ]

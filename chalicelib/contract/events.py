@@ -6,12 +6,19 @@ a client that is not in the contract.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-from chalicelib.contract.common import ErrorCode, HubMode, Person, PresenceStatus, Ref, Seq, Timestamp
-from chalicelib.contract.views import CallbackView, ConversationSnapshot, Counters, MessageEvent, TicketView
+from chalicelib.contract.common import ErrorCode, HubMode, Offer, Person, PresenceStatus, Ref, Seq, Timestamp
+from chalicelib.contract.views import (
+    CallbackView,
+    ConversationSnapshot,
+    Counters,
+    CustomerCallbackView,
+    MessageEvent,
+    TicketView,
+)
 
 
 class AckEvent(Struct, forbid_unknown_fields=True, tag="ack", tag_field="type", kw_only=True):
@@ -64,6 +71,42 @@ class ConversationEvent(Struct, forbid_unknown_fields=True, tag="conversation", 
     conversation: ConversationSnapshot
     request_id: str | UnsetType = UNSET
     agents_available: bool | UnsetType = UNSET
+    offer: Offer | UnsetType = UNSET
+    mode: HubMode | UnsetType = UNSET
+
+
+class AssignedEvent(Struct, forbid_unknown_fields=True, tag="assigned", tag_field="type"):
+    """A conversation became this agent's (to the new owner's dashboards): routing, a colleague's
+    `assign`, or their own `take` in another tab."""
+
+    conversation_id: str
+    agent: Ref
+    by: Ref
+    reason: Literal["take", "takeover", "assign", "route"]
+    at: Timestamp
+    conversation: ConversationSnapshot
+
+
+class QueueEvent(Struct, forbid_unknown_fields=True, tag="queue", tag_field="type"):
+    """To a waiting customer: their place in the queue (1 = next), again whenever it moves."""
+
+    conversation_id: str
+    place: Annotated[int, Meta(ge=1)]
+
+
+class AvailabilityEvent(Struct, forbid_unknown_fields=True, tag="availability", tag_field="type"):
+    """To every customer connection of the tenant, only when it flips: can someone answer now,
+    and what the widget offers (`chalicelib/hub/availability.py`)."""
+
+    agents_available: bool
+    offer: Offer
+    mode: HubMode
+
+
+class CallbackStatusEvent(Struct, forbid_unknown_fields=True, tag="callback_status", tag_field="type"):
+    """To the customer who asked: their callback's state changed."""
+
+    callback: CustomerCallbackView
 
 
 class SyncEvent(Struct, forbid_unknown_fields=True, tag="sync", tag_field="type", kw_only=True):
@@ -118,6 +161,10 @@ class ErrorEvent(Struct, forbid_unknown_fields=True, tag="error", tag_field="typ
 
 Event = (
     MessageEvent
+    | AssignedEvent
+    | QueueEvent
+    | AvailabilityEvent
+    | CallbackStatusEvent
     | AckEvent
     | DeliveredEvent
     | ReadEvent
@@ -134,6 +181,10 @@ Event = (
 )
 EVENT_TYPES: tuple[type[Struct], ...] = (
     MessageEvent,
+    AssignedEvent,
+    QueueEvent,
+    AvailabilityEvent,
+    CallbackStatusEvent,
     AckEvent,
     DeliveredEvent,
     ReadEvent,

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import (
     MAX_REASON,
     MAX_SUBJECT,
     CallbackWindow,
     HubMode,
+    Offer,
     PresenceStatus,
     Ref,
     TicketStatus,
@@ -22,7 +23,9 @@ from chalicelib.contract.views import (
     Blocker,
     CallbackView,
     ConversationSnapshot,
+    CustomerCallbackView,
     HistoryItem,
+    HubSnapshot,
     TicketView,
 )
 from chalicelib.platform.errors import BadJson, InvalidAction
@@ -117,16 +120,69 @@ class WidgetSession(Struct, forbid_unknown_fields=True):
     expires_at: Timestamp
 
 
-class Availability(Struct, forbid_unknown_fields=True):
+class Availability(Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the tenant's widgets may offer now (`chalicelib/hub/availability.py`)."""
+
     agents_available: Annotated[bool, Meta(description="Whether an agent is available and reachable.")]
+    offer: Annotated[Offer, Meta(description="chat, or leave a message / call me back (mode and presence).")]
+    mode: HubMode
+    default_region: (
+        Annotated[str, Meta(description="Region numbers without a country code are read in, e.g. `SE`.")]
+        | UnsetType
+        | None
+    ) = UNSET
 
 
 class AgentItem(Struct, forbid_unknown_fields=True):
+    """An agent of the tenant's directory (also those who never signed in)."""
+
     id: Annotated[str, Meta(description="The Cognito `sub`.")]
     name: str
     status: Annotated[PresenceStatus, Meta(description="Chosen status.")]
     reachable: Annotated[bool, Meta(description="Heartbeats arrive within the window.")]
     available: Annotated[bool, Meta(description="Chosen available and reachable.")]
+    capacity: Annotated[int, Meta(ge=0, description="Open chats routing gives them (own, else the tenant's).")]
+    own_capacity: Annotated[bool, Meta(description="Their own capacity is set (else the tenant's default).")]
+    open_chats: Annotated[int, Meta(ge=0)]
+
+
+class AgentEnvelope(Struct, forbid_unknown_fields=True):
+    agent: AgentItem
+
+
+class AgentChangeRequest(Body):
+    capacity: Annotated[int, Meta(ge=0, le=50, description="null: the tenant's default.")] | None
+
+
+class Reassigned(Struct, forbid_unknown_fields=True):
+    requeued: Annotated[int, Meta(ge=0, description="How many open chats went back to the queue.")]
+    hub: HubSnapshot
+
+
+class TenantSettings(Struct, forbid_unknown_fields=True):
+    tenant: str
+    name: str
+    time_zone: Annotated[str, Meta(description="IANA time zone the callback windows are read in.")]
+    default_region: Annotated[str, Meta(description="ISO 3166 region for numbers without a country code.")] | None
+    chat_capacity: Annotated[int, Meta(ge=0, description="Open chats per agent unless their own is set.")]
+    callback_sla_minutes: int
+    mode: HubMode
+
+
+class TenantSettingsEnvelope(Struct, forbid_unknown_fields=True):
+    settings: TenantSettings
+
+
+class TenantChangeRequest(Body):
+    """Only the named settings change."""
+
+    time_zone: Annotated[str, Meta(description="IANA, e.g. `Europe/Stockholm`.")] | UnsetType = UNSET
+    default_region: Annotated[str, Meta(description="ISO 3166, e.g. `SE`; null clears it.")] | UnsetType | None = UNSET
+    chat_capacity: Annotated[int, Meta(ge=0, le=50)] | UnsetType = UNSET
+
+
+class CustomerCallbackEnvelope(Struct, forbid_unknown_fields=True):
+    callback: CustomerCallbackView
 
 
 class AgentList(Struct, forbid_unknown_fields=True):

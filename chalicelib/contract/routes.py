@@ -11,6 +11,8 @@ from typing import Any, Literal
 from msgspec import Struct
 
 from chalicelib.contract.rest import (
+    AgentChangeRequest,
+    AgentEnvelope,
     AgentList,
     Availability,
     CallbackDetail,
@@ -19,10 +21,14 @@ from chalicelib.contract.rest import (
     CallbackRequest,
     CallbackStepRequest,
     ConversationList,
+    CustomerCallbackEnvelope,
     Health,
     HubModeRequest,
     Me,
     ModeHistory,
+    Reassigned,
+    TenantChangeRequest,
+    TenantSettingsEnvelope,
     TicketChangeRequest,
     TicketCreateRequest,
     TicketDetail,
@@ -68,7 +74,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         errors={400: ("invalid_action",), 403: ("unknown_widget_key",)},
     ),
     ("/widget/availability", "GET"): Route(
-        "Is an agent available?",
+        "Can someone answer, and what the widget offers",
         "widget",
         Availability,
         auth="public",
@@ -85,7 +91,47 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("/me", "GET"): Route("The calling agent and their presence", "agents", Me),
     ("/agents", "GET"): Route(
-        "The tenant's agents with chosen status and reachability", "agents", AgentList, description=_AGENT_ONLY
+        "The tenant's agents (the directory: also those who never signed in)",
+        "agents",
+        AgentList,
+        description=_AGENT_ONLY + " With chosen status, reachability, chat capacity and open chats.",
+    ),
+    ("/agents/{agent_id}", "PATCH"): Route(
+        "Set an agent's own chat capacity",
+        "agents",
+        AgentEnvelope,
+        description="`null` goes back to the tenant's `chat_capacity`. A raised capacity drains the queue.",
+        request=AgentChangeRequest,
+        errors={400: ("invalid_action",), 404: ("not_found",)},
+    ),
+    ("/agents/{agent_id}/reassign", "POST"): Route(
+        "Reassign their chats",
+        "agents",
+        Reassigned,
+        description="Every open chat the agent owns goes back to the queue (at its original place, with a line in "
+        "the thread) and on to available colleagues with a free place: the fix the `presence_drift` launch "
+        "blocker offers.",
+        request_required=False,
+        errors={404: ("not_found",)},
+    ),
+    ("/tenant", "GET"): Route("The tenant's team settings", "hub", TenantSettingsEnvelope),
+    ("/tenant", "PATCH"): Route(
+        "Change the tenant's team settings",
+        "hub",
+        TenantSettingsEnvelope,
+        description="`time_zone` (IANA; callback windows are read in it), `default_region` (numbers without a "
+        "country code), `chat_capacity` (open chats per agent unless their own is set). Only the named ones change.",
+        request=TenantChangeRequest,
+        errors={400: ("invalid_action",)},
+    ),
+    ("/widget/callbacks/{callback_id}", "GET"): Route(
+        "Customer: my callback request",
+        "widget",
+        CustomerCallbackEnvelope,
+        auth="widget",
+        description="Its state as the widget shows it (queued, calling, completed, failed, cancelled); another "
+        "customer's callback or an agent-logged missed call is `not_found`.",
+        errors={401: ("unauthorized",), 404: ("not_found",)},
     ),
     ("/conversations", "GET"): Route(
         "The tenant's conversations",
@@ -170,7 +216,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 TAGS = [
     {"name": "widget", "description": "Public widget entry points and the customer's callback request."},
-    {"name": "agents", "description": "The signed-in agent."},
+    {"name": "agents", "description": "The signed-in agent, the tenant's agents, capacity and reassignment."},
     {"name": "live_chat", "description": "Conversations (the live lane itself is the WebSocket API)."},
     {"name": "callbacks", "description": "Callback recovery."},
     {"name": "tickets", "description": "Tickets."},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.contract.common import (
     CallbackPriority,
@@ -13,6 +13,7 @@ from chalicelib.contract.common import (
     CallbackStatus,
     CallbackWindow,
     ConversationStatus,
+    CustomerCallbackStatus,
     HubMode,
     Lane,
     MessageKind,
@@ -43,7 +44,7 @@ class Preview(Struct, forbid_unknown_fields=True):
     at: Timestamp
 
 
-class ConversationSnapshot(Struct, forbid_unknown_fields=True):
+class ConversationSnapshot(Struct, forbid_unknown_fields=True, kw_only=True):
     """A conversation as its viewer sees it (`last_seq`: the last entry visible to that viewer)."""
 
     id: str
@@ -55,11 +56,16 @@ class ConversationSnapshot(Struct, forbid_unknown_fields=True):
     participants: list[Participant]
     last_seq: Seq
     preview: Preview | None
+    queued: Annotated[bool, Meta(description="Waiting in the queue for an agent with a free place.")] = False
+    queue_place: Annotated[int, Meta(ge=1, description="The customer's place (1 = next), when known.")] | UnsetType = (
+        UNSET
+    )
 
 
-class MessageEvent(Struct, forbid_unknown_fields=True, tag="message", tag_field="type"):
+class MessageEvent(Struct, forbid_unknown_fields=True, tag="message", tag_field="type", kw_only=True):
     """A timeline entry. `prev_seq` is the previous entry visible to the receiver (customers never
-    see notes), so a gap is always detectable."""
+    see notes), so a gap is always detectable. A system line also carries `code` and `params`
+    (`chalicelib/live/lines.py`): clients word it in their language and fall back to `text`."""
 
     conversation_id: str
     seq: int
@@ -67,8 +73,10 @@ class MessageEvent(Struct, forbid_unknown_fields=True, tag="message", tag_field=
     client_id: str
     kind: MessageKind
     author: Person
-    text: str
+    text: Annotated[str, Meta(description="For a system line: its English wording.")]
     created_at: Timestamp
+    code: Annotated[str, Meta(description="System lines: what happened, e.g. `agent_joined`.")] | UnsetType = UNSET
+    params: dict[str, str] | UnsetType = UNSET
 
 
 class CallbackView(Struct, forbid_unknown_fields=True):
@@ -84,6 +92,9 @@ class CallbackView(Struct, forbid_unknown_fields=True):
     window: CallbackWindow
     priority: Annotated[CallbackPriority, Meta(description="`high` once overdue")]
     overdue: bool
+    not_before: (
+        Annotated[Timestamp, Meta(description="Call no earlier: the chosen window's opening, tenant time zone.")] | None
+    )
     due_at: Timestamp
     due_in_seconds: Annotated[int, Meta(description="negative once overdue")]
     attempts: Seq
@@ -93,9 +104,23 @@ class CallbackView(Struct, forbid_unknown_fields=True):
     updated_at: Timestamp
 
 
+class CustomerCallbackView(Struct, forbid_unknown_fields=True):
+    """A callback as its customer's widget shows it: its state, window and times; never the
+    agent, the notes or the number."""
+
+    id: str
+    status: CustomerCallbackStatus
+    window: CallbackWindow
+    not_before: Timestamp | None
+    due_at: Timestamp
+    attempts: Seq
+    conversation_id: str | None
+
+
 class TicketView(Struct, forbid_unknown_fields=True):
     id: str
-    subject: str
+    number: Annotated[int, Meta(description="The tenant's running ticket number (what the customer is told).")] | None
+    subject: Annotated[str, Meta(description="Written by the agent; never shown to the customer.")]
     status: TicketStatus
     waiting_on: str | None
     owner: Ref
@@ -130,6 +155,15 @@ class Counters(Struct, forbid_unknown_fields=True):
     agents_available: Seq
 
 
+class LostAgent(Struct, forbid_unknown_fields=True):
+    """An agent who dropped off with open chats, within the grace period (`live/presence.py`)."""
+
+    id: str
+    name: str
+    open_chats: int
+    silent_s: float
+
+
 class Pressure(Struct, forbid_unknown_fields=True):
     """What the next move and the launch check read."""
 
@@ -146,6 +180,8 @@ class Pressure(Struct, forbid_unknown_fields=True):
     oldest_overdue_callback_s: float | None
     oldest_waiting_ticket_s: float | None
     oldest_unanswered_chat_s: float | None
+    lost_agents: list[LostAgent]
+    queued_chats: int
 
 
 class NextMove(Struct, forbid_unknown_fields=True):
@@ -155,10 +191,15 @@ class NextMove(Struct, forbid_unknown_fields=True):
     rule: str
 
 
-class Blocker(Struct, forbid_unknown_fields=True):
+class Blocker(Struct, forbid_unknown_fields=True, kw_only=True):
     code: str
     message: str
     lane: Lane
+    agents: Annotated[list[LostAgent], Meta(description="presence_drift: who dropped off.")] | UnsetType = UNSET
+    fix: (
+        Annotated[Literal["reassign"], Meta(description="`POST /agents/{id}/reassign` for each of `agents`.")]
+        | UnsetType
+    ) = UNSET
 
 
 class Launch(Struct, forbid_unknown_fields=True):
@@ -167,10 +208,20 @@ class Launch(Struct, forbid_unknown_fields=True):
     blockers: list[Blocker]
 
 
+class ModeRules(Struct, forbid_unknown_fields=True):
+    """What the mode changes (`chalicelib/hub/mode_rules.py`)."""
+
+    mode: HubMode
+    chat_when_available: Annotated[bool, Meta(description="The widget offers chat while someone is available.")]
+    reassign_at_once: Annotated[bool, Meta(description="A vanished agent's chats go back without the grace period.")]
+    first: Annotated[Literal["launch", "next_move", "recovery"], Meta(description="What the dashboard shows first.")]
+
+
 class ModeState(Struct, forbid_unknown_fields=True):
     mode: HubMode
     at: Timestamp | None
     by: Annotated[str, Meta(description="Name of the agent who set it.")] | None
+    rules: ModeRules
 
 
 class HubSnapshot(Struct, forbid_unknown_fields=True):

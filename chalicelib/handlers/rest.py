@@ -14,7 +14,8 @@ from chalice.app import AuthRequest, AuthResponse, Request, Response
 from chalicelib import wiring
 from chalicelib.contract.common import Ref
 from chalicelib.contract.rest import (
-    AgentItem,
+    AgentChangeRequest,
+    AgentEnvelope,
     AgentList,
     Availability,
     Body,
@@ -24,12 +25,16 @@ from chalicelib.contract.rest import (
     CallbackRequest,
     CallbackStepRequest,
     ConversationList,
+    CustomerCallbackEnvelope,
     Error,
     HubModeRequest,
     LaunchBlockedError,
     Me,
     ModeHistory,
     MyPresence,
+    Reassigned,
+    TenantChangeRequest,
+    TenantSettingsEnvelope,
     TicketChangeRequest,
     TicketCreateRequest,
     TicketDetail,
@@ -42,13 +47,13 @@ from chalicelib.contract.rest import (
 from chalicelib.contract.views import HubSnapshot
 from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
+from chalicelib.hub.settings import agent_view, settings_view
 from chalicelib.live import payloads
-from chalicelib.live.presence import is_available, is_reachable
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import HubError, InvalidAction, Unauthorized
 from chalicelib.platform.observability import logger
 from chalicelib.store.ports import ConversationState
-from chalicelib.work.views import callback_view, ticket_view
+from chalicelib.work.views import callback_view, customer_callback_view, ticket_view
 
 LIST_LIMIT = 100
 P = ParamSpec("P")
@@ -120,19 +125,34 @@ def widget_session(request: Request | None) -> WidgetSession:
 
 @rest_errors
 def widget_availability(request: Request | None) -> Availability:
+    """Whether someone can answer, what the widget offers (mode and presence), and the region a
+    phone number without a country code is read in when the visitor's locale names none."""
     assert request is not None
     params: Any = request.query_params or {}
     h = wiring.hub()
     tenant = h.widgets.tenant_for_key(str(params.get("widget_key", "")))
-    return Availability(h.live.connections.agents_available(tenant))
+    offered = h.availability.current(tenant)
+    offered.default_region = h.team.get(tenant).phone_region
+    return offered
+
+
+def _customer(request: Request) -> Actor:
+    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
+    return Actor(who.tenant, "customer", who.user_id, who.name)
 
 
 @rest_errors
 def widget_callback(request: Request | None) -> CallbackEnvelope:
     assert request is not None
-    who = wiring.hub().widget_tokens.verify(_bearer(request.headers.get("authorization", "")))
-    customer = Actor(who.tenant, "customer", who.user_id, who.name)
-    return _request_callback(customer, _body(request, CallbackRequest), source="widget")
+    return _request_callback(_customer(request), _body(request, CallbackRequest), source="widget")
+
+
+@rest_errors
+def widget_callback_status(request: Request | None, callback_id: str) -> CustomerCallbackEnvelope:
+    """The customer's own callback request as their widget shows it (after a reload)."""
+    assert request is not None
+    cb = wiring.hub().callbacks.customer_status(_customer(request), callback_id)
+    return CustomerCallbackEnvelope(customer_callback_view(cb))
 
 
 # ------------------------------------------------------------------ the agent and the live lane
@@ -140,28 +160,54 @@ def widget_callback(request: Request | None) -> CallbackEnvelope:
 def me(request: Request | None) -> Me:
     agent, h = _agent(request), wiring.hub()
     presence = h.live.connections.store.get_presence(agent["tenant"], agent["agent_id"])
-    reachable = presence is not None and is_reachable(presence, h.clock.now(), h.settings.presence_window)
+    reachable = presence is not None and h.rule.reachable(presence, h.clock.now())
     status = presence.status if presence else "offline"
     return Me(agent["agent_id"], agent["name"], agent["tenant"], MyPresence(status, reachable))  # type: ignore[arg-type]
 
 
 @rest_errors
 def list_agents(request: Request | None) -> AgentList:
-    """The tenant's agents with their chosen status and reachability (owner pickers, presence)."""
+    """Every agent of the tenant — the directory, so also those who never signed in — with their
+    chosen status, reachability, capacity and open chats (owner pickers, assignment, presence)."""
     agent, h = _agent(request), wiring.hub()
-    now, window = h.clock.now(), h.settings.presence_window
+    tenant, now = h.team.get(agent["tenant"]), h.clock.now()
     return AgentList(
-        [
-            AgentItem(
-                p.agent_id,
-                p.name,
-                p.status,  # type: ignore[arg-type]
-                is_reachable(p, now, window),
-                is_available(p, now, window),
-            )
-            for p in h.live.connections.store.tenant_presence(agent["tenant"])
-        ]
+        [agent_view(p, tenant, h.rule, now) for p in h.live.connections.store.tenant_presence(agent["tenant"])]
     )
+
+
+@rest_errors
+def agent_change(request: Request | None, agent_id: str) -> AgentEnvelope:
+    """`{"capacity": n | null}`: the agent's own chat capacity (null: the tenant's default)."""
+    agent, h = _agent(request), wiring.hub()
+    body = _body(request, AgentChangeRequest)
+    changed = h.team.set_capacity(actor(agent), agent_id, body.capacity)
+    h.routing.drain(agent["tenant"])  # a raised capacity may take someone from the queue
+    return AgentEnvelope(agent_view(changed, h.team.get(agent["tenant"]), h.rule, h.clock.now()))
+
+
+@rest_errors
+def agent_reassign(request: Request | None, agent_id: str) -> Reassigned:
+    """ "Reassign their chats": the agent's open chats go back to the queue, then to colleagues."""
+    agent, h = _agent(request), wiring.hub()
+    moved = h.routing.requeue_agent(actor(agent), agent_id)
+    return Reassigned(moved, h.command.snapshot(agent["tenant"]))
+
+
+@rest_errors
+def tenant_settings(request: Request | None) -> TenantSettingsEnvelope:
+    return TenantSettingsEnvelope(settings_view(wiring.hub().team.get(_agent(request)["tenant"])))
+
+
+@rest_errors
+def tenant_change(request: Request | None) -> TenantSettingsEnvelope:
+    """PATCH `{time_zone?, default_region?, chat_capacity?}`: only the named settings change."""
+    agent, h = _agent(request), wiring.hub()
+    body = _body(request, TenantChangeRequest)
+    changes = {f: getattr(body, f) for f in body.__struct_fields__ if getattr(body, f) is not msgspec.UNSET}
+    tenant = h.team.change(actor(agent), changes)
+    h.routing.drain(agent["tenant"])
+    return TenantSettingsEnvelope(settings_view(tenant))
 
 
 @rest_errors

@@ -16,3 +16,7 @@ def recompute_counters() -> dict[str, int]:
 
 def sweep_drift() -> dict[str, int]:
     return wiring.hub().drift.sweep()
+
+
+def route_queue() -> dict[str, int]:
+    return wiring.hub().routing.sweep()

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from chalicelib.contract.views import Blocker as BlockerView
-from chalicelib.contract.views import HubSnapshot, Launch, ModeState
+from chalicelib.contract.views import HubSnapshot, Launch, ModeRules, ModeState
+from chalicelib.contract.views import LostAgent as LostAgentView
 from chalicelib.contract.views import NextMove as NextMoveView
 from chalicelib.contract.views import Pressure as PressureView
 from chalicelib.hub.counters import DELIVERY_WINDOW_SECONDS, Counters
 from chalicelib.hub.launch import Blocker, LaunchDecision, launch_check
+from chalicelib.hub.mode_rules import rules_for
 from chalicelib.hub.next_move import next_move
-from chalicelib.hub.pressure import Pressure
-from chalicelib.live.presence import is_available, is_reachable
+from chalicelib.hub.pressure import LostAgent, Pressure
+from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock, iso
 from chalicelib.platform.errors import NotFound
 from chalicelib.store.models import Tenant
@@ -22,15 +24,15 @@ from chalicelib.store.work_models import HubCounters
 
 
 class SupportCommand:
-    def __init__(self, store: HubStore, counters: Counters, clock: Clock, presence_window: float) -> None:
+    def __init__(self, store: HubStore, counters: Counters, clock: Clock, rule: PresenceRule) -> None:
         self.store = store
         self.counters = counters
         self.clock = clock
-        self.presence_window = presence_window
+        self.rule = rule
 
     def pressure(self, tenant: str) -> Pressure:
         now = self.clock.now()
-        window = self.presence_window
+        rule = self.rule
         stored = self.store.get_counters(tenant) or HubCounters(tenant)
         tickets = self.store.open_tickets(tenant)
         callbacks = self.store.open_callbacks(tenant)
@@ -45,6 +47,14 @@ class SupportCommand:
             if now - float(stored.delivery_window_at or 0) <= DELIVERY_WINDOW_SECONDS
             else 0
         )
+        lost = sorted(
+            (
+                LostAgent(str(p.agent_id), str(p.name), int(p.open_chats or 0), rule.silence(p, now))
+                for p in presence
+                if int(p.open_chats or 0) > 0 and rule.lost(p, now)
+            ),
+            key=lambda a: (-a.open_chats, a.name),
+        )
         return Pressure(
             open_tickets=len(tickets),
             waiting_internal=sum(1 for t in tickets if t.status == "waiting_internal"),
@@ -52,13 +62,15 @@ class SupportCommand:
             callback_overdue=len(overdue),
             active_chats=len(chats),
             unanswered_chats=len(unanswered),
-            agents_available=sum(1 for p in presence if is_available(p, now, window)),
-            presence_drift=sum(1 for p in presence if p.status != "offline" and not is_reachable(p, now, window)),
+            agents_available=sum(1 for p in presence if rule.available(p, now)),
+            presence_drift=len(lost),
             typing_drift=int(stored.typing_drift or 0),
             failing_deliveries=recent_failures,
             oldest_overdue_callback_s=max((now - float(c.due_at) for c in overdue), default=None),
             oldest_waiting_ticket_s=max((now - float(t.status_at) for t in waiting), default=None),
             oldest_unanswered_chat_s=max((now - float(m.preview_at or m.updated_at) for m in unanswered), default=None),
+            lost_agents=tuple(lost),
+            queued_chats=sum(1 for m in chats if m.queued_at is not None),
         )
 
     def snapshot(self, tenant_id: str) -> HubSnapshot:
@@ -71,9 +83,10 @@ class SupportCommand:
                 mode=tenant.mode,  # type: ignore[arg-type]
                 at=iso(float(tenant.mode_at)) if tenant.mode_at else None,
                 by=tenant.mode_by,
+                rules=ModeRules(**asdict(rules_for(tenant.mode))),
             ),
             counters=self.counters.view(tenant_id),
-            pressure=PressureView(**asdict(p)),
+            pressure=pressure_view(p),
             next_move=NextMoveView(**asdict(next_move(p))),
             launch=launch_view(launch_check(p)),
         )
@@ -90,4 +103,14 @@ def launch_view(decision: LaunchDecision) -> Launch:
 
 
 def blocker_view(b: Blocker) -> BlockerView:
-    return BlockerView(b.code, b.message, b.lane)
+    view = BlockerView(code=b.code, message=b.message, lane=b.lane)
+    if b.agents:  # "reassign their chats": who, and the fix
+        view.agents = [LostAgentView(**asdict(a)) for a in b.agents]
+        view.fix = "reassign"
+    return view
+
+
+def pressure_view(p: Pressure) -> PressureView:
+    fields = asdict(p)
+    fields["lost_agents"] = [LostAgentView(**asdict(a)) for a in p.lost_agents]
+    return PressureView(**fields)

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.contract.events import CountersEvent
 from chalicelib.contract.views import Counters as CountersView
 from chalicelib.live.port import LivePort
-from chalicelib.live.presence import available_agents
+from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.store import counters
@@ -32,14 +32,14 @@ def stored_values(stored: HubCounters | None) -> dict[str, int]:
 
 
 class Counters:
-    def __init__(self, store: HubStore, live: LivePort, clock: Clock, presence_window: float) -> None:
+    def __init__(self, store: HubStore, live: LivePort, clock: Clock, rule: PresenceRule) -> None:
         self.store = store
         self.live = live
         self.clock = clock
-        self.presence_window = presence_window
+        self.rule = rule
 
     def agents_available(self, tenant: str) -> int:
-        return len(available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.presence_window))
+        return len(self.rule.available_agents(self.store.tenant_presence(tenant), self.clock.now()))
 
     def view(self, tenant: str) -> CountersView:
         values = stored_values(self.store.get_counters(tenant))

@@ -1,5 +1,7 @@
 """The drift sweep (every minute): agents whose heartbeats stopped are marked away, then offline
-(their chosen status stays), and typing indicators that never stopped are switched off.
+(their chosen status stays), typing indicators that never stopped are switched off, and the
+tenant's widgets are told when nobody can answer any more (`hub/availability.py`: heartbeats
+that stop without a `$disconnect` are noticed here).
 
 Idempotent: a second run finds nothing new to change; each change is conditioned on what the
 sweep read, so a heartbeat or keystroke that arrives meanwhile wins.
@@ -7,25 +9,36 @@ sweep read, so a heartbeat or keystroke that arrives meanwhile wins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.live import payloads
 from chalicelib.live.port import LivePort
-from chalicelib.live.presence import is_reachable
+from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.ports import HubStore
 
 # A typing indicator with no refresh for this long was left on by a client that went away.
 TYPING_STALE_SECONDS = 15
-# Past the presence window an agent shows as away; past this, offline.
-OFFLINE_AFTER_SECONDS = 10 * 60
 
 
 class DriftSweep:
-    def __init__(self, store: HubStore, live: LivePort, clock: Clock, presence_window: float) -> None:
+    """Past the presence window an agent shows as away; once the presence rule says they are
+    gone (the grace period), offline."""
+
+    def __init__(
+        self,
+        store: HubStore,
+        live: LivePort,
+        clock: Clock,
+        rule: PresenceRule,
+        availability_changed: Callable[[str], object] = lambda _tenant: None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
-        self.presence_window = presence_window
+        self.rule = rule
+        self.availability_changed = availability_changed
 
     def sweep(self) -> dict[str, int]:
         stats = {"presence_drift": 0, "typing_cleared": 0, "tenants": 0}
@@ -34,11 +47,10 @@ class DriftSweep:
             stats["tenants"] += 1
             drifting = 0
             for p in self.store.tenant_presence(tenant):
-                if p.status == "offline" or is_reachable(p, now, self.presence_window):
+                if p.status == "offline" or self.rule.reachable(p, now):
                     continue
                 drifting += 1
-                silent = now - float(p.heartbeat_at or 0)
-                target = "offline" if silent >= OFFLINE_AFTER_SECONDS else "away"
+                target = "offline" if self.rule.gone(p, now) else "away"
                 if p.drift_status != target and self.store.mark_presence_drift(p, target):
                     p.drift_status = target
                     self.live.push_to_agents(tenant, payloads.presence_event(p, False))
@@ -48,6 +60,7 @@ class DriftSweep:
                     typing_cleared += 1
                     self.live.typing_stopped(tenant, indicator.conversation_id, indicator.user_id)
             self.store.set_drift_figures(tenant, drifting, typing_cleared)
+            self.availability_changed(tenant)
             stats["presence_drift"] += drifting
             stats["typing_cleared"] += typing_cleared
         if stats["presence_drift"] or stats["typing_cleared"]:

@@ -2,6 +2,10 @@
 
 Pure functions over the same `Pressure` snapshot as the next move; no I/O.
 
+The launch decision and the next move agree: every next-move rule that fires with severity
+"urgent" blocks the handoff too (`urgent_blockers`), so an "Urgent: …" next move never sits
+beside "Ready for handoff", and going live is refused while it stands.
+
 Blockers, most urgent first (the order is fixed, and matches the order of the same rules in
 `chalicelib.hub.next_move.RULES`):
 
@@ -11,13 +15,19 @@ Blockers, most urgent first (the order is fixed, and matches the order of the sa
 1     no_agent_available  support_command  no agent is available (even when nothing waits yet: the
                                            live lane cannot be handed off with nobody on the floor)
 2     failing_deliveries  support_command  any recent PostToConnection failure / gone connection
-3     presence_drift      support_command  an agent looks available/busy but the heartbeats stopped
+3     presence_drift      support_command  an agent dropped off with open chats and may come back
+                                           (within the grace period, `live/presence.py`): the
+                                           blocker names them and offers "reassign their chats";
+                                           it clears when they come back, when the grace period
+                                           ends (routing requeues their chats) or once reassigned
 4     overdue_callbacks   callbacks        any callback is overdue
 5     typing_drift        support_command  a typing indicator never stopped
++     <next-move rule>    its lane         any other next-move rule firing as urgent (today: an
+                                           unanswered chat that has waited CHAT_REPLY_URGENT_S)
 ====  ==================  ===============  ==========================================================
 
-Unanswered chats, queued callbacks and tickets are ordinary traffic, not instability: they never
-block the handoff (the next move still sends the team to them).
+Queued callbacks, tickets and chats answered in time are ordinary traffic: they never block
+the handoff (the next move still sends the team to them).
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.hub.pressure import Lane, Pressure
+from chalicelib.hub.next_move import RULES
+from chalicelib.hub.pressure import Lane, LostAgent, Pressure
 from chalicelib.hub.sentences import (
     count,
     failing_deliveries_sentence,
@@ -43,6 +54,7 @@ class Blocker:
     code: str  # "overdue_callbacks" | "no_agent_available" | "presence_drift" | "typing_drift" | "failing_deliveries"
     message: str  # plain sentence with the number
     lane: Lane  # the lane that recovers it (same lane names as NextMove)
+    agents: tuple[LostAgent, ...] = ()  # presence_drift: who dropped off ("reassign their chats")
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,20 @@ def headline(blockers: int) -> str:
     return f"{count(blockers, 'thing')} {'blocks' if blockers == 1 else 'block'} the handoff"
 
 
+def urgent_blockers(p: Pressure, already: set[str]) -> tuple[Blocker, ...]:
+    """Next-move rules firing as urgent that no check above covers: they block too."""
+    return tuple(
+        Blocker(rule.id, rule.reason(p), rule.lane)
+        for rule in RULES
+        if rule.id not in already and rule.applies(p) and rule.severity(p) == "urgent"
+    )
+
+
 def launch_check(p: Pressure) -> LaunchDecision:
-    blockers = tuple(Blocker(c.code, c.message(p), c.lane) for c in CHECKS if c.blocks(p))
+    blockers = tuple(
+        Blocker(c.code, c.message(p), c.lane, p.lost_agents if c.code == "presence_drift" else ())
+        for c in CHECKS
+        if c.blocks(p)
+    )
+    blockers += urgent_blockers(p, set(BLOCKER_CODES))
     return LaunchDecision(ready=not blockers, headline=headline(len(blockers)), blockers=blockers)

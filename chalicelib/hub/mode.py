@@ -3,12 +3,15 @@ change recorded with who and when."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.contract.common import Ref
 from chalicelib.contract.events import ModeEvent
 from chalicelib.contract.rest import ModeChange
 from chalicelib.contract.views import HubSnapshot
 from chalicelib.hub.command import SupportCommand
 from chalicelib.hub.launch import LaunchDecision, launch_check
+from chalicelib.hub.mode_rules import MODES
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
@@ -16,8 +19,6 @@ from chalicelib.platform.errors import AlreadyTaken, InvalidAction
 from chalicelib.store.keys import history_subject
 from chalicelib.store.ports import HubStore
 from chalicelib.store.work import history_entry
-
-MODES = ("ready", "live", "recovery")
 
 
 class LaunchBlocked(AlreadyTaken):
@@ -29,11 +30,19 @@ class LaunchBlocked(AlreadyTaken):
 
 
 class Mode:
-    def __init__(self, store: HubStore, command: SupportCommand, live: LivePort, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        command: SupportCommand,
+        live: LivePort,
+        clock: Clock,
+        availability_changed: Callable[[str], object] = lambda _tenant: None,
+    ) -> None:
         self.store = store
         self.command = command
         self.live = live
         self.clock = clock
+        self.availability_changed = availability_changed
 
     def set(self, actor: Actor, mode: str) -> HubSnapshot:
         """Going live is allowed only when the launch check passes; falling back to recovery
@@ -50,7 +59,8 @@ class Mode:
             history_subject(actor.tenant, "MODE", "hub"), now, "mode", actor.id, actor.name, f"{tenant.mode} → {mode}"
         )
         self.store.record_mode(actor.tenant, mode, now, actor.name, entry)
-        self.live.push_to_agents(actor.tenant, ModeEvent(mode, actor.name, iso(now)))  # type: ignore[arg-type]
+        self.live.push_to_agents(actor.tenant, ModeEvent(mode, actor.name, iso(now)))
+        self.availability_changed(actor.tenant)  # recovery changes what the widgets offer
         return self.command.snapshot(actor.tenant)
 
     def history(self, tenant: str) -> list[ModeChange]:

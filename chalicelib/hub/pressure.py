@@ -12,6 +12,16 @@ LANES: tuple[Lane, ...] = ("live_chat", "tickets", "callbacks", "support_command
 
 
 @dataclass(frozen=True)
+class LostAgent:
+    """An agent who dropped off (unreachable, within the grace period) while owning open chats."""
+
+    id: str
+    name: str
+    open_chats: int
+    silent_s: float
+
+
+@dataclass(frozen=True)
 class Pressure:
     open_tickets: int
     waiting_internal: int
@@ -20,9 +30,11 @@ class Pressure:
     active_chats: int
     unanswered_chats: int  # open chats whose last public entry is from the customer
     agents_available: int
-    presence_drift: int  # agents whose chosen status says available/busy but whose heartbeats stopped
+    presence_drift: int  # agents who dropped off with open chats (`lost_agents`; `live/presence.py`)
     typing_drift: int  # typing indicators that never stopped
     failing_deliveries: int  # recent PostToConnection failures / gone connections
     oldest_overdue_callback_s: float | None  # age past due of the oldest overdue callback, seconds
     oldest_waiting_ticket_s: float | None  # age of the oldest ticket waiting (internal or on customer)
     oldest_unanswered_chat_s: float | None  # how long the oldest unanswered chat has waited
+    lost_agents: tuple[LostAgent, ...] = ()  # who they are, most chats first (the blocker names them)
+    queued_chats: int = 0  # started conversations waiting in the queue for an agent with a free place

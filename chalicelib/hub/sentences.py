@@ -83,10 +83,20 @@ def failing_deliveries_sentence(p: Pressure) -> str:
 
 
 def presence_drift_sentence(p: Pressure) -> str:
+    """Names who dropped off (with their open chats) when the pressure says who."""
     n = p.presence_drift
+    if p.lost_agents:
+        if len(p.lost_agents) == 1:
+            a = p.lost_agents[0]
+            return (
+                f"{a.name} dropped off {human_duration(a.silent_s)} ago with {count(a.open_chats, 'open chat')}; "
+                "reassign their chats."
+            )
+        named = join_words([f"{a.name} ({count(a.open_chats, 'chat')})" for a in p.lost_agents])
+        return f"{named} dropped off with open chats; reassign their chats."
     if n == 1:
-        return "1 agent is shown as available or busy but has stopped sending heartbeats; reassign their chats."
-    return f"{n} agents are shown as available or busy but have stopped sending heartbeats; reassign their chats."
+        return "1 agent dropped off with open chats; reassign their chats."
+    return f"{n} agents dropped off with open chats; reassign their chats."
 
 
 def overdue_callbacks_sentence(p: Pressure) -> str:

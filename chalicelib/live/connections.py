@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.live.presence import available_agents, is_reachable
+from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.config import Settings
@@ -30,10 +30,12 @@ class Connections:
         settings: Settings,
         agents: AgentVerifier,
         widgets: WidgetTokens,
+        rule: PresenceRule,
     ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.rule = rule
         self.agents = agents
         self.widgets = widgets
         self._bound: dict[str, Connection] = {}
@@ -107,7 +109,7 @@ class Connections:
         self._bound.pop(conn.connection_id, None)
         self.store.delete_connection(conn)
         if conn.role == "agent" and not self.store.user_connections(conn.tenant, "agent", conn.user_id):
-            return self.store.drop_heartbeat(conn.tenant, conn.user_id)
+            return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now())
         return None
 
     def forget_cached(self, connection_id: str) -> None:
@@ -119,15 +121,15 @@ class Connections:
         others must hear about it: a new status, or an agent who was not reachable before."""
         now = self.clock.now()
         before, after = self.store.touch_presence(conn.tenant, conn.user_id, conn.name, now, status)
-        if status is not None or before is None or not is_reachable(before, now, self.settings.presence_window):
+        if status is not None or before is None or not self.rule.reachable(before, now):
             return after
         return None
 
     def reachable(self, presence: AgentPresence) -> bool:
-        return is_reachable(presence, self.clock.now(), self.settings.presence_window)
+        return self.rule.reachable(presence, self.clock.now())
 
     def available_agents(self, tenant: str) -> set[str]:
-        return available_agents(self.store.tenant_presence(tenant), self.clock.now(), self.settings.presence_window)
+        return self.rule.available_agents(self.store.tenant_presence(tenant), self.clock.now())
 
     def agents_available(self, tenant: str) -> bool:
         return bool(self.available_agents(tenant))

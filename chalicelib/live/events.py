@@ -20,7 +20,8 @@ from chalicelib.platform.observability import MetricUnit, logger, metrics
 
 @dataclass(frozen=True)
 class ConversationStarted:
-    """A customer opened a new conversation."""
+    """A conversation started: its customer wrote the first message or asked for a callback
+    (opening the widget starts nothing)."""
 
     tenant: str
     conversation_id: str
@@ -65,6 +66,17 @@ class PresenceChanged:
 
 
 @dataclass(frozen=True)
+class OwnerChanged:
+    """A conversation's owner changed (`live/ownership.py`); `to` None: it went back to the queue."""
+
+    tenant: str
+    conversation_id: str
+    previous: str | None
+    to: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class DeliveryFailed:
     """Posting to `failed` connections failed for another reason than a gone connection."""
 
@@ -73,7 +85,13 @@ class DeliveryFailed:
 
 
 DomainEvent = (
-    ConversationStarted | ConversationClosed | ConversationReopened | CustomerReplied | PresenceChanged | DeliveryFailed
+    ConversationStarted
+    | ConversationClosed
+    | ConversationReopened
+    | CustomerReplied
+    | PresenceChanged
+    | OwnerChanged
+    | DeliveryFailed
 )
 E = TypeVar("E", bound=DomainEvent)
 

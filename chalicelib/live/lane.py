@@ -15,12 +15,17 @@ import msgspec
 from chalicelib.contract.actions import parse_action
 from chalicelib.contract.common import ErrorCode
 from chalicelib.contract.events import ErrorEvent, Event, TypingEvent
+from chalicelib.contract.rest import Availability as Offered
 from chalicelib.live import payloads
 from chalicelib.live.actions import ACTIONS, AGENT_ONLY, CUSTOMER_ONLY
+from chalicelib.live.actions.start import begin
 from chalicelib.live.connections import Connections
-from chalicelib.live.context import Live
+from chalicelib.live.context import Availability, Live
 from chalicelib.live.events import Listeners
+from chalicelib.live.lines import Line
 from chalicelib.live.notifier import Notifier
+from chalicelib.live.ownership import Ownership
+from chalicelib.live.presence import PresenceRule
 from chalicelib.live.timeline import Timeline
 from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
 from chalicelib.platform.clock import Clock
@@ -28,7 +33,8 @@ from chalicelib.platform.config import Settings
 from chalicelib.platform.errors import Forbidden, HubError, SessionExpired
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 from chalicelib.platform.sender import Sender
-from chalicelib.store.ports import ConnectionStore, ConversationStore
+from chalicelib.store.models import ConversationMeta
+from chalicelib.store.ports import ConnectionStore, ConversationStore, QueuedConversation
 
 
 class LiveLane:
@@ -42,14 +48,28 @@ class LiveLane:
         agents: AgentVerifier,
         widgets: WidgetTokens,
         listeners: Listeners,
+        rule: PresenceRule | None = None,
     ) -> None:
         self.clock = clock
         self.settings = settings
         self.listeners = listeners
-        self.connections = Connections(connection_store, clock, settings, agents, widgets)
+        self.rule = rule or PresenceRule(settings.presence_window)
+        self.connections = Connections(connection_store, clock, settings, agents, widgets, self.rule)
         self.notifier = Notifier(sender, self.connections, clock, listeners)
         self.timeline = Timeline(conversation_store, clock)
-        self.live = Live(self.connections, self.notifier, self.timeline, listeners, clock)
+        self.ownership = Ownership(self.timeline, self.connections, self.notifier, listeners, clock)
+        self.live = Live(
+            self.connections, self.notifier, self.timeline, listeners, clock, self.ownership, self._availability
+        )
+
+    def _availability(self, tenant: str) -> Offered:
+        """Until the hub hands in its own (`use_availability`): someone available means chat."""
+        available = self.connections.agents_available(tenant)
+        return Offered(agents_available=available, offer="chat" if available else "callback", mode="ready")
+
+    def use_availability(self, availability: Availability) -> None:
+        """What the widget may offer is the hub's decision (mode and presence); wiring hands it in."""
+        self.live.availability = availability
 
     # ================================================================ $connect / $disconnect
     def identify_and_bind(self, connection_id: str, query: dict[str, str]) -> Identity:
@@ -106,12 +126,48 @@ class LiveLane:
     def available_agents(self, tenant: str) -> set[str]:
         return self.connections.available_agents(tenant)
 
-    def post_to_thread(self, tenant: str, conversation_id: str, text: str, key: str) -> None:
+    def push_to_customer(self, tenant: str, customer_id: str, event: Event) -> int:
+        return self.notifier.customer(tenant, customer_id, event)
+
+    def push_to_customers(self, tenant: str, event: Event) -> int:
+        return self.notifier.customers(tenant, event)
+
+    def post_to_thread(self, tenant: str, conversation_id: str, line: Line, key: str) -> None:
         """A system line in a conversation's thread, told to its subscribers. `key` makes it
         idempotent: the same key never adds a second line."""
-        state, msg, stored_now = self.timeline.system_entry(tenant, conversation_id, text, key)
+        state, msg, stored_now = self.timeline.system_entry(tenant, conversation_id, line, key)
         if stored_now:
             self.notifier.message(state, msg, "")
+
+    def start_conversation(self, tenant: str, conversation_id: str) -> bool:
+        """The customer asked for something (a callback) in a conversation not started yet."""
+        state = self.timeline.store.load_conversation(tenant, conversation_id, self.clock.now())
+        if state is None or state.meta.status != "new":
+            return False
+        return begin(self.live, state)
+
+    def conversation(self, tenant: str, conversation_id: str) -> ConversationMeta | None:
+        state = self.timeline.store.load_conversation(tenant, conversation_id, self.clock.now())
+        return state.meta if state else None
+
+    def change_owner(
+        self,
+        tenant: str,
+        conversation_id: str,
+        to: tuple[str, str] | None,
+        expect_owner: str | None,
+        by: tuple[str, str],
+        reason: str,
+        capacity: int | None = None,
+        queue_at: float | None = None,
+    ) -> None:
+        self.ownership.change(tenant, conversation_id, to, expect_owner, by, reason, capacity, queue_at)
+
+    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+        return self.timeline.store.queue(tenant, limit)
+
+    def queue_place(self, tenant: str, queued_at: float) -> int:
+        return self.timeline.store.queue_place(tenant, queued_at)
 
     def typing_stopped(self, tenant: str, conversation_id: str, user_id: str) -> None:
         """The drift sweep switched a stale indicator off: tell the others it stopped."""

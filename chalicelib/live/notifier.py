@@ -59,6 +59,12 @@ def presence_recipients(agent_connections: list[str], exclude: str | None) -> li
     return [c for c in agent_connections if c != exclude]
 
 
+def availability_recipients(customer_connections: list[str]) -> list[str]:
+    """Whether someone can answer goes to every customer connection of the tenant — and only
+    when it flips (`hub/availability.py` decides that), never on every presence change."""
+    return list(customer_connections)
+
+
 # ------------------------------------------------------------------ delivery
 class Notifier:
     def __init__(self, sender: Sender, connections: Connections, clock: Clock, listeners: Listeners) -> None:
@@ -114,6 +120,26 @@ class Notifier:
         self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")))
         self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")))
 
+    def announce(self, state: ConversationState, changed_by: str = "") -> None:
+        """A conversation started or changed owner: its subscribers and every agent of the
+        tenant (but the connection that changed it) get its snapshot."""
+        lobby = self.connections.store.tenant_connections(state.tenant, "agent")
+        agents, customers = conversation_recipients(state.subscriptions, changed_by, lobby)
+        self.fanout(state.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")))
+        self.fanout(state.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")))
+
+    def customers(self, tenant: str, event: Event) -> int:
+        """Every customer connection of the tenant (availability flips only)."""
+        targets = availability_recipients(self.connections.store.tenant_connections(tenant, "customer"))
+        self.fanout(tenant, targets, event)
+        return len(targets)
+
+    def customer(self, tenant: str, customer_id: str, event: Event) -> int:
+        """One customer's connections (their callback's state, their place in the queue)."""
+        targets = self.connections.store.user_connections(tenant, "customer", customer_id)
+        self.fanout(tenant, targets, event)
+        return len(targets)
+
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
         reachable = self.connections.reachable(presence)
         targets = presence_recipients(self.connections.store.tenant_connections(tenant, "agent"), exclude)
@@ -126,9 +152,10 @@ class Notifier:
     def receipt(self, tenant: str, subs: list[Subscription], reader_connection: str, event: Event) -> None:
         self.fanout(tenant, receipt_recipients(subs, reader_connection), event)
 
-    def agents(self, tenant: str, event: Event, only_users: set[str] | None = None) -> int:
-        """Pushes an event to the tenant's agent connections (optionally only these agents')."""
+    def agents(self, tenant: str, event: Event, only_users: set[str] | None = None, exclude: str = "") -> int:
+        """Pushes an event to the tenant's agent connections (optionally only these agents', and
+        never to `exclude`, the connection that caused it)."""
         online = self.connections.store.tenant_agents_online(tenant)
-        targets = [c for c, user in online if only_users is None or user in only_users]
+        targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
         self.fanout(tenant, targets, event)
         return len(targets)

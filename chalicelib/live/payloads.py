@@ -3,9 +3,12 @@ receives each one is decided in `notifier.py`; their types are in `chalicelib/co
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
 from chalicelib.contract.common import Person, Ref
 from chalicelib.contract.events import PresenceEvent
 from chalicelib.contract.views import ConversationSnapshot, MessageEvent, Participant, Preview
+from chalicelib.live.lines import params_of
 from chalicelib.platform.clock import iso
 from chalicelib.store.models import AgentPresence, Message
 from chalicelib.store.models import Participant as StoredParticipant
@@ -22,7 +25,7 @@ def message_event(msg: Message, viewer_role: str) -> MessageEvent:
     """`prev_seq` is the previous entry the viewer can see: customers never see notes."""
     author = SYSTEM_AUTHOR if msg.author_role == "system" else person(msg.author_role, msg.author_id, msg.author_name)
     prev = int(msg.prev_public_seq) if viewer_role == "customer" else int(msg.seq) - 1
-    return MessageEvent(
+    event = MessageEvent(
         conversation_id=msg.conversation_id,
         seq=int(msg.seq),
         prev_seq=prev,
@@ -32,9 +35,15 @@ def message_event(msg: Message, viewer_role: str) -> MessageEvent:
         text=msg.text,
         created_at=iso(float(msg.created_at)),
     )
+    if msg.code:  # a system line: clients word it in their language (`live/lines.py`)
+        event.code = msg.code
+        event.params = params_of(msg.params)
+    return event
 
 
-def snapshot(state: ConversationState, viewer_role: str) -> ConversationSnapshot:
+def snapshot(state: ConversationState, viewer_role: str, queue_place: int | None = None) -> ConversationSnapshot:
+    """The conversation as `viewer_role` sees it; `queue_place` when the caller knows it (the
+    customer's place while it waits for an agent)."""
     meta = state.meta
     owner = Ref(meta.owner_id, meta.owner_name or "") if meta.owner_id else None
     preview = None
@@ -50,6 +59,8 @@ def snapshot(state: ConversationState, viewer_role: str) -> ConversationSnapshot
         participants=[participant_view(p) for p in state.participants.values()],
         last_seq=int(meta.last_public_seq if viewer_role == "customer" else meta.last_seq),
         preview=preview,
+        queued=meta.queued_at is not None,
+        queue_place=queue_place if queue_place is not None else UNSET,
     )
 
 

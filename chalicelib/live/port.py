@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from chalicelib.contract.events import Event
+from chalicelib.live.lines import Line
+from chalicelib.store.models import ConversationMeta
+from chalicelib.store.ports import QueuedConversation
 
 
 class LivePort(Protocol):
@@ -21,8 +24,47 @@ class LivePort(Protocol):
         """Agents whose chosen status is available and whose heartbeats are recent."""
         ...
 
-    def post_to_thread(self, tenant: str, conversation_id: str, text: str, key: str) -> None:
-        """An idempotent system line in a conversation's thread, told to its subscribers."""
+    def push_to_customer(self, tenant: str, customer_id: str, event: Event) -> int:
+        """Pushes an event to one customer's connections (their callback, their queue place)."""
+        ...
+
+    def push_to_customers(self, tenant: str, event: Event) -> int:
+        """Pushes an event to every customer connection of the tenant (availability flips only)."""
+        ...
+
+    def post_to_thread(self, tenant: str, conversation_id: str, line: Line, key: str) -> None:
+        """An idempotent system line (a code with parameters) in a conversation's thread."""
+        ...
+
+    def start_conversation(self, tenant: str, conversation_id: str) -> bool:
+        """The customer asked for a callback in a conversation not started yet: it starts now."""
+        ...
+
+    def conversation(self, tenant: str, conversation_id: str) -> ConversationMeta | None:
+        """AP-V1: a conversation's META."""
+        ...
+
+    def change_owner(
+        self,
+        tenant: str,
+        conversation_id: str,
+        to: tuple[str, str] | None,
+        expect_owner: str | None,
+        by: tuple[str, str],
+        reason: str,
+        capacity: int | None = None,
+        queue_at: float | None = None,
+    ) -> None:
+        """One atomic owner change (`live/ownership.py`); raises AlreadyTaken (the owner is not
+        `expect_owner` any more) or AtCapacity (`capacity` reached)."""
+        ...
+
+    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+        """AP-V7: conversations waiting for an agent, first come first."""
+        ...
+
+    def queue_place(self, tenant: str, queued_at: float) -> int:
+        """AP-V7: a waiting customer's place (1 = next)."""
         ...
 
     def typing_stopped(self, tenant: str, conversation_id: str, user_id: str) -> None:

@@ -12,6 +12,7 @@ import msgspec
 
 from chalicelib.contract.views import MessageEvent
 from chalicelib.live import payloads
+from chalicelib.live.lines import Line
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.errors import ClientIdReused, NotFound, NotJoined
 from chalicelib.platform.observability import MetricUnit, metrics
@@ -22,8 +23,8 @@ from chalicelib.store.ports import ClientIdTaken, ConversationState, Conversatio
 MAX_APPEND_ATTEMPTS = 40
 SYNC_PAGE_BYTES = 96 * 1024  # one sync event stays well under API Gateway's 128 KB
 
-# What a join adds while appending its line: (new owner id, name) and a new participant.
-Prepare = Callable[[ConversationState], tuple[tuple[str, str] | None, Participant | None]]
+# What a helper's join adds while appending its line: a new participant (None: already one).
+Prepare = Callable[[ConversationState], Participant | None]
 
 
 def backoff(attempt: int) -> None:
@@ -40,6 +41,9 @@ class Timeline:
         """The conversation as this connection may see it; anything else is `not_found`."""
         state = self.store.load_conversation(conn.tenant, conversation_id, self.clock.now())
         if state is None or (conn.role == "customer" and state.meta.customer_id != conn.user_id):
+            raise NotFound(f"no conversation {conversation_id!r} for you")
+        if conn.role == "agent" and state.meta.status == "new":
+            # Opened but nothing said yet: not a conversation for the team (`actions/start.py`).
             raise NotFound(f"no conversation {conversation_id!r} for you")
         return state
 
@@ -58,10 +62,10 @@ class Timeline:
         return self._append(conn.tenant, conversation_id, load, entry, prepare)
 
     def system_entry(
-        self, tenant: str, conversation_id: str, text: str, key: str
+        self, tenant: str, conversation_id: str, line: Line, key: str
     ) -> tuple[ConversationState, Message, bool]:
-        """A system line (callback and ticket changes). `key` makes it idempotent: the same key
-        never adds a second line."""
+        """A system line (owner, callback and ticket changes). `key` makes it idempotent: the
+        same key never adds a second line."""
 
         def load() -> ConversationState:
             state = self.store.load_conversation(tenant, conversation_id, self.clock.now())
@@ -69,7 +73,8 @@ class Timeline:
                 raise NotFound(f"no conversation {conversation_id!r}")
             return state
 
-        return self._append(tenant, conversation_id, load, NewEntry("system", "system", "hub", "Hub", text, key))
+        entry = NewEntry("system", "system", "hub", "Hub", line.text, key, line.code, line.params_json)
+        return self._append(tenant, conversation_id, load, entry)
 
     def _append(
         self,
@@ -85,9 +90,9 @@ class Timeline:
         """
         for attempt in range(MAX_APPEND_ATTEMPTS):
             state = load()
-            new_owner, new_participant = prepare(state) if prepare else (None, None)
+            new_participant = prepare(state) if prepare else None
             try:
-                msg = self.store.append(state, entry, self.clock.now(), new_owner, new_participant)
+                msg = self.store.append(state, entry, self.clock.now(), new_participant)
             except SequenceConflict:
                 metrics.add_metric(name="SequenceRetries", unit=MetricUnit.Count, value=1)
                 backoff(attempt)

@@ -77,3 +77,9 @@ class AlreadyTaken(HubError):
 
     code = "conflict"
     http_status = 409
+
+
+class AtCapacity(AlreadyTaken):
+    """The agent has no free chat place: routing may not give them another one."""
+
+    code = "at_capacity"

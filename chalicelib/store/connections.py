@@ -7,7 +7,9 @@ drops the expired ones itself, because DynamoDB deletes them up to two days late
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.models import AgentPresence, Connection, Subscription
@@ -75,26 +77,61 @@ class DynamoConnectionStore:
         """AP-P2."""
         return list(AgentPresence.query(tenant))
 
+    def set_capacity(self, tenant: str, agent_id: str, capacity: int | None) -> AgentPresence | None:
+        """An agent's own chat capacity (None: the tenant's default); None if no such agent."""
+        item = AgentPresence(tenant, agent_id)
+        action = AgentPresence.capacity.set(capacity) if capacity is not None else AgentPresence.capacity.remove()
+        try:
+            item.update(actions=[action], condition=AgentPresence.agent_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return item
+
     def touch_presence(
         self, tenant: str, agent_id: str, name: str, now: float, status: str | None = None
     ) -> tuple[AgentPresence | None, AgentPresence]:
-        """Records a heartbeat (and optionally a new chosen status); returns (before, after)."""
-        before = self.get_presence(tenant, agent_id)
-        after = AgentPresence(
-            tenant,
-            agent_id,
-            name=name,
-            status=status or (before.status if before else "available"),
-            status_at=now if status or before is None else before.status_at,
-            heartbeat_at=now,
-        )
-        after.save()
-        return before, after
+        """Records a heartbeat (and optionally a new chosen status); returns (before, after).
 
-    def drop_heartbeat(self, tenant: str, agent_id: str) -> AgentPresence | None:
-        """The agent's last connection closed: keep the chosen status, mark unreachable."""
+        An update, not a put: the agent's capacity and open-chat count live on the same item."""
+        before = self.get_presence(tenant, agent_id)
+        # A directory entry that never had a heartbeat (created by the admin CLI) starts available,
+        # like an agent seen for the first time.
+        first = before is None or (not before.heartbeat_at and not before.left_at)
+        chosen = status or ("available" if first or before is None else str(before.status))
+        item = AgentPresence(tenant, agent_id)
+        actions: list[Any] = [
+            AgentPresence.name.set(name),
+            AgentPresence.heartbeat_at.set(now),
+            AgentPresence.status.set(chosen),
+            AgentPresence.drift_status.remove(),
+        ]
+        if status or before is None or first:
+            actions.append(AgentPresence.status_at.set(now))
+        item.update(actions=actions)
+        return before, item
+
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable, and
+        remember when (their silence counts from here)."""
         presence = self.get_presence(tenant, agent_id)
         if presence is None:
             return None
-        presence.update(actions=[AgentPresence.heartbeat_at.set(0)])
+        presence.update(actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)])
         return presence
+
+
+def ensure_agent(tenant: str, agent_id: str, name: str, now: float = 0.0) -> None:
+    """Puts an agent in the tenant's directory (idempotent): the admin CLI calls this when it
+    creates an agent, so owner pickers list them before they ever sign in. Presence and load
+    already recorded are kept."""
+    AgentPresence(tenant, agent_id).update(
+        actions=[
+            AgentPresence.name.set(name),
+            AgentPresence.status.set(AgentPresence.status | "offline"),
+            AgentPresence.status_at.set(AgentPresence.status_at | now),
+            AgentPresence.heartbeat_at.set(AgentPresence.heartbeat_at | 0),
+            AgentPresence.open_chats.set(AgentPresence.open_chats | 0),
+        ]
+    )

@@ -15,9 +15,31 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import counters, keys
-from chalicelib.store.models import ClientKey, ConversationItem, ConversationMeta, Message, Participant, Subscription
-from chalicelib.store.ports import ClientIdTaken, ConversationState, NewEntry, SequenceConflict
+from chalicelib.store.models import (
+    AgentPresence,
+    ClientKey,
+    ConversationItem,
+    ConversationMeta,
+    Message,
+    Participant,
+    Subscription,
+)
+from chalicelib.store.ports import (
+    AgentFull,
+    ClientIdTaken,
+    ConversationState,
+    NewEntry,
+    OwnerChange,
+    OwnerConflict,
+    QueuedConversation,
+    SequenceConflict,
+)
 from chalicelib.store.work_models import HubCounters
+
+
+def _load(tenant: str, agent_id: str, change: int) -> tuple[AgentPresence, list[Any]]:
+    """An agent's open-chat count moving by `change` (in the same transaction as the owner change)."""
+    return AgentPresence(tenant, agent_id), [AgentPresence.open_chats.add(change)]
 
 
 class DynamoConversationStore:
@@ -43,10 +65,40 @@ class DynamoConversationStore:
         return ConversationState(meta, participants, subs)
 
     def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
+        """Stores a `new` conversation (it counts nowhere until `start_conversation`)."""
         with TransactWrite(connection=self._ddb) as tw:
             tw.save(meta, condition=ConversationMeta.pk.does_not_exist())
             tw.save(customer, condition=Participant.pk.does_not_exist())
-            tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(None, meta), now))
+            changes = counters.delta(None, meta)
+            if changes:
+                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
+
+    def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
+        """new → open: it enters the inbox (AP-V4), the open conversations (AP-V5) and the counters."""
+        if meta.status != "new":
+            return False
+        started = ConversationMeta(meta.pk, meta.sk, status="open")
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.update(
+                    meta,
+                    actions=[
+                        ConversationMeta.status.set("open"),
+                        ConversationMeta.gsi_tenant.set(meta.tenant),
+                        ConversationMeta.active_tenant.set(meta.tenant),
+                        ConversationMeta.started_at.set(now),
+                        ConversationMeta.updated_at.set(now),
+                    ],
+                    condition=ConversationMeta.status == "new",
+                )
+                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, started), now))
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        meta.status, meta.gsi_tenant, meta.active_tenant = "open", meta.tenant, meta.tenant
+        meta.started_at = meta.updated_at = now
+        return True
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """Closes an open conversation; False when it was already closed."""
@@ -62,18 +114,27 @@ class DynamoConversationStore:
                     actions=[
                         ConversationMeta.status.set("closed"),
                         ConversationMeta.active_tenant.remove(),
+                        ConversationMeta.queue_tenant.remove(),
+                        ConversationMeta.queued_at.remove(),
                         ConversationMeta.closed_at.set(now),
                         ConversationMeta.updated_at.set(now),
                     ],
-                    condition=ConversationMeta.status == "open",
+                    # The owner read is the one whose load drops: an owner change meanwhile retries.
+                    condition=(ConversationMeta.status == "open") & _owner_is(meta.owner_id),
                 )
                 tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
+                if meta.owner_id:
+                    tw.update(*_load(meta.tenant, meta.owner_id, -1))
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":
+                fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
+                if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
+                    return self.close_conversation(fresh.meta, now)  # the owner changed meanwhile
                 return False
             raise
         meta.status = "closed"
         meta.active_tenant = None
+        meta.queue_tenant = meta.queued_at = None
         meta.closed_at = now
         meta.updated_at = now
         return True
@@ -90,17 +151,123 @@ class DynamoConversationStore:
                         ConversationMeta.active_tenant.set(meta.tenant),
                         ConversationMeta.closed_at.remove(),
                     ],
-                    condition=ConversationMeta.status == "closed",
+                    condition=(ConversationMeta.status == "closed") & _owner_is(meta.owner_id),
                 )
                 tw.update(
                     HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, reopened), now)
                 )
+                if meta.owner_id:  # the owner gets it back (routing requeues it if they are gone)
+                    tw.update(*_load(meta.tenant, meta.owner_id, 1))
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":
                 return False
             raise
         meta.status, meta.active_tenant, meta.closed_at = "open", meta.tenant, None
         return True
+
+    def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
+        """One transaction: the owner (conditioned on `expect_owner` and on the conversation being
+        open), the participants' roles, both agents' open-chat counts (the new owner's conditioned
+        on `capacity`), the queue entry and the history record. Raises OwnerConflict or AgentFull."""
+        meta = state.meta
+        tenant = str(meta.tenant)
+        previous = change.expect_owner
+        meta_actions: list[Any] = [ConversationMeta.updated_at.set(now)]
+        if change.to is not None:
+            meta_actions += [
+                ConversationMeta.owner_id.set(change.to[0]),
+                ConversationMeta.owner_name.set(change.to[1]),
+                ConversationMeta.assigned_at.set(now),
+                ConversationMeta.queue_tenant.remove(),
+                ConversationMeta.queued_at.remove(),
+            ]
+        else:
+            meta_actions += [
+                ConversationMeta.owner_id.remove(),
+                ConversationMeta.owner_name.remove(),
+                ConversationMeta.assigned_at.remove(),
+            ]
+            if change.queue_at is not None:
+                meta_actions += [
+                    ConversationMeta.queue_tenant.set(tenant),
+                    ConversationMeta.queued_at.set(change.queue_at),
+                ]
+        # PynamoDB sends puts before updates, each in call order; `labels` follows that order so a
+        # cancellation reason can be traced to its item.
+        puts: list[tuple[str, Any, Any]] = []
+        updates: list[tuple[str, Any, list[Any], Any]] = [
+            ("meta", meta, meta_actions, (ConversationMeta.status == "open") & _owner_is(previous))
+        ]
+        if change.to is not None:
+            agent_id, name = change.to
+            if agent_id in state.participants:
+                p = state.participants[agent_id]
+                updates.append(("participant", p, [Participant.agent_role.set("owner")], None))
+            else:
+                joined = Participant(
+                    meta.pk,
+                    keys.participant_sk(agent_id),
+                    role="agent",
+                    user_id=agent_id,
+                    name=name,
+                    agent_role="owner",
+                    delivered_seq=0,
+                    read_seq=0,
+                    joined_at=now,
+                )
+                puts.append(("participant", joined, Participant.sk.does_not_exist()))
+            load = AgentPresence(tenant, agent_id)
+            room = AgentPresence.agent_id.exists()
+            if change.capacity is not None:
+                room = room & (AgentPresence.open_chats.does_not_exist() | (AgentPresence.open_chats < change.capacity))
+            updates.append(
+                ("load", load, [AgentPresence.open_chats.add(1), AgentPresence.last_assigned_at.set(now)], room)
+            )
+        if previous and previous in state.participants and (change.to is None or change.to[0] != previous):
+            updates.append(("old-role", state.participants[previous], [Participant.agent_role.set("helper")], None))
+        if previous and (change.to is None or change.to[0] != previous):
+            item, actions = _load(tenant, previous, -1)
+            updates.append(("old-load", item, actions, None))
+        if change.record is not None:
+            puts.append(("record", change.record, None))
+        labels = [label for label, *_ in puts] + [label for label, *_ in updates]
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                for _, item, condition in puts:
+                    tw.save(item, condition=condition)
+                for _, item, actions, condition in updates:
+                    tw.update(item, actions=actions, condition=condition)
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            failed = {
+                labels[i]
+                for i, r in enumerate(exc.cancellation_reasons or [])
+                if r is not None and r.code == "ConditionalCheckFailed" and i < len(labels)
+            }
+            if "load" in failed and "meta" not in failed:
+                raise AgentFull(f"{change.to[1] if change.to else 'the agent'} has no free chat place") from exc
+            raise OwnerConflict("the conversation's owner changed meanwhile") from exc
+        if change.to is not None:
+            meta.owner_id, meta.owner_name, meta.assigned_at = change.to[0], change.to[1], now
+            meta.queue_tenant = meta.queued_at = None
+        else:
+            meta.owner_id = meta.owner_name = meta.assigned_at = None
+            if change.queue_at is not None:
+                meta.queue_tenant, meta.queued_at = tenant, change.queue_at
+        meta.updated_at = now
+
+    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+        """AP-V7: conversations waiting for an agent, first come first."""
+        return [
+            QueuedConversation(str(m.conversation_id), str(m.customer_id), float(m.queued_at or 0))
+            for m in ConversationMeta.queue_by_tenant.query(tenant, limit=limit)
+            if isinstance(m, ConversationMeta)
+        ]
+
+    def queue_place(self, tenant: str, queued_at: float) -> int:
+        """AP-V7: 1 + how many conversations wait ahead (a COUNT over the index, no items read)."""
+        return 1 + int(ConversationMeta.queue_by_tenant.count(tenant, ConversationMeta.queued_at < queued_at))
 
     def list_conversations(self, tenant: str, limit: int) -> list[ConversationMeta]:
         """AP-V4: most recent activity first."""
@@ -122,15 +289,15 @@ class DynamoConversationStore:
         state: ConversationState,
         entry: NewEntry,
         now: float,
-        new_owner: tuple[str, str] | None = None,
         new_participant: Participant | None = None,
     ) -> Message:
         """Stores one timeline entry with the next sequence, atomically.
 
         One transaction: the META sequence moves from the number we read to the
         next (so concurrent writers never share or skip one), the message is
-        written, and its idempotency key is claimed (with `new_owner` and `new_participant`
-        when a join adds them). Raises SequenceConflict or ClientIdTaken.
+        written, and its idempotency key is claimed (with `new_participant` when a helper
+        joins). The owner never changes here: only `change_owner` does, with the agents' loads.
+        Raises SequenceConflict or ClientIdTaken.
         """
         meta = state.meta
         state.spoke_last_before = meta.preview_role
@@ -159,8 +326,8 @@ class DynamoConversationStore:
                 ConversationMeta.preview_role.set(entry.author_role),
                 ConversationMeta.preview_at.set(now),
             ]
-        if new_owner is not None:
-            actions += [ConversationMeta.owner_id.set(new_owner[0]), ConversationMeta.owner_name.set(new_owner[1])]
+        if entry.code is not None:
+            message.code, message.params = entry.code, entry.params
         key = ClientKey(
             pk, keys.client_key_sk(entry.author_id, entry.client_id), seq=seq, text_hash=keys.text_hash(entry.text)
         )
@@ -224,3 +391,10 @@ class DynamoConversationStore:
         else:
             actions = [Participant.typing_at.remove(), Participant.typing_tenant.remove()]
         participant.update(actions=actions)
+
+
+def _owner_is(owner_id: str | None) -> Any:
+    """The condition that the conversation's owner is still `owner_id` (None: it has none)."""
+    if owner_id:
+        return ConversationMeta.owner_id == owner_id
+    return ConversationMeta.owner_id.does_not_exist()

@@ -42,6 +42,20 @@ class DynamoHubStore(OpenWorkReads):
             actions=[HubCounters.presence_drift.set(presence_drift), HubCounters.typing_drift.set(typing_drift)]
         )
 
+    def set_widget_offer(self, tenant: str, offer: str) -> bool:
+        """Records what the widgets were told; False when it was already `offer` (the write is
+        conditional, so of two racing flips exactly one returns True)."""
+        try:
+            HubCounters(tenant).update(
+                actions=[HubCounters.widget_offer.set(offer)],
+                condition=HubCounters.widget_offer.does_not_exist() | (HubCounters.widget_offer != offer),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # ------------------------------------------------------------------ open work and presence
     def active_conversations(self, tenant: str) -> list[ConversationMeta]:
         """AP-V5: open conversations only."""
@@ -90,6 +104,9 @@ class DynamoHubStore(OpenWorkReads):
         return True
 
     # ------------------------------------------------------------------ mode
+    def add_history(self, entry: HistoryEntry) -> None:
+        entry.save()
+
     def record_mode(self, tenant: str, mode: str, now: float, by: str, entry: HistoryEntry) -> None:
         Tenant(tenant).update(actions=[Tenant.mode.set(mode), Tenant.mode_at.set(now), Tenant.mode_by.set(by)])
         entry.save()

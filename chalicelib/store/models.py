@@ -138,11 +138,29 @@ class ActiveConversations(GlobalSecondaryIndex["ConversationItem"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class QueuedConversations(GlobalSecondaryIndex["ConversationItem"]):
+    """AP-V7: a tenant's conversations waiting for an agent, in arrival order (sparse:
+    `queue_tenant` exists only while the conversation waits in the queue). A customer's place
+    is a count of this index below their `queued_at`; routing reads its head."""
+
+    class Meta:
+        index_name = "queue_by_tenant"
+        # PynamoDB filters a discriminated table's reads on `type`, so it must be projected.
+        projection = IncludeProjection(["type", "conversation_id", "customer_id"])
+
+    queue_tenant = UnicodeAttribute(hash_key=True)
+    queued_at = NumberAttribute(range_key=True)
+
+
 class ConversationMeta(ConversationItem, discriminator="meta"):
+    """The conversation. `status` is "new" (the customer opened the widget but has neither
+    written nor asked for a callback: invisible to agents and counters), "open" or "closed".
+    `owner_id` is the agent handling it (`live/ownership.py`), `queued_at` when it waits for one."""
+
     tenant = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
-    gsi_tenant = UnicodeAttribute()
-    status = UnicodeAttribute(default="open")
+    gsi_tenant = UnicodeAttribute(null=True)  # set once the conversation starts (sparse AP-V4)
+    status = UnicodeAttribute(default="open")  # new | open | closed
     customer_id = UnicodeAttribute()
     customer_name = UnicodeAttribute()
     owner_id = UnicodeAttribute(null=True)
@@ -158,9 +176,14 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     closed_at = NumberAttribute(null=True)
     # The linked ticket waiting on this customer: their next message reopens it.
     waiting_ticket_id = UnicodeAttribute(null=True)
+    started_at = NumberAttribute(null=True)  # the customer's first message or callback request
+    assigned_at = NumberAttribute(null=True)  # when the current owner got it
+    queue_tenant = UnicodeAttribute(null=True)
+    queued_at = NumberAttribute(null=True)
 
     by_tenant_activity = ConversationsByActivity()
     active_by_tenant = ActiveConversations()
+    queue_by_tenant = QueuedConversations()
 
 
 class Participant(ConversationItem, discriminator="participant"):
@@ -205,13 +228,25 @@ class Message(Model):
     client_id = UnicodeAttribute()
     created_at = NumberAttribute()
     prev_public_seq = NumberAttribute()
+    # System lines: what happened as a code and its parameters, so each client words it in its
+    # own language (`live/lines.py`); `text` is the English wording.
+    code = UnicodeAttribute(null=True)
+    params = UnicodeAttribute(null=True)  # a JSON object of strings
 
 
 # --------------------------------------------------------------------------- presence
 class AgentPresence(Model):
-    """An agent's chosen status and last heartbeat, kept apart.
+    """The tenant's agent directory: one item per agent, with their chosen status and last
+    heartbeat (kept apart, `live/presence.py`), their chat capacity and how many open chats
+    they own.
 
-    AP-P1: Get (tenant, agent). AP-P2: Query tenant → every agent's presence.
+    Written by the admin CLI and the local bootstrap when an agent is created (`ensure_agent`),
+    so agents who never signed in are listed too, and by every sign-in and heartbeat.
+    AP-P1: Get (tenant, agent). AP-P2: Query tenant → every agent of the tenant (owner pickers,
+    presence, routing's candidates).
+    `open_chats` changes only inside the transaction that changes a conversation's owner, closes
+    or reopens it (`store/conversations.py`), guarded by `open_chats < capacity` when routing
+    assigns: two chats racing for an agent's last free place cannot both get it.
     """
 
     class Meta(ModelMeta):
@@ -225,6 +260,10 @@ class AgentPresence(Model):
     heartbeat_at = NumberAttribute(default=0)
     # Set by the drift sweep when heartbeats stopped: "away" or "offline"; the chosen status stays.
     drift_status = UnicodeAttribute(null=True)
+    left_at = NumberAttribute(null=True)  # their last connection closed (silence counts from here)
+    capacity = NumberAttribute(null=True)  # open chats routing may give them; None: the tenant's default
+    open_chats = NumberAttribute(default=0)
+    last_assigned_at = NumberAttribute(default=0)  # routing's tie-break: longest since the last chat first
 
 
 # --------------------------------------------------------------------------- tenants
@@ -256,8 +295,13 @@ class Tenant(Model):
     callback_sla_minutes = NumberAttribute(default=15)
     callback_max_attempts = NumberAttribute(default=3)
     callback_retry_minutes = NumberAttribute(default=10)
-    # Set by the admin CLI (tools/admin.py).
+    # IANA time zone the callback windows (and later business hours) are read in.
+    time_zone = UnicodeAttribute(default="UTC")
+    # Open chats routing gives an agent whose own capacity is not set.
+    chat_capacity = NumberAttribute(default=3)
+    # Set by the admin CLI (tools/admin.py) and the dashboard's team settings (`PATCH /tenant`).
     allowed_origins = UnicodeSetAttribute(null=True)  # sites the widget may be embedded on
-    phone_region = UnicodeAttribute(null=True)  # ISO 3166 region for callback numbers without +country
+    # ISO 3166 region a phone number without +country is read in (the API calls it `default_region`).
+    phone_region = UnicodeAttribute(null=True)
 
     all_tenants = AllTenants()

@@ -38,6 +38,14 @@ class WriteConflict(Exception):
     """The item changed since it was read, or the caller's expectation does not hold."""
 
 
+class OwnerConflict(WriteConflict):
+    """The conversation's owner is no longer the one expected (or it is not open any more)."""
+
+
+class AgentFull(WriteConflict):
+    """The agent has no free chat place left (or is not in the tenant's agent directory)."""
+
+
 # ------------------------------------------------------------------ values
 @dataclass
 class ConversationState:
@@ -66,10 +74,32 @@ class NewEntry:
     author_name: str
     text: str
     client_id: str
+    code: str | None = None  # system lines: what happened (`live/lines.py`)
+    params: str | None = None  # system lines: JSON object of the code's parameters
 
     @property
     def public(self) -> bool:
         return self.kind != "note"
+
+
+@dataclass(frozen=True)
+class OwnerChange:
+    """One change of a conversation's owner, applied atomically by `ConversationStore.change_owner`."""
+
+    to: tuple[str, str] | None  # (agent id, name); None: back to the queue
+    expect_owner: str | None  # the owner it must still have (None: it must have none)
+    capacity: int | None  # when set, the new owner must have fewer open chats than this
+    queue_at: float | None = None  # with `to=None`: its place in the queue (AP-V7)
+    record: HistoryEntry | None = None  # the assignment history entry written with it
+
+
+@dataclass(frozen=True)
+class QueuedConversation:
+    """A conversation waiting for an agent (AP-V7)."""
+
+    conversation_id: str
+    customer_id: str
+    queued_at: float
 
 
 @dataclass(frozen=True)
@@ -90,6 +120,10 @@ class TenantStore(Protocol):
 
     def tenant_ids(self) -> Iterator[str]:
         """AP-T2: every tenant, for the scheduled jobs."""
+        ...
+
+    def update_tenant(self, tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
+        """Sets the given settings (attribute → value; None removes); None if no such tenant."""
         ...
 
 
@@ -124,6 +158,10 @@ class ConnectionStore(Protocol):
         """AP-P1."""
         ...
 
+    def set_capacity(self, tenant: str, agent_id: str, capacity: int | None) -> AgentPresence | None:
+        """An agent's own chat capacity (None: the tenant's default); None if no such agent."""
+        ...
+
     def tenant_presence(self, tenant: str) -> list[AgentPresence]:
         """AP-P2."""
         ...
@@ -134,8 +172,8 @@ class ConnectionStore(Protocol):
         """Records a heartbeat (and optionally a new chosen status); returns (before, after)."""
         ...
 
-    def drop_heartbeat(self, tenant: str, agent_id: str) -> AgentPresence | None:
-        """The agent's last connection closed: keep the chosen status, mark unreachable."""
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable (left at `now`)."""
         ...
 
 
@@ -147,7 +185,29 @@ class ConversationStore(Protocol):
         """AP-V1: META, participants and live subscriptions in one Query."""
         ...
 
-    def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None: ...
+    def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
+        """Stores a `new` conversation: not in the inbox, the active chats or the counters yet."""
+        ...
+
+    def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
+        """new → open (the customer wrote or asked for a callback): it enters the inbox (AP-V4),
+        the open conversations (AP-V5) and the active-chats counter. False if it was not new."""
+        ...
+
+    def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
+        """One transaction: the conversation's owner (conditioned on `expect_owner` and on being
+        open), the owners' participant roles, both agents' open-chat counts (the new one
+        conditioned on `capacity`), the queue entry and the history record.
+        Raises OwnerConflict or AgentFull."""
+        ...
+
+    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+        """AP-V7: conversations waiting for an agent, first come first."""
+        ...
+
+    def queue_place(self, tenant: str, queued_at: float) -> int:
+        """AP-V7: 1 + how many conversations wait ahead of one queued at `queued_at` (a COUNT)."""
+        ...
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """Closes an open conversation; False when it was already closed."""
@@ -170,7 +230,6 @@ class ConversationStore(Protocol):
         state: ConversationState,
         entry: NewEntry,
         now: float,
-        new_owner: tuple[str, str] | None = None,
         new_participant: Participant | None = None,
     ) -> Message:
         """Stores one entry with the next sequence, atomically (see the DynamoDB store).
@@ -222,6 +281,10 @@ class WorkStore(TenantStore, Protocol):
         """AP-K1."""
         ...
 
+    def next_ticket_number(self, tenant: str) -> int:
+        """The tenant's next running ticket number (1, 2, …; an atomic ADD)."""
+        ...
+
     def open_tickets(self, tenant: str) -> list[Ticket]:
         """AP-K2: unsolved tickets, most recently changed first."""
         ...
@@ -256,6 +319,10 @@ class HubStore(TenantStore, Protocol):
 
     def set_drift_figures(self, tenant: str, presence_drift: int, typing_drift: int) -> None: ...
 
+    def set_widget_offer(self, tenant: str, offer: str) -> bool:
+        """Records what the widgets were told; False (and no change) when it was already `offer`."""
+        ...
+
     def open_tickets(self, tenant: str) -> list[Ticket]: ...
 
     def open_callbacks(self, tenant: str, due_before: float | None = None) -> list[Callback]: ...
@@ -280,6 +347,10 @@ class HubStore(TenantStore, Protocol):
 
     def record_mode(self, tenant: str, mode: str, now: float, by: str, entry: HistoryEntry) -> None:
         """Sets the tenant's mode and appends its history entry."""
+        ...
+
+    def add_history(self, entry: HistoryEntry) -> None:
+        """Appends one history entry (settings changes)."""
         ...
 
     def history(self, subject_key: str) -> list[HistoryEntry]: ...

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.models import Tenant
@@ -28,6 +29,19 @@ class DynamoTenantStore:
         """AP-T2: every tenant, for the scheduled jobs."""
         for t in Tenant.all_tenants.query("tenants"):
             yield str(t.tenant_id)
+
+    def update_tenant(self, tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
+        """Sets the given settings (attribute → value; None removes); None if no such tenant."""
+        attrs = Tenant.get_attributes()
+        actions: list[Any] = [attrs[k].set(v) if v is not None else attrs[k].remove() for k, v in changes.items()]
+        item = Tenant(tenant_id)
+        try:
+            item.update(actions=actions, condition=Tenant.tenant_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return item
 
 
 def ensure_tenant(tenant_id: str, name: str, widget_key: str, now: float = 0.0) -> None:

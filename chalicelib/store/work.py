@@ -106,6 +106,13 @@ class DynamoWorkStore(OpenWorkReads):
         except DoesNotExist:
             return None
 
+    def next_ticket_number(self, tenant: str) -> int:
+        """An atomic ADD on the tenant's counters item; the value after it is this ticket's number.
+        (A ticket that then fails to save leaves a gap, never a duplicate.)"""
+        item = HubCounters(tenant)
+        item.update(actions=[HubCounters.ticket_seq.add(1)])
+        return int(item.ticket_seq)
+
     def conversation(self, tenant: str, conversation_id: str) -> ConversationMeta | None:
         """AP-V3: a conversation's META."""
         try:

@@ -39,6 +39,9 @@ class Callback(Model):
     conversation_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     window = UnicodeAttribute(default="asap")  # asap | morning | afternoon | evening
+    # The chosen window read in the tenant's time zone (`work/callback_window.py`): call from
+    # `not_before`, due by `due_at`; both fall inside the window.
+    not_before = NumberAttribute(null=True)
     priority = UnicodeAttribute(default="normal")  # normal | high (raised when overdue)
     overdue = BooleanAttribute(default=False)
     due_at = NumberAttribute()
@@ -79,6 +82,8 @@ class Ticket(Model):
 
     tenant = UnicodeAttribute(hash_key=True)
     ticket_id = UnicodeAttribute(range_key=True)
+    # The tenant's running ticket number (`#42`): what the customer is told; the subject is not.
+    number = NumberAttribute(null=True)
     subject = UnicodeAttribute()
     status = UnicodeAttribute()  # open | waiting_internal | waiting_customer | solved
     waiting_on = UnicodeAttribute(null=True)  # the team or person a waiting_internal ticket waits on
@@ -121,6 +126,11 @@ class HubCounters(Model):
     # Deliveries that failed for another reason than a gone connection, per 5-minute window.
     delivery_failures = NumberAttribute(default=0)
     delivery_window_at = NumberAttribute(default=0)
+    # What the tenant's widgets were last told they may offer ("chat" | "callback"): changed only
+    # by a conditional write, so of two racing flips exactly one tells the widgets.
+    widget_offer = UnicodeAttribute(null=True)
+    # The last ticket number handed out (ADD 1 per ticket).
+    ticket_seq = NumberAttribute(default=0)
 
 
 class HistoryEntry(Model):

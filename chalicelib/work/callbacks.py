@@ -4,17 +4,26 @@ agent works a callback at a time (overdue ones escalate: `escalation.py`).
 States: queued → claimed → completed | no-answer (requeued after the tenant's retry delay, or
 failed after its maximum attempts) | cancelled; a released claim goes back to queued.
 Every change is one transaction (the callback guarded by its version and state, the counter
-deltas, a history entry), then shows live on the dashboards and in the customer's thread.
+deltas, a history entry), then shows live on the dashboards, in the customer's thread (a
+system line with a code, never a phone number) and in the customer's widget (`callback_status`:
+queued, calling, completed, failed, cancelled — after which they may ask again).
+
+The due time follows the window the customer chose, in the tenant's time zone
+(`callback_window.py`). A number without a country code is read in the region the request
+names (the widget's country picker), else the tenant's default region (`phone_region`).
+A missed call is its own record: it joins a conversation only when the agent names one.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.contract.events import CallbackEvent
+from chalicelib.contract.events import CallbackEvent, CallbackStatusEvent
 from chalicelib.contract.views import HistoryItem
+from chalicelib.live import lines
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import Clock, iso
@@ -25,9 +34,9 @@ from chalicelib.store.models import Tenant
 from chalicelib.store.ports import WorkStore, WriteConflict
 from chalicelib.store.work import history_entry
 from chalicelib.store.work_models import Callback
-from chalicelib.work.views import callback_view, history_view
+from chalicelib.work.callback_window import WINDOWS, callback_due, zone
+from chalicelib.work.views import callback_view, customer_callback_view, history_view
 
-WINDOWS = ("asap", "morning", "afternoon", "evening")
 MAX_REASON = 500
 
 
@@ -72,7 +81,9 @@ class Callbacks:
             raise InvalidAction(f"window: expected one of {', '.join(WINDOWS)}")
         if reason is not None and len(reason) > MAX_REASON:
             raise InvalidAction(f"reason: at most {MAX_REASON} characters")
-        e164 = normalize_phone(phone, region)
+        tenant = self._tenant(actor.tenant)
+        e164 = normalize_phone(phone, region or tenant.phone_region)
+        meta = None
         if conversation_id is not None:
             meta = self.store.conversation(actor.tenant, conversation_id)
             if meta is None or (actor.role == "customer" and meta.customer_id != actor.id):
@@ -81,8 +92,8 @@ class Callbacks:
             customer_id: str | None = str(meta.customer_id)
         else:
             customer_id = actor.id if actor.role == "customer" else None
-        tenant = self._tenant(actor.tenant)
         now = self.clock.now()
+        due = callback_due(window, now, timedelta(minutes=float(tenant.callback_sla_minutes)), zone(tenant.time_zone))
         cb = Callback(
             actor.tenant,
             "cb_" + secrets.token_urlsafe(9),
@@ -96,7 +107,8 @@ class Callbacks:
             window=window,
             priority="normal",
             overdue=False,
-            due_at=now + 60 * float(tenant.callback_sla_minutes),
+            not_before=due.not_before,
+            due_at=due.due_at,
             attempts=0,
             max_attempts=int(tenant.callback_max_attempts),
             retry_minutes=float(tenant.callback_retry_minutes),
@@ -107,7 +119,9 @@ class Callbacks:
         )
         verb = "requested" if source == "widget" else "logged a missed call"
         self.commit(cb, None, actor, "requested" if source == "widget" else "missed_call", f"{actor.name} {verb}")
-        self._thread(cb, f"Callback requested to {e164} ({window}). We'll call you back.", "requested")
+        if conversation_id is not None and meta is not None and meta.status == "new":
+            self.live.start_conversation(actor.tenant, conversation_id)  # asking for a callback starts it
+        self._thread(cb, lines.line("callback_requested", window=window), "requested")
         metrics.add_metric(name="CallbacksRequested", unit=MetricUnit.Count, value=1)
         return cb
 
@@ -135,7 +149,7 @@ class Callbacks:
             expect={"status": "queued"},
             lost=self._taken_message,
         )
-        self._thread(cb, f"{actor.name} is calling you back now.", f"claimed-{int(cb.attempts)}")
+        self._thread(cb, lines.line("callback_calling", name=actor.name), f"claimed-{int(cb.attempts)}")
         return cb
 
     def release(self, actor: Actor, callback_id: str) -> Callback:
@@ -170,7 +184,7 @@ class Callbacks:
             None,
         )
         self.commit(cb, before, actor, "completed", note or "Reached the customer", expect={"claimed_by": actor.id})
-        self._thread(cb, "Callback completed.", "completed")
+        self._thread(cb, lines.line("callback_completed"), "completed")
         return cb
 
     def no_answer(self, actor: Actor, callback_id: str, note: str | None) -> Callback:
@@ -183,15 +197,18 @@ class Callbacks:
         if cb.attempts >= int(before.max_attempts):
             cb.status, cb.closed_at, cb.open_tenant = "failed", now, None
             detail = f"No answer (attempt {cb.attempts} of {int(before.max_attempts)}); closed as failed"
-            line = "We could not reach you by phone. Reply here and we'll pick it up."
+            line = lines.line("callback_failed")
         else:
             cb.status, cb.overdue, cb.priority = "queued", False, "normal"
-            cb.due_at = now + 60 * float(before.retry_minutes)
+            # The retry waits the tenant's delay and still falls inside the customer's window.
+            retry_at = now + 60 * float(before.retry_minutes)
+            tenant = self._tenant(cb.tenant)
+            again = callback_due(str(cb.window), retry_at, timedelta(0), zone(tenant.time_zone))
+            cb.not_before, cb.due_at = again.not_before, again.due_at
             detail = (
                 f"No answer (attempt {cb.attempts} of {int(before.max_attempts)}); retry at {iso(float(cb.due_at))}"
             )
-            retry = int(before.retry_minutes)
-            line = f"We tried to call you but couldn't get through. We'll try again in {retry} minutes."
+            line = lines.line("callback_retry", minutes=int(before.retry_minutes))
         self.commit(
             cb,
             before,
@@ -213,7 +230,7 @@ class Callbacks:
         now = self.clock.now()
         cb.status, cb.closed_at, cb.updated_at, cb.open_tenant = "cancelled", now, now, None
         self.commit(cb, before, actor, "cancelled", reason or f"Cancelled by {actor.name}")
-        self._thread(cb, "Callback cancelled.", "cancelled")
+        self._thread(cb, lines.line("callback_cancelled"), "cancelled")
         return cb
 
     # ------------------------------------------------------------------ reads
@@ -279,9 +296,20 @@ class Callbacks:
                 lost(fresh) if (lost and fresh) else "the callback changed meanwhile; reload it"
             ) from None
         self.live.push_to_agents(cb.tenant, CallbackEvent(action, callback_view(cb, now)))
+        if cb.customer_id and cb.source == "widget":
+            # The customer's widget follows its own request live (never an agent-logged call:
+            # a missed call's number may not be this customer's).
+            self.live.push_to_customer(cb.tenant, str(cb.customer_id), CallbackStatusEvent(customer_callback_view(cb)))
         self.counters_changed(cb.tenant)
 
-    def _thread(self, cb: Callback, text: str, step: str) -> None:
+    def customer_status(self, actor: Actor, callback_id: str) -> Callback:
+        """A customer's own callback request (the widget shows its state after a reload)."""
+        cb = self.store.get_callback(actor.tenant, callback_id)
+        if cb is None or cb.customer_id != actor.id or cb.source != "widget":
+            raise NotFound(f"no callback {callback_id!r} for you")
+        return cb
+
+    def _thread(self, cb: Callback, line: lines.Line, step: str) -> None:
         """The customer's conversation shows every change; one line per step (idempotent)."""
         if cb.conversation_id:
-            self.live.post_to_thread(cb.tenant, cb.conversation_id, text, f"{cb.callback_id}-{step}")
+            self.live.post_to_thread(cb.tenant, cb.conversation_id, line, f"{cb.callback_id}-{step}")

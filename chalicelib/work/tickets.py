@@ -4,6 +4,9 @@ Statuses: open, waiting_internal (with the team or person it waits on), waiting_
 solved. Every ticket has an owner; owner changes are recorded. Every change is a history
 entry, written in the same transaction as the ticket and its counter deltas. A customer's
 reply reopens a ticket that waits on them (the conversation remembers which one).
+
+The agent writes the subject; the customer never sees it. Each ticket gets the tenant's next
+running number, and the customer's thread says only that ticket #N was opened.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable
 
 from chalicelib.contract.events import TicketEvent
 from chalicelib.contract.views import HistoryItem
+from chalicelib.live import lines
 from chalicelib.live.events import CustomerReplied
 from chalicelib.live.port import LivePort
 from chalicelib.platform.auth import Actor
@@ -68,6 +72,7 @@ class Tickets:
         ticket = Ticket(
             actor.tenant,
             "tk_" + secrets.token_urlsafe(9),
+            number=self.store.next_ticket_number(actor.tenant),
             subject=subject_text,
             status="open",
             owner_id=owner_id,
@@ -82,9 +87,12 @@ class Tickets:
             open_tenant=actor.tenant,
         )
         self._commit(ticket, None, actor, [("created", f"{actor.name} created the ticket; owner {owner_name}")])
-        if conversation_id:
+        if conversation_id:  # a neutral line: the number, never the agent's subject
             self.live.post_to_thread(
-                actor.tenant, conversation_id, f"Ticket opened: {subject_text}", f"{ticket.ticket_id}-created"
+                actor.tenant,
+                conversation_id,
+                lines.line("ticket_opened", number=int(ticket.number or 0)),
+                f"{ticket.ticket_id}-created",
             )
         return ticket
 

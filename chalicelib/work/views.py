@@ -4,7 +4,7 @@ as the contract's types."""
 from __future__ import annotations
 
 from chalicelib.contract.common import Ref
-from chalicelib.contract.views import CallbackView, HistoryItem, TicketView
+from chalicelib.contract.views import CallbackView, CustomerCallbackView, HistoryItem, TicketView
 from chalicelib.platform.clock import iso
 from chalicelib.store.work_models import Callback, HistoryEntry, Ticket
 
@@ -21,6 +21,7 @@ def callback_view(cb: Callback, now: float) -> CallbackView:
         window=cb.window,  # type: ignore[arg-type]
         priority=cb.priority,  # type: ignore[arg-type]
         overdue=bool(cb.overdue),
+        not_before=iso(float(cb.not_before)) if cb.not_before is not None else None,
         due_at=iso(float(cb.due_at)),
         due_in_seconds=int(float(cb.due_at) - now),
         attempts=int(cb.attempts),
@@ -31,9 +32,33 @@ def callback_view(cb: Callback, now: float) -> CallbackView:
     )
 
 
+# What the customer's widget shows of their own request: its state in their words, the window
+# and when; never the agent's name, notes or the number (the widget keeps what it typed).
+CUSTOMER_STATUS = {
+    "queued": "queued",
+    "claimed": "calling",
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def customer_callback_view(cb: Callback) -> CustomerCallbackView:
+    return CustomerCallbackView(
+        id=cb.callback_id,
+        status=CUSTOMER_STATUS[str(cb.status)],  # type: ignore[arg-type]
+        window=cb.window,  # type: ignore[arg-type]
+        not_before=iso(float(cb.not_before)) if cb.not_before is not None else None,
+        due_at=iso(float(cb.due_at)),
+        attempts=int(cb.attempts),
+        conversation_id=cb.conversation_id,
+    )
+
+
 def ticket_view(t: Ticket) -> TicketView:
     return TicketView(
         id=t.ticket_id,
+        number=int(t.number) if t.number is not None else None,
         subject=t.subject,
         status=t.status,  # type: ignore[arg-type]
         waiting_on=t.waiting_on,

@@ -135,7 +135,7 @@ test("alerts: a customer reply in my chat, a colleague's mention, a new lobby ch
     type: "callback_alert",
     callback: {
       id: "cb1", status: "queued", source: "widget", phone: "+46701234567", customer_name: "Ada", conversation_id: null,
-      reason: null, window: "asap", priority: "high", overdue: true, due_at: "", due_in_seconds: -60, attempts: 0,
+      reason: null, window: "asap", priority: "high", overdue: true, not_before: null, due_at: "", due_in_seconds: -60, attempts: 0,
       max_attempts: 3, claimed_by: null, created_at: "", updated_at: "",
     },
   };
@@ -165,4 +165,22 @@ test("shortcuts never fire while typing, nor with a modifier held", () => {
   assert.equal(key("c", el("BODY"), { ctrlKey: true }), undefined);
   assert.equal(key("x"), undefined);
   assert.equal(isTyping(null), false);
+});
+
+test("assigned to me alerts: routing or a colleague gives me a chat; my own take in another tab does not", () => {
+  const s = state();
+  const me = s.me.agent_id;
+  const ev = (by: string, agent = me): ServerEvent => ({
+    type: "assigned",
+    conversation_id: "c9",
+    agent: { id: agent, name: "Me" },
+    by: { id: by, name: by === "routing" ? "Routing" : "Bo" },
+    reason: by === "routing" ? "route" : "assign",
+    at: "2027-01-01T00:00:00.000Z",
+    conversation: conv("c9"),
+  });
+  assert.equal(alertFor(s, ev("routing"), true)?.kind, "assigned");
+  assert.ok(/Bo assigned this chat to you/.test(alertFor(s, ev("u-bo"), true)?.body || ""));
+  assert.equal(alertFor(s, ev(me), true), null, "my own take");
+  assert.equal(alertFor(s, ev("routing", "u-bo"), true), null, "a colleague's chat");
 });

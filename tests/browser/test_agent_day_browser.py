@@ -111,6 +111,12 @@ def test_notifications_title_count_mentions_and_mute(browsers: dict[str, Any], l
     colleague = watch.page(browsers["colleague"], "colleague")
     token = f"ntf-{uuid.uuid4().hex[:8]}"
 
+    # Routing would give the colleague chats waiting in the lobby when they sign in below, which
+    # moves this agent's title count: the colleague takes no chats during this test.
+    token_hdr = {"Authorization": f"Bearer {local_hub.agent_token()}"}
+    directory = local_hub.request("GET", local_hub.api_url + "/agents", headers=token_hdr)["agents"]
+    [colleague_id] = [a["id"] for a in directory if a["name"] == "Demo Agent 2"]
+    local_hub.request("PATCH", f"{local_hub.api_url}/agents/{colleague_id}", {"capacity": 0}, token_hdr)
     sign_in(agent, local_hub)
     # Nothing is asked on page load; going available is the moment to ask.
     agent.wait_for_timeout(500)
@@ -196,6 +202,7 @@ def test_notifications_title_count_mentions_and_mute(browsers: dict[str, Any], l
     expect(agent.get_by_role("button", name="Mute notifications")).to_have_attribute("aria-pressed", "false")
 
     colleague_offline(colleague)
+    local_hub.request("PATCH", f"{local_hub.api_url}/agents/{colleague_id}", {"capacity": None}, token_hdr)
     watch.check()
 
 
@@ -241,11 +248,15 @@ def test_keyboard_shortcuts(browsers: dict[str, Any], local_hub: Any) -> None:
     token = f"kbd-{uuid.uuid4().hex[:8]}"
     keys = agent.keyboard
 
+    # Busy: routing gives the agent no chat, so both wait unassigned in the lobby, newest first.
+    # (Her chosen status outlives her tabs; earlier tests may have left her available, and then
+    # routing would hand her the first chat, which would move up the list.)
+    sign_in(agent, local_hub)
+    set_presence(agent, "busy")
     open_widget(first, local_hub)
     customer_says(first, f"First question {token}")
     open_widget(second, local_hub)
     customer_says(second, f"Second question {token}")
-    sign_in(agent, local_hub)
 
     # `?` lists the shortcuts; Escape closes the list.
     keys.press("?")

@@ -85,8 +85,14 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
         item.click()
         incoming = agent.get_by_test_id("thread-message").filter(has_text=CUSTOMER_TEXT)
         expect(incoming).to_have_count(1)
+        # Reading is reading (issue 10, item 5): the agent takes the chat explicitly, unless
+        # routing already gave it to them when they came online.
+        take = agent.get_by_test_id("take-ownership")
+        if take.count():
+            take.click()
+        expect(agent.get_by_test_id("thread-owner")).to_have_text("Owner: You")
 
-        # The agent opened the thread: the customer's message shows as read.
+        # The agent has the thread open: the customer's message shows as read.
         expect(own).to_have_attribute("data-state", "read")
         expect(own).to_contain_text("Read")
 

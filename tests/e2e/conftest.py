@@ -10,7 +10,7 @@ import pytest
 
 from local.bootstrap import stage_variables
 from local.testing import LocalHub
-from tests.e2e.peers import Peer
+from tests.e2e.peers import Peer, new_client_id
 
 pytestmark = pytest.mark.e2e
 
@@ -74,8 +74,11 @@ def chat(local_hub: LocalHub, peers: list[Peer]) -> dict[str, Any]:
     agent = Peer.agent(local_hub)
     peers += [customer, agent]
     conv = customer.request("conversation", action="start")["conversation"]["id"]
-    agent.request("conversation", action="join", conversation_id=conv)
-    customer.expect("message", kind="system")
+    # Opening the widget starts nothing: the customer's first message does (issue 10, item 4).
+    customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
+    customer.expect("conversation")  # it started (the agents see it now)
+    agent.request("conversation", action="take", conversation_id=conv)
+    customer.drain(0.4)
     customer.drain(0.2)
     agent.drain(0.2)
     return {"customer": customer, "agent": agent, "conversation_id": conv, "token": token}

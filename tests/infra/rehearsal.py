@@ -40,6 +40,7 @@ HANDLERS = {
     "escalate": "app.escalate_overdue_callbacks",
     "recompute": "app.recompute_counters",
     "drift": "app.sweep_drift",
+    "route": "app.route_queue",
 }
 
 

@@ -121,7 +121,9 @@ def exercise(r: Rehearsal) -> Exercise:
     ex.outcomes["session"] = session
     ex.outcomes["me"] = r.rest("GET", "/me", authorizer=agent)
 
-    # WebSocket: agent and customer connect, the customer starts a conversation and writes.
+    # WebSocket: agent and customer connect, the customer opens a conversation and writes (the
+    # first message starts it: the team sees it), the agent takes it and reads it, and the
+    # customer's next message reaches the agent live.
     agent_conn, customer_conn = aws_events.connection_id(), aws_events.connection_id()
     ex.outcomes["connect_agent"] = r.ws("CONNECT", agent_conn, token=r.agent_token)
     ex.outcomes["connect_customer"] = r.ws("CONNECT", customer_conn, session=_body(session)["token"])
@@ -130,11 +132,26 @@ def exercise(r: Rehearsal) -> Exercise:
     started = r.management.events(customer_conn, "conversation")
     assert started, f"the customer got no conversation: {r.management.to(customer_conn)}"
     conversation = started[-1]["conversation"]["id"]
-    r.ws("MESSAGE", agent_conn, {"action": "join", "conversation_id": conversation, "request_id": "join-1"})
     r.ws(
         "MESSAGE", customer_conn, {"action": "send", "conversation_id": conversation, "client_id": "m1", "text": "Hi!"}
     )
-    ex.outcomes["agent_message"] = r.management.events(agent_conn, "message")
+    ex.outcomes["announced"] = [
+        e for e in r.management.events(agent_conn, "conversation") if e["conversation"]["id"] == conversation
+    ]
+    r.ws("MESSAGE", agent_conn, {"action": "take", "conversation_id": conversation, "request_id": "take-1"})
+    ex.outcomes["taken"] = [
+        e for e in r.management.events(agent_conn, "conversation") if e.get("request_id") == "take-1"
+    ]
+    r.ws("MESSAGE", agent_conn, {"action": "sync", "conversation_id": conversation, "since": 0, "request_id": "sync-1"})
+    ex.outcomes["agent_sync"] = [e for e in r.management.events(agent_conn, "sync") if e.get("request_id") == "sync-1"]
+    r.ws(
+        "MESSAGE",
+        customer_conn,
+        {"action": "send", "conversation_id": conversation, "client_id": "m2", "text": "Anyone there?"},
+    )
+    ex.outcomes["agent_message"] = [
+        m for m in r.management.events(agent_conn, "message") if m["author"]["role"] == "customer"
+    ]
     ex.outcomes["conversation"] = conversation
     ex.outcomes["agent_conn"] = agent_conn
 
@@ -158,6 +175,7 @@ def exercise(r: Rehearsal) -> Exercise:
     ex.outcomes["schedule_pushes"] = r.management.to(agent_conn)[before:]
     ex.outcomes["escalate"] = r.invoke("escalate", aws_events.scheduled("escalate"))
     ex.outcomes["drift"] = r.invoke("drift", aws_events.scheduled("drift"))
+    ex.outcomes["route"] = r.invoke("route", aws_events.scheduled("route"))
 
     ex.outcomes["disconnect"] = r.ws("DISCONNECT", customer_conn)
     ex.outcomes["customer_conn"] = customer_conn
@@ -184,13 +202,20 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     assert ex.outcomes["connect_agent"]["statusCode"] == 200
     assert ex.outcomes["connect_customer"]["statusCode"] == 200
     assert ex.outcomes["connect_nobody"]["statusCode"] == 401
+    conversation = ex.outcomes["conversation"]
+    assert ex.outcomes["announced"], "the customer's first message shows the conversation to the team"
+    [taken] = ex.outcomes["taken"]
+    assert taken["conversation"]["owner"]["id"] == granted["principalId"], taken
+    [synced] = ex.outcomes["agent_sync"]
+    assert [m["text"] for m in synced["messages"] if m["kind"] == "text"] == ["Hi!"], synced
     [message] = ex.outcomes["agent_message"]
-    assert message["text"] == "Hi!" and message["conversation_id"] == ex.outcomes["conversation"]
+    assert message["text"] == "Anyone there?" and message["conversation_id"] == conversation, message
 
     assert ex.outcomes["ticket"]["statusCode"] == 200, ex.outcomes["ticket"]
     assert ex.outcomes["recompute"]["drift"] >= 41, ex.outcomes["recompute"]
     assert ex.outcomes["escalate"]["tenants"] >= 1
     assert ex.outcomes["drift"]["tenants"] >= 1
+    assert ex.outcomes["route"]["tenants"] >= 1
     assert ex.outcomes["disconnect"]["statusCode"] == 200
     gone = moto_client("dynamodb", r.moto_url).get_item(
         TableName=r.env[r.logical["disconnect"]]["CONNECTIONS_TABLE"],
@@ -273,7 +298,7 @@ def test_each_function_only_calls_what_its_own_role_allows(rehearsal: Rehearsal)
     )
 
 
-@pytest.mark.parametrize("role", ["authorizer", "escalate", "recompute", "drift"])
+@pytest.mark.parametrize("role", ["authorizer", "escalate", "recompute", "drift", "route"])
 def test_functions_without_customer_sessions_cannot_read_the_widget_key(rehearsal: Rehearsal, role: str) -> None:
     r = rehearsal
     assert r.provisioned.app is not None

@@ -58,7 +58,15 @@ def test_one_send_goes_through_the_handlers_into_the_tables(rehearsal: Rehearsal
     r.ws("MESSAGE", customer, {"action": "start", "request_id": "r-start"})
     [snapshot] = r.management.events(customer, "conversation")
     conversation = snapshot["conversation"]["id"]
-    r.ws("MESSAGE", agent, {"action": "join", "conversation_id": conversation, "request_id": "r-join"})
+    # The customer's first message starts the conversation; the agent takes it, then hears the next.
+    r.ws(
+        "MESSAGE",
+        customer,
+        {"action": "send", "conversation_id": conversation, "client_id": "r0", "text": "Hello?"},
+    )
+    r.ws("MESSAGE", agent, {"action": "take", "conversation_id": conversation, "request_id": "r-take"})
+    [taken] = [e for e in r.management.events(agent, "conversation") if e.get("request_id") == "r-take"]
+    assert taken["conversation"]["owner"] is not None, taken
     r.ws(
         "MESSAGE",
         customer,
@@ -67,7 +75,9 @@ def test_one_send_goes_through_the_handlers_into_the_tables(rehearsal: Rehearsal
 
     [ack] = [e for e in r.management.events(customer, "ack") if e.get("client_id") == "r1"]
     assert ack["status"] == "sent"
-    [message] = r.management.events(agent, "message", stage=r.ws_stage)
+    [message] = [
+        m for m in r.management.events(agent, "message", stage=r.ws_stage) if m["author"]["role"] == "customer"
+    ]
     assert message["text"] == "Where is my tent?"
 
     stored = moto_client("dynamodb", r.moto_url).query(

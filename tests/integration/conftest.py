@@ -21,6 +21,7 @@ from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.config import TABLE_ENV_VARS
 from chalicelib.platform.sender import Sender
+from chalicelib.store.models import Tenant
 from chalicelib.store.tables import ensure_tables
 from chalicelib.store.tenants import ensure_tenant
 from chalicelib.wiring import Hub
@@ -113,8 +114,21 @@ class Harness:
         return self.sender.take(connection_id)
 
     def start(self, customer: str) -> str:
-        [event] = self.act(customer, action="start")
+        """Opens the widget's conversation: `new`, invisible to agents until the customer writes."""
+        [event] = [e for e in self.act(customer, action="start") if e["type"] == "conversation"]
         return str(event["conversation"]["id"])
+
+    def started(self, customer: str, text: str = "Hello") -> str:
+        """A conversation its customer has written in (so it started: agents see it); the
+        customer's own inbox is drained."""
+        conv = self.start(customer)
+        self.act(customer, action="send", conversation_id=conv, client_id="first", text=text)
+        self.sender.take(customer)
+        return conv
+
+    def capacity(self, chats: int, tenant: str = "global") -> None:
+        """The tenant's chat capacity per agent (the fixture starts at 0: routing stays out)."""
+        self.built.team.store.update_tenant(tenant, {"chat_capacity": chats})
 
 
 @pytest.fixture
@@ -136,6 +150,11 @@ def hub(aws_env: None) -> Harness:
     ensure_tables()
     ensure_tenant("global", "Global", WIDGET_KEY)
     ensure_tenant("acme", "Acme", OTHER_WIDGET_KEY)
+    # Routing gives agents no chat here unless a test raises the capacity (tests/integration/
+    # test_routing.py): the other tests take, help and assign by hand. (Set before the clock
+    # starts: tokens are checked against it, so time spent here would age them.)
+    for tenant in ("global", "acme"):
+        Tenant(tenant).update(actions=[Tenant.chat_capacity.set(0)])
     clock = ManualClock(start=time.time())
     sender = RecordingSender()
     built = inprocess.build(sender, clock, "unit", signing_key="unit-test-signing-key-0123456789abcdef")

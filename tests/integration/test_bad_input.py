@@ -50,7 +50,7 @@ def test_bad_input_gets_one_error_stores_nothing_and_connection_stays_usable(
     hub: Harness, body: str, code: str
 ) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     agent = hub.connect_agent("ana")
     hub.act(agent, action="join", conversation_id=conv)
     hub.sender.take(customer)
@@ -76,10 +76,23 @@ def test_error_echoes_request_and_client_ids(hub: Harness) -> None:
 
 def test_agent_must_join_before_sending(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     agent = hub.connect_agent("ana")
     [err] = hub.act(agent, action="send", conversation_id=conv, client_id="a", text="hi")
     assert err["code"] == "not_joined"
+    assert stored(conv) == ["Hello"]
+
+
+def test_agents_do_not_see_a_conversation_nobody_has_written_in(hub: Harness) -> None:
+    """Opening the widget is not a conversation (issue 10, item 4): agents cannot read or join it."""
+    customer, _ = hub.connect_customer()
+    conv = hub.start(customer)
+    agent = hub.connect_agent("ana")
+    for action in ("join", "take", "close"):
+        [err] = hub.act(agent, action=action, conversation_id=conv)
+        assert err["code"] == "not_found"
+    [err] = hub.act(agent, action="sync", conversation_id=conv, since=0)
+    assert err["code"] == "not_found"
     assert stored(conv) == []
 
 
@@ -108,5 +121,10 @@ def test_internal_failure_is_reported_and_nothing_half_written(hub: Harness, mon
     [err] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert err["code"] == "internal" and err["client_id"] == "c1"
     monkeypatch.undo()
-    [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    # (the first message starts the conversation: the customer also hears their queue place)
+    [ack] = [
+        e
+        for e in hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+        if e["type"] == "ack"
+    ]
     assert ack["status"] == "sent" and stored(conv) == ["hi"]

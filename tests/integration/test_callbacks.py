@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +34,8 @@ def test_widget_request_is_validated_normalized_due_by_sla_and_shown_in_the_thre
     _, conv, cb = widget_request(work, "+46 70 123 45 67")
     assert cb.phone == "+46701234567" and cb.status == "queued"
     assert float(cb.due_at) == pytest.approx(float(cb.created_at) + 15 * MINUTE)  # the tenant's default SLA
-    assert "Callback requested to +46701234567" in thread_lines(conv)[-1]
+    # The thread says what happened, never the number: a thread is read by its customer.
+    assert thread_lines(conv)[-1] == "Callback requested (asap). We'll call you back."
     pushed = [e["type"] for e in work.hub.sender.take(watcher)]
     assert "callback" in pushed and "counters" in pushed
     assert work.counters.view("global").callback_queued == 1
@@ -183,3 +185,35 @@ def test_two_escalation_copies_at_once_act_like_one(work: Work) -> None:
     assert sum(r["alerts"] for r in results) == 3
     assert [e["type"] for e in work.hub.sender.take(ana_conn)].count("callback_alert") == 3
     assert work.counters.view("global").callback_overdue == 3
+
+
+def test_a_missed_call_linked_by_the_agent_never_shows_its_number_or_state_to_the_customer(work: Work) -> None:
+    """Issue 10, item 1: a missed call is its own record; linked to a thread only when the agent
+    names it, and even then the customer's thread and widget never see the number."""
+    _, ana = work.agent("ana")
+    customer, _ = work.hub.connect_customer()
+    conv = work.hub.started(customer)
+    work.hub.sender.take(customer)
+    loose = work.callbacks.request(ana, "+46812345678", None, "asap", None, None, source="missed_call")
+    assert loose.conversation_id is None and thread_lines(conv) == []
+    linked = work.callbacks.request(ana, "+46812345679", None, "asap", None, conv, source="missed_call")
+    assert linked.conversation_id == conv
+    assert all("812345679" not in line for line in thread_lines(conv))
+    seen = work.hub.sender.take(customer)
+    assert not any(e["type"] == "callback_status" for e in seen)
+    assert not any("812345679" in json.dumps(e) for e in seen)
+
+
+def test_the_due_time_falls_in_the_chosen_window_in_the_tenants_time_zone(work: Work) -> None:
+    """Issue 10, item 8 (the service; the pure rule is tests/unit/test_callback_window.py)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    work.hub.built.team.store.update_tenant("global", {"time_zone": "America/New_York", "phone_region": "US"})
+    customer, _ = work.hub.connect_customer()
+    conv = work.hub.started(customer)
+    cb = work.callbacks.request(work.customer_actor(customer), "(202) 555-0143", None, "evening", None, conv)
+    assert cb.phone == "+12025550143"  # read in the tenant's default region
+    tz = ZoneInfo("America/New_York")
+    start, due = datetime.fromtimestamp(float(cb.not_before), tz), datetime.fromtimestamp(float(cb.due_at), tz)
+    assert 17 <= start.hour < 20 and start.date() == due.date() and (due.hour, due.minute) <= (20, 0)

@@ -27,9 +27,9 @@ def every_event(hub: Harness) -> list[dict[str, Any]]:
     conv = hub.start(customer)
     agent = hub.connect_agent("ana")
     hub.act(agent, action="presence", status="available")
-    hub.act(agent, action="join", conversation_id=conv)
     hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    hub.act(agent, action="take", conversation_id=conv)
     hub.act(agent, action="note", conversation_id=conv, client_id="n1", text="note")
     hub.act(customer, action="typing", conversation_id=conv, state="start")
     hub.act(agent, action="delivered", conversation_id=conv, seq=2)
@@ -39,7 +39,19 @@ def every_event(hub: Harness) -> list[dict[str, Any]]:
     return [event for _, event in hub.sender.log]
 
 
-LIVE_LANE_EVENTS = {"message", "ack", "delivered", "read", "typing", "presence", "conversation", "sync", "error"}
+LIVE_LANE_EVENTS = {
+    "message",
+    "ack",
+    "delivered",
+    "read",
+    "typing",
+    "presence",
+    "conversation",
+    "sync",
+    "error",
+    "queue",
+    "availability",
+}
 
 
 def test_every_live_lane_event_sent_matches_its_schema(every_event: list[dict[str, Any]]) -> None:
@@ -53,8 +65,10 @@ def test_every_work_lane_event_sent_matches_its_schema(work: Work) -> None:
     hub = work.hub
     ana_conn, ana = work.agent("ana")
     hub.act(ana_conn, action="presence", status="available")
+    bo_conn, _ = work.agent("bo")
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
+    hub.act(bo_conn, action="assign", conversation_id=conv, agent_id=ana.id)
     cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
     hub.clock.advance(16 * 60)
     hub.act(ana_conn, action="heartbeat")

@@ -9,27 +9,29 @@ from tests.integration.conftest import Harness
 
 def test_customer_and_agent_exchange_messages(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer, "Hello")
     agent = hub.connect_agent("ana")
-    [snap] = hub.act(agent, action="join", conversation_id=conv)
+    [snap] = hub.act(agent, action="take", conversation_id=conv)
     assert snap["conversation"]["owner"]["name"] == "Ana"
-    joined = hub.sender.take(customer)
+    joined = [e for e in hub.sender.take(customer) if e["type"] in ("message", "conversation")]
     assert [e["type"] for e in joined] == ["message", "conversation"]
-    assert joined[0]["kind"] == "system" and "Ana joined" in joined[0]["text"]
+    line = joined[0]
+    assert line["kind"] == "system" and line["code"] == "agent_joined" and line["params"] == {"name": "Ana"}
+    assert line["text"] == "Ana joined the conversation"
 
-    [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="m1", text="Hello")
-    assert ack == {**ack, "type": "ack", "status": "sent", "seq": 2, "client_id": "m1"}
+    [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="m1", text="Still there?")
+    assert ack == {**ack, "type": "ack", "status": "sent", "seq": 3, "client_id": "m1"}
     [msg] = hub.sender.take(agent)
-    assert msg["type"] == "message" and msg["text"] == "Hello" and msg["seq"] == 2 and msg["prev_seq"] == 1
+    assert msg["type"] == "message" and msg["text"] == "Still there?" and msg["seq"] == 3 and msg["prev_seq"] == 2
     assert msg["author"] == {"role": "customer", "id": msg["author"]["id"], "name": "Kim"}
 
     [ack2] = hub.act(agent, action="send", conversation_id=conv, client_id="a1", text="Hi Kim")
-    assert ack2["seq"] == 3
+    assert ack2["seq"] == 4
     [reply] = hub.sender.take(customer)
-    assert reply["text"] == "Hi Kim" and reply["prev_seq"] == 2
+    assert reply["text"] == "Hi Kim" and reply["prev_seq"] == 3
 
     stored = [(m.seq, m.text) for m in Message.query(f"T#global#C#{conv}")]
-    assert stored == [(1, "Ana joined the conversation"), (2, "Hello"), (3, "Hi Kim")]
+    assert stored == [(1, "Hello"), (2, "Ana joined the conversation"), (3, "Still there?"), (4, "Hi Kim")]
 
 
 def test_resend_with_same_client_id_stores_once_and_answers_sent_again(hub: Harness) -> None:
@@ -53,25 +55,25 @@ def test_client_id_reused_for_other_text_is_rejected(hub: Harness) -> None:
 
 def test_notes_reach_agents_only_and_customer_sequence_skips_them(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     ana = hub.connect_agent("ana")
     bo = hub.connect_agent("bo")
-    hub.act(ana, action="join", conversation_id=conv)
+    hub.act(ana, action="take", conversation_id=conv)
     hub.act(bo, action="join", conversation_id=conv)
     for c in (customer, ana, bo):
         hub.sender.take(c)
     [ack] = hub.act(ana, action="note", conversation_id=conv, client_id="n1", text="VIP customer")
-    assert ack["seq"] == 3
+    assert ack["seq"] == 4
     assert hub.sender.take(customer) == []
     [note] = hub.sender.take(bo)
     assert note["kind"] == "note" and note["text"] == "VIP customer"
     hub.act(ana, action="send", conversation_id=conv, client_id="t1", text="How can I help?")
     [seen] = hub.sender.take(customer)
-    assert seen["seq"] == 4 and seen["prev_seq"] == 2  # the note (3) is invisible to the customer
+    assert seen["seq"] == 5 and seen["prev_seq"] == 3  # the note (4) is invisible to the customer
     [sync] = hub.act(customer, action="sync", conversation_id=conv, since=0)
-    assert [m["seq"] for m in sync["messages"]] == [1, 2, 4]
+    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 5]
     assert all(m["kind"] != "note" for m in sync["messages"])
-    assert sync["conversation"]["last_seq"] == 4
+    assert sync["conversation"]["last_seq"] == 5
 
 
 def test_customer_cannot_note_or_join(hub: Harness) -> None:
@@ -81,14 +83,16 @@ def test_customer_cannot_note_or_join(hub: Harness) -> None:
     assert err["code"] == "forbidden"
     [err] = hub.act(customer, action="join", conversation_id=conv)
     assert err["code"] == "forbidden"
+    [err] = hub.act(customer, action="take", conversation_id=conv)
+    assert err["code"] == "forbidden"
     assert list(Message.query(f"T#global#C#{conv}")) == []
 
 
 def test_typing_reaches_only_the_other_side(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     ana = hub.connect_agent("ana")
-    hub.act(ana, action="join", conversation_id=conv)
+    hub.act(ana, action="take", conversation_id=conv)
     hub.sender.take(customer)
     ana_tab2 = hub.connect_agent("ana")
     hub.act(ana_tab2, action="sync", conversation_id=conv, since=0)
@@ -105,32 +109,33 @@ def test_typing_reaches_only_the_other_side(hub: Harness) -> None:
 
 def test_read_and_delivered_receipts_move_forward_only(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     ana = hub.connect_agent("ana")
-    hub.act(ana, action="join", conversation_id=conv)
+    hub.act(ana, action="take", conversation_id=conv)
     hub.act(ana, action="send", conversation_id=conv, client_id="a1", text="hi")
     hub.sender.take(customer)
-    hub.act(customer, action="delivered", conversation_id=conv, seq=2)
+    hub.sender.take(ana)
+    hub.act(customer, action="delivered", conversation_id=conv, seq=3)
     [delivered] = hub.sender.take(ana)
-    assert delivered["type"] == "delivered" and delivered["seq"] == 2 and delivered["by"]["role"] == "customer"
-    hub.act(customer, action="read", conversation_id=conv, seq=2)
+    assert delivered["type"] == "delivered" and delivered["seq"] == 3 and delivered["by"]["role"] == "customer"
+    hub.act(customer, action="read", conversation_id=conv, seq=3)
     [read] = hub.sender.take(ana)
-    assert read["type"] == "read" and read["seq"] == 2
+    assert read["type"] == "read" and read["seq"] == 3
     hub.act(customer, action="read", conversation_id=conv, seq=1)
     assert hub.sender.take(ana) == []  # a cursor never moves back
     [err] = hub.act(customer, action="read", conversation_id=conv, seq=99)
     assert err["code"] == "invalid_action"
     [sync] = hub.act(ana, action="sync", conversation_id=conv, since=0)
     cust = next(p for p in sync["conversation"]["participants"] if p["role"] == "customer")
-    assert cust["read_seq"] == 2 and cust["delivered_seq"] == 2
+    assert cust["read_seq"] == 3 and cust["delivered_seq"] == 3
 
 
 def test_gone_target_is_removed_and_others_still_receive(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
     ana = hub.connect_agent("ana")
     bo = hub.connect_agent("bo")
-    hub.act(ana, action="join", conversation_id=conv)
+    hub.act(ana, action="take", conversation_id=conv)
     hub.act(bo, action="join", conversation_id=conv)
     hub.sender.take(ana)
     hub.sender.take(customer)
@@ -158,16 +163,17 @@ def test_other_customers_and_tenants_cannot_see_a_conversation(hub: Harness) -> 
     foreign = hub.connect_agent("zed", tenant="acme")
     [err] = hub.act(foreign, action="join", conversation_id=conv)
     assert err["code"] == "not_found"
+    [err] = hub.act(foreign, action="take", conversation_id=conv)
+    assert err["code"] == "not_found"
     [err] = hub.act(foreign, action="heartbeat", tenant="global")
     assert err["code"] == "wrong_tenant"
 
 
 def test_reconnect_sync_returns_exactly_the_missed_entries(hub: Harness) -> None:
     customer, token = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer, "one")
     ana = hub.connect_agent("ana")
-    hub.act(ana, action="join", conversation_id=conv)
-    hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="one")
+    hub.act(ana, action="take", conversation_id=conv)
     hub.lane.disconnect(customer)
     for i in range(5):
         hub.act(ana, action="send", conversation_id=conv, client_id=f"a{i}", text=f"missed {i}")
@@ -212,10 +218,9 @@ def test_lobby_update_carries_the_new_preview(hub: Harness) -> None:
 
 def test_preview_is_what_a_person_said_never_a_system_line(hub: Harness) -> None:
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
-    hub.act(customer, action="send", conversation_id=conv, client_id="p1", text="Where is my parcel?")
+    conv = hub.started(customer, "Where is my parcel?")
     agent = hub.connect_agent("ana")
-    [snap] = hub.act(agent, action="join", conversation_id=conv)
+    [snap] = hub.act(agent, action="take", conversation_id=conv)
     assert snap["conversation"]["preview"]["text"] == "Where is my parcel?"
     assert snap["conversation"]["last_seq"] == 2  # the join line still has its place in the sequence
 

@@ -20,7 +20,7 @@ from chalicelib.contract import routes
 from tests.integration.conftest import WIDGET_KEY, Work
 from tools import openapi
 
-WIDGET_ROUTES = {("/widget/callbacks", "POST")}
+WIDGET_ROUTES = {("/widget/callbacks", "POST"), ("/widget/callbacks/{callback_id}", "GET")}
 MEDIA = "application/json"
 
 
@@ -143,8 +143,8 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     ana = hub.agent_token("ana")
     customer, session = hub.connect_customer()
     conv = hub.start(customer)
-    hub.act(ana_conn, action="join", conversation_id=conv)
     hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="My zipper broke")
+    hub.act(ana_conn, action="take", conversation_id=conv)
 
     c.call("GET", "/health", 200)
     c.call("POST", "/widget/session", 200, body={"widget_key": WIDGET_KEY, "name": "Kim", "previous_token": session})
@@ -160,6 +160,19 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     c.call("GET", "/me", 403, token="forged")
     agents = c.call("GET", "/agents", 200, token=ana)["agents"]
     assert any(a["status"] == "away" and a["available"] is False for a in agents)
+    ana_id = next(a["id"] for a in agents if a["name"] == "Ana")
+    agent_path = "/agents/{agent_id}"
+    changed = c.call("PATCH", agent_path, 200, f"/agents/{ana_id}", ana, {"capacity": 2})["agent"]
+    assert changed["capacity"] == 2 and changed["own_capacity"] is True and changed["open_chats"] == 1
+    c.call("PATCH", agent_path, 400, f"/agents/{ana_id}", ana, {"capacity": 99})
+    c.call("PATCH", agent_path, 404, "/agents/nobody", ana, {"capacity": None})
+    settings = c.call(
+        "PATCH", "/tenant", 200, token=ana, body={"time_zone": "Europe/Stockholm", "default_region": "se"}
+    )
+    assert settings["settings"]["default_region"] == "SE"
+    c.call("PATCH", "/tenant", 400, token=ana, body={"time_zone": "Mars/Base"})
+    c.call("PATCH", "/tenant", 400, token=ana, body={"colour": "red"})
+    assert c.call("GET", "/tenant", 200, token=ana)["settings"]["time_zone"] == "Europe/Stockholm"
     [snapshot] = c.call("GET", "/conversations", 200, token=ana)["conversations"]
     assert snapshot["owner"] is not None and snapshot["preview"] is not None
 
@@ -168,6 +181,10 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     c.call("POST", "/widget/callbacks", 400, token=session, body={"phone": "not a phone"})
     c.call("POST", "/widget/callbacks", 401, token="forged", body=phone)
     c.call("POST", "/widget/callbacks", 404, token=session, body={**phone, "conversation_id": "c_nope"})
+    mine = c.call("GET", "/widget/callbacks/{callback_id}", 200, f"/widget/callbacks/{cb['id']}", session)
+    assert mine["callback"]["status"] == "queued"
+    c.call("GET", "/widget/callbacks/{callback_id}", 404, "/widget/callbacks/cb_nope", session)
+    c.call("GET", "/widget/callbacks/{callback_id}", 401, f"/widget/callbacks/{cb['id']}", "forged")
     missed = c.call("POST", "/callbacks", 200, token=ana, body={**phone, "window": "evening", "reason": "Missed"})
     assert missed["callback"]["source"] == "missed_call"
     c.call("POST", "/callbacks", 400, token=ana, body={**phone, "window": "midnight"})
@@ -203,6 +220,9 @@ def test_every_operation_answers_as_documented(work: Work, checker: Checker, doc
     c.call("GET", "/tickets/{ticket_id}", 404, "/tickets/tk_nope", ana)
 
     assert c.call("GET", "/hub", 200, token=ana)["launch"]["ready"] is False
+    moved = c.call("POST", "/agents/{agent_id}/reassign", 200, f"/agents/{ana_id}/reassign", ana)
+    assert moved["requeued"] == 1
+    c.call("POST", "/agents/{agent_id}/reassign", 404, "/agents/nobody/reassign", ana)
     blocked = c.call("POST", "/hub/mode", 409, token=ana, body={"mode": "live"})
     assert blocked["code"] == "launch_blocked" and blocked["blockers"]
     c.call("POST", "/hub/mode", 400, token=ana, body={"mode": "party"})

@@ -64,16 +64,18 @@ def test_me_reports_presence_and_availability_follows_it(hub: Harness, client: A
     res = client.get("/me", headers={"Authorization": token})
     assert res.json_body["presence"] == {"status": "offline", "reachable": False}
     avail = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
-    assert avail == {"agents_available": False}
+    assert avail == {"agents_available": False, "offer": "callback", "mode": "ready", "default_region": None}
     ana = hub.connect_agent("ana")
     hub.act(ana, action="presence", status="available")
     assert client.get("/me", headers={"Authorization": token}).json_body["presence"] == {
         "status": "available",
         "reachable": True,
     }
-    assert client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body == {"agents_available": True}
+    offered = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
+    assert (offered["agents_available"], offered["offer"]) == (True, "chat")
     hub.clock.advance(hub.lane.settings.presence_window + 1)  # heartbeats stopped: not available any more
-    assert client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body == {"agents_available": False}
+    offered = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
+    assert (offered["agents_available"], offered["offer"]) == (False, "callback")
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])

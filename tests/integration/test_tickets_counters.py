@@ -76,7 +76,9 @@ def test_counters_match_stored_data_and_recompute_repairs_drift_idempotently(wor
     _, ana = work.agent("ana")
     for _ in range(3):
         c, _ = hub.connect_customer()
-        hub.start(c)
+        hub.started(c)
+    idle, _ = hub.connect_customer()
+    hub.start(idle)  # opened the widget, said nothing: no active chat (issue 10, item 4)
     work.tickets.create(ana, "One", None)
     assert counters(work) | {"agents_available": 0} == {
         "open_tickets": 1,
@@ -99,8 +101,10 @@ def test_closing_a_chat_leaves_the_active_count(work: Work) -> None:
     hub = work.hub
     customer, _ = hub.connect_customer()
     conv = hub.start(customer)
+    assert counters(work)["active_chats"] == 0  # opening the widget starts nothing
+    hub.act(customer, action="send", conversation_id=conv, client_id="hi", text="Hi")
     agent, _ = work.agent("ana")
-    hub.act(agent, action="join", conversation_id=conv)
+    hub.act(agent, action="take", conversation_id=conv)
     assert counters(work)["active_chats"] == 1
     [snap] = [e for e in hub.act(agent, action="close", conversation_id=conv) if e["type"] == "conversation"]
     assert snap["conversation"]["status"] == "closed"
@@ -120,7 +124,8 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
     hub.act(ana_conn, action="presence", status="available")
     hub.act(bo_conn, action="presence", status="available")
     customer, _ = hub.connect_customer()
-    conv = hub.start(customer)
+    conv = hub.started(customer)
+    hub.act(ana_conn, action="take", conversation_id=conv)  # ana owns a chat when she drops off
     hub.act(bo_conn, action="join", conversation_id=conv)
     hub.act(customer, action="typing", conversation_id=conv, state="start")
     for c in (ana_conn, bo_conn):
@@ -137,18 +142,20 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
     assert any(e["type"] == "presence" and e["agent"]["id"] == ana.id and e["reachable"] is False for e in seen)
     [stopped] = [e for e in seen if e["type"] == "typing"]
     assert stopped["state"] == "stop" and stopped["by"]["role"] == "customer"
-    assert work.command.pressure("global").presence_drift == 1
-    assert work.command.pressure("global").agents_available == 1  # a silent agent is never counted
+    pressure = work.command.pressure("global")
+    assert pressure.presence_drift == 1 and [a.name for a in pressure.lost_agents] == ["Ana"]
+    assert pressure.agents_available == 1  # a silent agent is never counted
 
     again = work.drift.sweep()  # a duplicate run changes nothing and tells no one
     assert again["typing_cleared"] == 0 and hub.sender.take(bo_conn) == []
 
-    hub.clock.advance(10 * MINUTE)
+    hub.act(ana_conn, action="heartbeat")  # ana is back: reachable again, drift is history
+    assert work.command.pressure("global").presence_drift == 0
+
+    hub.clock.advance(10 * MINUTE)  # past the grace period: gone, no longer a blocker
     hub.act(bo_conn, action="heartbeat")
     work.drift.sweep()
     assert hub.lane.connections.store.get_presence("global", ana.id).drift_status == "offline"  # type: ignore[union-attr]
-
-    hub.act(ana_conn, action="heartbeat")  # ana is back: reachable again, drift is history
     assert work.command.pressure("global").presence_drift == 0
 
 
@@ -189,7 +196,7 @@ def test_next_move_follows_the_pressure(work: Work) -> None:
     hub.act(customer, action="send", conversation_id=conv, client_id="q1", text="Hello?")
     move = msgspec.to_builtins(work.command.snapshot("global").next_move)
     assert (move["lane"], move["rule"]) == ("live_chat", "unanswered_chats")
-    hub.act(ana_conn, action="join", conversation_id=conv)
+    hub.act(ana_conn, action="take", conversation_id=conv)
     hub.act(ana_conn, action="send", conversation_id=conv, client_id="a1", text="Hi!")
     cb = work.callbacks.request(work.customer_actor(customer), "+46701234567", None, "asap", None, conv)
     assert work.command.snapshot("global").next_move.rule == "queued_callbacks"

@@ -116,8 +116,17 @@ class Unit:
         return self.sender.take(connection_id)
 
     def start(self, customer: str) -> str:
-        [event] = self.act(customer, action="start")
+        """Opens the widget's conversation: `new`, invisible to agents until the customer writes."""
+        [event] = [e for e in self.act(customer, action="start") if e["type"] == "conversation"]
         return str(event["conversation"]["id"])
+
+    def started(self, customer: str, text: str = "Hello") -> str:
+        """A conversation its customer has written in (so it started: agents see it); the
+        customer's own inbox is drained."""
+        conv = self.start(customer)
+        self.act(customer, action="send", conversation_id=conv, client_id="first", text=text)
+        self.sender.take(customer)
+        return conv
 
     def texts(self, conversation_id: str, tenant: str = "global") -> list[str]:
         return [m.text for _, m in sorted(self.store.messages[(tenant, conversation_id)].items())]
@@ -126,8 +135,10 @@ class Unit:
 @pytest.fixture
 def unit() -> Unit:
     store = MemoryStore()
-    store.add_tenant("global", WIDGET_KEY)
-    store.add_tenant("acme", OTHER_WIDGET_KEY)
+    # Routing gives agents no chat here (capacity 0): these tests take, help and assign by hand;
+    # routing has its own tests (tests/integration/test_routing.py).
+    store.add_tenant("global", WIDGET_KEY, chat_capacity=0)
+    store.add_tenant("acme", OTHER_WIDGET_KEY, chat_capacity=0)
     clock = ManualClock(start=time.time())  # PyJWT checks `iat` against the wall clock
     sender = RecordingSender()
     settings = Settings(REGION, "unit", POOL, CLIENT, "unused", "unused", None)

@@ -27,9 +27,13 @@ from chalicelib.store.models import (
     Tenant,
 )
 from chalicelib.store.ports import (
+    AgentFull,
     ClientIdTaken,
     ConversationState,
     NewEntry,
+    OwnerChange,
+    OwnerConflict,
+    QueuedConversation,
     SequenceConflict,
     TypingIndicator,
     WriteConflict,
@@ -95,6 +99,15 @@ class MemoryStore:
     def tenant_ids(self) -> Iterator[str]:
         self._enter("tenant_ids")
         yield from sorted(self.tenants)
+
+    def update_tenant(self, tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
+        self._enter("update_tenant")
+        t = self.tenants.get(tenant_id)
+        if t is None:
+            return None
+        for name, value in changes.items():
+            setattr(t, name, value)
+        return _copy(t)
 
     # ------------------------------------------------------------------ connections
     def put_connection(self, conn: Connection) -> None:
@@ -162,23 +175,29 @@ class MemoryStore:
     ) -> tuple[AgentPresence | None, AgentPresence]:
         self._enter("touch_presence")
         before = self.presence.get((tenant, agent_id))
-        after = AgentPresence(
-            tenant,
-            agent_id,
-            name=name,
-            status=status or (before.status if before else "available"),
-            status_at=now if status or before is None else before.status_at,
-            heartbeat_at=now,
-        )
-        self.presence[(tenant, agent_id)] = _copy(after)
-        return (_copy(before) if before else None), after
+        first = before is None or (not before.heartbeat_at and not before.left_at)
+        stored = self.presence.setdefault((tenant, agent_id), AgentPresence(tenant, agent_id, status_at=now))
+        kept = _copy(before) if before else None
+        stored.name, stored.heartbeat_at, stored.drift_status = name, now, None
+        stored.status = status or ("available" if first else str(stored.status))
+        if status or first:
+            stored.status_at = now
+        return kept, _copy(stored)
 
-    def drop_heartbeat(self, tenant: str, agent_id: str) -> AgentPresence | None:
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float) -> AgentPresence | None:
         self._enter("drop_heartbeat")
         p = self.presence.get((tenant, agent_id))
         if p is None:
             return None
-        p.heartbeat_at = 0
+        p.heartbeat_at, p.left_at = 0, now
+        return _copy(p)
+
+    def set_capacity(self, tenant: str, agent_id: str, capacity: int | None) -> AgentPresence | None:
+        self._enter("set_capacity")
+        p = self.presence.get((tenant, agent_id))
+        if p is None:
+            return None
+        p.capacity = capacity
         return _copy(p)
 
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:
@@ -222,9 +241,87 @@ class MemoryStore:
         stored.closed_at = now if status == "closed" else None
         if status == "closed":
             stored.updated_at = now
+            stored.queue_tenant = stored.queued_at = None
+        if expected == "new":  # it starts: the inbox, the open conversations and the counters see it
+            stored.gsi_tenant, stored.started_at, stored.updated_at = stored.tenant, now, now
+        if stored.owner_id and expected != "new":  # the owner's load follows, in the same write
+            self._load(meta.tenant, str(stored.owner_id), 1 if status == "open" else -1)
         self._count(meta.tenant, counters.delta(before, stored), now)
         meta.status, meta.active_tenant, meta.closed_at = stored.status, stored.active_tenant, stored.closed_at
+        meta.gsi_tenant, meta.started_at = stored.gsi_tenant, stored.started_at
+        meta.queue_tenant, meta.queued_at = stored.queue_tenant, stored.queued_at
         return True
+
+    def _load(self, tenant: str, agent_id: str, change: int) -> None:
+        p = self.presence.setdefault((tenant, agent_id), AgentPresence(tenant, agent_id))
+        p.open_chats = int(p.open_chats or 0) + change
+
+    def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
+        self._enter("start_conversation")
+        return meta.status == "new" and self._set_status(meta, now, "open", "new")
+
+    def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
+        """The DynamoDB store's transaction, as one step under the same conditions."""
+        self._enter("change_owner")
+        meta = state.meta
+        key = (meta.tenant, meta.conversation_id)
+        stored = self.metas.get(key)
+        if stored is None or stored.status != "open" or (stored.owner_id or None) != change.expect_owner:
+            raise OwnerConflict("the conversation's owner changed meanwhile")
+        if change.to is not None:
+            agent = self.presence.get((meta.tenant, change.to[0]))
+            if agent is None or (change.capacity is not None and int(agent.open_chats or 0) >= change.capacity):
+                raise AgentFull(f"{change.to[1]} has no free chat place")
+        previous = change.expect_owner
+        parts = self.participants[key]
+        if change.to is not None:
+            agent_id, name = change.to
+            stored.owner_id, stored.owner_name, stored.assigned_at = agent_id, name, now
+            stored.queue_tenant = stored.queued_at = None
+            if agent_id in parts:
+                parts[agent_id].agent_role = "owner"
+            else:
+                parts[agent_id] = Participant(
+                    meta.pk,
+                    keys.participant_sk(agent_id),
+                    role="agent",
+                    user_id=agent_id,
+                    name=name,
+                    agent_role="owner",
+                    delivered_seq=0,
+                    read_seq=0,
+                    joined_at=now,
+                )
+            self._load(meta.tenant, agent_id, 1)
+            self.presence[(meta.tenant, agent_id)].last_assigned_at = now
+        else:
+            stored.owner_id = stored.owner_name = stored.assigned_at = None
+            if change.queue_at is not None:
+                stored.queue_tenant, stored.queued_at = meta.tenant, change.queue_at
+        if previous and (change.to is None or change.to[0] != previous):
+            if previous in parts:
+                parts[previous].agent_role = "helper"
+            self._load(meta.tenant, previous, -1)
+        if change.record is not None:
+            self.histories[change.record.subject].append(_copy(change.record))
+        stored.updated_at = now
+        meta.owner_id, meta.owner_name, meta.assigned_at = stored.owner_id, stored.owner_name, stored.assigned_at
+        meta.queue_tenant, meta.queued_at, meta.updated_at = stored.queue_tenant, stored.queued_at, now
+
+    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+        self._enter("queue")
+        waiting = sorted(
+            (m for (t, _), m in self.metas.items() if t == tenant and m.queue_tenant), key=lambda m: float(m.queued_at)
+        )
+        return [QueuedConversation(str(m.conversation_id), str(m.customer_id), float(m.queued_at)) for m in waiting][
+            :limit
+        ]
+
+    def queue_place(self, tenant: str, queued_at: float) -> int:
+        self._enter("queue_place")
+        return 1 + sum(
+            1 for (t, _), m in self.metas.items() if t == tenant and m.queue_tenant and float(m.queued_at) < queued_at
+        )
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
         self._enter("close_conversation")
@@ -236,7 +333,7 @@ class MemoryStore:
 
     def list_conversations(self, tenant: str, limit: int) -> list[ConversationMeta]:
         self._enter("list_conversations")
-        metas = [m for (t, _), m in self.metas.items() if t == tenant]
+        metas = [m for (t, _), m in self.metas.items() if t == tenant and m.gsi_tenant]
         return [_copy(m) for m in sorted(metas, key=lambda m: -float(m.updated_at))[:limit]]
 
     def conversation(self, tenant: str, conversation_id: str) -> ConversationMeta | None:
@@ -266,7 +363,6 @@ class MemoryStore:
         state: ConversationState,
         entry: NewEntry,
         now: float,
-        new_owner: tuple[str, str] | None = None,
         new_participant: Participant | None = None,
     ) -> Message:
         self._enter("append")
@@ -294,6 +390,8 @@ class MemoryStore:
             created_at=now,
             prev_public_seq=int(stored.last_public_seq),
         )
+        if entry.code is not None:
+            message.code, message.params = entry.code, entry.params
         self.messages[key][seq] = _copy(message)
         self.client_keys[ck] = ClientKey(
             meta.pk, keys.client_key_sk(*ck[2:]), seq=seq, text_hash=keys.text_hash(entry.text)
@@ -304,8 +402,6 @@ class MemoryStore:
                 target.last_public_seq = seq
             if entry.kind == "text":
                 target.preview_text, target.preview_role, target.preview_at = entry.text[:140], entry.author_role, now
-        if new_owner is not None:
-            stored.owner_id, stored.owner_name = new_owner
         if new_participant is not None:
             self.participants[key][new_participant.user_id] = _copy(new_participant)
         return message
@@ -447,6 +543,24 @@ class MemoryStore:
         self._enter("set_drift_figures")
         row = self.counters.setdefault(tenant, HubCounters(tenant))
         row.presence_drift, row.typing_drift = presence_drift, typing_drift
+
+    def set_widget_offer(self, tenant: str, offer: str) -> bool:
+        self._enter("set_widget_offer")
+        row = self.counters.setdefault(tenant, HubCounters(tenant))
+        if row.widget_offer == offer:
+            return False
+        row.widget_offer = offer
+        return True
+
+    def next_ticket_number(self, tenant: str) -> int:
+        self._enter("next_ticket_number")
+        row = self.counters.setdefault(tenant, HubCounters(tenant))
+        row.ticket_seq = int(row.ticket_seq or 0) + 1
+        return int(row.ticket_seq)
+
+    def add_history(self, entry: HistoryEntry) -> None:
+        self._enter("add_history")
+        self.histories[entry.subject].append(_copy(entry))
 
     def record_mode(self, tenant: str, mode: str, now: float, by: str, entry: HistoryEntry) -> None:
         self._enter("record_mode")

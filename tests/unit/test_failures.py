@@ -23,8 +23,10 @@ def test_a_lost_sequence_race_is_retried_until_the_entry_is_stored_once(unit: Un
     customer = unit.connect_customer()
     conv = unit.start(customer)
     unit.store.fail_next("append", SequenceConflict(), times=3)
-    [ack] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    # The first message starts the conversation: the customer also hears it started and their place.
+    ack, started, queued = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert ack["status"] == "sent" and ack["seq"] == 1
+    assert (started["conversation"]["status"], queued["place"]) == ("open", 1)
     assert unit.store.calls.count("append") == 4 and unit.texts(conv) == ["hi"]
 
 
@@ -35,7 +37,7 @@ def test_a_race_lost_every_time_gives_up_with_an_error_and_stores_nothing(unit: 
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert err["code"] == "internal" and err["client_id"] == "c1"
     assert unit.texts(conv) == []
-    [ack] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    ack, *_ = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert ack["status"] == "sent"  # the retry with the same client id goes through
 
 
@@ -45,7 +47,7 @@ def test_throttling_is_one_error_to_the_sender_and_the_connection_stays_usable(u
     unit.store.fail_next("load_conversation", Throttled("ProvisionedThroughputExceededException"))
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert err["code"] == "internal" and unit.texts(conv) == []
-    [ack] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    ack, *_ = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
     assert ack["status"] == "sent" and unit.texts(conv) == ["hi"]
 
 
@@ -83,15 +85,17 @@ def test_escalation_that_loses_a_race_skips_the_callback_and_a_second_run_change
 def test_a_failing_listener_never_fails_the_message_that_published_the_event(unit: Unit) -> None:
     customer = unit.connect_customer()
     agent = unit.connect_agent("ana")
+    conv = unit.start(customer)
     unit.store.fail_next("get_counters", Throttled("counters table throttled"))
-    [snap] = unit.act(customer, action="start")  # ConversationStarted → counters push fails
-    assert snap["type"] == "conversation"
-    assert [e["type"] for e in unit.sender.take(agent)] == ["conversation"]  # the lobby update arrived
+    # The first message starts the conversation: ConversationStarted → the counters push fails.
+    ack, *_ = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    assert ack["type"] == "ack" and ack["status"] == "sent"
+    assert "conversation" in [e["type"] for e in unit.sender.take(agent)]  # the lobby update arrived
 
 
 def test_failed_deliveries_count_into_the_window_the_launch_check_reads(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
     unit.act(ana, action="join", conversation_id=conv)
     unit.act(bo, action="join", conversation_id=conv)

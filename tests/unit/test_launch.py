@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.hub.launch import BLOCKER_CODES, READY_HEADLINE, Blocker, launch_check
-from chalicelib.hub.next_move import RULE_IDS
-from chalicelib.hub.pressure import LANES, Pressure
+from chalicelib.hub.next_move import RULE_IDS, next_move
+from chalicelib.hub.pressure import LANES, LostAgent, Pressure
 
 STABLE = Pressure(
     open_tickets=0,
@@ -46,7 +46,7 @@ def pressure(**changes: Any) -> Pressure:
                 "callback_queued": 2,
                 "active_chats": 5,
                 "unanswered_chats": 2,
-                "oldest_unanswered_chat_s": 600.0,
+                "oldest_unanswered_chat_s": 30.0,  # answered in time: traffic, not instability
                 "oldest_waiting_ticket_s": 86_400.0,
                 "agents_available": 4,
             },
@@ -96,14 +96,14 @@ ALONE: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
         {"presence_drift": 1},
         "presence_drift",
         "support_command",
-        ("1 agent is shown as available or busy",),
+        ("1 agent dropped off with open chats",),
     ),
     (
         "presence-drift-many",
         {"presence_drift": 3},
         "presence_drift",
         "support_command",
-        ("3 agents are shown as available or busy",),
+        ("3 agents dropped off",),
     ),
     (
         "overdue-one",
@@ -204,7 +204,9 @@ def test_blocker_order_matches_the_next_move_rule_order() -> None:
         pytest.param({"agents_available": 0}, False, id="zero-agents-blocks"),
         pytest.param({"callback_overdue": 0, "callback_queued": 9}, True, id="queued-callbacks-do-not-block"),
         pytest.param({"callback_overdue": 1}, False, id="one-overdue-blocks"),
-        pytest.param({"unanswered_chats": 3, "oldest_unanswered_chat_s": 900.0}, True, id="unanswered-does-not-block"),
+        pytest.param({"unanswered_chats": 3, "oldest_unanswered_chat_s": 30.0}, True, id="fresh-unanswered-ok"),
+        # Issue 10, item 7: "Urgent: a chat is waiting" beside "Ready for handoff" was a contradiction.
+        pytest.param({"unanswered_chats": 3, "oldest_unanswered_chat_s": 900.0}, False, id="urgent-chat-blocks"),
         pytest.param({"waiting_internal": 5, "open_tickets": 100}, True, id="tickets-do-not-block"),
     ],
 )
@@ -239,9 +241,33 @@ def test_ready_iff_no_blockers(p: Pressure) -> None:
     assert decision.ready is (len(decision.blockers) == 0)
     assert (decision.headline == READY_HEADLINE) is decision.ready
     codes = [b.code for b in decision.blockers]
-    assert codes == [c for c in BLOCKER_CODES if c in codes], "blockers keep the fixed urgency order"
+    fixed = [c for c in codes if c in BLOCKER_CODES]
+    assert fixed == [c for c in BLOCKER_CODES if c in codes], "blockers keep the fixed urgency order"
+    assert set(codes) - set(BLOCKER_CODES) <= set(RULE_IDS), "the rest are urgent next-move rules"
     assert len(set(codes)) == len(codes)
     for blocker in decision.blockers:
         assert isinstance(blocker, Blocker)
         assert blocker.lane in LANES
         assert blocker.message.endswith(".")
+
+
+@given(pressures)
+def test_the_next_move_and_the_launch_decision_agree(p: Pressure) -> None:
+    """Issue 10, item 7: an urgent next move always blocks the launch, and names the same rule."""
+    move, decision = next_move(p), launch_check(p)
+    if move.severity == "urgent":
+        assert decision.ready is False
+        assert move.rule in {b.code for b in decision.blockers}
+    if decision.ready:
+        assert move.severity in ("calm", "attention")
+
+
+def test_a_dropped_off_agent_is_named_with_a_fix() -> None:
+    """Issue 10, item 6: the blocker names the agent and offers to reassign their chats."""
+    ana = LostAgent("u-ana", "Ana", 2, 75.0)
+    decision = launch_check(pressure(presence_drift=1, lost_agents=(ana,)))
+    [blocker] = decision.blockers
+    assert blocker.code == "presence_drift" and blocker.agents == (ana,)
+    assert blocker.message == "Ana dropped off 1 minute ago with 2 open chats; reassign their chats."
+    two = launch_check(pressure(presence_drift=2, lost_agents=(ana, LostAgent("u-bo", "Bo", 1, 20.0))))
+    assert two.blockers[0].message == "Ana (2 chats) and Bo (1 chat) dropped off with open chats; reassign their chats."

@@ -13,6 +13,7 @@ from chalicelib.live.events import (
     CustomerReplied,
     DeliveryFailed,
     Listeners,
+    OwnerChanged,
     PresenceChanged,
 )
 from chalicelib.wiring import subscribe_work_lanes
@@ -61,9 +62,36 @@ class _Tickets:
         self.replies.append(event)
 
 
+class _Routing:
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str]] = []
+
+    def conversation_started(self, event: ConversationStarted) -> None:
+        self.heard.append(("route", event.tenant))
+
+    def conversation_reopened(self, event: ConversationReopened) -> None:
+        self.heard.append(("reopened", event.tenant))
+
+    def place_freed(self, event: ConversationClosed | OwnerChanged) -> None:
+        self.heard.append(("drain", event.tenant))
+
+    def presence_changed(self, event: PresenceChanged) -> None:
+        self.heard.append(("presence", event.tenant))
+
+
+class _Availability:
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def check(self, tenant: str) -> bool:
+        self.checked.append(tenant)
+        return False
+
+
 def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     listeners, counters, tickets = Listeners(), _Counters(), _Tickets()
-    subscribe_work_lanes(listeners, counters, tickets)  # type: ignore[arg-type]
+    routing, availability = _Routing(), _Availability()
+    subscribe_work_lanes(listeners, counters, tickets, routing, availability)  # type: ignore[arg-type]
     for event in (
         ConversationStarted("a", "c1"),
         ConversationClosed("b", "c1"),
@@ -77,3 +105,15 @@ def test_the_work_lanes_listen_to_exactly_these_events() -> None:
     reply = CustomerReplied("f", "c1", "cu1", "Kim", "tk_1")
     listeners.publish(reply)
     assert tickets.replies == [reply] and counters.pushed == ["a", "b", "c", "d"]
+    # Routing: a started chat is routed, a reopened one goes back to its owner or is routed, a
+    # closed chat or an owner change frees a place, an agent's presence may take from the queue.
+    listeners.publish(OwnerChanged("g", "c1", "ag1", None, "requeue"))
+    assert routing.heard == [
+        ("route", "a"),
+        ("drain", "b"),
+        ("reopened", "c"),
+        ("presence", "d"),
+        ("drain", "g"),
+    ]
+    # The widgets hear a flip of "someone can answer" only from presence changes (and the sweep).
+    assert availability.checked == ["d"]

@@ -7,36 +7,37 @@ from tests.unit.conftest import Unit
 
 def test_customer_and_agent_exchange_messages_and_each_side_sees_its_sequence(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer, "Hi there")
     agent = unit.connect_agent("ana")
-    [snap] = unit.act(agent, action="join", conversation_id=conv)
+    [snap] = unit.act(agent, action="take", conversation_id=conv)
     assert snap["type"] == "conversation" and snap["conversation"]["owner"]["name"] == "Ana"
-    joined = unit.sender.take(customer)
+    joined = [e for e in unit.sender.take(customer) if e["type"] != "availability"]
     assert [e["type"] for e in joined] == ["message", "conversation"]
+    assert (joined[0]["code"], joined[0]["params"]) == ("agent_joined", {"name": "Ana"})
 
     [ack] = unit.act(customer, action="send", conversation_id=conv, client_id="m1", text="Hello", request_id="r1")
-    assert (ack["type"], ack["status"], ack["seq"], ack["request_id"]) == ("ack", "sent", 2, "r1")
+    assert (ack["type"], ack["status"], ack["seq"], ack["request_id"]) == ("ack", "sent", 3, "r1")
     [msg] = unit.sender.take(agent)
-    assert (msg["text"], msg["seq"], msg["prev_seq"], msg["author"]["role"]) == ("Hello", 2, 1, "customer")
-    assert unit.texts(conv) == ["Ana joined the conversation", "Hello"]
+    assert (msg["text"], msg["seq"], msg["prev_seq"], msg["author"]["role"]) == ("Hello", 3, 2, "customer")
+    assert unit.texts(conv) == ["Hi there", "Ana joined the conversation", "Hello"]
 
 
 def test_a_resend_stores_once_and_a_reused_client_id_is_refused(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer, "first")
     first = unit.act(customer, action="send", conversation_id=conv, client_id="dup", text="once")
     again = unit.act(customer, action="send", conversation_id=conv, client_id="dup", text="once")
     assert [first[0]["status"], again[0]["status"]] == ["sent", "sent-again"]
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="dup", text="other")
     assert err["code"] == "client_id_reused" and err["client_id"] == "dup"
-    assert unit.texts(conv) == ["once"]
+    assert unit.texts(conv) == ["first", "once"]
 
 
 def test_notes_reach_agents_only_and_the_customer_sequence_skips_them(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
-    unit.act(ana, action="join", conversation_id=conv)
+    unit.act(ana, action="take", conversation_id=conv)
     unit.act(bo, action="join", conversation_id=conv)
     for c in (customer, ana, bo):
         unit.sender.take(c)
@@ -45,17 +46,17 @@ def test_notes_reach_agents_only_and_the_customer_sequence_skips_them(unit: Unit
     assert [e["kind"] for e in unit.sender.take(bo)] == ["note"]
     unit.act(ana, action="send", conversation_id=conv, client_id="t1", text="Hi")
     [seen] = unit.sender.take(customer)
-    assert (seen["seq"], seen["prev_seq"]) == (4, 2)
+    assert (seen["seq"], seen["prev_seq"]) == (5, 3)
     [sync] = unit.act(customer, action="sync", conversation_id=conv, since=0)
-    assert [m["seq"] for m in sync["messages"]] == [1, 2, 4] and sync["complete"] is True
+    assert [m["seq"] for m in sync["messages"]] == [1, 2, 3, 5] and sync["complete"] is True
     assert "next_since" not in sync
 
 
 def test_typing_reaches_the_other_side_only_and_note_typing_agents_only(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     ana = unit.connect_agent("ana")
-    unit.act(ana, action="join", conversation_id=conv)
+    unit.act(ana, action="take", conversation_id=conv)
     tab2 = unit.connect_agent("ana")
     unit.act(tab2, action="sync", conversation_id=conv, since=0)
     unit.sender.take(customer)
@@ -69,15 +70,16 @@ def test_typing_reaches_the_other_side_only_and_note_typing_agents_only(unit: Un
 
 def test_receipts_move_forward_only_and_reach_every_other_connection(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     ana = unit.connect_agent("ana")
-    unit.act(ana, action="join", conversation_id=conv)
+    unit.act(ana, action="take", conversation_id=conv)
     unit.act(ana, action="send", conversation_id=conv, client_id="a1", text="hi")
     unit.sender.take(customer)
-    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=2)
-    assert ack == {"type": "ack", "action": "read", "conversation_id": conv, "seq": 2}
+    unit.sender.take(ana)
+    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=3)
+    assert ack == {"type": "ack", "action": "read", "conversation_id": conv, "seq": 3}
     [read] = unit.sender.take(ana)
-    assert (read["type"], read["seq"]) == ("read", 2)
+    assert (read["type"], read["seq"]) == ("read", 3)
     unit.act(customer, action="read", conversation_id=conv, seq=1)
     assert unit.sender.take(ana) == []
     [err] = unit.act(customer, action="read", conversation_id=conv, seq=9)
@@ -92,7 +94,7 @@ def test_presence_follows_the_last_connection_and_a_gone_target_alone_is_dropped
     customer = unit.connect_customer()
     unit.clock.advance(60)  # past the connect grace period
     unit.sender.gone.add(ana)
-    unit.start(customer)  # the lobby update to every agent finds ana's connection gone
+    unit.started(customer)  # the lobby update to every agent finds ana's connection gone
     assert ana not in unit.store.connections and watcher in unit.store.connections
     left = [e for e in unit.sender.take(watcher) if e["type"] == "presence"]
     assert [(p["agent"]["name"], p["reachable"]) for p in left] == [("Ana", False)]
@@ -100,16 +102,67 @@ def test_presence_follows_the_last_connection_and_a_gone_target_alone_is_dropped
 
 def test_roles_tenants_and_strangers_are_kept_apart(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     [err] = unit.act(customer, action="join", conversation_id=conv)
+    assert err["code"] == "forbidden"
+    [err] = unit.act(customer, action="take", conversation_id=conv)
     assert err["code"] == "forbidden"
     other = unit.connect_customer()
     [err] = unit.act(other, action="sync", conversation_id=conv, since=0)
     assert err["code"] == "not_found"
     foreign = unit.connect_agent("zed", tenant="acme")
-    [err] = unit.act(foreign, action="join", conversation_id=conv)
+    for action in ("join", "take"):
+        [err] = unit.act(foreign, action=action, conversation_id=conv)
+        assert err["code"] == "not_found"
+    [err] = unit.act(foreign, action="assign", conversation_id=conv, agent_id="sub-zed")
     assert err["code"] == "not_found"
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="x", text="hi", tenant="acme")
     assert err["code"] == "wrong_tenant"
     [err] = unit.act("never=", action="heartbeat")
     assert err["code"] == "session_expired"
+
+
+def test_reading_is_reading_and_ownership_is_explicit(unit: Unit) -> None:
+    """Issue 10, item 5: opening a thread (sync) changes nothing and tells the customer nothing;
+    taking, helping and assigning are explicit, and two takes of one chat end with one owner."""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
+    unit.sender.take(customer)
+    unit.sender.take(ana)
+    [sync] = unit.act(ana, action="sync", conversation_id=conv, since=0)
+    assert sync["conversation"]["owner"] is None and unit.sender.take(customer) == []
+    unit.sender.take(bo)
+    [line, snap] = unit.act(ana, action="take", conversation_id=conv)  # Ana reads it: she hears the line
+    assert line["code"] == "agent_joined" and snap["conversation"]["owner"]["name"] == "Ana"
+    unit.sender.take(bo)
+    [err] = unit.act(bo, action="take", conversation_id=conv)  # Bo saw it unowned a moment ago
+    assert err["code"] == "conflict" and "Ana already owns" in err["message"]
+    unit.sender.take(bo)
+    [snap] = [e for e in unit.act(bo, action="join", conversation_id=conv) if e["type"] == "conversation"]
+    assert snap["conversation"]["owner"]["name"] == "Ana"
+    ana_id = snap["conversation"]["owner"]["id"]
+    [snap] = [  # a take-over names the owner
+        e for e in unit.act(bo, action="take", conversation_id=conv, expect_owner=ana_id) if e["type"] == "conversation"
+    ]
+    assert snap["conversation"]["owner"]["name"] == "Bo"
+    assert unit.texts(conv) == [
+        "Hello",
+        "Ana joined the conversation",
+        "Bo joined the conversation",
+        "Bo took over the conversation",
+    ]
+
+
+def test_opening_the_widget_is_no_conversation_until_the_customer_writes(unit: Unit) -> None:
+    """Issue 10, item 4: no inbox entry, no active chat, no agent alerted for an opened widget."""
+    agent = unit.connect_agent("ana")
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    assert unit.sender.take(agent) == [] and unit.hub.counters.view("global").active_chats == 0
+    [err] = unit.act(agent, action="sync", conversation_id=conv, since=0)
+    assert err["code"] == "not_found"
+    unit.act(customer, action="send", conversation_id=conv, client_id="q", text="Hello?")
+    [lobby] = [e for e in unit.sender.take(agent) if e["type"] == "conversation"]
+    assert lobby["conversation"]["id"] == conv and lobby["conversation"]["status"] == "open"
+    assert unit.hub.counters.view("global").active_chats == 1

@@ -129,7 +129,7 @@ CASES: list[tuple[str, dict[str, Any], str, str, str, tuple[str, ...]]] = [
         "support_command",
         "presence_drift",
         "attention",
-        ("1 agent is shown as available or busy but has stopped sending heartbeats",),
+        ("1 agent dropped off with open chats; reassign their chats",),
     ),
     (
         "presence-drift-many-chat-waits",
@@ -137,7 +137,7 @@ CASES: list[tuple[str, dict[str, Any], str, str, str, tuple[str, ...]]] = [
         "support_command",
         "presence_drift",
         "urgent",
-        ("2 agents are shown as available or busy but have stopped sending heartbeats",),
+        ("2 agents dropped off with open chats",),
     ),
     (
         "presence-drift-beats-overdue-callbacks",

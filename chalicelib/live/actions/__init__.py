@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.live.actions.close import close
-from chalicelib.live.actions.join import join
+from chalicelib.live.actions.join import assign, join, take
 from chalicelib.live.actions.presence import heartbeat, presence
 from chalicelib.live.actions.receipts import receipt
 from chalicelib.live.actions.send import send
@@ -26,6 +26,8 @@ Handler = Callable[[Live, Connection, Any], None]
 ACTIONS: dict[str, Handler] = {
     "start": start,
     "join": join,
+    "take": take,
+    "assign": assign,
     "send": send,
     "note": send,
     "typing": typing,
@@ -36,5 +38,5 @@ ACTIONS: dict[str, Handler] = {
     "sync": sync,
     "close": close,
 }
-AGENT_ONLY = frozenset({"join", "note", "presence", "close"})
+AGENT_ONLY = frozenset({"join", "take", "assign", "note", "presence", "close"})
 CUSTOMER_ONLY = frozenset({"start"})

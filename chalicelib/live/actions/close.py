@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.contract.actions import Close
 from chalicelib.contract.events import ConversationEvent
-from chalicelib.live import payloads
+from chalicelib.live import lines, payloads
 from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationClosed
 from chalicelib.store import keys
@@ -16,8 +16,9 @@ def close(live: Live, conn: Connection, action: Close) -> None:
     state = live.timeline.conversation(conn, action.conversation_id)
     closed = live.timeline.store.close_conversation(state.meta, live.clock.now())
     if closed:
+        said = lines.line("conversation_closed", name=conn.name)
         line = NewEntry(
-            "system", "system", "hub", "Hub", f"{conn.name} closed the conversation", f"close-{keys.new_customer_id()}"
+            "system", "system", "hub", "Hub", said.text, f"close-{keys.new_customer_id()}", said.code, said.params_json
         )
         state, msg, _ = live.timeline.append(conn, state.conversation_id, line)
         live.notifier.message(state, msg, "")

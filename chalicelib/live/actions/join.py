@@ -1,58 +1,88 @@
-"""`join`: an agent joins a conversation of the tenant: as its owner when it has none (or when
-taking it over), else as a helper."""
+"""`join` (help), `take` (take ownership) and `assign` (to a colleague): the explicit ways an
+agent comes into a conversation. Reading one (`sync`) is none of them: it changes nothing and
+tells the customer nothing."""
 
 from __future__ import annotations
 
-from chalicelib.contract.actions import Join
+from chalicelib.contract.actions import Assign, Join, Take
 from chalicelib.contract.events import ConversationEvent
-from chalicelib.live import payloads
+from chalicelib.live import lines, payloads
 from chalicelib.live.context import Live
+from chalicelib.platform.errors import NotFound
 from chalicelib.store import keys
 from chalicelib.store.models import Connection, Participant
 from chalicelib.store.ports import ConversationState, NewEntry
 
 
 def join(live: Live, conn: Connection, action: Join) -> None:
+    """Helps in a conversation: the agent becomes a helper participant (never its owner)."""
     conversation_id = action.conversation_id
-    wants_owner = action.role == "owner"
     state = live.timeline.conversation(conn, conversation_id)
-    me = state.participants.get(conn.user_id)
-    becomes_owner = state.meta.owner_id is None or (wants_owner and state.meta.owner_id != conn.user_id)
-    changed = me is None or becomes_owner
-    if changed:
-        verb = "joined" if me is None else "took over"
-        line = NewEntry(
-            "system", "system", "hub", "Hub", f"{conn.name} {verb} the conversation", f"join-{keys.new_customer_id()}"
+    if conn.user_id in state.participants:
+        live.connections.subscribe(conn, state)
+        _answer(live, conn, action, state)
+        return
+    said = lines.line("agent_joined", name=conn.name)
+    entry = NewEntry(
+        "system", "system", "hub", "Hub", said.text, f"join-{keys.new_customer_id()}", said.code, said.params_json
+    )
+
+    def prepare(current: ConversationState) -> Participant | None:
+        if conn.user_id in current.participants:
+            return None
+        return Participant(
+            current.meta.pk,
+            keys.participant_sk(conn.user_id),
+            role="agent",
+            user_id=conn.user_id,
+            name=conn.name,
+            agent_role="helper",
+            delivered_seq=0,
+            read_seq=0,
+            joined_at=live.clock.now(),
         )
 
-        def prepare(current: ConversationState) -> tuple[tuple[str, str] | None, Participant | None]:
-            # Decided again on every retry: another agent may have taken ownership meanwhile.
-            owner_now = current.meta.owner_id is None or (wants_owner and current.meta.owner_id != conn.user_id)
-            new_owner = (conn.user_id, conn.name) if owner_now else None
-            if conn.user_id in current.participants:
-                return new_owner, None
-            participant = Participant(
-                current.meta.pk,
-                keys.participant_sk(conn.user_id),
-                role="agent",
-                user_id=conn.user_id,
-                name=conn.name,
-                agent_role="owner" if owner_now else "helper",
-                delivered_seq=0,
-                read_seq=0,
-                joined_at=live.clock.now(),
-            )
-            return new_owner, participant
+    state, msg, _ = live.timeline.append(conn, conversation_id, entry, prepare)
+    state = live.timeline.conversation(conn, conversation_id)  # roles as stored
+    live.connections.subscribe(conn, state)
+    live.notifier.message(state, msg, conn.connection_id)
+    _answer(live, conn, action, state)
+    live.notifier.conversation(conn, state, to_lobby=True)
 
-        state, msg, _ = live.timeline.append(conn, conversation_id, line, prepare)
-        state = live.timeline.conversation(conn, conversation_id)  # owner and roles as stored
+
+def take(live: Live, conn: Connection, action: Take) -> None:
+    """Takes ownership. `expect_owner` is the owner the agent saw (absent or null: none); when
+    someone else owns it by now the take fails with `conflict`, so two agents taking one chat
+    end with one owner. Naming the current owner takes it over from them."""
+    _move(live, conn, action, (conn.user_id, conn.name), "takeover" if action.expect_owner else "take")
+
+
+def assign(live: Live, conn: Connection, action: Assign) -> None:
+    """Assigns the conversation to a colleague of the tenant (by agent id), on the same terms as `take`."""
+    agent = live.connections.store.get_presence(conn.tenant, action.agent_id)
+    if agent is None:
+        raise NotFound(f"no agent {action.agent_id!r} in this tenant")
+    _move(live, conn, action, (str(agent.agent_id), str(agent.name)), "assign")
+
+
+def _move(live: Live, conn: Connection, action: Take | Assign, to: tuple[str, str], reason: str) -> None:
+    live.timeline.conversation(conn, action.conversation_id)  # not_found unless the agent may see it
+    state = live.ownership.change(
+        conn.tenant,
+        action.conversation_id,
+        to,
+        action.expect_owner,
+        (conn.user_id, conn.name),
+        reason,
+        changed_by_connection=conn.connection_id,
+    )
+    if to[0] == conn.user_id:
         live.connections.subscribe(conn, state)
-        live.notifier.message(state, msg, conn.connection_id)
-    else:
-        live.connections.subscribe(conn, state)
+    _answer(live, conn, action, state)
+
+
+def _answer(live: Live, conn: Connection, action: Join | Take | Assign, state: ConversationState) -> None:
     live.notifier.reply(
         conn.connection_id,
         ConversationEvent(conversation=payloads.snapshot(state, "agent"), request_id=action.request_id),
     )
-    if changed:
-        live.notifier.conversation(conn, state, to_lobby=True)

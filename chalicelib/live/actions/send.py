@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.contract.actions import Note, Send
 from chalicelib.contract.events import AckEvent
+from chalicelib.live.actions.start import begin
 from chalicelib.live.context import Live
 from chalicelib.live.events import ConversationReopened, CustomerReplied
 from chalicelib.platform.clock import iso
@@ -48,6 +49,9 @@ def _customer_wrote(live: Live, conn: Connection, state: ConversationState) -> N
             str(meta.waiting_ticket_id) if meta.waiting_ticket_id else None,
         )
     )
+    if meta.status == "new":
+        begin(live, state)  # the first thing the customer said: the conversation starts now
+        return
     if meta.status == "closed" and live.timeline.store.reopen_conversation(meta, live.clock.now()):
         live.notifier.conversation(conn, state, to_lobby=True)
         live.listeners.publish(ConversationReopened(conn.tenant, state.conversation_id))

@@ -1,4 +1,6 @@
-"""`start`: a customer opens a new conversation, or resumes their own."""
+"""`start`: a customer opens a conversation (or resumes their own). Opening starts nothing:
+the conversation is `new` — no inbox entry, no active chat, no agent alerted — until its
+customer writes or asks for a callback (`begin`)."""
 
 from __future__ import annotations
 
@@ -17,23 +19,38 @@ from chalicelib.store.ports import ConversationState
 
 def start(live: Live, conn: Connection, action: Start) -> None:
     created = isinstance(action.conversation_id, UnsetType)
-    if created:
-        state = _create(live, conn)
-        metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
-    else:
-        state = live.timeline.conversation(conn, str(action.conversation_id))
+    state = _create(live, conn) if created else live.timeline.conversation(conn, str(action.conversation_id))
     live.connections.subscribe(conn, state)
+    offered = live.availability(conn.tenant)
     live.notifier.reply(
         conn.connection_id,
         ConversationEvent(
-            conversation=payloads.snapshot(state, "customer"),
+            conversation=payloads.snapshot(state, "customer", queue_place(live, state)),
             request_id=action.request_id,
-            agents_available=live.connections.agents_available(conn.tenant),
+            agents_available=offered.agents_available,
+            offer=offered.offer,
+            mode=offered.mode,
         ),
     )
-    if created:
-        live.notifier.conversation(conn, state, to_lobby=True)
-        live.listeners.publish(ConversationStarted(conn.tenant, state.conversation_id))
+
+
+def begin(live: Live, state: ConversationState) -> bool:
+    """new → open: the customer wrote or asked for a callback. The tenant's agents see it, the
+    counters count it, routing offers it (`ConversationStarted`). False when it had started."""
+    if not live.timeline.store.start_conversation(state.meta, live.clock.now()):
+        return False
+    metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
+    live.notifier.announce(state)
+    live.listeners.publish(ConversationStarted(state.tenant, state.conversation_id))
+    return True
+
+
+def queue_place(live: Live, state: ConversationState) -> int | None:
+    """The customer's place in the queue (AP-V7 count), None when it does not wait there."""
+    queued_at = state.meta.queued_at
+    if queued_at is None or state.meta.status != "open":
+        return None
+    return live.timeline.store.queue_place(state.tenant, float(queued_at))
 
 
 def _create(live: Live, conn: Connection) -> ConversationState:
@@ -45,15 +62,13 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         keys.META_SK,
         tenant=conn.tenant,
         conversation_id=conversation_id,
-        gsi_tenant=conn.tenant,
-        status="open",
+        status="new",
         customer_id=conn.user_id,
         customer_name=conn.name,
         last_seq=0,
         last_public_seq=0,
         created_at=now,
         updated_at=now,
-        active_tenant=conn.tenant,
     )
     customer = Participant(
         pk,

@@ -1,5 +1,9 @@
 // Cognito sign-in straight from the browser (USER_PASSWORD_AUTH), against real
-// Cognito or the local moto server. The ID token lives in sessionStorage only.
+// Cognito or the local moto server. The tokens live in localStorage so every tab of the
+// dashboard shares one session (a new tab does not ask to sign in again), and an expired ID
+// token is renewed with the refresh token (REFRESH_TOKEN_AUTH). Signing out in one tab signs
+// out the others (the `storage` event). The dashboard never renders user data as HTML, which
+// is what keeps tokens in localStorage out of a script's reach.
 
 import type { HubConfig } from "../shared/types";
 import { jwtClaims, storageGet, storageSet } from "../shared/util";
@@ -26,12 +30,22 @@ export type SignInResult =
   | { kind: "new_password"; session: string; username: string };
 
 export function loadTokens(): Tokens | null {
-  const t = storageGet<Tokens>("session", KEY);
+  const t = storageGet<Tokens>("local", KEY) || storageGet<Tokens>("session", KEY);
   return t && typeof t.idToken === "string" ? t : null;
 }
 
 export function saveTokens(t: Tokens | null): void {
-  storageSet("session", KEY, t);
+  storageSet("local", KEY, t);
+  storageSet("session", KEY, null); // older builds kept them per tab
+}
+
+/** Calls `onSignedOut` when another tab signs out (its tokens disappear from localStorage). */
+export function watchSignOut(onSignedOut: () => void): () => void {
+  const listener = (e: StorageEvent) => {
+    if (e.key === KEY && e.newValue === null) onSignedOut();
+  };
+  window.addEventListener("storage", listener);
+  return () => window.removeEventListener("storage", listener);
 }
 
 /** True when the token's `exp` is past (or within `skewMs`). */

@@ -5,7 +5,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { loadConfig } from "../shared/api";
 import type { HubConfig } from "../shared/types";
-import { loadTokens, refreshTokens, saveTokens, tokenExpired, type Tokens } from "./auth";
+import { loadTokens, refreshTokens, saveTokens, tokenExpired, watchSignOut, type Tokens } from "./auth";
 import { WorkspaceScreen } from "./components/App";
 import { ConfigError, NewPassword, SignIn, Splash } from "./components/SignIn";
 import { Session } from "./session";
@@ -40,6 +40,16 @@ function Root() {
     const session: Session = new Session(cfg, tokens, () => signOut(cfg, session, EXPIRED));
     setScreen({ kind: "workspace", session });
   };
+
+  // Signing out in another tab signs this one out too (one session across tabs).
+  useEffect(() => {
+    if (screen.kind !== "workspace") return;
+    const session = screen.session;
+    return watchSignOut(() => {
+      session.end();
+      setScreen({ kind: "signin", cfg: session.cfg, notice: "You signed out in another tab." });
+    });
+  }, [screen]);
 
   useEffect(() => {
     let alive = true;

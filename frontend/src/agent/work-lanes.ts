@@ -175,9 +175,11 @@ export class WorkLanes {
   }
 
   /** Logs a missed call; resolves to an error message, or null when it was queued. */
+  /**
+   * A missed call is its own record: it joins a conversation only when the agent picks one in
+   * the form (`body.conversation_id`), never because a thread happens to be open (issue 10, item 1).
+   */
   async logMissedCall(body: Record<string, string>): Promise<string | null> {
-    const conv = this.ws.state.selectedId;
-    if (conv) body.conversation_id = conv;
     try {
       const r = await this.ws.api<{ callback: CallbackView }>("/callbacks", { method: "POST", body });
       this.ws.store.update((s) => {
@@ -187,6 +189,26 @@ export class WorkLanes {
       return null;
     } catch (err) {
       return message(err);
+    }
+  }
+
+  /** "Reassign their chats": a dropped-off colleague's open chats go back to the queue. */
+  async reassign(agentId: string, name: string): Promise<void> {
+    this.setBusy(`reassign:${agentId}`, true);
+    try {
+      const r = await this.ws.api<{ requeued: number; hub: HubSnapshot }>(`/agents/${encodeURIComponent(agentId)}/reassign`, {
+        method: "POST",
+      });
+      this.ws.store.update((s) => {
+        s.hub = r.hub;
+        s.blockers = null;
+      });
+      this.ws.toast(`${r.requeued === 1 ? "1 chat" : `${r.requeued} chats`} of ${name} went back to the queue.`, "info");
+      void this.ws.loadConversations(true);
+    } catch (err) {
+      this.ws.toast(`Couldn't reassign ${name}'s chats: ${message(err)}`, "error");
+    } finally {
+      this.setBusy(`reassign:${agentId}`, false);
     }
   }
 

@@ -107,6 +107,13 @@ export function dueLabel(cb: CallbackView, now = Date.now()): string {
   const span = abs < 60 ? "< 1 min" : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
   if (s < 0 || cb.overdue) return s < 0 ? `${span} overdue` : "overdue";
   if (s < 60) return "due now";
+  // A window that has not opened yet: say when calling may start (the hub read the window in
+  // the tenant's time zone; this shows it in the agent's).
+  const from = cb.not_before ? toMs(cb.not_before) : NaN;
+  if (isFinite(from) && from - now > 60_000) {
+    const at = new Date(from).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return `call from ${at} · due in ${span}`;
+  }
   return `due in ${span}`;
 }
 

@@ -58,6 +58,7 @@ export class Workspace {
       onChange: () => this.store.changed(),
       onConnState: (conn) => this.store.set({ conn }),
       isVisible: (id) => id === this.state.selectedId && this.state.view === "lane" && document.visibilityState === "visible",
+      // Writing into a conversation one is not part of is an explicit act: it helps (never owns).
       onNotJoined: (id) => this.join(id),
       canReceipt: (t) => this.isJoined(t),
     });
@@ -137,8 +138,6 @@ export class Workspace {
       void this.loadConversations(true);
       void this.lanes.loadAll(true);
     }
-    const sel = this.state.selectedId;
-    if (sel && !this.joinSent.has(sel)) this.join(sel);
   }
 
   heartbeatAcked(): void {
@@ -224,10 +223,18 @@ export class Workspace {
     if (action === "sync" || action === "heartbeat" || action === "delivered" || action === "read" || action === "typing") return;
     if (action === "join" && conversationId) this.joinSent.delete(conversationId);
     if (action === "send" || action === "note") return; // shown on the message itself
+    if ((action === "take" || action === "assign") && (code === "conflict" || code === "at_capacity")) {
+      void this.loadConversations(true); // someone else was quicker: show who owns it now
+      return this.toast(text, "warn");
+    }
     const what =
       action === "join"
-        ? "Couldn't open the conversation"
-        : action === "presence"
+        ? "Couldn't join the conversation"
+        : action === "take"
+          ? "Couldn't take the conversation"
+          : action === "assign"
+            ? "Couldn't assign the conversation"
+            : action === "presence"
           ? "Couldn't change your status"
           : action === "close"
             ? "Couldn't close the conversation"
@@ -243,20 +250,31 @@ export class Workspace {
     return s.joined.has(t.id);
   }
 
-  join(id: string, role?: "owner" | "helper"): void {
-    const frame: Record<string, string> = { action: "join", conversation_id: id };
-    if (role) frame.role = role;
-    if (this.client.sendAction(frame)) this.joinSent.add(id);
+  /** Helps in a conversation (the `join` action: a helper, never its owner). */
+  join(id: string): void {
+    if (this.joinSent.has(id)) return;
+    if (this.client.sendAction({ action: "join", conversation_id: id })) this.joinSent.add(id);
   }
 
-  /** Take ownership of the open conversation (the `join` action with role owner). */
-  takeOwnership(): void {
+  /**
+   * Takes ownership of a conversation (keyboard `a`): the `take` action names the owner I see,
+   * so when a colleague took it a moment ago the hub refuses and says who ("conflict").
+   */
+  takeOwnership(id?: string): void {
     const s = this.state;
-    const c = s.selectedId ? s.convs.get(s.selectedId) : undefined;
+    const cid = id || s.selectedId;
+    const c = cid ? s.convs.get(cid) : undefined;
     if (!c) return this.toast("Open a conversation first.", "info");
     if (c.status === "closed") return this.toast("This conversation is closed.", "info");
     if (c.owner?.id === s.me.agent_id) return this.toast("You already own this conversation.", "info");
-    this.join(c.id, "owner");
+    this.client.sendAction({ action: "take", conversation_id: c.id, expect_owner: c.owner?.id ?? null, request_id: `take-${c.id.slice(0, 40)}` });
+  }
+
+  /** Assigns a conversation to a colleague (from the directory of the tenant's agents). */
+  assignTo(id: string, agentId: string): void {
+    const c = this.state.convs.get(id);
+    if (!c || c.status === "closed" || c.owner?.id === agentId) return;
+    this.client.sendAction({ action: "assign", conversation_id: id, agent_id: agentId, expect_owner: c.owner?.id ?? null });
   }
 
   /** Opens a conversation; a click also puts the focus in the composer, keyboard navigation does not. */
@@ -279,7 +297,7 @@ export class Workspace {
       st.view = "lane";
       st.mentions.delete(id);
     });
-    if (!this.joinSent.has(id)) this.join(id);
+    // Reading is reading: opening a thread syncs (and follows) it, and tells nobody anything.
     this.client.requestSync(t);
     this.client.markRead(t);
     if (focusComposer) this.focus("composer");
@@ -391,14 +409,6 @@ export class Workspace {
         s.toasts = s.toasts.filter((t) => t.id !== id);
       });
     }, 6_000);
-  }
-
-  lastCustomerText(id: string): string {
-    const t = this.client.threads.get(id);
-    const msgs = t ? t.messages() : [];
-    for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].author.role === "customer" && msgs[i].kind === "text") return msgs[i].text.replace(/\s+/g, " ");
-    const c = this.state.convs.get(id);
-    return c?.preview?.author_role === "customer" ? c.preview.text : "";
   }
 
   // ---- notifications ------------------------------------------------------------

@@ -42,6 +42,9 @@ export interface ChatMessage {
   text: string;
   created_at: string;
   own: boolean;
+  /** System lines: what happened and its parameters, so each client words it in its language. */
+  code?: string;
+  params?: Record<string, string>;
   /** Set while the message is in the outbox. */
   pending?: "sending" | "retry" | "failed";
   error?: string;
@@ -76,6 +79,8 @@ export class Thread {
   otherRead = 0;
   deliveredSent = 0;
   readSent = 0;
+  /** Read here without a receipt (an agent only reading a chat they are not part of). */
+  readLocal = 0;
   readonly typing = new Map<string, TypingInfo>();
   syncInFlight = false;
   syncAgain = false;
@@ -415,10 +420,19 @@ export class ChatClient {
   /** Sends `read` up to the thread's last seq when it is on screen and focused. */
   markRead(t: Thread): void {
     if (!t.id || t.lastSeq <= t.readSent) return;
-    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
     if (!this.o.isVisible || !this.o.isVisible(t.id)) return;
     if (document.visibilityState !== "visible" || !document.hasFocus()) return;
     const seq = t.lastSeq;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) {
+      // Read by someone who is not a participant (an agent only reading): no receipt goes out —
+      // nobody is told anything — but it is read all the same, so its unread count clears. Once
+      // they take or help, the next markRead sends the receipt.
+      if (t.readLocal < seq) {
+        t.readLocal = seq;
+        this.changed(t);
+      }
+      return;
+    }
     if (this.socket.send({ action: "read", conversation_id: t.id, seq })) {
       t.readSent = seq;
       if (t.deliveredSent < seq) t.deliveredSent = seq;
@@ -557,6 +571,10 @@ export class ChatClient {
         created_at: m.created_at,
         own: this.isOwn(m.author),
       };
+      if (m.code) {
+        msg.code = m.code;
+        msg.params = (m.params || {}) as Record<string, string>;
+      }
     }
     t.bySeq.set(m.seq, msg);
     if (msg.client_id) t.byClient.set(msg.client_id, msg);
@@ -613,7 +631,10 @@ export class ChatClient {
   /** `delivered` for everything received from others, then `read` if on screen. */
   receipts(t: Thread): void {
     if (!t.id) return;
-    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
+    if (this.o.canReceipt && !this.o.canReceipt(t)) {
+      this.markRead(t); // not a participant: no receipts, but what is on screen is read here
+      return;
+    }
     let maxOther = 0;
     for (const m of t.bySeq.values()) {
       if (!m.own && m.seq != null && m.seq <= t.lastSeq && m.seq > maxOther) maxOther = m.seq;

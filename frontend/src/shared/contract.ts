@@ -4,12 +4,17 @@
 /**
  * Every action a client may send.
  */
-export type ClientAction = Start | Join | Send | Note | Typing | Delivered | Read | Presence | Heartbeat | Close | Sync;
+export type ClientAction =
+  Start | Join | Take | Assign | Send | Note | Typing | Delivered | Read | Presence | Heartbeat | Close | Sync;
 /**
  * Every event the hub sends.
  */
 export type ServerEvent =
   | MessageEvent
+  | AssignedEvent
+  | QueueEvent
+  | AvailabilityEvent
+  | CallbackStatusEvent
   | AckEvent
   | DeliveredEvent
   | ReadEvent
@@ -40,6 +45,15 @@ export interface AckEvent {
    */
   created_at?: string;
 }
+export interface AgentChangeRequest {
+  capacity: number | null;
+}
+export interface AgentEnvelope {
+  agent: AgentItem;
+}
+/**
+ * An agent of the tenant's directory (also those who never signed in).
+ */
 export interface AgentItem {
   /**
    * The Cognito `sub`.
@@ -58,20 +72,152 @@ export interface AgentItem {
    * Chosen available and reachable.
    */
   available: boolean;
+  /**
+   * Open chats routing gives them (own, else the tenant's).
+   */
+  capacity: number;
+  /**
+   * Their own capacity is set (else the tenant's default).
+   */
+  own_capacity: boolean;
+  open_chats: number;
 }
 export interface AgentList {
   agents: AgentItem[];
 }
+/**
+ * Agent: assign the conversation to a colleague of the tenant, on the same terms as `take`.
+ */
+export interface Assign {
+  action: "assign";
+  conversation_id: string;
+  agent_id: string;
+  expect_owner?: string | null;
+  request_id?: string;
+  /**
+   * optional; must equal the connection's tenant
+   */
+  tenant?: string;
+}
+/**
+ * A conversation became this agent's (to the new owner's dashboards): routing, a colleague's
+ *     `assign`, or their own `take` in another tab.
+ */
+export interface AssignedEvent {
+  type: "assigned";
+  conversation_id: string;
+  agent: Ref;
+  by: Ref;
+  reason: "assign" | "route" | "take" | "takeover";
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  at: string;
+  conversation: ConversationSnapshot;
+}
+/**
+ * An agent or customer by id and name.
+ */
+export interface Ref {
+  id: string;
+  name: string;
+}
+/**
+ * A conversation as its viewer sees it (`last_seq`: the last entry visible to that viewer).
+ */
+export interface ConversationSnapshot {
+  id: string;
+  status: "closed" | "new" | "open";
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  created_at: string;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  updated_at: string;
+  customer: Ref;
+  owner: Ref | null;
+  participants: Participant[];
+  last_seq: number;
+  preview: Preview | null;
+  /**
+   * Waiting in the queue for an agent with a free place.
+   */
+  queued?: boolean;
+  /**
+   * The customer's place (1 = next), when known.
+   */
+  queue_place?: number;
+}
+export interface Participant {
+  role: "agent" | "customer";
+  id: string;
+  name: string;
+  agent_role: ("helper" | "owner") | null;
+  delivered_seq: number;
+  read_seq: number;
+}
+/**
+ * The last thing a person said (never a system line).
+ */
+export interface Preview {
+  /**
+   * at most 140 characters
+   */
+  text: string;
+  author_role: "agent" | "customer" | "system";
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  at: string;
+}
+/**
+ * What the tenant's widgets may offer now (`chalicelib/hub/availability.py`).
+ */
 export interface Availability {
   /**
    * Whether an agent is available and reachable.
    */
   agents_available: boolean;
+  /**
+   * chat, or leave a message / call me back (mode and presence).
+   */
+  offer: "callback" | "chat";
+  mode: "live" | "ready" | "recovery";
+  default_region?: string | null;
+}
+/**
+ * To every customer connection of the tenant, only when it flips: can someone answer now,
+ *     and what the widget offers (`chalicelib/hub/availability.py`).
+ */
+export interface AvailabilityEvent {
+  type: "availability";
+  agents_available: boolean;
+  offer: "callback" | "chat";
+  mode: "live" | "ready" | "recovery";
 }
 export interface Blocker {
   code: string;
   message: string;
   lane: "callbacks" | "live_chat" | "support_command" | "tickets";
+  /**
+   * presence_drift: who dropped off.
+   */
+  agents?: LostAgent[];
+  /**
+   * `POST /agents/{id}/reassign` for each of `agents`.
+   */
+  fix?: "reassign";
+}
+/**
+ * An agent who dropped off with open chats, within the grace period (`live/presence.py`).
+ */
+export interface LostAgent {
+  id: string;
+  name: string;
+  open_chats: number;
+  silent_s: number;
 }
 /**
  * An overdue callback nobody claimed (to available agents, again every minute).
@@ -100,6 +246,7 @@ export interface CallbackView {
    */
   priority: "high" | "normal";
   overdue: boolean;
+  not_before: string | null;
   /**
    * ISO-8601 UTC with milliseconds
    */
@@ -119,13 +266,6 @@ export interface CallbackView {
    * ISO-8601 UTC with milliseconds
    */
   updated_at: string;
-}
-/**
- * An agent or customer by id and name.
- */
-export interface Ref {
-  id: string;
-  name: string;
 }
 export interface CallbackDetail {
   callback: CallbackView;
@@ -171,6 +311,29 @@ export interface CallbackRequest {
   conversation_id?: string | null;
   customer_name?: string | null;
 }
+/**
+ * To the customer who asked: their callback's state changed.
+ */
+export interface CallbackStatusEvent {
+  type: "callback_status";
+  callback: CustomerCallbackView;
+}
+/**
+ * A callback as its customer's widget shows it: its state, window and times; never the
+ *     agent, the notes or the number.
+ */
+export interface CustomerCallbackView {
+  id: string;
+  status: "calling" | "cancelled" | "completed" | "failed" | "queued";
+  window: "afternoon" | "asap" | "evening" | "morning";
+  not_before: string | null;
+  /**
+   * ISO-8601 UTC with milliseconds
+   */
+  due_at: string;
+  attempts: number;
+  conversation_id: string | null;
+}
 export interface CallbackStepRequest {
   note?: string | null;
 }
@@ -187,12 +350,27 @@ export interface Start {
   tenant?: string;
 }
 /**
- * Agent: join a conversation of the tenant (owner if it has none, else helper).
+ * Agent: help in a conversation of the tenant, as a helper (never its owner). Reading one is `sync`.
  */
 export interface Join {
   action: "join";
   conversation_id: string;
-  role?: "helper" | "owner";
+  role?: "helper";
+  request_id?: string;
+  /**
+   * optional; must equal the connection's tenant
+   */
+  tenant?: string;
+}
+/**
+ * Agent: take ownership. `expect_owner` is the owner the agent saw (absent or null: none); if
+ *     someone else owns it by now the answer is `conflict` naming them (two agents, one chat: one
+ *     owner). Naming the current owner takes it over from them.
+ */
+export interface Take {
+  action: "take";
+  conversation_id: string;
+  expect_owner?: string | null;
   request_id?: string;
   /**
    * optional; must equal the connection's tenant
@@ -323,48 +501,8 @@ export interface ConversationEvent {
   conversation: ConversationSnapshot;
   request_id?: string;
   agents_available?: boolean;
-}
-/**
- * A conversation as its viewer sees it (`last_seq`: the last entry visible to that viewer).
- */
-export interface ConversationSnapshot {
-  id: string;
-  status: "closed" | "open";
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  created_at: string;
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  updated_at: string;
-  customer: Ref;
-  owner: Ref | null;
-  participants: Participant[];
-  last_seq: number;
-  preview: Preview | null;
-}
-export interface Participant {
-  role: "agent" | "customer";
-  id: string;
-  name: string;
-  agent_role: ("helper" | "owner") | null;
-  delivered_seq: number;
-  read_seq: number;
-}
-/**
- * The last thing a person said (never a system line).
- */
-export interface Preview {
-  /**
-   * at most 140 characters
-   */
-  text: string;
-  author_role: "agent" | "customer" | "system";
-  /**
-   * ISO-8601 UTC with milliseconds
-   */
-  at: string;
+  offer?: "callback" | "chat";
+  mode?: "live" | "ready" | "recovery";
 }
 export interface ConversationList {
   conversations: ConversationSnapshot[];
@@ -383,6 +521,9 @@ export interface Counters {
 export interface CountersEvent {
   type: "counters";
   counters: Counters;
+}
+export interface CustomerCallbackEnvelope {
+  callback: CustomerCallbackView;
 }
 /**
  * A participant received every entry up to `seq`.
@@ -414,6 +555,7 @@ export interface Error {
 export interface ErrorEvent {
   type: "error";
   code:
+    | "at_capacity"
     | "bad_json"
     | "client_id_reused"
     | "conflict"
@@ -456,6 +598,25 @@ export interface ModeState {
   mode: "live" | "ready" | "recovery";
   at: string | null;
   by: string | null;
+  rules: ModeRules;
+}
+/**
+ * What the mode changes (`chalicelib/hub/mode_rules.py`).
+ */
+export interface ModeRules {
+  mode: "live" | "ready" | "recovery";
+  /**
+   * The widget offers chat while someone is available.
+   */
+  chat_when_available: boolean;
+  /**
+   * A vanished agent's chats go back without the grace period.
+   */
+  reassign_at_once: boolean;
+  /**
+   * What the dashboard shows first.
+   */
+  first: "launch" | "next_move" | "recovery";
 }
 /**
  * What the next move and the launch check read.
@@ -474,6 +635,8 @@ export interface Pressure {
   oldest_overdue_callback_s: number | null;
   oldest_waiting_ticket_s: number | null;
   oldest_unanswered_chat_s: number | null;
+  lost_agents: LostAgent[];
+  queued_chats: number;
 }
 export interface NextMove {
   lane: "callbacks" | "live_chat" | "support_command" | "tickets";
@@ -524,7 +687,8 @@ export interface MyPresence {
 }
 /**
  * A timeline entry. `prev_seq` is the previous entry visible to the receiver (customers never
- *     see notes), so a gap is always detectable.
+ *     see notes), so a gap is always detectable. A system line also carries `code` and `params`
+ *     (`chalicelib/live/lines.py`): clients word it in their language and fall back to `text`.
  */
 export interface MessageEvent {
   type: "message";
@@ -534,11 +698,21 @@ export interface MessageEvent {
   client_id: string;
   kind: "note" | "system" | "text";
   author: Person;
+  /**
+   * For a system line: its English wording.
+   */
   text: string;
   /**
    * ISO-8601 UTC with milliseconds
    */
   created_at: string;
+  /**
+   * System lines: what happened, e.g. `agent_joined`.
+   */
+  code?: string;
+  params?: {
+    [k: string]: string | undefined;
+  };
 }
 export interface ModeChange {
   /**
@@ -574,6 +748,14 @@ export interface PresenceEvent {
   heartbeat_at: string | null;
 }
 /**
+ * To a waiting customer: their place in the queue (1 = next), again whenever it moves.
+ */
+export interface QueueEvent {
+  type: "queue";
+  conversation_id: string;
+  place: number;
+}
+/**
  * A participant read every entry up to `seq`.
  */
 export interface ReadEvent {
@@ -581,6 +763,13 @@ export interface ReadEvent {
   conversation_id: string;
   by: Person;
   seq: number;
+}
+export interface Reassigned {
+  /**
+   * How many open chats went back to the queue.
+   */
+  requeued: number;
+  hub: HubSnapshot;
 }
 export interface TypingEvent {
   type: "typing";
@@ -608,6 +797,10 @@ export interface TicketEvent {
 }
 export interface TicketView {
   id: string;
+  number: number | null;
+  /**
+   * Written by the agent; never shown to the customer.
+   */
   subject: string;
   status: "open" | "solved" | "waiting_customer" | "waiting_internal";
   waiting_on: string | null;
@@ -626,6 +819,35 @@ export interface TicketView {
    * ISO-8601 UTC with milliseconds
    */
   status_at: string;
+}
+/**
+ * Only the named settings change.
+ */
+export interface TenantChangeRequest {
+  /**
+   * IANA, e.g. `Europe/Stockholm`.
+   */
+  time_zone?: string;
+  default_region?: string | null;
+  chat_capacity?: number;
+}
+export interface TenantSettings {
+  tenant: string;
+  name: string;
+  /**
+   * IANA time zone the callback windows are read in.
+   */
+  time_zone: string;
+  default_region: string | null;
+  /**
+   * Open chats per agent unless their own is set.
+   */
+  chat_capacity: number;
+  callback_sla_minutes: number;
+  mode: "live" | "ready" | "recovery";
+}
+export interface TenantSettingsEnvelope {
+  settings: TenantSettings;
 }
 /**
  * Absent or null fields stay as they are.

@@ -23,6 +23,11 @@ export type {
   SyncEvent,
   TicketEvent,
   Blocker,
+  AssignedEvent,
+  QueueEvent,
+  AvailabilityEvent,
+  CallbackStatusEvent,
+  CustomerCallbackView,
 } from "./contract";
 
 // The dashboard (and its tests) still build callbacks and tickets with fewer fields than the wire
@@ -30,10 +35,10 @@ export type {
 // "missed_call"). Until that code follows the contract, these two names keep today's looser
 // shapes; events and REST answers are typed with the exact ones (C.CallbackView, C.TicketView).
 type LooseCallback = "source" | "customer_name" | "conversation_id" | "reason" | "window" | "due_in_seconds" |
-  "max_attempts" | "created_at" | "updated_at";
+  "max_attempts" | "created_at" | "updated_at" | "not_before";
 export type CallbackView = Omit<C.CallbackView, LooseCallback> &
   Partial<Omit<Pick<C.CallbackView, LooseCallback>, "source">> & { source?: string };
-export type TicketView = Omit<C.TicketView, "status_at"> & Partial<Pick<C.TicketView, "status_at">>;
+export type TicketView = Omit<C.TicketView, "status_at" | "number"> & Partial<Pick<C.TicketView, "status_at" | "number">>;
 
 export type Role = C.Person["role"];
 export type PresenceStatus = C.PresenceEvent["status"];

@@ -55,6 +55,9 @@ const en = {
   cbAgain: "Request another callback",
   cbBadPhone: "Please check the phone number, including the country code.",
   cbFailed: "We couldn't send your request. Please try again.",
+  cbCountry: "Country",
+  queuePlace: "You're number {n} in the queue. Someone will be with you shortly.",
+  queueNext: "You're next in the queue.",
 };
 
 export type Strings = typeof en;
@@ -113,7 +116,70 @@ const sv: Strings = {
   cbAgain: "Be om en ny uppringning",
   cbBadPhone: "Kontrollera telefonnumret.",
   cbFailed: "Vi kunde inte skicka din förfrågan. Försök igen.",
+  cbCountry: "Land",
+  queuePlace: "Du är nummer {n} i kön. Någon hjälper dig strax.",
+  queueNext: "Du är näst på tur.",
 };
+
+/**
+ * System lines by their code (chalicelib/live/lines.py): the widget words them in its own
+ * language; a code it does not know shows the hub's English text.
+ */
+const LINES: Record<"en" | "sv", Record<string, string>> = {
+  en: {},
+  sv: {
+    agent_joined: "{name} anslöt till samtalet",
+    agent_took_over: "{name} tog över samtalet",
+    agent_assigned: "{name} hjälper dig nu",
+    agent_left: "{name} är inte längre tillgänglig; du är tillbaka i kön och nästa lediga medarbetare svarar",
+    conversation_closed: "{name} avslutade samtalet",
+    callback_requested: "Uppringning bokad ({window}). Vi ringer dig.",
+    callback_calling: "{name} ringer dig nu.",
+    callback_retry: "Vi försökte ringa men kom inte fram. Vi försöker igen om {minutes} minuter.",
+    callback_failed: "Vi nådde dig inte per telefon. Svara här så tar vi det vidare.",
+    callback_completed: "Uppringningen är klar.",
+    callback_cancelled: "Uppringningen är avbruten.",
+    ticket_opened: "Vi har öppnat ärende #{number} för dig; vi följer upp här.",
+  },
+};
+
+const SV_WINDOWS: Record<string, string> = {
+  asap: "så snart som möjligt",
+  morning: "förmiddag",
+  afternoon: "eftermiddag",
+  evening: "kväll",
+};
+
+/** A system line in the widget's language, or null to show the hub's own text. */
+export function systemLine(lang: "en" | "sv", code: string | undefined, params: Record<string, string> | undefined): string | null {
+  const template = code ? LINES[lang][code] : undefined;
+  if (!template) return null;
+  const vars: Record<string, string> = { ...(params || {}) };
+  if (lang === "sv" && vars.window) vars.window = SV_WINDOWS[vars.window] || vars.window;
+  return fmt(template, vars);
+}
+
+/** The visitor's region from their locale ("sv-SE" → "SE"), else null. */
+export function localeRegion(locale: string | undefined): string | null {
+  const part = (locale || "").split(/[-_]/)[1] || "";
+  return /^[A-Za-z]{2}$/.test(part) ? part.toUpperCase() : null;
+}
+
+/** Countries the picker offers first; any ISO 3166 code the hub knows is accepted. */
+export const COUNTRIES: [string, string][] = [
+  ["SE", "Sverige / Sweden (+46)"],
+  ["NO", "Norge / Norway (+47)"],
+  ["DK", "Danmark / Denmark (+45)"],
+  ["FI", "Suomi / Finland (+358)"],
+  ["DE", "Deutschland / Germany (+49)"],
+  ["GB", "United Kingdom (+44)"],
+  ["IE", "Ireland (+353)"],
+  ["NL", "Nederland / Netherlands (+31)"],
+  ["FR", "France (+33)"],
+  ["ES", "España / Spain (+34)"],
+  ["US", "United States (+1)"],
+  ["CA", "Canada (+1)"],
+];
 
 export function pickLang(explicit: string | null | undefined): "en" | "sv" {
   const wanted = (explicit || (typeof navigator !== "undefined" ? navigator.language : "") || "en").toLowerCase();

@@ -216,11 +216,11 @@ export class Widget {
   private async refreshAvailability(): Promise<void> {
     if (!this.cfg) return;
     try {
-      const r = await apiFetch<{ agents_available: boolean }>(
+      const r = await apiFetch<{ agents_available: boolean; offer?: "chat" | "callback"; default_region?: string | null }>(
         this.cfg.apiUrl,
         `/widget/availability?widget_key=${encodeURIComponent(this.o.widgetKey)}`,
       );
-      this.store.set({ available: !!r.agents_available });
+      this.store.set({ available: !!r.agents_available, hubOffer: r.offer ?? null, defaultRegion: r.default_region ?? null });
     } catch (e) {
       report("availability", e);
     }
@@ -358,14 +358,13 @@ export class Widget {
 
   // ---- callback request -----------------------------------------------------
 
-  async requestCallback(phone: string, window: string, reason: string): Promise<void> {
+  async requestCallback(phone: string, window: string, reason: string, region: string): Promise<void> {
     if (!this.cfg) throw new Error("not configured");
     const token = await this.ensureSession();
     const body: Record<string, string> = { phone, window };
     if (reason) body.reason = reason;
     if (this.thread.id) body.conversation_id = this.thread.id;
-    // A national number needs a country: take it from the browser's locale.
-    const region = (navigator.language.split("-")[1] || (this.o.lang === "sv" ? "SE" : "")).toUpperCase();
+    // A national number is read in the country the form's picker says (CallbackForm).
     if (/^[A-Z]{2}$/.test(region)) body.region = region;
     const r = await apiFetch<{ callback: { id: string; phone: string; window?: string; max_attempts?: number } }>(
       this.cfg.apiUrl,

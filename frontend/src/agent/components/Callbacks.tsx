@@ -120,7 +120,10 @@ function MissedCallForm({ onDone }: { onDone: () => void }) {
   const name = useRef<HTMLInputElement>(null);
   const window = useRef<HTMLSelectElement>(null);
   const reason = useRef<HTMLInputElement>(null);
+  const link = useRef<HTMLSelectElement>(null);
   useEffect(() => phone.current?.focus(), []);
+  // A missed call joins a conversation only when the agent picks one here (issue 10, item 1).
+  const open = Array.from(ws.state.convs.values()).filter((c) => c.status !== "closed");
   return (
     <form
       class="missed card-inset"
@@ -132,6 +135,7 @@ function MissedCallForm({ onDone }: { onDone: () => void }) {
         const body: Record<string, string> = { phone: number, window: window.current!.value };
         if (name.current!.value.trim()) body.customer_name = name.current!.value.trim();
         if (reason.current!.value.trim()) body.reason = reason.current!.value.trim();
+        if (link.current!.value) body.conversation_id = link.current!.value;
         const err = await ws.lanes.logMissedCall(body);
         setSaving(false);
         if (err) setError(err);
@@ -150,6 +154,12 @@ function MissedCallForm({ onDone }: { onDone: () => void }) {
         ))}
       </select>
       <input ref={reason} class="field" placeholder="Reason (optional)" aria-label="Reason" maxLength={500} />
+      <select ref={link} class="field" aria-label="Link to a conversation" data-testid="missed-link">
+        <option value="">Not linked to a conversation</option>
+        {open.map((c) => (
+          <option value={c.id}>{`${c.customer?.name || "Visitor"} · #${c.id.slice(0, 8)}`}</option>
+        ))}
+      </select>
       <div class="row">
         <button class="btn small primary" type="submit" disabled={saving}>
           Add to queue

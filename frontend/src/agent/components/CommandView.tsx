@@ -52,6 +52,9 @@ export function CommandView() {
   const move = hub.next_move;
   const mode = s.work.mode || hub.mode.mode;
   const blockers = s.blockers ?? hub.launch.blockers;
+  // What the mode puts first (hub/mode_rules.py): ready → the launch decision, live → the next
+  // move, recovery → the recovery path (the blockers with their fixes, then the path).
+  const first = hub.mode.mode === mode ? hub.mode.rules?.first || "launch" : mode === "live" ? "next_move" : mode === "recovery" ? "recovery" : "launch";
   const busy = s.busy.has("mode");
   const lane = (key: Lane, title: string, rows: [string, string | number | null | undefined, boolean?][]) => (
     <section class={`card lane${move.lane === key ? " next" : ""}`} data-testid={`lane-${key}`}>
@@ -88,8 +91,8 @@ export function CommandView() {
   return (
     <main class="page" aria-label="Support command">
       {head}
-      <div class="command-grid">
-        <section class={`card fix ${move.severity}`} data-testid="next-move" data-lane={move.lane} data-severity={move.severity}>
+      <div class="command-grid" data-testid="command-grid" data-first={first}>
+        <section style={{ order: first === "next_move" ? 0 : 1 }} class={`card fix ${move.severity}`} data-testid="next-move" data-lane={move.lane} data-severity={move.severity}>
           <div class="eyebrow">
             <Icon d={ICONS.flag} size={14} />
             Fix next
@@ -106,7 +109,12 @@ export function CommandView() {
             </button>
           </div>
         </section>
-        <section class={`card launch${hub.launch.ready ? " ready" : " blocked"}`} data-testid="launch-decision" data-ready={String(hub.launch.ready)}>
+        <section
+          style={{ order: first === "launch" || first === "recovery" ? 0 : 2 }}
+          class={`card launch${hub.launch.ready ? " ready" : " blocked"}`}
+          data-testid="launch-decision"
+          data-ready={String(hub.launch.ready)}
+        >
           <div class="eyebrow">
             <Icon d={ICONS.rocket} size={14} />
             Launch decision
@@ -119,9 +127,24 @@ export function CommandView() {
                 <li data-code={b.code}>
                   <Icon d={ICONS.alert} size={14} />
                   <span>{b.message}</span>
-                  <button class="link small" type="button" onClick={() => ws.lanes.goLane(b.lane)}>
-                    {LANE_LABEL[b.lane] || b.lane}
-                  </button>
+                  {b.fix === "reassign" && b.agents?.length ? (
+                    b.agents.map((a) => (
+                      <button
+                        class="btn small"
+                        type="button"
+                        data-testid="reassign-chats"
+                        data-agent-id={a.id}
+                        disabled={s.busy.has(`reassign:${a.id}`)}
+                        onClick={() => void ws.lanes.reassign(a.id, a.name)}
+                      >
+                        {`Reassign ${a.name}'s chats`}
+                      </button>
+                    ))
+                  ) : (
+                    <button class="link small" type="button" onClick={() => ws.lanes.goLane(b.lane)}>
+                      {LANE_LABEL[b.lane] || b.lane}
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
@@ -140,7 +163,7 @@ export function CommandView() {
             {s.work.modeBy ? ` · set by ${s.work.modeBy}${s.work.modeAt ? ` at ${formatTime(s.work.modeAt)}` : ""}` : ""}
           </p>
         </section>
-        <section class={`card path${mode === "recovery" ? " active" : ""}`}>
+        <section style={{ order: first === "recovery" ? 1 : 3 }} class={`card path${mode === "recovery" ? " active" : ""}`}>
           <div class="eyebrow">Live recovery path</div>
           <h2>Keep the live chat lane readable and recoverable</h2>
           <p class="muted">

@@ -57,6 +57,7 @@ function ThreadHead({ c, t }: { c: ConversationSnapshot | null | undefined; t: T
   const name = c?.customer?.name || "Visitor";
   const helpers = (c?.participants || []).filter((p) => p.role === "agent" && p.agent_role === "helper");
   const ownerIsMe = c?.owner?.id === me;
+  const participant = ownerIsMe || (c?.participants || []).some((p) => p.role === "agent" && p.id === me);
   return (
     <header class="thread-head">
       <span class="avatar" aria-hidden="true">
@@ -66,16 +67,28 @@ function ThreadHead({ c, t }: { c: ConversationSnapshot | null | undefined; t: T
         <h2 data-testid="thread-title">{name}</h2>
         <div class="head-meta">
           <span class={`status-chip ${c?.status || "open"}`}>{c?.status === "closed" ? "Closed" : "Open"}</span>
-          <span>{c?.owner ? `Owner: ${ownerIsMe ? "You" : c.owner.name}` : "Unassigned"}</span>
+          <span data-testid="thread-owner">{c?.owner ? `Owner: ${ownerIsMe ? "You" : c.owner.name}` : c?.queued ? "In the queue" : "Unassigned"}</span>
           {helpers.length ? <span>{`Helpers: ${helpers.map((a) => (a.id === me ? "You" : a.name)).join(", ")}`}</span> : null}
           <span class="muted">#{(c?.id || t.id).slice(0, 8)}</span>
         </div>
       </div>
-      {c && c.owner && !ownerIsMe && c.status !== "closed" ? (
-        <button class="btn" type="button" data-testid="take-ownership" onClick={() => ws.join(c.id, "owner")}>
+      {c && !ownerIsMe && c.status !== "closed" ? (
+        <button
+          class="btn"
+          type="button"
+          data-testid="take-ownership"
+          title={c.owner ? `Take it over from ${c.owner.name} (keyboard: a)` : "Make this conversation yours (keyboard: a)"}
+          onClick={() => ws.takeOwnership(c.id)}
+        >
           Take ownership
         </button>
       ) : null}
+      {c && !participant && c.status !== "closed" ? (
+        <button class="btn" type="button" data-testid="help-conversation" title="Join as a helper: the owner stays" onClick={() => ws.join(c.id)}>
+          Help
+        </button>
+      ) : null}
+      {c && c.status !== "closed" ? <AssignPicker c={c} /> : null}
       {c && c.status !== "closed" ? (
         <button class="btn" type="button" data-testid="close-conversation" title="Close: it leaves the active chats, the thread stays" onClick={() => ws.closeConversation(c.id)}>
           <Icon d={ICONS.check} size={15} />
@@ -83,6 +96,34 @@ function ThreadHead({ c, t }: { c: ConversationSnapshot | null | undefined; t: T
         </button>
       ) : null}
     </header>
+  );
+}
+
+/** Assign to a colleague: every agent of the tenant (the directory), not only those signed in. */
+function AssignPicker({ c }: { c: ConversationSnapshot }) {
+  const ws = useWorkspace();
+  const s = ws.state;
+  const others = Array.from(s.agents.entries())
+    .filter(([id]) => id !== c.owner?.id)
+    .sort((a, b) => a[1].localeCompare(b[1]));
+  if (!others.length) return null;
+  return (
+    <select
+      class="field assign"
+      data-testid="assign-to"
+      aria-label="Assign to a colleague"
+      value=""
+      onChange={(e) => {
+        const id = (e.currentTarget as HTMLSelectElement).value;
+        if (id) ws.assignTo(c.id, id);
+        (e.currentTarget as HTMLSelectElement).value = "";
+      }}
+    >
+      <option value="">Assign to…</option>
+      {others.map(([id, name]) => (
+        <option value={id}>{id === s.me.agent_id ? `${name} (me)` : name}</option>
+      ))}
+    </select>
   );
 }
 

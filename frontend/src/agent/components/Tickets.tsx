@@ -1,5 +1,5 @@
-// Tickets: create one from a thread (subject prefilled from the customer's
-// last message), edit status / waiting-on / owner in place, and the tickets view.
+// Tickets: create one from a thread (the agent writes the subject; the customer
+// only ever sees "ticket #N"), edit status / waiting-on / owner in place, and the tickets view.
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -46,7 +46,7 @@ export function TicketCreate({ conversationId }: { conversationId: string }) {
             data-testid="ticket-subject"
             aria-label="Ticket subject"
             maxLength={200}
-            placeholder="Subject"
+            placeholder="Subject (only agents see it)"
             value={subject}
             onInput={(e) => setSubject((e.currentTarget as HTMLInputElement).value)}
           />
@@ -64,10 +64,7 @@ export function TicketCreate({ conversationId }: { conversationId: string }) {
           class="btn small"
           type="button"
           data-testid="ticket-create"
-          onClick={() => {
-            if (!subject) setSubject(ws.lastCustomerText(conversationId).slice(0, 120));
-            setOpen(true);
-          }}
+          onClick={() => setOpen(true)}
         >
           <Icon d={ICONS.ticket} size={14} />
           Create ticket from this thread
@@ -108,6 +105,7 @@ export function TicketEditor({ t, compact, children }: { t: TicketView; compact:
       <div class="ticket-top">
         <span class={`tstatus ${t.status}`}>{TICKET_STATUS_LABEL[t.status] || t.status}</span>
         <span class="ticket-subject" data-testid="ticket-subject-text">
+          {t.number ? <span class="ticket-number" data-testid="ticket-number">{`#${t.number} `}</span> : null}
           {t.subject}
         </span>
       </div>

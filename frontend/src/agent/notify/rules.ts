@@ -5,7 +5,7 @@
 import type { ConversationSnapshot, ServerEvent } from "../../shared/types";
 import { inLobby, isMine, type AgentState } from "../store/state";
 
-export type AlertKind = "new_chat" | "reply" | "overdue" | "mention";
+export type AlertKind = "new_chat" | "reply" | "overdue" | "mention" | "assigned";
 
 export interface Alert {
   kind: AlertKind;
@@ -94,6 +94,19 @@ export function alertFor(s: AgentState, ev: ServerEvent, visible: boolean): Aler
           conversationId: ev.conversation_id,
         };
       }
+      break;
+    }
+    case "assigned": {
+      // A chat became mine: routing, a colleague's assign, or my own take in another tab (no alert).
+      if (ev.agent.id !== s.me.agent_id || ev.by.id === s.me.agent_id) break;
+      const c = ev.conversation;
+      alert = {
+        kind: "assigned",
+        key: `assigned:${ev.conversation_id}:${ev.at}`,
+        title: `Assigned to you: ${customerName(c)}`,
+        body: ev.reason === "assign" ? `${ev.by.name} assigned this chat to you` : clip(c.preview?.text || "A new chat"),
+        conversationId: ev.conversation_id,
+      };
       break;
     }
     case "callback_alert": {

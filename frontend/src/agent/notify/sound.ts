@@ -32,6 +32,7 @@ const NOTES: Record<AlertKind, number[]> = {
   reply: [880, 1175],
   mention: [988, 1319],
   overdue: [440, 440],
+  assigned: [784, 1047],
 };
 
 /** Plays the chime for one kind of alert; false when the browser has no WebAudio. */

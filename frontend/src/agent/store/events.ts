@@ -40,6 +40,15 @@ export const EVENTS: EventMap = {
     });
     if (stale && !ws.client.threads.has(snap.id)) ws.reloadSoon();
     ws.follow([snap]);
+    // Just took or joined the thread on screen: what was read without a receipt gets one now.
+    const t = ws.client.threads.get(snap.id);
+    if (t && snap.id === ws.state.selectedId) ws.client.markRead(t);
+  },
+
+  assigned(ws, ev) {
+    // The conversation is someone's now (mine when `agent` is me): the list and the thread follow.
+    ws.store.update((s) => upsertConversation(s, ev.conversation));
+    ws.follow([ev.conversation]);
   },
 
   sync(ws, ev) {

@@ -147,7 +147,7 @@ export function unread(s: AgentState, c: ConversationSnapshot): number {
   if (!t || !s.loaded.has(c.id)) return 0;
   let n = 0;
   for (const m of t.bySeq.values()) {
-    if (!m.own && m.kind === "text" && m.author.role === "customer" && (m.seq ?? 0) > t.readSent) n++;
+    if (!m.own && m.kind === "text" && m.author.role === "customer" && (m.seq ?? 0) > Math.max(t.readSent, t.readLocal)) n++;
   }
   return n;
 }

@@ -10,10 +10,23 @@ import type { Widget } from "../widget";
 import css from "../widget.css";
 import { CallbackBox } from "./CallbackBox";
 import { Composer } from "./Composer";
-import { WidgetContext } from "./context";
+import { fmt } from "../i18n";
+import { useWidget as useWidgetContext, WidgetContext } from "./context";
 import { Conversation, Typing } from "./Conversation";
 import { Banner, Header } from "./Header";
 import { Launcher } from "./Launcher";
+
+/** The customer's place in the queue while they wait for an agent with a free place. */
+function QueuePlace() {
+  const w = useWidgetContext();
+  const place = w.state.queuePlace;
+  if (place == null) return null;
+  return (
+    <div class="queue" role="status" data-testid="widget-queue" data-place={place}>
+      {place === 1 ? w.t.queueNext : fmt(w.t.queuePlace, { n: place })}
+    </div>
+  );
+}
 
 export function App({ widget }: { widget: Widget }) {
   useStore(widget.store);
@@ -39,6 +52,7 @@ export function App({ widget }: { widget: Widget }) {
           <Header />
           <Banner />
           {/* Notices above the thread slot in here: business hours, queue position. */}
+          <QueuePlace />
           <Conversation />
           <Typing />
           {/* After the conversation closes, the rating prompt (CSAT) slots in here. */}

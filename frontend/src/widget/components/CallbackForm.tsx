@@ -1,20 +1,33 @@
-// The callback request form: phone, preferred window, an optional reason.
-// The hub checks the number (a national one is read in the browser locale's
-// region); its answer, or the network's failure, shows in the form.
+// The callback request form: country and phone, preferred window, an optional
+// reason. A national number is read in the picked country: the shop's own region
+// (the hub's default_region) first, else the visitor's locale; the hub checks the
+// number, and its answer, or the network's failure, shows in the form.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../../shared/api";
+import { COUNTRIES, localeRegion } from "../i18n";
 import { useWidget } from "./context";
 
 export const WINDOWS = ["asap", "morning", "afternoon", "evening"] as const;
 
-/** A phone number. The country picker (a national number's region) slots in here. */
-function PhoneField({ value, set }: { value: string; set: (v: string) => void }) {
+/** A country (a national number's region) and a phone number. */
+function PhoneField({ value, set, region, setRegion }: { value: string; set: (v: string) => void; region: string; setRegion: (v: string) => void }) {
   const t = useWidget().t;
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
+  const known = COUNTRIES.some(([code]) => code === region);
   return (
-    <>
+    <div class="cb-phone-row">
+      <div class="cb-field country">
+        <label for="fh-cb-country">{t.cbCountry}</label>
+        <select id="fh-cb-country" data-testid="widget-callback-country" value={region} onChange={(e) => setRegion(e.currentTarget.value)}>
+          {!known && region ? <option value={region}>{region}</option> : null}
+          {COUNTRIES.map(([code, label]) => (
+            <option value={code}>{label}</option>
+          ))}
+        </select>
+      </div>
+      <div class="cb-field number">
       <label for="fh-cb-phone">{t.cbPhone}</label>
       <input
         ref={input}
@@ -27,7 +40,8 @@ function PhoneField({ value, set }: { value: string; set: (v: string) => void })
         value={value}
         onInput={(e) => set(e.currentTarget.value)}
       />
-    </>
+      </div>
+    </div>
   );
 }
 
@@ -35,6 +49,7 @@ export function CallbackForm({ done }: { done: () => void }) {
   const w = useWidget();
   const t = w.t;
   const [phone, setPhone] = useState("");
+  const [region, setRegion] = useState(w.state.defaultRegion || localeRegion(navigator.language) || (w.state.lang === "sv" ? "SE" : "SE"));
   const [when, setWhen] = useState<string>("asap");
   const [reason, setReason] = useState("");
   const [error, setError] = useState("");
@@ -52,7 +67,7 @@ export function CallbackForm({ done }: { done: () => void }) {
     setError("");
     setSending(true);
     try {
-      await w.requestCallback(number, when, reason.trim());
+      await w.requestCallback(number, when, reason.trim(), region);
       done();
     } catch (err) {
       const bad = err instanceof ApiError && err.status === 400 && /phone/i.test(err.message);
@@ -75,7 +90,7 @@ export function CallbackForm({ done }: { done: () => void }) {
       <div class="cb-error" role="alert" hidden={!error}>
         {error}
       </div>
-      <PhoneField value={phone} set={setPhone} />
+      <PhoneField value={phone} set={setPhone} region={region} setRegion={setRegion} />
       <label for="fh-cb-window">{t.cbWindow}</label>
       <select id="fh-cb-window" data-testid="widget-callback-window" value={when} onChange={(e) => setWhen(e.currentTarget.value)}>
         {WINDOWS.map((x) => (

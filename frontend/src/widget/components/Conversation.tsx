@@ -8,7 +8,7 @@ import { nearBottom } from "../../shared/dom";
 import type { DeliveryState } from "../../shared/types";
 import { Icon, ICONS, RichText } from "../../shared/ui";
 import { formatTime } from "../../shared/util";
-import { fmt } from "../i18n";
+import { fmt, systemLine } from "../i18n";
 import { useWidget } from "./context";
 
 const QUIET_STATES: ReadonlySet<string> = new Set(["sent", "delivered", "read"]);
@@ -30,7 +30,8 @@ function Message({ m, state, lastOwn, locale }: { m: ChatMessage; state?: Delive
     <li class={`msg ${cls}`} data-testid="widget-message" data-seq={m.seq ?? ""} data-state={state} data-author={m.author.role}>
       {cls === "them" && <div class="who">{m.author.name || t.support}</div>}
       <div class="bubble">
-        <RichText text={m.text} />
+        {/* A system line in the widget's language from its code; the hub's English text otherwise. */}
+        <RichText text={(cls === "system" && systemLine(w.state.lang, m.code, m.params)) || m.text} />
       </div>
       {cls !== "system" && (
         <div class="meta">

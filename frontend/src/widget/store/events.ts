@@ -12,8 +12,23 @@ export type EventMap = { [K in ServerEvent["type"]]?: (w: Widget, ev: EventOf<K>
 
 export const EVENTS: EventMap = {
   conversation(w, ev) {
-    if (typeof ev.agents_available === "boolean") w.store.set({ available: ev.agents_available });
-    if (ev.conversation && ev.conversation.id) w.conversationOpened(ev.conversation.id, ev.request_id);
+    if (typeof ev.agents_available === "boolean") w.store.set({ available: ev.agents_available, hubOffer: ev.offer ?? null });
+    const conv = ev.conversation;
+    if (conv && conv.id) {
+      w.conversationOpened(conv.id, ev.request_id);
+      // Out of the queue once someone owns it; its place when the hub says.
+      if (conv.id === w.thread.id && (conv.owner || conv.queued === false)) w.store.set({ queuePlace: null });
+      else if (conv.id === w.thread.id && conv.queue_place) w.store.set({ queuePlace: conv.queue_place });
+    }
+  },
+
+  availability(w, ev) {
+    // Told live, and only when it flips: someone can answer, or nobody can (or recovery mode).
+    w.store.set({ available: ev.agents_available, hubOffer: ev.offer });
+  },
+
+  queue(w, ev) {
+    if (ev.conversation_id === w.thread.id) w.store.set({ queuePlace: ev.place });
   },
 
   message(w) {

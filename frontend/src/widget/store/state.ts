@@ -26,6 +26,12 @@ export interface WidgetState {
   fatal: string | null;
   /** Whether an agent can answer now; null until the hub said. */
   available: boolean | null;
+  /** What the hub lets the widget offer a new visitor (mode and presence, told live when it flips). */
+  hubOffer: Offer | null;
+  /** The customer's place in the queue while they wait for an agent with a free place (1 = next). */
+  queuePlace: number | null;
+  /** The region a phone number without a country code is read in (the shop's `default_region`). */
+  defaultRegion: string | null;
   /** The chat core's thread of this customer's conversation ("" until the hub opened it). */
   thread: Thread;
   /** The highest seq the customer has seen with the widget open. */
@@ -48,6 +54,9 @@ export function initialState(lang: Lang, title: string | null, thread: Thread, s
     ready: false,
     fatal: null,
     available: null,
+    hubOffer: null,
+    queuePlace: null,
+    defaultRegion: null,
     thread,
     seenSeq,
     callback,
@@ -61,7 +70,7 @@ export function status(s: WidgetState): Status {
   if (s.fatal) return "error";
   if (s.conn === "reconnecting") return "reconnecting";
   if (s.conn === "connecting" || (s.conn === "idle" && s.booting)) return "connecting";
-  return s.available === false ? "offline" : "online";
+  return offer(s) === "callback" ? "offline" : "online";
 }
 
 /** An agent's (or a colleague's) written reply: what rings and counts. Never the customer's own, never a system line. */
@@ -92,6 +101,7 @@ export function lastReplySeq(thread: Thread): number {
 export type Offer = "chat" | "callback";
 
 export function offer(s: WidgetState): Offer {
+  if (s.hubOffer) return s.hubOffer; // the hub's word: recovery mode offers callbacks even while someone is in
   return s.available === false ? "callback" : "chat";
 }
 

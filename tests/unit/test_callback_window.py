@@ -1,0 +1,91 @@
+"""The callback's due time falls inside the window the customer chose, in the tenant's time zone
+(issue 10, item 8): pure, on fixed instants."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.work.callback_window import WINDOWS, CallbackDue, callback_due, zone
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NEW_YORK = ZoneInfo("America/New_York")
+SLA = timedelta(minutes=15)
+
+
+def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).timestamp()
+
+
+def local(ts: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def test_afternoon_chosen_in_the_morning_is_due_in_the_afternoon_not_in_15_minutes() -> None:
+    """The report: a customer chose "Afternoon" at 09:30 and got "due in 15 min"."""
+    due = callback_due("afternoon", at(STOCKHOLM, 2027, 3, 10, 9, 30), SLA, STOCKHOLM)
+    assert local(due.not_before, STOCKHOLM) == "2027-03-10 12:00"
+    assert local(due.due_at, STOCKHOLM) == "2027-03-10 12:15"
+
+
+def test_inside_the_window_it_is_due_after_the_sla_but_never_after_the_window_closes() -> None:
+    due = callback_due("morning", at(STOCKHOLM, 2027, 3, 10, 10, 0), SLA, STOCKHOLM)
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-10 10:00", "2027-03-10 10:15")
+    late = callback_due("morning", at(STOCKHOLM, 2027, 3, 10, 11, 55), SLA, STOCKHOLM)
+    assert local(late.due_at, STOCKHOLM) == "2027-03-10 12:00"
+
+
+def test_after_the_window_closed_it_goes_to_tomorrows() -> None:
+    due = callback_due("evening", at(STOCKHOLM, 2027, 3, 10, 21, 0), SLA, STOCKHOLM)
+    assert local(due.not_before, STOCKHOLM) == "2027-03-11 17:00"
+    assert local(due.due_at, STOCKHOLM) == "2027-03-11 17:15"
+
+
+def test_the_window_is_read_in_the_tenants_time_zone() -> None:
+    instant = at(STOCKHOLM, 2027, 3, 10, 14, 0)  # 14:00 in Stockholm is 08:00 in New York
+    stockholm = callback_due("morning", instant, SLA, STOCKHOLM)
+    new_york = callback_due("morning", instant, SLA, NEW_YORK)
+    assert local(stockholm.not_before, STOCKHOLM) == "2027-03-11 08:00"  # Stockholm's morning has passed
+    assert local(new_york.not_before, NEW_YORK) == "2027-03-10 08:00"  # New York's has just begun
+
+
+def test_a_daylight_saving_day_still_opens_at_local_time() -> None:
+    # Stockholm moves its clocks from 02:00 to 03:00 on 2027-03-28.
+    due = callback_due("morning", at(STOCKHOLM, 2027, 3, 27, 22, 0), SLA, STOCKHOLM)
+    assert local(due.not_before, STOCKHOLM) == "2027-03-28 08:00"
+    assert due.due_at - due.not_before == SLA.total_seconds()
+
+
+def test_asap_is_now_plus_the_sla() -> None:
+    now = at(STOCKHOLM, 2027, 3, 10, 23, 59)
+    assert callback_due("asap", now, SLA, STOCKHOLM) == CallbackDue(now, now + 900)
+
+
+def test_unknown_window_and_time_zone_are_refused() -> None:
+    with pytest.raises(ValueError, match="window"):
+        callback_due("midnight", 0.0, SLA, STOCKHOLM)
+    with pytest.raises(ValueError, match="time zone"):
+        zone("Mars/Olympus_Mons")
+
+
+@given(
+    window=st.sampled_from(["morning", "afternoon", "evening"]),
+    instant=st.floats(min_value=1.7e9, max_value=2.2e9),
+    tz=st.sampled_from(["Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]),
+    sla_minutes=st.integers(min_value=0, max_value=600),
+)
+def test_the_due_time_always_falls_inside_the_chosen_window(
+    window: str, instant: float, tz: str, sla_minutes: int
+) -> None:
+    z = ZoneInfo(tz)
+    due = callback_due(window, instant, timedelta(minutes=sla_minutes), z)
+    opens, closes = WINDOWS[window]  # type: ignore[misc]
+    start, end = datetime.fromtimestamp(due.not_before, z), datetime.fromtimestamp(due.due_at, z)
+    assert instant <= due.not_before <= due.due_at
+    assert start.date() == end.date()
+    assert opens <= start.time() and end.time() <= closes
+    assert due.not_before - instant < 2 * 86_400  # today's window or tomorrow's
