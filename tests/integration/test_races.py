@@ -37,7 +37,7 @@ from chalicelib.platform.config import TABLE_ENV_VARS, Settings
 from chalicelib.platform.errors import AlreadyTaken
 from chalicelib.platform.sender import Sender
 from chalicelib.store import keys
-from chalicelib.store.models import Connection, ConversationItem, Message, Subscription
+from chalicelib.store.models import Connection, ConversationItem, Message, Subscription, Tenant
 from chalicelib.store.tables import ensure_tables
 from chalicelib.store.tenants import ensure_tenant
 from chalicelib.store.work_models import HistoryEntry, HubCounters
@@ -162,6 +162,9 @@ def cluster(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Cluster:
         monkeypatch.setenv(var, f"race-{run}-{kind}")
     ensure_tables()
     ensure_tenant("global", "Global", WIDGET_KEY)
+    # Routing gives nobody a chat here (capacity 0): agents take and help by hand, as in the
+    # other integration tests; routing's own races are in test_routing_races.py.
+    Tenant("global").update(actions=[Tenant.chat_capacity.set(0)])
     settings = Settings(REGION, "race", POOL, CLIENT, "unused", "unused", None)
     return Cluster(settings, ManualClock(start=time.time()), RecordingSender())
 
@@ -296,13 +299,14 @@ def test_concurrent_senders_get_distinct_gapless_sequences_and_nothing_twice(clu
     cluster.act(desk, customer, action="start")
     [started] = cluster.sender.events(customer, "conversation")
     conv = started["conversation"]["id"]
+    cluster.act(desk, customer, action="send", conversation_id=conv, client_id="opening", text="Hello")  # starts it
     senders: list[tuple[Hub, str]] = [(desk, customer)]
     for n in range(SENDERS - 1):
         hub = cluster.container()
         cid, _ = cluster.agent(hub, f"agent{n}")
         cluster.act(hub, cid, action="join", conversation_id=conv)
         senders.append((hub, cid))
-    joined = SENDERS - 1  # one system line per join
+    joined = 1 + SENDERS - 1  # the opening message, then one system line per join
     watcher_hub = cluster.container()
     watcher, _ = cluster.agent(watcher_hub, "watcher")
     cluster.act(watcher_hub, watcher, action="sync", conversation_id=conv, since=0)
@@ -325,9 +329,11 @@ def test_concurrent_senders_get_distinct_gapless_sequences_and_nothing_twice(clu
     total = joined + SENDERS * PER_SENDER
     assert [int(m.seq) for m in stored] == list(range(1, total + 1))
     texts = sorted(m.client_id for m in stored if m.kind == "text")
-    assert texts == sorted(f"{cid[:-1]}-{n}" for _, cid in senders for n in range(PER_SENDER))
+    assert texts == sorted(["opening"] + [f"{cid[:-1]}-{n}" for _, cid in senders for n in range(PER_SENDER)])
     for _, cid in senders:
-        acks = [a for a in cluster.sender.events(cid, "ack") if a.get("action") == "send"]
+        acks = [
+            a for a in cluster.sender.events(cid, "ack") if a.get("action") == "send" and a["client_id"] != "opening"
+        ]
         assert len(acks) == 2 * PER_SENDER
         by_client: dict[str, set[int]] = {}
         for ack in acks:
@@ -425,6 +431,7 @@ def test_a_tab_closing_while_it_subscribes_never_breaks_the_conversation(
         cluster.act(desk, first_tab, action="start")
         [started] = cluster.sender.events(first_tab, "conversation")
         conv = started["conversation"]["id"]
+        cluster.act(desk, first_tab, action="send", conversation_id=conv, client_id="opening", text="Hello")
         cluster.act(lobby_hub, agent, action="join", conversation_id=conv)
     closing_hub = cluster.container()
     closing, _ = cluster.customer(closing_hub, previous=token)  # the customer's second tab
@@ -452,7 +459,8 @@ def test_a_tab_closing_while_it_subscribes_never_breaks_the_conversation(
     if conv is None:  # the tab closed before its conversation existed: start one from the live tab
         cluster.act(desk, first_tab, action="start")
         conv = cluster.sender.events(first_tab, "conversation")[-1]["conversation"]["id"]
-    if action == "start":
+    if action == "start":  # the customer's first message starts it; then the agent can help
+        cluster.act(desk, first_tab, action="send", conversation_id=conv, client_id="opening", text="Hello")
         cluster.act(lobby_hub, agent, action="join", conversation_id=conv)
         cluster.act(desk, first_tab, action="sync", conversation_id=conv, since=0)
 

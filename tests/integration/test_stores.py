@@ -19,11 +19,14 @@ from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
 from chalicelib.store.models import Connection, ConversationMeta, Participant
 from chalicelib.store.ports import (
+    AgentFull,
     ClientIdTaken,
     ConnectionStore,
     ConversationState,
     ConversationStore,
     NewEntry,
+    OwnerChange,
+    OwnerConflict,
     SequenceConflict,
     WorkStore,
     WriteConflict,
@@ -31,7 +34,7 @@ from chalicelib.store.ports import (
 from chalicelib.store.tables import ensure_tables
 from chalicelib.store.tenants import ensure_tenant
 from chalicelib.store.work import DynamoWorkStore, history_entry
-from chalicelib.store.work_models import Callback, HubCounters, Ticket
+from chalicelib.store.work_models import Callback, HistoryEntry, HubCounters, Ticket
 from tests.unit.fakes import MemoryStore
 
 NOW = 1_700_000_000.0
@@ -198,11 +201,11 @@ def test_presence_keeps_the_chosen_status_apart_from_heartbeats(stores: Stores) 
     assert (after.status, after.status_at, after.heartbeat_at) == ("busy", NOW + 5, NOW + 60)
     stored = c.get_presence("global", "ana")
     assert stored is not None and (stored.status, stored.heartbeat_at) == ("busy", NOW + 60)
-    dropped = c.drop_heartbeat("global", "ana")
+    dropped = c.drop_heartbeat("global", "ana", NOW + 70)
     assert dropped is not None and dropped.status == "busy"
     stored = c.get_presence("global", "ana")
     assert stored is not None and (stored.status, int(stored.heartbeat_at)) == ("busy", 0)
-    assert c.drop_heartbeat("global", "nobody") is None
+    assert c.drop_heartbeat("global", "nobody", NOW + 70) is None
     assert c.get_presence("acme", "ana") is None
     c.touch_presence("global", "bo", "Bo", NOW)
     c.touch_presence("acme", "cy", "Cy", NOW)
@@ -323,20 +326,91 @@ def test_a_client_id_is_claimed_once(stores: Stores) -> None:
     assert int(new_state_meta(stores).last_seq) == 1
 
 
-def test_a_join_adds_its_participant_and_owner_with_its_line(stores: Stores) -> None:
+def test_a_join_adds_its_participant_with_its_line(stores: Stores) -> None:
     state = new_conversation(stores)
     ana = agent_participant(state)
-    stores.conversations.append(
-        state, entry("Ana joined", kind="system", role="system", author="hub"), NOW + 1, ("ana", "Ana"), ana
-    )
+    stores.conversations.append(state, entry("Ana joined", kind="system", role="system", author="hub"), NOW + 1, ana)
     loaded = stores.conversations.load_conversation("global", "c_1", NOW)
     assert loaded is not None
     assert sorted(loaded.participants) == ["ana", "cu_1"]
-    assert (loaded.meta.owner_id, loaded.meta.owner_name) == ("ana", "Ana")
+    assert loaded.meta.owner_id is None  # helping is not owning
     with pytest.raises(SequenceConflict):  # a second join from a stale read does not add her twice
         stores.conversations.append(
-            state, entry("Ana joined again", kind="system", role="system", author="hub"), NOW + 2, None, ana
+            state, entry("Ana joined again", kind="system", role="system", author="hub"), NOW + 2, ana
         )
+
+
+# ------------------------------------------------------------------ ownership
+def open_chats(stores: Stores, agent: str) -> int:
+    p = stores.connections.get_presence("global", agent)
+    assert p is not None
+    return int(p.open_chats or 0)
+
+
+def owner_record(detail: str) -> HistoryEntry:
+    return history_entry(keys.history_subject("global", "CONV", "c_1"), NOW, "take", "ana", "Ana", detail)
+
+
+def test_an_owner_change_moves_the_owner_the_roles_the_loads_and_is_recorded(stores: Stores) -> None:
+    c = stores.conversations
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(stores)
+    stale = c.load_conversation("global", "c_1", NOW)
+    assert stale is not None
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, 2, record=owner_record("nobody → Ana")), NOW + 1)
+    assert (state.meta.owner_id, state.meta.owner_name) == ("ana", "Ana")  # the caller's copy follows
+    loaded = c.load_conversation("global", "c_1", NOW)
+    assert loaded is not None
+    assert (loaded.meta.owner_id, loaded.meta.owner_name, float(loaded.meta.assigned_at)) == ("ana", "Ana", NOW + 1)
+    assert loaded.participants["ana"].agent_role == "owner" and loaded.participants["ana"].role == "agent"
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (1, 0)
+    ana = stores.connections.get_presence("global", "ana")
+    assert ana is not None and float(ana.last_assigned_at) == NOW + 1
+    [record] = stores.work.history(keys.history_subject("global", "CONV", "c_1"))
+    assert (record.action, record.actor_id, record.detail) == ("take", "ana", "nobody → Ana")
+    with pytest.raises(OwnerConflict):  # Bo saw it unowned: Ana owns it by now
+        c.change_owner(stale, OwnerChange(("bo", "Bo"), None, None), NOW + 2)
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (1, 0)
+    c.change_owner(loaded, OwnerChange(("bo", "Bo"), "ana", None), NOW + 3)  # Bo takes it over from Ana
+    after = c.load_conversation("global", "c_1", NOW)
+    assert after is not None and after.meta.owner_id == "bo"
+    assert (after.participants["ana"].agent_role, after.participants["bo"].agent_role) == ("helper", "owner")
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 1)
+    c.change_owner(after, OwnerChange(None, "bo", None, queue_at=NOW + 5), NOW + 5)  # back to the queue
+    queued = c.load_conversation("global", "c_1", NOW)
+    assert queued is not None and queued.meta.owner_id is None and queued.meta.owner_name is None
+    assert queued.participants["bo"].agent_role == "helper"
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 0)
+    assert [(q.conversation_id, q.customer_id, q.queued_at) for q in c.queue("global")] == [("c_1", "cu_1", NOW + 5)]
+    assert (c.queue_place("global", NOW + 5), c.queue_place("global", NOW + 6)) == (1, 2)
+    assert c.queue("acme") == []
+    c.change_owner(queued, OwnerChange(("ana", "Ana"), None, None), NOW + 6)  # taken from the queue
+    assert c.queue("global") == [] and open_chats(stores, "ana") == 1
+
+
+def test_an_owner_change_needs_room_an_agent_and_an_open_conversation(stores: Stores) -> None:
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    first = new_conversation(stores, "c_1")
+    second = new_conversation(stores, "c_2", customer="cu_2")
+    c.change_owner(first, OwnerChange(("ana", "Ana"), None, 1), NOW + 1)
+    with pytest.raises(AgentFull):  # her one place is taken
+        c.change_owner(second, OwnerChange(("ana", "Ana"), None, 1), NOW + 2)
+    fresh = c.load_conversation("global", "c_2", NOW)
+    assert fresh is not None and fresh.meta.owner_id is None and "ana" not in fresh.participants
+    assert open_chats(stores, "ana") == 1
+    c.change_owner(fresh, OwnerChange(("ana", "Ana"), None, 2), NOW + 3)  # room for two: she gets it
+    assert open_chats(stores, "ana") == 2
+    third = new_conversation(stores, "c_3", customer="cu_3")
+    with pytest.raises(AgentFull):  # no such agent in the tenant
+        c.change_owner(third, OwnerChange(("ghost", "Ghost"), None, None), NOW + 4)
+    closing = c.load_conversation("global", "c_3", NOW)
+    assert closing is not None and closing.meta.owner_id is None and "ghost" not in closing.participants
+    assert c.close_conversation(closing.meta, NOW + 5)
+    with pytest.raises(OwnerConflict):  # a closed conversation gets no owner
+        c.change_owner(third, OwnerChange(("ana", "Ana"), None, None), NOW + 6)
+    assert open_chats(stores, "ana") == 2
 
 
 def test_cursors_only_move_forward(stores: Stores) -> None:

@@ -41,7 +41,7 @@ def test_each_kind_of_bad_frame_says_what_is_wrong() -> None:
         "unknown_action",
         f"unknown action None; expected one of: {expected_actions}",
     )
-    assert expected_actions.startswith("start, join, send, note")
+    assert expected_actions.startswith("start, join, take, assign, send, note")
     wrong = "this connection belongs to another tenant; the tenant is fixed at connect"
     assert refusal(json.dumps({**SEND, "tenant": "acme"})) == ("wrong_tenant", wrong)
     assert refusal(json.dumps({**SEND, "tenant": "acme", "text": ""})) == ("wrong_tenant", wrong)

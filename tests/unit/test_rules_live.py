@@ -27,11 +27,12 @@ def rewind(unit: Unit, hours: float = 3) -> None:
 
 
 def chat(unit: Unit, agent_name: str = "ana") -> tuple[str, str, str]:
-    """A customer's conversation joined by an agent; every inbox emptied."""
+    """A customer's conversation (started by its first message, "Hello") taken by an agent;
+    every inbox emptied."""
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     agent = unit.connect_agent(agent_name)
-    unit.act(agent, action="join", conversation_id=conv)
+    unit.act(agent, action="take", conversation_id=conv)
     unit.sender.sent.clear()
     return customer, conv, agent
 
@@ -49,11 +50,11 @@ def test_agent_fan_out_never_crosses_tenants(unit: Unit) -> None:
     assert [e["agent"]["name"] for e in unit.sender.take(theirs) if e["type"] == "presence"] == ["Yan"]
     assert [e for e in unit.sender.take(ours) if e["type"] == "presence"] == []
     customer = unit.connect_customer()
-    unit.start(customer)  # a new chat in global: the global lobby only
+    unit.started(customer)  # a chat started in global: the global lobby only
     assert "conversation" in types(unit.sender.take(ours))
     assert "conversation" not in types(unit.sender.take(theirs))
     acme_customer = unit.connect_customer(OTHER_WIDGET_KEY)
-    unit.start(acme_customer)
+    unit.started(acme_customer)
     assert "conversation" in types(unit.sender.take(theirs))
     assert "conversation" not in types(unit.sender.take(ours))
 
@@ -65,7 +66,7 @@ def test_customers_cannot_close_a_conversation(unit: Unit) -> None:
     assert (err["type"], err["code"], err["request_id"]) == ("error", "forbidden", "r9")
     assert err["message"] == "'close' is for agents only"
     assert unit.store.metas[("global", conv)].status == "open"
-    assert unit.texts(conv) == ["Ana joined the conversation"]
+    assert unit.texts(conv) == ["Hello", "Ana joined the conversation"]
     assert unit.sender.take(agent) == []
     assert int(unit.store.counters["global"].active_chats) == 1
 
@@ -176,10 +177,10 @@ def test_a_message_reaches_every_subscriber_but_the_sending_tab(unit: Unit) -> N
     unit.act(ana_tab2, action="sync", conversation_id=conv, since=0)
     unit.sender.sent.clear()
     [ack] = unit.act(agent, action="send", conversation_id=conv, client_id="a1", text="Hi Kim")
-    assert (ack["status"], ack["seq"], ack["client_id"], ack["conversation_id"]) == ("sent", 3, "a1", conv)
+    assert (ack["status"], ack["seq"], ack["client_id"], ack["conversation_id"]) == ("sent", 4, "a1", conv)
     for target in (customer, helper, ana_tab2):
         [msg] = unit.sender.take(target)
-        assert (msg["type"], msg["text"], msg["seq"], msg["author"]["name"]) == ("message", "Hi Kim", 3, "Ana")
+        assert (msg["type"], msg["text"], msg["seq"], msg["author"]["name"]) == ("message", "Hi Kim", 4, "Ana")
     assert unit.sender.take(agent) == []
 
 
@@ -189,15 +190,15 @@ def test_a_note_reaches_agents_only_with_each_sides_previous_sequence(unit: Unit
     unit.act(helper, action="join", conversation_id=conv)
     unit.sender.sent.clear()
     [ack] = unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="VIP")
-    assert (ack["action"], ack["seq"]) == ("note", 3)
+    assert (ack["action"], ack["seq"]) == ("note", 4)
     [note] = unit.sender.take(helper)
-    assert (note["kind"], note["seq"], note["prev_seq"]) == ("note", 3, 2)
+    assert (note["kind"], note["seq"], note["prev_seq"]) == ("note", 4, 3)
     assert unit.sender.take(customer) == []
     unit.act(agent, action="send", conversation_id=conv, client_id="t1", text="Hello")
     [to_customer] = unit.sender.take(customer)
     [to_helper] = unit.sender.take(helper)
-    assert (to_customer["seq"], to_customer["prev_seq"]) == (4, 2)
-    assert (to_helper["seq"], to_helper["prev_seq"]) == (4, 3)
+    assert (to_customer["seq"], to_customer["prev_seq"]) == (5, 3)
+    assert (to_helper["seq"], to_helper["prev_seq"]) == (5, 4)
 
 
 def test_typing_reaches_the_other_side_and_a_note_typing_agents_only(unit: Unit) -> None:
@@ -229,29 +230,29 @@ def test_receipts_move_cursors_forward_and_read_implies_delivered(unit: Unit) ->
     unit.act(agent, action="send", conversation_id=conv, client_id="a2", text="two")
     unit.sender.sent.clear()
     me = unit.store.connections[customer].user_id
-    [ack] = unit.act(customer, action="delivered", conversation_id=conv, seq=2, request_id="d1")
-    assert ack == {"type": "ack", "action": "delivered", "conversation_id": conv, "seq": 2, "request_id": "d1"}
+    [ack] = unit.act(customer, action="delivered", conversation_id=conv, seq=3, request_id="d1")
+    assert ack == {"type": "ack", "action": "delivered", "conversation_id": conv, "seq": 3, "request_id": "d1"}
     [seen] = unit.sender.take(agent)
-    assert (seen["type"], seen["seq"], seen["by"]["id"]) == ("delivered", 2, me)
+    assert (seen["type"], seen["seq"], seen["by"]["id"]) == ("delivered", 3, me)
     stored = unit.store.participants[("global", conv)][me]
-    assert (int(stored.delivered_seq), int(stored.read_seq)) == (2, 0)
-    unit.act(customer, action="read", conversation_id=conv, seq=3)
-    assert (int(stored.delivered_seq), int(stored.read_seq)) == (3, 3)
-    assert [(e["type"], e["seq"]) for e in unit.sender.take(agent)] == [("read", 3)]
-    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=3)
-    assert ack["seq"] == 3 and unit.sender.take(agent) == []  # no move, nobody told
+    assert (int(stored.delivered_seq), int(stored.read_seq)) == (3, 0)
+    unit.act(customer, action="read", conversation_id=conv, seq=4)
+    assert (int(stored.delivered_seq), int(stored.read_seq)) == (4, 4)
+    assert [(e["type"], e["seq"]) for e in unit.sender.take(agent)] == [("read", 4)]
+    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=4)
+    assert ack["seq"] == 4 and unit.sender.take(agent) == []  # no move, nobody told
     unit.act(customer, action="delivered", conversation_id=conv, seq=1)
-    assert int(stored.delivered_seq) == 3 and unit.sender.take(agent) == []
+    assert int(stored.delivered_seq) == 4 and unit.sender.take(agent) == []
 
 
 def test_a_customer_acknowledges_only_what_they_can_see(unit: Unit) -> None:
     customer, conv, agent = chat(unit)
     unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="internal")
-    [err] = unit.act(customer, action="read", conversation_id=conv, seq=2)
+    [err] = unit.act(customer, action="read", conversation_id=conv, seq=3)
     assert err["code"] == "invalid_action"
-    assert err["message"] == "read: seq 2 is beyond the conversation's last entry (1)"
-    [ack] = unit.act(agent, action="read", conversation_id=conv, seq=2)
-    assert ack["seq"] == 2
+    assert err["message"] == "read: seq 3 is beyond the conversation's last entry (2)"
+    [ack] = unit.act(agent, action="read", conversation_id=conv, seq=3)
+    assert ack["seq"] == 3
     stranger = unit.connect_agent("bo")
     [err] = unit.act(stranger, action="read", conversation_id=conv, seq=1)
     assert err["code"] == "not_joined"
@@ -263,28 +264,34 @@ def test_a_receipt_reaches_the_readers_other_tabs(unit: Unit) -> None:
     unit.act(ana_tab2, action="sync", conversation_id=conv, since=0)
     unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello")
     unit.sender.sent.clear()
-    unit.act(agent, action="read", conversation_id=conv, seq=2)
-    assert [(e["type"], e["seq"]) for e in unit.sender.take(ana_tab2)] == [("read", 2)]
-    assert [(e["type"], e["seq"]) for e in unit.sender.take(customer)] == [("read", 2)]
+    unit.act(agent, action="read", conversation_id=conv, seq=3)
+    assert [(e["type"], e["seq"]) for e in unit.sender.take(ana_tab2)] == [("read", 3)]
+    assert [(e["type"], e["seq"]) for e in unit.sender.take(customer)] == [("read", 3)]
 
 
 # ================================================================== conversations: start, join, close, sync
-def test_starting_a_conversation_tells_the_customer_and_the_lobby(unit: Unit) -> None:
+def test_a_conversation_starts_for_agents_with_the_customers_first_message(unit: Unit) -> None:
+    """Opening the widget (`start`) makes a `new` conversation the agents do not see; the
+    customer's first message starts it: the lobby hears of it once and it counts as active."""
     lobby = unit.connect_agent("ana")
     unit.hub.live.handle(lobby, '{"action": "presence", "status": "available"}')
     unit.sender.sent.clear()
     customer = unit.connect_customer()
-    [snap] = unit.act(customer, action="start", request_id="s1")
+    [snap] = of(unit.act(customer, action="start", request_id="s1"), "conversation")
     assert (snap["type"], snap["request_id"], snap["agents_available"]) == ("conversation", "s1", True)
     conv = snap["conversation"]["id"]
-    assert snap["conversation"]["status"] == "open" and snap["conversation"]["last_seq"] == 0
-    [told] = [e for e in unit.sender.take(lobby) if e["type"] == "conversation"]
+    assert snap["conversation"]["status"] == "new" and snap["conversation"]["last_seq"] == 0
+    assert of(unit.sender.take(lobby), "conversation") == []
+    assert int(getattr(unit.store.counters.get("global"), "active_chats", 0) or 0) == 0
+    assert customer in unit.store.subscriptions[("global", conv)]
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="Hello")
+    assert unit.store.metas[("global", conv)].status == "open"
+    [told] = of(unit.sender.take(lobby), "conversation")
     assert told["conversation"]["id"] == conv and "request_id" not in told
     assert int(unit.store.counters["global"].active_chats) == 1
-    assert customer in unit.store.subscriptions[("global", conv)]
-    [again] = unit.act(customer, action="start", conversation_id=conv)
-    assert again["conversation"]["id"] == conv
-    assert [e for e in unit.sender.take(lobby) if e["type"] == "conversation"] == []  # resuming is not news
+    [again] = of(unit.act(customer, action="start", conversation_id=conv), "conversation")
+    assert again["conversation"]["id"] == conv and again["conversation"]["status"] == "open"
+    assert of(unit.sender.take(lobby), "conversation") == []  # resuming is not news
     assert len(unit.store.metas) == 1
 
 
@@ -294,22 +301,24 @@ def test_nobody_available_is_said_when_a_customer_starts(unit: Unit) -> None:
     assert snap["agents_available"] is False
 
 
-def test_joining_makes_the_first_agent_owner_and_the_next_a_helper(unit: Unit) -> None:
+def test_taking_makes_the_owner_and_joining_a_helper(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
-    [snap] = of(unit.act(ana, action="join", conversation_id=conv, request_id="j1"), "conversation")
+    [snap] = of(unit.act(ana, action="take", conversation_id=conv, request_id="j1"), "conversation")
     assert snap["request_id"] == "j1" and snap["conversation"]["owner"] == {"id": "sub-ana", "name": "Ana"}
     unit.sender.sent.clear()
     [snap] = of(unit.act(bo, action="join", conversation_id=conv), "conversation")
     assert snap["conversation"]["owner"]["id"] == "sub-ana"
     roles = {p["id"]: p.get("agent_role") for p in snap["conversation"]["participants"]}
     assert roles == {"sub-ana": "owner", "sub-bo": "helper", unit.store.connections[customer].user_id: None}
-    assert unit.texts(conv) == ["Ana joined the conversation", "Bo joined the conversation"]
+    assert unit.texts(conv) == ["Hello", "Ana joined the conversation", "Bo joined the conversation"]
     unit.sender.sent.clear()
     [snap] = of(unit.act(bo, action="join", conversation_id=conv), "conversation")  # already in: nothing new
     assert unit.texts(conv)[-1] == "Bo joined the conversation" and unit.sender.take(ana) == []
-    unit.act(bo, action="join", conversation_id=conv, role="owner")
+    [err] = unit.act(bo, action="take", conversation_id=conv)  # he saw it unowned: Ana owns it by now
+    assert (err["code"], err["message"]) == ("conflict", "Ana already owns this conversation")
+    unit.act(bo, action="take", conversation_id=conv, expect_owner="sub-ana")
     assert unit.texts(conv)[-1] == "Bo took over the conversation"
     assert unit.store.metas[("global", conv)].owner_id == "sub-bo"
     [line] = [e for e in unit.sender.take(ana) if e["type"] == "message"]
@@ -353,7 +362,7 @@ def test_an_unowned_chat_announces_only_when_it_starts_waiting(unit: Unit) -> No
     conv = unit.start(customer)
     unit.sender.sent.clear()
     unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
-    assert types(unit.sender.take(lobby)) == ["conversation"]
+    assert types(unit.sender.take(lobby)) == ["conversation", "counters"]
     unit.act(customer, action="send", conversation_id=conv, client_id="c2", text="anyone?")
     assert unit.sender.take(lobby) == []  # already waiting: its subscribers only (none yet)
 
@@ -364,12 +373,12 @@ def test_sync_pages_what_the_viewer_may_see(unit: Unit) -> None:
         unit.act(agent, action="send", conversation_id=conv, client_id=f"a{n}", text=f"m{n}")
     unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="hidden")
     unit.sender.sent.clear()
-    [sync] = unit.act(customer, action="sync", conversation_id=conv, since=1, request_id="y1")
-    assert (sync["since"], sync["request_id"], sync["complete"]) == (1, "y1", True)
+    [sync] = unit.act(customer, action="sync", conversation_id=conv, since=2, request_id="y1")
+    assert (sync["since"], sync["request_id"], sync["complete"]) == (2, "y1", True)
     assert [m["text"] for m in sync["messages"]] == ["m0", "m1", "m2"]
-    assert sync["conversation"]["last_seq"] == 4
-    [sync] = unit.act(agent, action="sync", conversation_id=conv, since=4)
-    assert [m["text"] for m in sync["messages"]] == ["hidden"] and sync["conversation"]["last_seq"] == 5
+    assert sync["conversation"]["last_seq"] == 5
+    [sync] = unit.act(agent, action="sync", conversation_id=conv, since=5)
+    assert [m["text"] for m in sync["messages"]] == ["hidden"] and sync["conversation"]["last_seq"] == 6
 
 
 def test_a_long_thread_syncs_in_pages_under_the_frame_limit(unit: Unit) -> None:
@@ -380,10 +389,10 @@ def test_a_long_thread_syncs_in_pages_under_the_frame_limit(unit: Unit) -> None:
     [first] = unit.act(customer, action="sync", conversation_id=conv, since=0)
     assert first["complete"] is False and first["next_since"] == first["messages"][-1]["seq"]
     count = len(first["messages"])
-    assert 1 < count < 31
+    assert 1 < count < 32
     [rest] = unit.act(customer, action="sync", conversation_id=conv, since=first["next_since"])
     assert rest["complete"] is True and "next_since" not in rest
-    assert [m["seq"] for m in first["messages"] + rest["messages"]] == list(range(1, 32))
+    assert [m["seq"] for m in first["messages"] + rest["messages"]] == list(range(1, 33))
 
 
 def test_strangers_see_nothing_of_a_conversation(unit: Unit) -> None:
@@ -399,16 +408,16 @@ def test_strangers_see_nothing_of_a_conversation(unit: Unit) -> None:
         [err] = unit.act(other, action=action, conversation_id=conv, **fields)
         assert (err["code"], err["message"]) == ("not_found", f"no conversation {conv!r} for you")
     assert unit.sender.take(customer) == [] and unit.sender.take(agent) == []
-    assert unit.texts(conv) == ["Ana joined the conversation"]
+    assert unit.texts(conv) == ["Hello", "Ana joined the conversation"]
 
 
 def test_an_agent_must_join_before_writing(unit: Unit) -> None:
     customer = unit.connect_customer()
-    conv = unit.start(customer)
+    conv = unit.started(customer)
     agent = unit.connect_agent("ana")
     [err] = unit.act(agent, action="send", conversation_id=conv, client_id="a1", text="hi")
     assert (err["code"], err["message"]) == ("not_joined", f"join conversation {conv!r} before writing to it")
-    assert unit.store.messages[("global", conv)] == {}
+    assert unit.texts(conv) == ["Hello"]
 
 
 # ================================================================== presence and gone connections
@@ -500,8 +509,8 @@ def test_messages_are_stored_before_anyone_is_told(unit: Unit) -> None:
 
     unit.sender._post_bytes = check  # type: ignore[method-assign]
     unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="stored first")
-    assert seen == [2]
-    stored: Message = unit.store.messages[("global", conv)][2]
+    assert seen == [3]
+    stored: Message = unit.store.messages[("global", conv)][3]
     assert (stored.text, stored.author_role, stored.client_id) == ("stored first", "customer", "c1")
 
 

@@ -57,12 +57,12 @@ def test_a_customer_asks_for_a_callback_from_their_chat(unit: Unit) -> None:
     cid, conv, kim = customer_chat(unit)
     unit.sender.sent.clear()
     now = unit.clock.now()
-    cb = unit.hub.callbacks.request(kim, PHONE, None, "morning", "my order", conv)
+    cb = unit.hub.callbacks.request(kim, PHONE, None, "asap", "my order", conv)
     stored = stored_cb(unit, cb)
     assert (stored.status, stored.phone, stored.window, stored.reason, stored.source) == (
         "queued",
         E164,
-        "morning",
+        "asap",
         "my order",
         "widget",
     )
@@ -77,7 +77,7 @@ def test_a_customer_asks_for_a_callback_from_their_chat(unit: Unit) -> None:
     assert history(unit, "CB", cb.callback_id) == [("requested", "Kim", "Kim requested")]
     [told] = of(unit.sender.take(dashboard), "callback")
     assert (told["action"], told["callback"]["phone"], told["callback"]["due_in_seconds"]) == ("requested", E164, 900)
-    assert unit.texts(conv)[-1] == f"Callback requested to {E164} (morning). We'll call you back."
+    assert unit.texts(conv)[-1] == "Callback requested (asap). We'll call you back."  # never the number
     [line] = of(unit.sender.take(cid), "message")
     assert line["kind"] == "system" and line["text"].startswith("Callback requested")
     assert counters(unit)["callback_queued"] == 1
@@ -328,7 +328,7 @@ def test_a_ticket_from_a_chat_keeps_its_customer_and_tells_the_thread(unit: Unit
     assert (stored.customer_id, stored.customer_name, stored.conversation_id) == (kim.id, "Kim", conv)
     assert stored.open_tenant == "global" and stored.created_by == "sub-ana"
     assert history(unit, "TK", t.ticket_id) == [("created", "Ana", "Ana created the ticket; owner Ana")]
-    assert unit.texts(conv)[-1] == "Ticket opened: Refund for order 42"
+    assert unit.texts(conv)[-1] == "We've opened ticket #1 for your request; we'll follow up here."
     [told] = of(unit.sender.take(dashboard), "ticket")
     assert told["ticket"]["id"] == t.ticket_id and told["ticket"]["customer"]["name"] == "Kim"
     assert counters(unit)["open_tickets"] == 1
@@ -519,7 +519,7 @@ def test_the_recompute_repairs_drift_once_and_is_idempotent(unit: Unit) -> None:
     cb = unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, None)
     stored_cb(unit, cb).overdue = True
     customer = unit.connect_customer()
-    unit.start(customer)
+    unit.started(customer)
     row = unit.store.counters["global"]
     row.open_tickets, row.callback_overdue = 7, 0  # a lost write left them wrong
     unit.sender.sent.clear()
