@@ -50,7 +50,7 @@ browser: ## browser tier: headless Chromium against the local stack
 
 mutation: ## mutation testing of the rule modules (mutmut, incremental; ~30 min from scratch, not part of test)
 	@scripts/bootstrap python
-	nice -n 19 $(PY) -m tools.mutation run $(if $(JOBS),--jobs $(JOBS))
+	nice -n 19 $(PY) -m tools.mutation run $(if $(JOBS),--jobs $(JOBS)) $(if $(ONLY),--only $(ONLY))
 
 mutation-report: ## the last mutation run: score per module, survivors (--check: fail under target)
 	$(PY) -m tools.mutation report $(ARGS)

@@ -2,6 +2,9 @@
 
     python -m tools.mutation run [--jobs N]    mutmut run (incremental), then retry the survivors
                                                if the tests changed since the last run; report
+        [--only PATTERN ...]                   only these mutants (fnmatch on mutmut's names, e.g.
+                                               'chalicelib.store.keys.*'), tried again even if
+                                               they have a result
     python -m tools.mutation report [--check]  the score per module and every survivor, marked
                                                `equivalent` when docs/testing.md explains it
     python -m tools.mutation reset             forget every result (the next run tries everything)
@@ -190,24 +193,27 @@ def refresh_copies() -> None:
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
 
 
-def run(jobs: int) -> int:
+def run(jobs: int, only: list[str]) -> int:
     started = time.monotonic()
     fresh = not (MUTANTS / "mutmut-stats.json").exists()
     if not fresh:
         refresh_copies()
     now_hash = tests_hash()  # the tests this run uses (taken before: tests may change while it runs)
-    code = mutmut("run", "--max-children", str(jobs))
+    code = mutmut("run", "--max-children", str(jobs), *only)
     if code != 0:
         return code
     before = TESTS_HASH.read_text() if TESTS_HASH.exists() else None
-    if not fresh and before != now_hash:
+    if only:  # a partial run: the other modules' survivors were not retried with these tests
+        pass
+    elif not fresh and before != now_hash:
         survivors = [k for s in load_results().values() for k in s.survivors]
         if survivors:
             print(f"\nthe tests changed since the last run: retrying {len(survivors)} survivors")
             code = mutmut("run", "--max-children", str(jobs), *survivors)
             if code != 0:
                 return code
-    TESTS_HASH.write_text(now_hash)
+    if not only:
+        TESTS_HASH.write_text(now_hash)
     minutes = (time.monotonic() - started) / 60
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # mutmut and every process it forked
     cpu = (usage.ru_utime + usage.ru_stime) / 60
@@ -221,13 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run")
     r.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "2")))
+    r.add_argument("--only", nargs="+", default=[], metavar="PATTERN")
     p = sub.add_parser("report")
     p.add_argument("--check", action="store_true")
     p.add_argument("--no-diffs", action="store_true")
     sub.add_parser("reset")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.jobs)
+        return run(args.jobs, args.only)
     if args.command == "report":
         return report(args.check, diffs=not args.no_diffs)
     shutil.rmtree(MUTANTS, ignore_errors=True)
