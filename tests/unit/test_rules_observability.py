@@ -126,3 +126,40 @@ def test_a_callback_request_is_counted(unit: Unit) -> None:
 
 def test_the_sender_counts_nothing_itself(unit: Unit) -> None:
     assert isinstance(unit.sender, Sender) and counted() == {}
+
+
+def test_counter_drift_is_repaired_per_tenant_logged_and_counted(unit: Unit, caplog: pytest.LogCaptureFixture) -> None:
+    """The nightly recompute sums what it read and repaired over every tenant; each repaired
+    tenant leaves a warning with what the counters said before and after, and `CounterDrift`."""
+    from chalicelib.platform.auth import Actor
+
+    unit.hub.tickets.create(Actor("global", "agent", "sub-ana", "Ana"), "One", None)
+    unit.hub.tickets.create(Actor("acme", "agent", "sub-zed", "Zed"), "Two", None)
+    unit.hub.tickets.create(Actor("acme", "agent", "sub-zed", "Zed"), "Three", None)
+    unit.store.counters["global"].open_tickets = 4  # drift 3
+    unit.store.counters["acme"].open_tickets = 0  # drift 2
+    metrics.clear_metrics()
+    caplog.set_level(logging.INFO, logger="flow-hub")
+    stats = unit.hub.counters.recompute()
+    assert stats == {"tenants": 2, "drift": 5, "items_read": 3}
+    assert counted() == {"CounterDrift": 5}
+    lines = log_lines(caplog, "counter drift repaired")
+    assert [(r.levelname, r.tenant) for r in lines] == [("WARNING", "acme"), ("WARNING", "global")]  # type: ignore[attr-defined]
+    acme = lines[0]
+    assert (acme.before["open_tickets"], acme.after["open_tickets"]) == (0, 2)  # type: ignore[attr-defined]
+
+
+def test_a_stale_available_count_alone_is_repaired_and_pushed(unit: Unit) -> None:
+    dashboard = unit.connect_agent("ana")
+    unit.hub.live.handle(dashboard, '{"action": "presence", "status": "available"}')
+    unit.hub.counters.recompute()
+    row = unit.store.counters["global"]
+    assert int(row.agents_available) == 1
+    row.agents_available = 4  # what the dashboards were last told is wrong; the counts are right
+    unit.sender.sent.clear()
+    metrics.clear_metrics()
+    stats = unit.hub.counters.recompute()
+    assert stats["drift"] == 0 and int(row.agents_available) == 1
+    [pushed] = [e for e in unit.sender.take(dashboard) if e["type"] == "counters"]
+    assert pushed["counters"]["agents_available"] == 1
+    assert counted() == {}  # no drift in the counts: no CounterDrift

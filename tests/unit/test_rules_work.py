@@ -8,6 +8,7 @@ was refused and how it was worded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -537,3 +538,40 @@ def test_the_recompute_repairs_drift_once_and_is_idempotent(unit: Unit) -> None:
     again = unit.hub.counters.recompute()
     assert again["drift"] == 0 and int(row.last_drift) == 0
     assert of(unit.sender.take(dashboard), "counters") == []  # nothing changed: nothing pushed
+
+
+def test_tickets_are_numbered_per_tenant_and_found_only_in_their_tenant(unit: Unit) -> None:
+    zed = Actor("acme", "agent", "sub-zed", "Zed")
+    first, second = unit.hub.tickets.create(ANA, "One", None), unit.hub.tickets.create(ANA, "Two", None)
+    theirs = unit.hub.tickets.create(zed, "Theirs", None)
+    assert (int(first.number), int(second.number), int(theirs.number)) == (1, 2, 1)
+    for t in (first, second, theirs):  # ids as the REST routes and the dashboard link them
+        assert re.fullmatch(r"tk_[A-Za-z0-9_-]{12}", t.ticket_id), t.ticket_id
+    assert len({first.ticket_id, second.ticket_id, theirs.ticket_id}) == 3
+    with pytest.raises(NotFound) as exc:
+        unit.hub.tickets.get(ANA, theirs.ticket_id)
+    assert exc.value.message == f"no ticket {theirs.ticket_id!r}"
+    with pytest.raises(NotFound):
+        unit.hub.tickets.change(ANA, theirs.ticket_id, status="solved")
+    assert unit.store.tickets[("acme", theirs.ticket_id)].status == "open"
+
+
+def test_a_ticket_waiting_internal_keeps_whom_it_waits_on_until_it_stops_waiting(unit: Unit) -> None:
+    t = unit.hub.tickets.create(ANA, "Refund", None)
+    unit.hub.tickets.change(ANA, t.ticket_id, status="waiting_internal", waiting_on="  " + "B" * 100 + "  ")
+    stored = unit.store.tickets[("global", t.ticket_id)]
+    assert stored.waiting_on == "B" * 80  # trimmed, at most 80 characters on the dashboard
+    unit.hub.tickets.change(ANA, t.ticket_id, status="waiting_internal", owner=("sub-bo", "Bo"))
+    stored = unit.store.tickets[("global", t.ticket_id)]
+    assert (stored.status, stored.waiting_on, stored.owner_id) == ("waiting_internal", "B" * 80, "sub-bo")
+    unit.hub.tickets.change(ANA, t.ticket_id, status="open")
+    stored = unit.store.tickets[("global", t.ticket_id)]
+    assert (stored.status, stored.waiting_on) == ("open", None)
+
+
+def test_a_ticket_without_a_chat_can_wait_on_its_customer(unit: Unit) -> None:
+    t = unit.hub.tickets.create(ANA, "Printer", None)
+    unit.hub.tickets.change(ANA, t.ticket_id, status="waiting_customer")
+    assert unit.store.tickets[("global", t.ticket_id)].status == "waiting_customer"
+    unit.hub.tickets.change(ANA, t.ticket_id, status="open")
+    assert unit.store.tickets[("global", t.ticket_id)].status == "open"
