@@ -4,12 +4,13 @@ wrong has its own code and a message that says what was wrong (docs/protocol.md,
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from chalicelib.contract.actions import ACTION_NAMES, Send, Start, parse_action
 from chalicelib.contract.common import MAX_BODY_BYTES, MAX_TEXT_CHARS
-from chalicelib.contract.rest import TicketCreateRequest, decode_body
+from chalicelib.contract.rest import Body, TicketCreateRequest, decode_body
 from chalicelib.platform.errors import HubError
 
 SEND = {"action": "send", "conversation_id": "c_1", "client_id": "m1", "text": "hi"}
@@ -122,3 +123,23 @@ def test_a_frame_of_exactly_the_limit_is_judged_on_its_content() -> None:
 def test_a_bad_frame_naming_its_own_tenant_is_about_what_is_bad() -> None:
     code, message = refusal(json.dumps({**SEND, "tenant": "global", "seq": 3}))
     assert (code, message) == ("invalid_action", "send: Object contains unknown field `seq`")
+
+
+def test_a_frame_whose_action_comes_after_deep_nesting_is_nested_too_deeply() -> None:
+    """The decoder looks for the `action` tag past every field before it: deep nesting there
+    fails inside the typed decode itself, and is still answered in words."""
+    frame = '{"x": ' + "[" * 3000 + "]" * 3000 + ', "action": "send"}'
+    assert refusal(frame) == ("bad_json", "frame is nested too deeply")
+
+
+def test_a_body_type_with_a_free_field_still_refuses_deep_nesting_in_words() -> None:
+    """`decode_body` serves every REST body type; one with a free-form field decodes nesting
+    itself, and too deep is still `bad_json` with its reason."""
+
+    class Free(Body):
+        x: Any = None
+
+    with pytest.raises(HubError) as caught:
+        decode_body('{"x": ' + "[" * 3000 + "]" * 3000 + "}", Free)
+    assert (caught.value.code, caught.value.message) == ("bad_json", "request body is nested too deeply")
+    assert decode_body('{"x": [[1]]}', Free).x == [[1]]
