@@ -2,9 +2,10 @@
 
     python -m tools.mutation run [--jobs N]    mutmut run (incremental), then retry the survivors
                                                if the tests changed since the last run; report
-        [--only PATTERN ...]                   only these mutants (fnmatch on mutmut's names, e.g.
-                                               'chalicelib.store.keys.*'), tried again even if
-                                               they have a result
+        [--only PATTERN ...]                   only the mutants matching these patterns (fnmatch on
+                                               mutmut's names, e.g. 'chalicelib.store.keys.*')
+                                               that are not known to be killed: not tried yet,
+                                               survived, or reached by no test
     python -m tools.mutation report [--check]  the score per module and every survivor, marked
                                                `equivalent` when docs/testing.md explains it
     python -m tools.mutation reset             forget every result (the next run tries everything)
@@ -24,6 +25,7 @@ The report is hand-written because mutmut prints one line per mutant and no per-
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -193,11 +195,28 @@ def refresh_copies() -> None:
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
 
 
+def open_mutants(patterns: list[str]) -> list[str]:
+    """The mutants matching `patterns` whose result is not `killed` (mutmut retries every mutant
+    it is given by name, killed or not; a partial run should not)."""
+    names = []
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if status_of(code) != "killed" and any(fnmatch.fnmatchcase(key, p) for p in patterns):
+                names.append(key)
+    return names
+
+
 def run(jobs: int, only: list[str]) -> int:
     started = time.monotonic()
     fresh = not (MUTANTS / "mutmut-stats.json").exists()
     if not fresh:
         refresh_copies()
+    if only and not fresh:
+        only = open_mutants(only)
+        if not only:
+            print("every mutant matching those patterns is killed")
+            return report(check=False)
+        print(f"trying {len(only)} mutants that are not known to be killed")
     now_hash = tests_hash()  # the tests this run uses (taken before: tests may change while it runs)
     code = mutmut("run", "--max-children", str(jobs), *only)
     if code != 0:
