@@ -5,9 +5,17 @@ tests/integration/test_routing.py."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from chalicelib.live.presence import PresenceRule
+from chalicelib.platform.auth import Actor
+from chalicelib.platform.errors import NotFound
+from chalicelib.platform.observability import metrics
 from chalicelib.store.models import AgentPresence, Tenant
 from chalicelib.work.routing import Candidate, candidates, capacity_of
+from tests.unit.conftest import Unit
 
 NOW = 1_800_000_000.0
 
@@ -73,3 +81,100 @@ def test_only_available_agents_with_room_are_candidates() -> None:
     assert (by_id["bo"].room, by_id["eve"].room) == (1, 1)
     assert order(team, tenant(10)) == ["bo", "ana", "eve"]
     assert order([]) == []
+
+
+# ------------------------------------------------------------------ routing on the hub (fakes)
+def places(unit: Unit, customer: str) -> list[int]:
+    return [e["place"] for e in unit.sender.take(customer) if e["type"] == "queue"]
+
+
+def owner(unit: Unit, conv: str) -> str | None:
+    return unit.store.metas[("global", conv)].owner_id
+
+
+def rewind(unit: Unit) -> None:
+    """Tests that let minutes pass start in the past: PyJWT refuses a token issued in the future."""
+    unit.clock.set(unit.clock.now() - 3600)
+
+
+def test_waiting_customers_hear_their_place_and_it_moves_up(unit: Unit) -> None:
+    rewind(unit)
+    customers = [unit.connect_customer() for _ in range(3)]
+    convs = []
+    for c in customers:
+        unit.clock.advance(1)
+        conv = unit.start(c)
+        unit.hub.live.handle(c, json.dumps({"action": "send", "conversation_id": conv, "client_id": "m", "text": "hi"}))
+        convs.append(conv)
+    assert [places(unit, c)[-1] for c in customers] == [1, 2, 3]
+    assert [owner(unit, c) for c in convs] == [None, None, None]
+    unit.store.tenants["global"].chat_capacity = 1
+    unit.connect_agent("ana")  # available: she takes the first in line, the others move up
+    assert [owner(unit, c) for c in convs] == ["sub-ana", None, None]
+    assert [places(unit, c)[-1:] for c in customers[1:]] == [[1], [2]]
+    assert unit.hub.live.ownership.timeline.store.queue("global")[0].conversation_id == convs[1]
+
+
+def test_nobody_jumps_the_queue(unit: Unit) -> None:
+    waiting = unit.connect_customer()
+    first = unit.started(waiting)
+    unit.store.tenants["global"].chat_capacity = 1
+    ana = unit.connect_agent("ana")
+    assert owner(unit, first) == "sub-ana"
+    unit.act(ana, action="presence", status="busy")
+    second_customer = unit.connect_customer()
+    second = unit.started(second_customer)  # nobody free: it waits
+    unit.connect_agent("bo")  # Bo comes: the one waiting goes to him
+    assert owner(unit, second) == "sub-bo"
+    third = unit.started(unit.connect_customer())  # both full now: queued
+    fourth = unit.started(unit.connect_customer())
+    assert (owner(unit, third), owner(unit, fourth)) == (None, None)
+    unit.store.tenants["global"].chat_capacity = 2
+    unit.act(ana, action="presence", status="available")  # one more place each: first come first
+    assert (owner(unit, third), owner(unit, fourth)) == ("sub-ana", "sub-bo")
+
+
+def test_a_reopened_chat_goes_back_to_its_owner_while_they_are_here(unit: Unit) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 2
+    ana = unit.connect_agent("ana")
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    assert owner(unit, conv) == "sub-ana"
+    unit.act(ana, action="close", conversation_id=conv)
+    bo = unit.connect_agent("bo")
+    unit.act(customer, action="send", conversation_id=conv, client_id="again", text="one more thing")
+    assert owner(unit, conv) == "sub-ana" and unit.store.metas[("global", conv)].queued_at is None
+    assert int(unit.store.presence[("global", "sub-ana")].open_chats) == 1
+    unit.act(ana, action="close", conversation_id=conv)
+    unit.hub.live.disconnect(ana)
+    unit.clock.advance(unit.hub.routing.rule.grace + 1)  # Ana is gone now
+    unit.act(bo, action="heartbeat")  # Bo is still here
+    unit.act(customer, action="send", conversation_id=conv, client_id="again2", text="hello?")
+    assert owner(unit, conv) == "sub-bo"
+    assert int(unit.store.presence[("global", "sub-ana")].open_chats) == 0
+
+
+def test_the_sweep_counts_what_it_did_and_reassign_needs_a_known_agent(unit: Unit) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 2
+    ana = unit.connect_agent("ana")
+    convs = [unit.started(unit.connect_customer()) for _ in range(2)]
+    unit.hub.live.disconnect(ana)
+    routing = unit.hub.routing
+    unit.clock.advance(routing.rule.grace + 1)
+    metrics.clear_metrics()
+    assert routing.sweep() == {"tenants": 2, "requeued": 2, "assigned": 0}
+    assert float(sum(metrics.metric_set["ChatsRequeued"]["Value"])) == 2
+    assert [owner(unit, c) for c in convs] == [None, None]
+    bo = unit.connect_agent("bo")  # he takes both, first come first
+    assert [owner(unit, c) for c in convs] == ["sub-bo", "sub-bo"]
+    metrics.clear_metrics()
+    assert routing.sweep() == {"tenants": 2, "requeued": 0, "assigned": 0}
+    assert "ChatsRequeued" not in metrics.metric_set
+    with pytest.raises(NotFound) as exc:
+        routing.requeue_agent(Actor("global", "agent", "sub-bo", "Bo"), "sub-nobody")
+    assert exc.value.message == "no agent 'sub-nobody' in this tenant"
+    unit.act(bo, action="presence", status="busy")  # here, but takes no new chats
+    assert routing.requeue_agent(Actor("global", "agent", "sub-ana", "Ana"), "sub-bo") == 2
+    assert [owner(unit, c) for c in convs] == [None, None]  # nobody else here: they wait
