@@ -172,6 +172,32 @@ def report(check: bool, diffs: bool = True) -> int:
     return 0
 
 
+def table() -> int:
+    """The scores as the Markdown table docs/testing.md keeps (modules with mutants only)."""
+    os.chdir(ROOT)
+    equivalent = documented_equivalents()
+    print("| module | mutants | tried | killed | survived | no test reaches it | equivalent | killed % |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    total: Counter[str] = Counter()
+    for name, s in sorted(load_results().items()):
+        every = s.tried + s.counts["not checked"]
+        if not every:
+            continue
+        eq = sum(1 for k in s.survivors if k in equivalent)
+        score = f"{s.score:.1%}" if s.tried else "not run yet"
+        print(
+            f"| `{name.removeprefix('chalicelib.')}` | {every} | {s.tried} | {s.counts['killed']} | "
+            f"{s.counts['survived']} | {s.counts['no tests']} | {eq} | {score} |"
+        )
+        total.update({"every": every, "tried": s.tried, "equivalent": eq, **s.counts})
+    score = total["killed"] / total["tried"] if total["tried"] else 0.0
+    print(
+        f"| **all** | {total['every']} | {total['tried']} | {total['killed']} | {total['survived']} | "
+        f"{total['no tests']} | {total['equivalent']} | {score:.1%} |"
+    )
+    return 0
+
+
 # ------------------------------------------------------------------ running mutmut
 def tests_hash() -> str:
     h = hashlib.sha256()
@@ -251,11 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true")
     p.add_argument("--no-diffs", action="store_true")
     sub.add_parser("reset")
+    sub.add_parser("table")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.jobs, args.only)
     if args.command == "report":
         return report(args.check, diffs=not args.no_diffs)
+    if args.command == "table":
+        return table()
     shutil.rmtree(MUTANTS, ignore_errors=True)
     print("mutation results forgotten")
     return 0
