@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -575,3 +576,35 @@ def test_a_ticket_without_a_chat_can_wait_on_its_customer(unit: Unit) -> None:
     assert unit.store.tickets[("global", t.ticket_id)].status == "waiting_customer"
     unit.hub.tickets.change(ANA, t.ticket_id, status="open")
     assert unit.store.tickets[("global", t.ticket_id)].status == "open"
+
+
+def utc(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def test_a_windowed_callback_is_due_inside_the_window_in_the_tenants_time_zone(unit: Unit) -> None:
+    """Stockholm is UTC+1 in December: its morning (08 to 12) is 07 to 11 UTC."""
+    unit.store.tenants["global"].time_zone = "Europe/Stockholm"
+    unit.clock.set(utc("2026-12-01T06:00:00"))  # 07:00 in Stockholm: before the window opens
+    early = unit.hub.callbacks.request(ANA, PHONE, None, "morning", None, None, "Mo", source="missed_call")
+    stored = stored_cb(unit, early)
+    assert (float(stored.not_before), float(stored.due_at)) == (utc("2026-12-01T07:00:00"), utc("2026-12-01T07:15:00"))
+    unit.clock.set(utc("2026-12-01T10:55:00"))  # 11:55: inside, five minutes before it closes
+    late = unit.hub.callbacks.request(ANA, PHONE, None, "morning", None, None, "Lo", source="missed_call")
+    stored = stored_cb(unit, late)
+    assert (float(stored.not_before), float(stored.due_at)) == (utc("2026-12-01T10:55:00"), utc("2026-12-01T11:00:00"))
+    unit.hub.callbacks.claim(ANA, late.callback_id)
+    unit.clock.advance(60)
+    unit.hub.callbacks.no_answer(ANA, late.callback_id, None)  # the retry (10 min) falls after 12:00
+    stored = stored_cb(unit, late)
+    tomorrow = utc("2026-12-02T07:00:00")
+    assert (stored.status, float(stored.not_before), float(stored.due_at)) == ("queued", tomorrow, tomorrow)
+    retry = "No answer (attempt 1 of 3); retry at 2026-12-02T07:00:00.000Z"
+    assert history(unit, "CB", late.callback_id)[-1][2] == retry
+    unit.clock.set(utc("2026-12-01T19:30:00"))  # 20:30 in Stockholm: the evening window has closed
+    evening = unit.hub.callbacks.request(ANA, PHONE, None, "evening", None, None, "Eve", source="missed_call")
+    stored = stored_cb(unit, evening)
+    assert (float(stored.not_before), float(stored.due_at)) == (utc("2026-12-02T16:00:00"), utc("2026-12-02T16:15:00"))
+    with pytest.raises(InvalidAction) as exc:
+        unit.hub.callbacks.request(ANA, PHONE, None, "night", None, None)
+    assert exc.value.message == "window: expected one of asap, morning, afternoon, evening"
