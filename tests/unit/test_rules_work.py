@@ -424,6 +424,7 @@ def test_a_customer_reply_reopens_the_ticket_waiting_on_them(unit: Unit) -> None
         "waiting on customer → open (the customer replied)",
     )
     assert unit.store.metas[("global", conv)].waiting_ticket_id is None
+    assert counters(unit)["open_tickets"] == 1  # still the one open ticket, not counted again
     unit.act(cid, action="send", conversation_id=conv, client_id="r2", text="and another")
     assert len(history(unit, "TK", t.ticket_id)) == 3  # created, status, status: a second reply changes nothing
 
