@@ -190,10 +190,10 @@ def table() -> int:
             f"{s.counts['survived']} | {s.counts['no tests']} | {eq} | {score} |"
         )
         total.update({"every": every, "tried": s.tried, "equivalent": eq, **s.counts})
-    score = total["killed"] / total["tried"] if total["tried"] else 0.0
+    overall = total["killed"] / total["tried"] if total["tried"] else 0.0
     print(
         f"| **all** | {total['every']} | {total['tried']} | {total['killed']} | {total['survived']} | "
-        f"{total['no tests']} | {total['equivalent']} | {score:.1%} |"
+        f"{total['no tests']} | {total['equivalent']} | {overall:.1%} |"
     )
     return 0
 
