@@ -20,6 +20,7 @@ from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import AlreadyTaken, Forbidden, InvalidAction, NotFound
 from chalicelib.store.keys import history_subject
 from chalicelib.store.work_models import Callback, Ticket
+from chalicelib.work.escalation import escalate_overdue
 from tests.unit.conftest import Unit
 
 ANA = Actor("global", "agent", "sub-ana", "Ana")
@@ -609,3 +610,63 @@ def test_a_windowed_callback_is_due_inside_the_window_in_the_tenants_time_zone(u
     with pytest.raises(InvalidAction) as exc:
         unit.hub.callbacks.request(ANA, PHONE, None, "night", None, None)
     assert exc.value.message == "window: expected one of asap, morning, afternoon, evening"
+
+
+def test_a_callback_asked_for_in_an_opened_chat_starts_it(unit: Unit) -> None:
+    lobby = unit.connect_agent("ana")
+    cid, conv, kim = customer_chat(unit)  # opened, nothing written yet: agents do not see it
+    assert unit.store.metas[("global", conv)].status == "new"
+    unit.sender.sent.clear()
+    cb = unit.hub.callbacks.request(kim, PHONE, None, "asap", None, conv)
+    assert re.fullmatch(r"cb_[A-Za-z0-9_-]{12}", cb.callback_id), cb.callback_id
+    assert unit.store.metas[("global", conv)].status == "open"  # asking for a callback starts it
+    to_lobby = unit.sender.take(lobby)
+    assert conv in [e["conversation"]["id"] for e in of(to_lobby, "conversation")]
+    [requested] = of(to_lobby, "callback")
+    assert (requested["action"], requested["callback"]["priority"]) == ("requested", "normal")
+    [told] = of(unit.sender.take(cid), "message")  # the customer's thread: the line, keyed per step
+    assert (told["code"], told["client_id"]) == ("callback_requested", f"{cb.callback_id}-requested")
+    with pytest.raises(NotFound) as exc:  # another customer's conversation is not theirs
+        unit.hub.callbacks.request(Actor("global", "customer", "cu_other", "Mo"), PHONE, None, "asap", None, conv)
+    assert exc.value.message == f"no conversation {conv!r} for you"
+
+
+def test_each_step_of_a_callback_tells_the_thread_once_under_its_own_key(unit: Unit) -> None:
+    cid, conv, kim = customer_chat(unit)
+    done = unit.hub.callbacks.request(kim, PHONE, None, "asap", None, conv)
+    dropped = unit.hub.callbacks.request(kim, PHONE, None, "asap", None, conv)
+    unit.sender.take(cid)
+    unit.hub.callbacks.claim(ANA, done.callback_id)
+    unit.hub.callbacks.complete(ANA, done.callback_id, None)
+    unit.hub.callbacks.cancel(kim, dropped.callback_id, None)
+    lines = [(e["code"], e["client_id"]) for e in of(unit.sender.take(cid), "message")]
+    assert lines == [
+        ("callback_calling", f"{done.callback_id}-claimed-0"),
+        ("callback_completed", f"{done.callback_id}-completed"),
+        ("callback_cancelled", f"{dropped.callback_id}-cancelled"),
+    ]
+    other = unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, None, "Mo", source="missed_call")
+    with pytest.raises(NotFound) as exc:  # a customer cancels only their own
+        unit.hub.callbacks.cancel(kim, other.callback_id, None)
+    assert exc.value.message == f"no callback {other.callback_id!r} for you"
+
+
+def test_an_overdue_callback_leaves_the_overdue_count_whatever_its_claimer_does(unit: Unit) -> None:
+    def overdue_and_claimed() -> str:
+        for open_cb in [c for c in unit.store.callbacks.values() if c.open_tenant]:
+            unit.hub.callbacks.cancel(ANA, open_cb.callback_id, None)
+        assert counters(unit).get("callback_overdue", 0) == 0
+        cb = unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, None, "Mo", source="missed_call")
+        unit.clock.advance(16 * 60)
+        escalate_overdue(unit.hub.callbacks)
+        assert stored_cb(unit, cb).overdue is True and counters(unit)["callback_overdue"] == 1
+        unit.hub.callbacks.claim(ANA, cb.callback_id)
+        assert counters(unit)["callback_overdue"] == 1  # claimed, still overdue
+        return cb.callback_id
+
+    unit.hub.callbacks.release(ANA, overdue_and_claimed())  # back in the queue, still overdue
+    assert (counters(unit)["callback_overdue"], counters(unit)["callback_queued"]) == (1, 1)
+    unit.hub.callbacks.no_answer(ANA, overdue_and_claimed(), None)  # requeued: due again, not overdue
+    assert (counters(unit)["callback_overdue"], counters(unit)["callback_queued"]) == (0, 1)
+    unit.hub.callbacks.complete(ANA, overdue_and_claimed(), None)
+    assert counters(unit)["callback_overdue"] == 0
