@@ -61,6 +61,8 @@ def test_a_settings_change_stores_only_what_was_sent_and_is_recorded(unit: Unit)
         int(stored.callback_sla_minutes),
         stored.mode,
     )
+    team.change(ANA, {"default_region": "gb"})
+    assert settings_view(unit.store.tenants["global"]).default_region == "GB"
     assert team.change(ANA, {"chat_capacity": 0}).chat_capacity == 0
     assert team.change(ANA, {"chat_capacity": MAX_CAPACITY}).chat_capacity == 50
 
@@ -91,8 +93,9 @@ def test_bad_settings_are_refused_and_change_nothing(unit: Unit) -> None:
     assert refusal(lambda: team.change(ANA, {"time_zone": "Europe/Oslo", "chat_capacity": -1})) == capacity_words
     assert (stored.time_zone, stored.phone_region, int(stored.chat_capacity)) == (zone, region, capacity)
     assert records(unit, "SETTINGS", "global") == []
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         team.get("nowhere")
+    assert missing.value.message == "no tenant 'nowhere'"
     with pytest.raises(NotFound) as exc:
         team.change(Actor("nowhere", "agent", "sub-x", "X"), {"chat_capacity": 1})
     assert exc.value.message == "no tenant 'nowhere'"
@@ -130,4 +133,5 @@ def test_an_agents_own_capacity_overrides_the_tenants_and_can_go_back(unit: Unit
     assert exc.value.message == "no agent 'sub-nobody' in this tenant"
     bo_later = unit.store.presence[("global", "sub-bo")]
     bo_later.open_chats = 2
+    assert agent_view(bo_later, tenant, rule, now).open_chats == 2
     assert agent_view(bo_later, tenant, rule, now + rule.window).reachable is False
