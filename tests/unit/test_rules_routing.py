@@ -9,13 +9,15 @@ import json
 
 import pytest
 
+from chalicelib.live.events import ConversationReopened
 from chalicelib.live.presence import PresenceRule
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.errors import NotFound
 from chalicelib.platform.observability import metrics
+from chalicelib.store.keys import history_subject
 from chalicelib.store.models import AgentPresence, Tenant
 from chalicelib.work.routing import Candidate, candidates, capacity_of
-from tests.unit.conftest import Unit
+from tests.unit.conftest import OTHER_WIDGET_KEY, WIDGET_KEY, Unit
 
 NOW = 1_800_000_000.0
 
@@ -178,3 +180,59 @@ def test_the_sweep_counts_what_it_did_and_reassign_needs_a_known_agent(unit: Uni
     unit.act(bo, action="presence", status="busy")  # here, but takes no new chats
     assert routing.requeue_agent(Actor("global", "agent", "sub-ana", "Ana"), "sub-bo") == 2
     assert [owner(unit, c) for c in convs] == [None, None]  # nobody else here: they wait
+
+
+def test_a_reopened_chat_nobody_owned_is_routed_and_a_vanished_owners_goes_back_to_its_place(unit: Unit) -> None:
+    rewind(unit)
+    first_customer, later_customer = unit.connect_customer(), unit.connect_customer()
+    first = unit.started(first_customer)  # nobody has room: queued
+    lobby = unit.connect_agent("bo")
+    unit.act(lobby, action="close", conversation_id=first)  # closed while it waited
+    unit.store.tenants["global"].chat_capacity = 1
+    unit.act(first_customer, action="send", conversation_id=first, client_id="back", text="still there?")
+    assert owner(unit, first) == "sub-bo"  # reopened without an owner: routed like a new chat
+    # Bo vanishes; a later chat waits; when the first customer writes again after Bo is gone,
+    # their chat goes back to the place it had, ahead of the later one.
+    unit.act(lobby, action="close", conversation_id=first)
+    unit.clock.advance(5)
+    later = unit.started(later_customer)  # Bo's place is free again: he gets it
+    assert owner(unit, later) == "sub-bo"
+    unit.hub.live.disconnect(lobby)
+    unit.clock.advance(unit.hub.routing.rule.grace + 1)
+    unit.hub.routing.sweep()  # Bo's open chat (later) goes back to the queue
+    assert owner(unit, later) is None
+    unit.act(first_customer, action="send", conversation_id=first, client_id="again", text="hello?")
+    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global")]
+    assert waiting == [first, later]  # first started first: it waits ahead
+
+
+def test_a_reopen_for_a_missing_or_closed_chat_changes_nothing(unit: Unit) -> None:
+    rewind(unit)
+    routing = unit.hub.routing
+    routing.conversation_reopened(ConversationReopened("global", "c_nope"))  # nothing to do
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="take", conversation_id=conv)
+    unit.act(ana, action="close", conversation_id=conv)
+    routing.conversation_reopened(ConversationReopened("global", conv))  # still closed: nothing
+    assert (owner(unit, conv), unit.store.metas[("global", conv)].status) == ("sub-ana", "closed")
+
+
+def test_the_sweep_adds_up_every_tenant_and_a_reassign_is_recorded_as_its_clicker(unit: Unit) -> None:
+    rewind(unit)
+    for tenant, key, name in (("global", WIDGET_KEY, "ana"), ("acme", OTHER_WIDGET_KEY, "zed")):
+        unit.store.tenants[tenant].chat_capacity = 1
+        agent = unit.connect_agent(name, tenant=tenant)
+        unit.started(unit.connect_customer(key))
+        unit.hub.live.disconnect(agent)
+    unit.clock.advance(unit.hub.routing.rule.grace + 1)
+    assert unit.hub.routing.sweep() == {"tenants": 2, "requeued": 2, "assigned": 0}
+    bo = unit.connect_agent("bo")
+    [conv] = [c for (t, c), m in unit.store.metas.items() if t == "global"]
+    assert owner(unit, conv) == "sub-bo"
+    unit.act(bo, action="presence", status="busy")
+    moved = unit.hub.routing.requeue_agent(Actor("global", "agent", "sub-cy", "Cy"), "sub-bo")
+    assert moved == 1 and owner(unit, conv) is None
+    last = unit.store.histories[history_subject("global", "CONV", conv)][-1]
+    assert (last.action, last.actor_id, last.actor_name) == ("requeue", "sub-cy", "Cy")
