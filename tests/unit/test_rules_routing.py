@@ -6,6 +6,7 @@ tests/integration/test_routing.py."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -236,3 +237,70 @@ def test_the_sweep_adds_up_every_tenant_and_a_reassign_is_recorded_as_its_clicke
     assert moved == 1 and owner(unit, conv) is None
     last = unit.store.histories[history_subject("global", "CONV", conv)][-1]
     assert (last.action, last.actor_id, last.actor_name) == ("requeue", "sub-cy", "Cy")
+
+
+def test_a_vanished_agents_chat_goes_back_ahead_of_later_ones_and_the_sweep_drains(
+    unit: Unit, caplog: pytest.LogCaptureFixture
+) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 1
+    ana = unit.connect_agent("ana")
+    first = unit.started(unit.connect_customer())
+    unit.clock.advance(5)
+    later = unit.started(unit.connect_customer())
+    assert (owner(unit, first), owner(unit, later)) == ("sub-ana", None)  # she is full: it waits
+    unit.hub.live.disconnect(ana)
+    unit.clock.advance(unit.hub.routing.rule.grace + 1)
+    metrics.clear_metrics()
+    caplog.set_level(logging.INFO, logger="flow-hub")
+    assert unit.hub.routing.sweep() == {"tenants": 2, "requeued": 1, "assigned": 0}
+    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global")]
+    assert waiting == [first, later]  # back at the place it had
+    assert metrics.metric_set["ChatsRequeued"]["Unit"] == "Count"
+    [line] = [r for r in caplog.records if r.getMessage() == "vanished agents' chats requeued"]
+    assert (line.levelname, line.requeued, line.tenants) == ("INFO", 1, 2)  # type: ignore[attr-defined]
+    # places that free up without an event (capacity raised by hand): the next sweep gives
+    # them out, in every tenant, and says how many
+    unit.store.tenants["acme"].chat_capacity = 0
+    unit.connect_agent("zed", tenant="acme")
+    unit.started(unit.connect_customer(OTHER_WIDGET_KEY))  # nobody has room: it waits
+    unit.connect_agent("bo")  # he takes the first waiting chat at once (capacity 1)
+    unit.store.tenants["global"].chat_capacity = 2
+    unit.store.tenants["acme"].chat_capacity = 1
+    assert unit.hub.routing.sweep() == {"tenants": 2, "requeued": 0, "assigned": 2}
+    assert (owner(unit, first), owner(unit, later)) == ("sub-bo", "sub-bo")
+
+
+def test_each_waiting_customer_hears_their_new_place_once(unit: Unit) -> None:
+    rewind(unit)
+    customers = [unit.connect_customer() for _ in range(3)]
+    for c in customers:
+        unit.clock.advance(1)
+        conv = unit.start(c)
+        unit.hub.live.handle(c, json.dumps({"action": "send", "conversation_id": conv, "client_id": "m", "text": "hi"}))
+    for c in customers:
+        unit.sender.take(c)
+    unit.store.tenants["global"].chat_capacity = 1
+    ana = unit.connect_agent("ana")  # takes the first: the other two move up, told once each
+    assert [places(unit, c) for c in customers[1:]] == [[1], [2]]
+    [first_conv] = [c for (_, c), m in unit.store.metas.items() if m.owner_id == "sub-ana"]
+    unit.act(ana, action="close", conversation_id=first_conv)  # her place frees: the next is hers
+    assert [places(unit, c) for c in customers[1:]] == [[], [1]]
+
+
+def test_a_chat_taken_meanwhile_is_not_counted_as_moved(unit: Unit) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 2
+    ana = unit.connect_agent("ana")
+    convs = [unit.started(unit.connect_customer()) for _ in range(2)]
+    assert [owner(unit, c) for c in convs] == ["sub-ana", "sub-ana"]
+    unit.act(ana, action="presence", status="busy")
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="presence", status="busy")
+
+    def bo_takes_the_first() -> None:
+        unit.act(bo, action="take", conversation_id=convs[0], expect_owner="sub-ana")
+
+    unit.store.before_next("change_owner", bo_takes_the_first)
+    assert unit.hub.routing.requeue_agent(Actor("global", "agent", "sub-bo", "Bo"), "sub-ana") == 1
+    assert [owner(unit, c) for c in convs] == ["sub-bo", None]
