@@ -304,3 +304,32 @@ def test_a_chat_taken_meanwhile_is_not_counted_as_moved(unit: Unit) -> None:
     unit.store.before_next("change_owner", bo_takes_the_first)
     assert unit.hub.routing.requeue_agent(Actor("global", "agent", "sub-bo", "Bo"), "sub-ana") == 1
     assert [owner(unit, c) for c in convs] == ["sub-bo", None]
+
+
+def test_a_chat_goes_straight_to_a_free_agent_but_never_past_someone_waiting(unit: Unit) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 1
+    unit.connect_agent("ana")
+    metrics.clear_metrics()
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    heard = unit.act(customer, action="send", conversation_id=conv, client_id="m", text="hi")
+    assert owner(unit, conv) == "sub-ana"
+    assert [e for e in heard + unit.sender.take(customer) if e["type"] == "queue"] == []  # never waited
+    assert records(unit, conv) == [("route", "routing", "Routing", "nobody → Ana (sub-ana)")]
+    assert "ConversationsQueued" not in metrics.metric_set
+    assert float(sum(metrics.metric_set["ConversationsAssigned"]["Value"])) == 1
+    waiting = unit.started(unit.connect_customer())  # Ana is full: it waits
+    unit.store.tenants["global"].chat_capacity = 2  # a place frees without an event
+    unit.clock.advance(1)
+    newcomer = unit.started(unit.connect_customer())  # Ana has room, but someone waits first
+    assert (owner(unit, waiting), owner(unit, newcomer)) == ("sub-ana", None)
+    assert unit.hub.routing.route("global", "c_nope") is None
+    assert unit.hub.routing.route("global", conv) is None  # owned already: nothing to route
+
+
+def records(unit: Unit, conv: str) -> list[tuple[str, str, str, str]]:
+    return [
+        (h.action, h.actor_id, h.actor_name, h.detail)
+        for h in unit.store.histories[history_subject("global", "CONV", conv)]
+    ]
