@@ -326,6 +326,9 @@ def test_a_chat_goes_straight_to_a_free_agent_but_never_past_someone_waiting(uni
     assert (owner(unit, waiting), owner(unit, newcomer)) == ("sub-ana", None)
     assert unit.hub.routing.route("global", "c_nope") is None
     assert unit.hub.routing.route("global", conv) is None  # owned already: nothing to route
+    before = records(unit, newcomer)
+    assert unit.hub.routing.route("global", newcomer) is None  # waiting already: not queued twice
+    assert records(unit, newcomer) == before and [r[0] for r in before] == ["queue"]
 
 
 def records(unit: Unit, conv: str) -> list[tuple[str, str, str, str]]:
