@@ -336,3 +336,34 @@ def records(unit: Unit, conv: str) -> list[tuple[str, str, str, str]]:
         (h.action, h.actor_id, h.actor_name, h.detail)
         for h in unit.store.histories[history_subject("global", "CONV", conv)]
     ]
+
+
+def test_one_drain_shares_the_waiting_chats_out_in_turn_up_to_capacity(unit: Unit) -> None:
+    rewind(unit)
+    unit.connect_agent("ana")
+    unit.connect_agent("bo")
+    convs = []
+    for _ in range(5):
+        unit.clock.advance(1)
+        convs.append(unit.started(unit.connect_customer()))  # nobody has room yet: all wait
+    unit.store.tenants["global"].chat_capacity = 2  # places free without an event
+    assert unit.hub.routing.sweep()["assigned"] == 4
+    assert [owner(unit, c) for c in convs] == ["sub-ana", "sub-bo", "sub-ana", "sub-bo", None]
+    loads = [int(unit.store.presence[("global", a)].open_chats) for a in ("sub-ana", "sub-bo")]
+    assert loads == [2, 2]
+
+
+def test_a_place_lost_to_another_router_goes_to_the_next_agent(unit: Unit) -> None:
+    rewind(unit)
+    unit.connect_agent("ana")
+    unit.connect_agent("bo")
+    conv = unit.started(unit.connect_customer())
+    unit.store.tenants["global"].chat_capacity = 1
+
+    def another_router_fills_anas_place() -> None:
+        unit.store.presence[("global", "sub-ana")].open_chats = 1
+
+    unit.store.before_next("change_owner", another_router_fills_anas_place)
+    assert unit.hub.routing.sweep()["assigned"] == 1
+    assert owner(unit, conv) == "sub-bo"  # Ana was first in line, but full by the time it was written
+    assert int(unit.store.presence[("global", "sub-ana")].open_chats) == 1  # never over her capacity
