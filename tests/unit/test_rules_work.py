@@ -670,3 +670,42 @@ def test_an_overdue_callback_leaves_the_overdue_count_whatever_its_claimer_does(
     assert (counters(unit)["callback_overdue"], counters(unit)["callback_queued"]) == (0, 1)
     unit.hub.callbacks.complete(ANA, overdue_and_claimed(), None)
     assert counters(unit)["callback_overdue"] == 0
+
+
+def test_the_customer_follows_only_their_own_widget_request(unit: Unit) -> None:
+    dashboard = unit.connect_agent("bo")
+    cid, conv, kim = customer_chat(unit)
+    unit.sender.sent.clear()
+    asked = unit.hub.callbacks.request(kim, PHONE, None, "asap", None, conv)
+    unit.hub.callbacks.claim(ANA, asked.callback_id)
+    statuses = [e["callback"]["status"] for e in of(unit.sender.take(cid), "callback_status")]
+    assert statuses == ["queued", "calling"]  # in the words the widget shows
+    assert of(unit.sender.take(dashboard), "counters")  # the dashboards' counters follow
+    logged = unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, conv, source="missed_call")
+    assert stored_cb(unit, logged).customer_id == kim.id
+    unit.hub.callbacks.claim(ANA, logged.callback_id)
+    assert of(unit.sender.take(cid), "callback_status") == []  # an agent-logged call is not shown to them
+    assert unit.hub.callbacks.customer_status(kim, asked.callback_id).callback_id == asked.callback_id
+    for who, which in (
+        (kim, logged.callback_id),
+        (Actor("global", "customer", "cu_other", "Mo"), asked.callback_id),
+        (kim, "cb_nope"),
+    ):
+        with pytest.raises(NotFound) as exc:
+            unit.hub.callbacks.customer_status(who, which)
+        assert exc.value.message == f"no callback {which!r} for you"
+
+
+def test_a_callback_changed_meanwhile_is_refused_in_words(unit: Unit) -> None:
+    cb = unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, None, "Mo", source="missed_call")
+    unit.store.before_next("commit", lambda: unit.hub.callbacks.claim(BO, cb.callback_id))
+    with pytest.raises(AlreadyTaken) as exc:
+        unit.hub.callbacks.cancel(ANA, cb.callback_id, None)
+    assert exc.value.message == "the callback changed meanwhile; reload it"
+    assert stored_cb(unit, cb).status == "claimed"
+    with pytest.raises(NotFound) as missing:
+        unit.hub.callbacks.claim(ANA, "cb_nope")
+    assert missing.value.message == "no callback 'cb_nope'"
+    with pytest.raises(NotFound) as nowhere:
+        unit.hub.callbacks.request(Actor("nowhere", "agent", "sub-x", "X"), PHONE, None, "asap", None, None)
+    assert nowhere.value.message == "no tenant 'nowhere'"
