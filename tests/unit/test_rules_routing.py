@@ -367,3 +367,21 @@ def test_a_place_lost_to_another_router_goes_to_the_next_agent(unit: Unit) -> No
     assert unit.hub.routing.sweep()["assigned"] == 1
     assert owner(unit, conv) == "sub-bo"  # Ana was first in line, but full by the time it was written
     assert int(unit.store.presence[("global", "sub-ana")].open_chats) == 1  # never over her capacity
+
+
+def test_equal_loads_go_to_whoever_had_a_chat_longest_ago_within_one_drain(unit: Unit) -> None:
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 1
+    ana = unit.connect_agent("ana")
+    unit.started(unit.connect_customer())  # Ana's one chat, ten minutes ago
+    unit.clock.advance(600)
+    unit.act(ana, action="heartbeat")
+    unit.connect_agent("bo")
+    unit.store.tenants["global"].chat_capacity = 0  # nobody has room: these wait
+    waiting = [unit.started(unit.connect_customer()) for _ in range(2)]
+    unit.store.tenants["global"].chat_capacity = 2
+    metrics.clear_metrics()
+    assert unit.hub.routing.sweep()["assigned"] == 2
+    # Bo (no chat) first; then both have one, and Ana's came longer ago: hers
+    assert [owner(unit, c) for c in waiting] == ["sub-bo", "sub-ana"]
+    assert metrics.metric_set["ConversationsAssigned"]["Unit"] == "Count"
