@@ -163,3 +163,14 @@ def test_routing_the_change_directly(unit: Unit) -> None:
     own.change("global", conv, None, "sub-ana", ("sub-ana", "Ana"), "release")  # a release says nothing
     assert system_lines(unit, conv) == lines_before
     assert unit.store.metas[("global", conv)].queued_at is None  # no place given: not queued
+
+
+def test_a_chat_closed_between_the_read_and_the_write_is_refused_as_closed(unit: Unit) -> None:
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
+    unit.act(ana, action="take", conversation_id=conv)
+    unit.store.before_next("change_owner", lambda: unit.act(ana, action="close", conversation_id=conv))
+    [err] = of(unit.act(bo, action="take", conversation_id=conv, expect_owner="sub-ana"), "error")
+    assert (err["code"], err["message"]) == ("conflict", "the conversation is closed")
+    assert unit.store.metas[("global", conv)].owner_id == "sub-ana"
