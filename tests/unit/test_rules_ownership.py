@@ -4,6 +4,7 @@ what the history records and what is published for routing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -174,3 +175,15 @@ def test_a_chat_closed_between_the_read_and_the_write_is_refused_as_closed(unit:
     [err] = of(unit.act(bo, action="take", conversation_id=conv, expect_owner="sub-ana"), "error")
     assert (err["code"], err["message"]) == ("conflict", "the conversation is closed")
     assert unit.store.metas[("global", conv)].owner_id == "sub-ana"
+
+
+def test_the_line_of_a_change_reaches_the_customer_keyed_by_its_record(unit: Unit) -> None:
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="take", conversation_id=conv)
+    [line] = of(unit.sender.take(customer), "message")
+    assert (line["code"], line["kind"]) == ("agent_joined", "system")
+    record = unit.store.histories[history_subject("global", "CONV", conv)][-1]
+    assert line["client_id"] == "owner-" + record.at.rsplit("#", 1)[-1]
+    assert re.fullmatch(r"owner-\d{20}[0-9a-f]{4}", line["client_id"]), line["client_id"]
