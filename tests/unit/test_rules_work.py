@@ -709,3 +709,11 @@ def test_a_callback_changed_meanwhile_is_refused_in_words(unit: Unit) -> None:
     with pytest.raises(NotFound) as nowhere:
         unit.hub.callbacks.request(Actor("nowhere", "agent", "sub-x", "X"), PHONE, None, "asap", None, None)
     assert nowhere.value.message == "no tenant 'nowhere'"
+
+
+def test_the_dashboards_counters_follow_a_callback_without_a_chat(unit: Unit) -> None:
+    dashboard = unit.connect_agent("bo")
+    unit.sender.take(dashboard)
+    unit.hub.callbacks.request(ANA, PHONE, None, "asap", None, None, "Mo", source="missed_call")
+    [pushed] = of(unit.sender.take(dashboard), "counters")
+    assert pushed["counters"]["callback_queued"] == 1
