@@ -7,7 +7,7 @@ ALARM_EMAIL ?=
 CDK := cd infra && node_modules/.bin/cdk
 CDK_FLAGS := --no-notices -c stages=$(STAGE)
 
-.PHONY: help run test check lint typecheck unit integration e2e browser contract bench synth lint-infra package deploy destroy clean
+.PHONY: help run test check lint typecheck unit integration e2e browser contract bench synth lint-infra package deploy destroy mutation mutation-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,13 @@ e2e: ## end-to-end tier: real WebSockets against the local stack (and the local 
 browser: ## browser tier: headless Chromium against the local stack
 	@scripts/bootstrap python frontend chromium
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+mutation: ## mutation testing of the rule modules (mutmut, incremental; ~30 min from scratch, not part of test)
+	@scripts/bootstrap python
+	nice -n 19 $(PY) -m tools.mutation run $(if $(JOBS),--jobs $(JOBS)) $(if $(ONLY),--only $(ONLY))
+
+mutation-report: ## the last mutation run: score per module, survivors (--check: fail under target)
+	$(PY) -m tools.mutation report $(ARGS)
 
 contract: ## regenerate docs/protocol.md, docs/openapi.json and frontend/src/shared/contract.ts from chalicelib/contract
 	@scripts/bootstrap python frontend

@@ -159,7 +159,10 @@ class MemoryStore:
         self.subscriptions[(tenant, conversation_id)].pop(connection_id, None)
 
     def _live(self, tenant: str, role: str) -> list[Connection]:
-        return [c for c in self.connections.values() if c.tenant == tenant and c.role == role]
+        # Read through the index key, as the GSI `by_tenant_role` is: a key that lost its tenant
+        # would mix tenants here too.
+        key = keys.tenant_role(tenant, role)
+        return [c for c in self.connections.values() if c.tenant_role == key]
 
     def tenant_connections(self, tenant: str, role: str) -> list[str]:
         self._enter("tenant_connections")
@@ -175,7 +178,8 @@ class MemoryStore:
 
     def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
         self._enter("user_connections")
-        return [c.connection_id for c in self._live(tenant, role) if c.user_id == user_id]
+        key = keys.tenant_user(tenant, role, user_id)  # the GSI `by_user`
+        return [c.connection_id for c in self.connections.values() if c.tenant_user == key]
 
     def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
         self._enter("subscribe")
@@ -265,8 +269,8 @@ class MemoryStore:
     def create_conversation(self, meta: ConversationMeta, customer: Participant, now: float) -> None:
         self._enter("create_conversation")
         key = (meta.tenant, meta.conversation_id)
-        if key in self.metas:
-            raise WriteConflict("conversation exists")
+        if key in self.metas:  # a retried create whose first try applied (as the DynamoDB store)
+            return
         self.metas[key] = _copy(meta)
         self.participants[key][customer.user_id] = _copy(customer)
         self._count(meta.tenant, counters.delta(None, meta), now)

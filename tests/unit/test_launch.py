@@ -279,3 +279,14 @@ def test_a_dropped_off_agent_is_named_with_a_fix() -> None:
     assert blocker.message == "Ana dropped off 1 minute ago with 2 open chats; reassign their chats."
     two = launch_check(pressure(presence_drift=2, lost_agents=(ana, LostAgent("u-bo", "Bo", 1, 20.0))))
     assert two.blockers[0].message == "Ana (2 chats) and Bo (1 chat) dropped off with open chats; reassign their chats."
+
+
+def test_only_the_dropped_off_blocker_names_agents() -> None:
+    """The other blockers that fire with it name nobody: "reassign their chats" is offered on
+    the dropped-off agents' blocker alone."""
+    ana = LostAgent("u-ana", "Ana", 2, 75.0)
+    decision = launch_check(
+        pressure(presence_drift=1, lost_agents=(ana,), callback_overdue=1, typing_drift=2, failing_deliveries=5)
+    )
+    named = {b.code: b.agents for b in decision.blockers}
+    assert named == {"failing_deliveries": (), "presence_drift": (ana,), "overdue_callbacks": (), "typing_drift": ()}

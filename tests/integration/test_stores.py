@@ -1,0 +1,686 @@
+"""The store contract: what each store port promises, checked on the DynamoDB stores (moto
+in-process) and on the in-memory fakes the unit tier runs on, so the two cannot drift apart.
+
+These are the tests that kill mutants of `chalicelib/store/` (`make mutation`): each asserts what
+was stored, what a read returns and which write is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.store import keys
+from chalicelib.store.connections import DynamoConnectionStore
+from chalicelib.store.conversations import DynamoConversationStore
+from chalicelib.store.models import Connection, ConversationMeta, Participant
+from chalicelib.store.ports import (
+    AgentFull,
+    ClientIdTaken,
+    ConnectionStore,
+    ConversationState,
+    ConversationStore,
+    NewEntry,
+    OwnerChange,
+    OwnerConflict,
+    SequenceConflict,
+    WorkStore,
+    WriteConflict,
+)
+from chalicelib.store.tables import ensure_tables
+from chalicelib.store.tenants import ensure_tenant
+from chalicelib.store.work import DynamoWorkStore, history_entry
+from chalicelib.store.work_models import Callback, HistoryEntry, HubCounters, Ticket
+from tests.unit.fakes import MemoryStore
+
+NOW = 1_700_000_000.0
+REGION = "us-east-1"
+
+
+@dataclass
+class Stores:
+    kind: str
+    connections: ConnectionStore
+    conversations: ConversationStore
+    work: WorkStore
+
+    def counters(self, tenant: str) -> dict[str, int]:
+        if isinstance(self.work, MemoryStore):
+            row = self.work.counters.get(tenant)
+        else:
+            try:
+                row = HubCounters.get(tenant, consistent_read=True)
+            except HubCounters.DoesNotExist:
+                row = None
+        if row is None:
+            return {}
+        names = ("open_tickets", "waiting_internal", "callback_queued", "callback_overdue", "active_chats")
+        return {n: int(getattr(row, n) or 0) for n in names if int(getattr(row, n) or 0)}
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "memory":
+        mem = MemoryStore()
+        mem.add_tenant("global", "wk_global_x")
+        yield Stores("memory", mem, mem, mem)
+        return
+    request.getfixturevalue("aws_env")
+    ensure_tables()
+    ensure_tenant("global", "Global", "wk_global_x")
+    yield Stores("dynamo", DynamoConnectionStore(), DynamoConversationStore(REGION), DynamoWorkStore(REGION))
+
+
+# ------------------------------------------------------------------ helpers
+def connection(
+    cid: str, tenant: str = "global", role: str = "agent", user: str = "ana", ttl: float = 3600
+) -> Connection:
+    return Connection(
+        cid,
+        tenant=tenant,
+        role=role,
+        user_id=user,
+        name=user.title(),
+        connected_at=NOW,
+        auth_expires_at=NOW + 3600,
+        expires_at=datetime.fromtimestamp(NOW + ttl, UTC),
+        tenant_role=keys.tenant_role(tenant, role),
+        tenant_user=keys.tenant_user(tenant, role, user),
+    )
+
+
+def new_conversation(s: Stores, cid: str = "c_1", tenant: str = "global", customer: str = "cu_1") -> ConversationState:
+    pk = keys.conversation_pk(tenant, cid)
+    meta = ConversationMeta(
+        pk,
+        keys.META_SK,
+        tenant=tenant,
+        conversation_id=cid,
+        gsi_tenant=tenant,
+        status="open",
+        customer_id=customer,
+        customer_name="Kim",
+        last_seq=0,
+        last_pseq=0,
+        created_at=NOW,
+        updated_at=NOW,
+        active_tenant=tenant,
+    )
+    part = Participant(pk, keys.participant_sk(customer), role="customer", user_id=customer, name="Kim", joined_at=NOW)
+    s.conversations.create_conversation(meta, part, NOW)
+    state = s.conversations.load_conversation(tenant, cid, NOW)
+    assert state is not None
+    return state
+
+
+def entry(
+    text: str, kind: str = "text", client_id: str | None = None, role: str = "customer", author: str = "cu_1"
+) -> NewEntry:
+    return NewEntry(kind, role, author, author.title(), text, client_id or f"k-{text}")
+
+
+def agent_participant(state: ConversationState, user: str = "ana") -> Participant:
+    return Participant(
+        state.meta.pk, keys.participant_sk(user), role="agent", user_id=user, name=user.title(), joined_at=NOW
+    )
+
+
+# ------------------------------------------------------------------ connections
+def test_a_connection_is_found_until_its_expiry(stores: Stores) -> None:
+    stores.connections.put_connection(connection("a=", ttl=60))
+    found = stores.connections.get_connection("a=", NOW)
+    assert found is not None and (found.tenant, found.role, found.user_id) == ("global", "agent", "ana")
+    assert stores.connections.get_connection("a=", NOW + 59) is not None
+    assert stores.connections.get_connection("a=", NOW + 60) is None  # expired counts as gone
+    assert stores.connections.get_connection("nobody=", NOW) is None
+
+
+def test_fan_out_lookups_are_per_tenant_role_and_user(stores: Stores) -> None:
+    c = stores.connections
+    c.put_connection(connection("a1=", user="ana"))
+    c.put_connection(connection("a2=", user="ana"))
+    c.put_connection(connection("b1=", user="bo"))
+    c.put_connection(connection("x1=", tenant="acme", user="ana"))
+    c.put_connection(connection("k1=", role="customer", user="cu_1"))
+    assert sorted(c.tenant_connections("global", "agent")) == ["a1=", "a2=", "b1="]
+    assert sorted(c.tenant_connections("acme", "agent")) == ["x1="]
+    assert sorted(c.tenant_connections("global", "customer")) == ["k1="]
+    assert sorted(c.tenant_agents_online("global")) == [("a1=", "ana"), ("a2=", "ana"), ("b1=", "bo")]
+    assert sorted(c.user_connections("global", "agent", "ana")) == ["a1=", "a2="]
+    assert c.user_connections("acme", "agent", "bo") == []
+
+
+def test_deleting_a_connection_removes_its_subscriptions(stores: Stores) -> None:
+    new_conversation(stores, "c_1")
+    new_conversation(stores, "c_2")
+    conn = connection("a=")
+    stores.connections.put_connection(conn)
+    stored = stores.connections.get_connection("a=", NOW)
+    assert stored is not None
+    stores.connections.subscribe(stored, "global", "c_1")
+    stores.connections.subscribe(stored, "global", "c_2")
+    for cid in ("c_1", "c_2"):
+        state = stores.conversations.load_conversation("global", cid, NOW)
+        assert state is not None
+        assert [(s.connection_id, s.role, s.user_id) for s in state.subscriptions] == [("a=", "agent", "ana")]
+    again = stores.connections.get_connection("a=", NOW)
+    assert again is not None and set(again.conversations or ()) == {"c_1", "c_2"}
+    stores.connections.delete_connection(again)
+    assert stores.connections.get_connection("a=", NOW) is None
+    for cid in ("c_1", "c_2"):
+        state = stores.conversations.load_conversation("global", cid, NOW)
+        assert state is not None and state.subscriptions == []
+
+
+def test_expired_subscriptions_are_not_loaded(stores: Stores) -> None:
+    new_conversation(stores)
+    for cid, ttl in (("old=", 30), ("live=", 3600)):
+        stores.connections.put_connection(connection(cid, ttl=ttl))
+        conn = stores.connections.get_connection(cid, NOW)
+        assert conn is not None
+        stores.connections.subscribe(conn, "global", "c_1")
+    state = stores.conversations.load_conversation("global", "c_1", NOW + 30)
+    assert state is not None
+    assert [s.connection_id for s in state.subscriptions] == ["live="]
+    state = stores.conversations.load_conversation("global", "c_1", NOW + 29)
+    assert state is not None and sorted(s.connection_id for s in state.subscriptions) == ["live=", "old="]
+
+
+def test_presence_keeps_the_chosen_status_apart_from_heartbeats(stores: Stores) -> None:
+    c = stores.connections
+    before, after = c.touch_presence("global", "ana", "Ana", NOW)
+    assert before is None and (after.status, after.status_at, after.heartbeat_at) == ("available", NOW, NOW)
+    before, after = c.touch_presence("global", "ana", "Ana", NOW + 5, "busy")
+    assert before is not None and before.status == "available"
+    assert (after.status, after.status_at, after.heartbeat_at) == ("busy", NOW + 5, NOW + 5)
+    before, after = c.touch_presence("global", "ana", "Ana", NOW + 60)  # a plain heartbeat
+    assert (after.status, after.status_at, after.heartbeat_at) == ("busy", NOW + 5, NOW + 60)
+    stored = c.get_presence("global", "ana")
+    assert stored is not None and (stored.status, stored.heartbeat_at) == ("busy", NOW + 60)
+    # The drop is conditioned on the heartbeat its caller saw (issue 9): a stale one (a new
+    # tab has beaten since) changes nothing.
+    assert c.drop_heartbeat("global", "ana", NOW + 70, NOW + 5) is None
+    kept = c.get_presence("global", "ana")
+    assert kept is not None and kept.heartbeat_at == NOW + 60 and kept.left_at is None
+    dropped = c.drop_heartbeat("global", "ana", NOW + 70, NOW + 60)
+    assert dropped is not None and dropped.status == "busy"
+    stored = c.get_presence("global", "ana")
+    assert stored is not None and (stored.status, int(stored.heartbeat_at)) == ("busy", 0)
+    assert c.drop_heartbeat("global", "nobody", NOW + 70, 0) is None
+    assert c.get_presence("acme", "ana") is None
+    c.touch_presence("global", "bo", "Bo", NOW)
+    c.touch_presence("acme", "cy", "Cy", NOW)
+    assert sorted(p.agent_id for p in c.tenant_presence("global")) == ["ana", "bo"]
+
+
+# ------------------------------------------------------------------ conversations
+def test_a_conversation_is_created_once_and_counted(stores: Stores) -> None:
+    state = new_conversation(stores)
+    assert state.meta.status == "open" and state.meta.customer_id == "cu_1"
+    assert list(state.participants) == ["cu_1"] and state.subscriptions == []
+    assert stores.counters("global") == {"active_chats": 1}
+    # A second create of the same (fresh) id is a retry whose first try applied (issue 9): not
+    # an error, and it counts nothing again.
+    new_conversation(stores)
+    assert stores.conversations.load_conversation("acme", "c_1", NOW) is None  # the tenant is in the key
+    assert stores.counters("global") == {"active_chats": 1}
+
+
+def test_close_and_reopen_move_the_status_once(stores: Stores) -> None:
+    state = new_conversation(stores)
+    meta = state.meta
+    assert stores.conversations.close_conversation(meta, NOW + 10) is True
+    assert (meta.status, meta.closed_at) == ("closed", NOW + 10)
+    assert stores.counters("global") == {}
+    assert stores.conversations.close_conversation(meta, NOW + 11) is False
+    stale = new_state_meta(stores)
+    stale.status = "open"  # a copy read before the close: the store refuses it, the counter stays
+    assert stores.conversations.close_conversation(stale, NOW + 12) is False
+    assert stores.counters("global") == {}
+    loaded = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert loaded is not None and loaded.meta.status == "closed" and loaded.meta.active_tenant is None
+    assert stores.conversations.reopen_conversation(meta, NOW + 20) is True
+    assert (meta.status, meta.active_tenant, meta.closed_at) == ("open", "global", None)
+    assert stores.counters("global") == {"active_chats": 1}
+    assert stores.conversations.reopen_conversation(meta, NOW + 21) is False
+    loaded = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert loaded is not None and loaded.meta.status == "open" and loaded.meta.active_tenant == "global"
+    assert stores.counters("global") == {"active_chats": 1}
+
+
+def new_state_meta(stores: Stores) -> ConversationMeta:
+    loaded = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert loaded is not None
+    return loaded.meta
+
+
+def test_append_numbers_entries_and_tracks_the_public_sequence(stores: Stores) -> None:
+    """Two gapless numberings (issue 9): `seq` counts every entry, `pseq` the public ones only
+    (customers' own numbering: a note takes no public number, `pfloor` is the public count at it)."""
+    state = new_conversation(stores)
+    conv = stores.conversations
+    m1 = conv.append(state, entry("hello"), NOW + 1)
+    assert (int(m1.seq), m1.pseq, int(m1.pfloor), m1.kind, m1.text) == (1, 1, 1, "text", "hello")
+    assert (state.meta.last_seq, state.meta.last_pseq, state.meta.preview_text) == (1, 1, "hello")
+    reloaded = conv.load_conversation("global", "c_1", NOW)
+    assert reloaded is not None
+    state = reloaded
+    conv.append(state, entry("agent joins", kind="system", role="system", author="hub"), NOW + 2)
+    note = conv.append(state, entry("secret", kind="note", role="agent", author="ana"), NOW + 3)
+    assert note.pseq is None and (int(note.seq), int(note.pfloor)) == (3, 2)
+    m4 = conv.append(state, entry("x" * 200, role="agent", author="ana"), NOW + 4)
+    assert (int(m4.seq), m4.pseq, int(m4.pfloor)) == (4, 3, 3)
+    stored = conv.load_conversation("global", "c_1", NOW)
+    assert stored is not None
+    meta = stored.meta
+    assert (int(meta.last_seq), int(meta.last_pseq)) == (4, 3)
+    assert (meta.preview_text, meta.preview_role, meta.preview_at, meta.updated_at) == (
+        "x" * 140,
+        "agent",
+        NOW + 4,
+        NOW + 4,
+    )
+    got = conv.get_message("global", "c_1", 3)
+    assert got is not None and (got.kind, got.author_id, got.text, got.client_id) == (
+        "note",
+        "ana",
+        "secret",
+        "k-secret",
+    )
+    assert conv.get_message("global", "c_1", 9) is None
+    assert conv.get_message("acme", "c_1", 1) is None
+    everything = [(int(m.seq), m.kind) for m in conv.entries_from("global", "c_1", 1)]
+    assert everything == [(1, "text"), (2, "system"), (3, "note"), (4, "text")]
+    assert [int(m.seq) for m in conv.entries_from("global", "c_1", 2, 3)] == [2, 3]
+    public = [(int(m.pseq or 0), int(m.seq)) for m in conv.public_from("global", "c_1", 2)]
+    assert public == [(2, 2), (3, 4)]  # the note is not among them
+    assert list(conv.public_from("acme", "c_1", 1)) == []
+
+
+def test_the_preview_is_what_a_person_said_not_a_system_line(stores: Stores) -> None:
+    state = new_conversation(stores)
+    stores.conversations.append(state, entry("hi there"), NOW + 1)
+    stores.conversations.append(state, entry("Callback requested", kind="system", role="system", author="hub"), NOW + 2)
+    stores.conversations.append(state, entry("psst", kind="note", role="agent", author="ana"), NOW + 3)
+    meta = new_state_meta(stores)
+    assert (meta.preview_text, meta.preview_role, meta.preview_at) == ("hi there", "customer", NOW + 1)
+    assert int(meta.last_pseq) == 2 and int(meta.last_seq) == 3
+
+
+def test_a_stale_sequence_is_refused_and_stores_nothing(stores: Stores) -> None:
+    state = new_conversation(stores)
+    stale = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert stale is not None
+    stores.conversations.append(state, entry("first"), NOW + 1)
+    with pytest.raises(SequenceConflict):
+        stores.conversations.append(stale, entry("second"), NOW + 2)
+    assert [m.text for m in stores.conversations.entries_from("global", "c_1", 1)] == ["first"]
+    assert stores.conversations.get_client_key("global", "c_1", "cu_1", "k-second") is None
+
+
+def test_a_client_id_is_claimed_once(stores: Stores) -> None:
+    state = new_conversation(stores)
+    stores.conversations.append(state, entry("hello", client_id="m1"), NOW + 1)
+    key = stores.conversations.get_client_key("global", "c_1", "cu_1", "m1")
+    assert key is not None and int(key.seq) == 1 and key.text_hash == keys.text_hash("hello")
+    fresh = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert fresh is not None
+    with pytest.raises(ClientIdTaken):
+        stores.conversations.append(fresh, entry("hello again", client_id="m1"), NOW + 2)
+    assert stores.conversations.get_client_key("global", "c_1", "ana", "m1") is None  # per author
+    assert [int(m.seq) for m in stores.conversations.entries_from("global", "c_1", 1)] == [1]
+    assert int(new_state_meta(stores).last_seq) == 1
+
+
+def test_a_join_adds_its_participant_with_its_line(stores: Stores) -> None:
+    state = new_conversation(stores)
+    ana = agent_participant(state)
+    stores.conversations.append(state, entry("Ana joined", kind="system", role="system", author="hub"), NOW + 1, ana)
+    loaded = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert loaded is not None
+    assert sorted(loaded.participants) == ["ana", "cu_1"]
+    assert loaded.meta.owner_id is None  # helping is not owning
+    with pytest.raises(SequenceConflict):  # a second join from a stale read does not add her twice
+        stores.conversations.append(
+            state, entry("Ana joined again", kind="system", role="system", author="hub"), NOW + 2, ana
+        )
+
+
+# ------------------------------------------------------------------ ownership
+def open_chats(stores: Stores, agent: str) -> int:
+    p = stores.connections.get_presence("global", agent)
+    assert p is not None
+    return int(p.open_chats or 0)
+
+
+def owner_record(detail: str) -> HistoryEntry:
+    return history_entry(keys.history_subject("global", "CONV", "c_1"), NOW, "take", "ana", "Ana", detail)
+
+
+def test_an_owner_change_moves_the_owner_the_roles_the_loads_and_is_recorded(stores: Stores) -> None:
+    c = stores.conversations
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(stores)
+    stale = c.load_conversation("global", "c_1", NOW)
+    assert stale is not None
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, 2, record=owner_record("nobody → Ana")), NOW + 1)
+    assert (state.meta.owner_id, state.meta.owner_name) == ("ana", "Ana")  # the caller's copy follows
+    loaded = c.load_conversation("global", "c_1", NOW)
+    assert loaded is not None
+    assert (loaded.meta.owner_id, loaded.meta.owner_name, float(loaded.meta.assigned_at)) == ("ana", "Ana", NOW + 1)
+    assert loaded.participants["ana"].agent_role == "owner" and loaded.participants["ana"].role == "agent"
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (1, 0)
+    ana = stores.connections.get_presence("global", "ana")
+    assert ana is not None and float(ana.last_assigned_at) == NOW + 1
+    [record] = stores.work.history(keys.history_subject("global", "CONV", "c_1"))
+    assert (record.action, record.actor_id, record.detail) == ("take", "ana", "nobody → Ana")
+    with pytest.raises(OwnerConflict):  # Bo saw it unowned: Ana owns it by now
+        c.change_owner(stale, OwnerChange(("bo", "Bo"), None, None), NOW + 2)
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (1, 0)
+    c.change_owner(loaded, OwnerChange(("bo", "Bo"), "ana", None), NOW + 3)  # Bo takes it over from Ana
+    after = c.load_conversation("global", "c_1", NOW)
+    assert after is not None and after.meta.owner_id == "bo"
+    assert (after.participants["ana"].agent_role, after.participants["bo"].agent_role) == ("helper", "owner")
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 1)
+    c.change_owner(after, OwnerChange(None, "bo", None, queue_at=NOW + 5), NOW + 5)  # back to the queue
+    queued = c.load_conversation("global", "c_1", NOW)
+    assert queued is not None and queued.meta.owner_id is None and queued.meta.owner_name is None
+    assert queued.participants["bo"].agent_role == "helper"
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 0)
+    assert [(q.conversation_id, q.customer_id, q.queued_at) for q in c.queue("global")] == [("c_1", "cu_1", NOW + 5)]
+    assert (c.queue_place("global", NOW + 5), c.queue_place("global", NOW + 6)) == (1, 2)
+    assert c.queue("acme") == []
+    c.change_owner(queued, OwnerChange(("ana", "Ana"), None, None), NOW + 6)  # taken from the queue
+    assert c.queue("global") == [] and open_chats(stores, "ana") == 1
+
+
+def test_an_owner_change_needs_room_an_agent_and_an_open_conversation(stores: Stores) -> None:
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    first = new_conversation(stores, "c_1")
+    second = new_conversation(stores, "c_2", customer="cu_2")
+    c.change_owner(first, OwnerChange(("ana", "Ana"), None, 1), NOW + 1)
+    with pytest.raises(AgentFull):  # her one place is taken
+        c.change_owner(second, OwnerChange(("ana", "Ana"), None, 1), NOW + 2)
+    fresh = c.load_conversation("global", "c_2", NOW)
+    assert fresh is not None and fresh.meta.owner_id is None and "ana" not in fresh.participants
+    assert open_chats(stores, "ana") == 1
+    c.change_owner(fresh, OwnerChange(("ana", "Ana"), None, 2), NOW + 3)  # room for two: she gets it
+    assert open_chats(stores, "ana") == 2
+    third = new_conversation(stores, "c_3", customer="cu_3")
+    with pytest.raises(AgentFull):  # no such agent in the tenant
+        c.change_owner(third, OwnerChange(("ghost", "Ghost"), None, None), NOW + 4)
+    closing = c.load_conversation("global", "c_3", NOW)
+    assert closing is not None and closing.meta.owner_id is None and "ghost" not in closing.participants
+    assert c.close_conversation(closing.meta, NOW + 5)
+    with pytest.raises(OwnerConflict):  # a closed conversation gets no owner
+        c.change_owner(third, OwnerChange(("ana", "Ana"), None, None), NOW + 6)
+    assert open_chats(stores, "ana") == 2
+
+
+def test_cursors_only_move_forward(stores: Stores) -> None:
+    state = new_conversation(stores)
+    me = state.participants["cu_1"]
+    # Both numberings move together (issue 9: customers' receipts are in their own numbering).
+    assert stores.conversations.advance_cursor(me, "delivered", 3, 2) is True
+    assert stores.conversations.advance_cursor(me, "delivered", 3, 2) is False
+    assert stores.conversations.advance_cursor(me, "delivered", 2, 2) is False
+    assert stores.conversations.advance_cursor(me, "read", 2, 1) is True
+    stored = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert stored is not None
+    p = stored.participants["cu_1"]
+    assert (int(p.delivered_seq), int(p.read_seq)) == (3, 2)
+    assert (int(p.delivered_pseq), int(p.read_pseq)) == (2, 1)
+
+
+def test_typing_is_set_and_cleared(stores: Stores) -> None:
+    state = new_conversation(stores)
+    me = state.participants["cu_1"]
+    stores.conversations.set_typing("global", me, NOW + 5)
+    p = load_participant(stores)
+    assert (p.typing_at, p.typing_tenant) == (NOW + 5, "global")
+    stores.conversations.set_typing("global", me, None)
+    cleared = load_participant(stores)
+    assert cleared.typing_at is None and cleared.typing_tenant is None
+
+
+def load_participant(stores: Stores) -> Participant:
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None
+    return state.participants["cu_1"]
+
+
+def test_the_inbox_lists_a_tenants_conversations_by_activity(stores: Stores) -> None:
+    for n, cid in enumerate(("c_a", "c_b", "c_c")):
+        state = new_conversation(stores, cid)
+        stores.conversations.append(state, entry(f"m{n}"), NOW + 10 * n)
+    new_conversation(stores, "c_x", tenant="acme")
+    assert [m.conversation_id for m in stores.conversations.list_conversations("global", 10)] == ["c_c", "c_b", "c_a"]
+    assert [m.conversation_id for m in stores.conversations.list_conversations("global", 2)] == ["c_c", "c_b"]
+
+
+# ------------------------------------------------------------------ callbacks and tickets
+def callback(status: str = "queued", **fields: Any) -> Callback:
+    base: dict[str, Any] = dict(
+        status=status,
+        source="widget",
+        phone="+15555550100",
+        customer_name="Kim",
+        due_at=NOW + 900,
+        max_attempts=3,
+        retry_minutes=10,
+        created_at=NOW,
+        created_by="cu_1",
+        updated_at=NOW,
+        open_tenant="global" if status in ("queued", "claimed") else None,
+    )
+    base.update(fields)
+    return Callback("global", fields.pop("callback_id", "cb_1"), **base)
+
+
+def copy_of(item: Any) -> Any:
+    return type(item).from_raw_data(item.serialize())
+
+
+def test_commit_stores_the_change_its_counters_and_history(stores: Stores) -> None:
+    cb = callback()
+    entry_ = history_entry(keys.history_subject("global", "CB", "cb_1"), NOW, "requested", "cu_1", "Kim", "asked")
+    stores.work.commit("global", cb, None, NOW, [entry_])
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.status == "queued" and stored.phone == "+15555550100"
+    assert stores.counters("global") == {"callback_queued": 1}
+    [h] = stores.work.history(keys.history_subject("global", "CB", "cb_1"))
+    assert (h.action, h.actor_id, h.actor_name, h.detail) == ("requested", "cu_1", "Kim", "asked")
+    claimed = copy_of(stored)
+    claimed.status, claimed.claimed_by = "claimed", "ana"
+    stores.work.commit("global", claimed, stored, NOW + 1, [], expect={"status": "queued"})
+    assert stores.counters("global") == {}
+    now_stored = stores.work.get_callback("global", "cb_1")
+    assert now_stored is not None and (now_stored.status, now_stored.claimed_by) == ("claimed", "ana")
+    assert stores.work.get_callback("acme", "cb_1") is None
+
+
+def test_a_commit_from_a_stale_read_is_refused(stores: Stores) -> None:
+    stores.work.commit("global", callback(), None, NOW)
+    read_by_ana = stores.work.get_callback("global", "cb_1")
+    read_by_bo = stores.work.get_callback("global", "cb_1")
+    assert read_by_ana is not None and read_by_bo is not None
+    ana = copy_of(read_by_ana)
+    ana.status, ana.claimed_by = "claimed", "ana"
+    stores.work.commit("global", ana, read_by_ana, NOW + 1, expect={"status": "queued"})
+    bo = copy_of(read_by_bo)
+    bo.status, bo.claimed_by = "claimed", "bo"
+    with pytest.raises(WriteConflict):  # the version moved: Bo's read is stale
+        stores.work.commit("global", bo, read_by_bo, NOW + 2)
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.claimed_by == "ana"
+    assert stores.counters("global") == {}
+
+
+def test_an_expectation_that_no_longer_holds_is_refused(stores: Stores) -> None:
+    stores.work.commit("global", callback(status="claimed", claimed_by="ana"), None, NOW)
+    current = stores.work.get_callback("global", "cb_1")
+    assert current is not None
+    mine = copy_of(current)
+    mine.status = "completed"
+    with pytest.raises(WriteConflict):
+        stores.work.commit("global", mine, current, NOW + 1, expect={"claimed_by": "bo"})
+    with pytest.raises(WriteConflict):
+        stores.work.commit("global", mine, current, NOW + 1, expect={"claimed_by": "ana", "status": "queued"})
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.status == "claimed"
+    stores.work.commit("global", mine, current, NOW + 1, expect={"claimed_by": "ana", "status": "claimed"})
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.status == "completed"
+
+
+def test_open_callbacks_are_read_by_due_time(stores: Stores) -> None:
+    stores.work.commit("global", callback(callback_id="cb_late", due_at=NOW + 50), None, NOW)
+    stores.work.commit("global", callback(callback_id="cb_soon", due_at=NOW + 10), None, NOW)
+    stores.work.commit("global", callback("completed", callback_id="cb_done", due_at=NOW + 1), None, NOW)
+    assert [c.callback_id for c in stores.work.open_callbacks("global")] == ["cb_soon", "cb_late"]
+    assert [c.callback_id for c in stores.work.open_callbacks("global", due_before=NOW + 10)] == ["cb_soon"]
+    assert stores.work.open_callbacks("acme") == []
+
+
+def test_an_overdue_alert_is_recorded_once(stores: Stores) -> None:
+    stores.work.commit("global", callback(), None, NOW)
+    first = stores.work.get_callback("global", "cb_1")
+    second = stores.work.get_callback("global", "cb_1")
+    assert first is not None and second is not None
+    assert stores.work.mark_alerted(first, NOW + 60) is True
+    assert stores.work.mark_alerted(second, NOW + 61) is False  # another run alerted meanwhile
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.last_alert_at == NOW + 60
+
+
+def ticket(ticket_id: str, status: str = "open", updated: float = NOW) -> Ticket:
+    return Ticket(
+        "global",
+        ticket_id,
+        subject="Refund",
+        status=status,
+        owner_id="ana",
+        owner_name="Ana",
+        created_by="ana",
+        created_at=NOW,
+        updated_at=updated,
+        status_at=updated,
+        open_tenant=None if status == "solved" else "global",
+    )
+
+
+def test_tickets_count_while_open_and_list_most_recent_first(stores: Stores) -> None:
+    stores.work.commit("global", ticket("tk_1", updated=NOW + 1), None, NOW)
+    stores.work.commit("global", ticket("tk_2", "waiting_internal", updated=NOW + 2), None, NOW)
+    stores.work.commit("global", ticket("tk_3", "solved", updated=NOW + 3), None, NOW)
+    assert stores.counters("global") == {"open_tickets": 2, "waiting_internal": 1}
+    assert [t.ticket_id for t in stores.work.open_tickets("global")] == ["tk_2", "tk_1"]
+    stored = stores.work.get_ticket("global", "tk_2")
+    assert stored is not None and stored.status == "waiting_internal"
+    assert stores.work.get_ticket("global", "tk_9") is None
+
+
+def test_a_conversation_points_at_the_ticket_waiting_on_its_customer(stores: Stores) -> None:
+    new_conversation(stores)
+    stores.work.set_waiting_ticket("global", "c_1", "tk_1")
+    meta = stores.work.conversation("global", "c_1")
+    assert meta is not None and meta.waiting_ticket_id == "tk_1" and meta.customer_id == "cu_1"
+    stores.work.set_waiting_ticket("global", "c_1", None)
+    meta = stores.work.conversation("global", "c_1")
+    assert meta is not None and meta.waiting_ticket_id is None
+    assert stores.work.conversation("acme", "c_1") is None
+    with pytest.raises(Exception):  # noqa: B017 - no such conversation: nothing is created
+        stores.work.set_waiting_ticket("global", "c_404", "tk_1")
+    assert stores.work.conversation("global", "c_404") is None
+
+
+def test_history_entries_sort_by_time_and_never_collide() -> None:
+    subject = keys.history_subject("global", "TK", "tk_1")
+    a = history_entry(subject, NOW, "created", "ana", "Ana")
+    b = history_entry(subject, NOW, "status", "ana", "Ana", "open → solved")
+    c = history_entry(subject, NOW + 1, "owner", "bo", "Bo")
+    assert a.subject == subject == "T#global#TK#tk_1"
+    assert a.at < b.at < c.at and a.at.startswith("2023-11-14T22:13:20")
+    assert (b.action, b.actor_id, b.actor_name, b.detail, a.detail) == ("status", "ana", "Ana", "open → solved", "")
+
+
+def test_every_expectation_must_hold_not_just_the_last(stores: Stores) -> None:
+    stores.work.commit("global", callback(status="claimed", claimed_by="ana"), None, NOW)
+    current = stores.work.get_callback("global", "cb_1")
+    assert current is not None
+    done = copy_of(current)
+    done.status = "completed"
+    with pytest.raises(WriteConflict):
+        stores.work.commit("global", done, current, NOW + 1, expect={"claimed_by": "bo", "status": "claimed"})
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.status == "claimed"
+
+
+def test_a_conversation_id_is_never_taken_over(stores: Stores) -> None:
+    new_conversation(stores, "c_1", customer="cu_1")
+    # Issue 9: a second create of an id is taken for a retry whose first try applied (ids are
+    # fresh), so it is not an error, but it writes nothing: no new customer, no participant.
+    new_conversation(stores, "c_1", customer="cu_2")
+    meta = new_state_meta(stores)
+    assert meta.customer_id == "cu_1"
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and sorted(state.participants) == ["cu_1"]
+
+
+# ------------------------------------------------------------------ DynamoDB's own refusals
+@pytest.fixture
+def dynamo(aws_env: None) -> Stores:
+    ensure_tables()
+    ensure_tenant("global", "Global", "wk_global_x")
+    return Stores("dynamo", DynamoConnectionStore(), DynamoConversationStore(REGION), DynamoWorkStore(REGION))
+
+
+def refuse_next_transaction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The next TransactWriteItems is refused as DynamoDB refuses one that collides with another
+    transaction in flight on the same item (TransactionConflictException); moto never does."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+    refused: list[str] = []
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and not refused:
+            refused.append(operation)
+            raise ClientError(
+                {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}},
+                operation,
+            )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return refused
+
+
+def test_a_transaction_conflict_is_a_write_conflict_for_the_work_lanes(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = refuse_next_transaction(monkeypatch)
+    with pytest.raises(WriteConflict):
+        dynamo.work.commit("global", callback(), None, NOW)
+    assert refused == ["TransactWriteItems"]
+    assert dynamo.work.get_callback("global", "cb_1") is None
+    dynamo.work.commit("global", callback(), None, NOW)  # the retry goes through
+    assert dynamo.work.get_callback("global", "cb_1") is not None
+
+
+def test_a_transaction_conflict_on_append_is_a_sequence_conflict(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = new_conversation(dynamo)
+    refused = refuse_next_transaction(monkeypatch)
+    with pytest.raises(SequenceConflict):
+        dynamo.conversations.append(state, entry("hello"), NOW + 1)
+    assert refused == ["TransactWriteItems"]
+    assert list(dynamo.conversations.entries_from("global", "c_1", 1)) == []
