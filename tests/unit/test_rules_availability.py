@@ -39,7 +39,10 @@ def test_a_flip_is_told_to_every_customer_once_and_counted(unit: Unit) -> None:
     metrics.clear_metrics()
     unit.connect_agent("ana")
     for c in customers:
-        assert flips(unit, c) == [{"type": "availability", "agents_available": True, "offer": "chat", "mode": "ready"}]
+        assert flips(unit, c) == [  # agentday's event also says the team is open (no hours set)
+            {"type": "availability", "agents_available": True, "offer": "chat", "mode": "ready", "open": True}
+            | {"next_open_at": None}
+        ]
     assert counted() == {"AvailabilityFlips": 1, "AvailabilityFanout": 2}
     assert unit.hub.availability.check("global") is False  # told already: nobody is told again
     assert [flips(unit, c) for c in customers] == [[], []]
@@ -55,4 +58,5 @@ def test_recovery_mode_offers_a_callback_even_while_someone_is_available(unit: U
     assert unit.hub.availability.check("global") is True  # it flipped: the widgets are told
     assert flips(unit, customer) == [
         {"type": "availability", "agents_available": True, "offer": "callback", "mode": "recovery"}
+        | {"open": True, "next_open_at": None}
     ]
