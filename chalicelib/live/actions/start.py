@@ -8,7 +8,7 @@ from msgspec import UnsetType
 
 from chalicelib.contract.actions import Start
 from chalicelib.contract.events import AvailabilityEvent, ConversationEvent
-from chalicelib.contract.rest import Availability as Offered
+from chalicelib.contract.rest.widget import Availability as Offered
 from chalicelib.live import payloads
 from chalicelib.live.context import Live, after_reply
 from chalicelib.live.events import ConversationStarted
