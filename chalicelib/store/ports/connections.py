@@ -1,0 +1,73 @@
+"""ConnectionStore: connections, their subscriptions and agent presence (AP-C…, AP-P…)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chalicelib.store.models import AgentPresence, Connection
+
+
+class ConnectionStore(Protocol):
+    """Connections bound at `$connect`, their conversation subscriptions, and agent presence."""
+
+    def put_connection(self, conn: Connection) -> None: ...
+
+    def get_connection(self, connection_id: str, now: float) -> Connection | None:
+        """AP-C1. An item past its TTL counts as gone."""
+        ...
+
+    def delete_connection(self, conn: Connection) -> None:
+        """Removes the connection, then every subscription it held when it was removed."""
+        ...
+
+    def delete_subscription(self, tenant: str, conversation_id: str, connection_id: str) -> None:
+        """Removes one subscription (an orphan whose connection is gone)."""
+        ...
+
+    def tenant_connections(self, tenant: str, role: str) -> list[str]:
+        """AP-C2: connection ids of one role in a tenant."""
+        ...
+
+    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
+        """AP-C2: (connection id, agent id) of every live agent connection in a tenant."""
+        ...
+
+    def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
+        """AP-C3."""
+        ...
+
+    def subscribe(self, conn: Connection, tenant: str, conversation_id: str) -> None:
+        """Subscribes the connection, only while its item exists; raises ConnectionGone."""
+        ...
+
+    def get_presence(self, tenant: str, agent_id: str) -> AgentPresence | None:
+        """AP-P1."""
+        ...
+
+    def set_capacity(self, tenant: str, agent_id: str, capacity: int | None) -> AgentPresence | None:
+        """An agent's own chat capacity (None: the tenant's default); None if no such agent."""
+        ...
+
+    def tenant_presence(self, tenant: str) -> list[AgentPresence]:
+        """AP-P2."""
+        ...
+
+    def touch_presence(
+        self,
+        tenant: str,
+        agent_id: str,
+        name: str,
+        now: float,
+        status: str | None = None,
+        connection_id: str | None = None,
+    ) -> tuple[AgentPresence | None, AgentPresence]:
+        """Records a heartbeat (and optionally a new chosen status); returns (before, after).
+        With `connection_id`, only while that connection's item exists: raises ConnectionGone
+        (nothing written) when its `$disconnect` ran first."""
+        ...
+
+    def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
+        """The agent's last connection closed: keep the chosen status, mark unreachable (left at
+        `now`) — only while the heartbeat is still the one `seen` before looking for other
+        connections (a new tab's heartbeat since then is kept). None when nothing changed."""
+        ...
