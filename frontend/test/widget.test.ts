@@ -285,6 +285,30 @@ test("the session carries the page's context and the signed-in user's id and has
   delete g.location;
 });
 
+test("a long page title is cut by characters, never inside an emoji (the hub refuses a lone surrogate)", async () => {
+  const sent: any[] = [];
+  g.location = { protocol: "https:", href: "https://shop.example/" };
+  g.document.title = "x".repeat(199) + "\u{1F600}" + " and more";
+  g.fetch = async (url: string, init: any) => {
+    if (url.includes("/widget/session")) sent.push(JSON.parse(init.body));
+    const body = url.endsWith("config.json")
+      ? { apiUrl: "https://hub/api", wsUrl: "wss://hub/ws" }
+      : url.includes("/widget/session")
+        ? { token: "tok", customer_id: "cu_1", tenant: "global", expires_at: Date.now() / 1000 + 3600 }
+        : { agents_available: true };
+    return { ok: true, status: 200, statusText: "", json: async () => body };
+  };
+  FakeSocket.all = [];
+  const widget = new Widget({ scriptSrc: "https://hub/widget.js", widgetKey: "wk", lang: "en" });
+  widget.open(false);
+  for (let i = 0; i < 20 && !sent.length; i++) await tick();
+  assert.equal(sent[0].page_title, "x".repeat(199) + "\u{1F600}");
+  assert.ok(!/[\ud800-\udbff]$/.test(sent[0].page_title), "no half of a surrogate pair at the end");
+  widget.destroy();
+  delete g.location;
+  g.document.title = "";
+});
+
 test("an identity the hub refuses leaves a visitor session, not a broken widget", async () => {
   const sent: any[] = [];
   g.fetch = async (url: string, init: any) => {

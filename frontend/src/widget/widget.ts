@@ -62,7 +62,8 @@ function pageContext(o: Options): Record<string, string> {
   const here = typeof location !== "undefined" ? location : null;
   if (here && /^https?:$/.test(here.protocol)) {
     out.page_url = here.href.split("#")[0].slice(0, 2048);
-    if (document.title) out.page_title = document.title.slice(0, 200);
+    // By code points: a cut between a surrogate pair would be refused (a lone surrogate, issue 9).
+    if (document.title) out.page_title = Array.from(document.title).slice(0, 200).join("");
   }
   const nav = typeof navigator !== "undefined" ? navigator : null;
   if (nav && LOCALE.test(nav.language || "")) out.locale = nav.language;
