@@ -139,12 +139,12 @@ export class Workspace {
     this.client.sendAction({ action: "heartbeat" });
     const pending = this.state.presencePending;
     if (pending) this.client.sendAction({ action: "presence", status: pending });
-    if (resumed) {
-      // Events may have been missed while we were away: re-read the lanes.
-      void this.loadConversations(true);
-      void this.lanes.loadAll(true);
-      void this.desk.loadCanned();
-    }
+    // What was read before this socket opened can have missed events sent before it connected
+    // (a chat that started between the first read and the connection reached no socket of ours;
+    // after a reconnect, anything while we were away): read the lists again, quietly.
+    void this.loadConversations(true);
+    void this.lanes.loadAll(true);
+    if (resumed) void this.desk.loadCanned();
   }
 
   heartbeatAcked(): void {
