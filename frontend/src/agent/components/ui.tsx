@@ -4,8 +4,9 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { ICONS as BASE_ICONS } from "../../shared/dom";
-import { splitLinks } from "../../shared/linkify";
 import type { Workspace } from "../workspace";
+
+export { Icon, RichText } from "../../shared/ui";
 
 export const WorkspaceContext = createContext<Workspace | null>(null);
 
@@ -31,45 +32,6 @@ export const ICONS = {
   sliders: ["M4 6h10", "M18 6h2", "M16 4v4", "M4 12h4", "M12 12h8", "M10 10v4", "M4 18h12", "M20 18h0", "M18 16v4"],
   star: ["M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z"],
 };
-
-export function Icon({ d, size = 20, className = "icon" }: { d: string[]; size?: number; className?: string }) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      class={className}
-    >
-      {d.map((p) => (
-        <path d={p} />
-      ))}
-    </svg>
-  );
-}
-
-/** Message text: plain text, with http(s) URLs as safe links (never markup). */
-export function RichText({ text }: { text: string }) {
-  return (
-    <>
-      {splitLinks(text).map((p) =>
-        p.href ? (
-          <a href={p.href} rel="noopener noreferrer nofollow" target="_blank">
-            {p.text}
-          </a>
-        ) : (
-          p.text
-        ),
-      )}
-    </>
-  );
-}
 
 export function Spinner() {
   return <div class="spinner" aria-hidden="true" />;
