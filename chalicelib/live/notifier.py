@@ -145,16 +145,16 @@ class Notifier:
 
     def conversation(self, conn: Connection, state: ConversationState, to_lobby: bool) -> None:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
-        lobby = self._lobby(conn.tenant) if to_lobby else []
-        agents, customers = conversation_recipients(state.subscriptions, conn.connection_id, lobby)
-        cid = state.conversation_id
-        self.fanout(conn.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")), cid)
-        self.fanout(conn.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")), cid)
+        self._snapshot(state, conn.connection_id, self._lobby(conn.tenant) if to_lobby else [])
 
     def announce(self, state: ConversationState, changed_by: str = "") -> None:
         """A conversation started or changed owner: its subscribers and every agent of the
         tenant (but the connection that changed it) get its snapshot."""
-        agents, customers = conversation_recipients(state.subscriptions, changed_by, self._lobby(state.tenant))
+        self._snapshot(state, changed_by, self._lobby(state.tenant))
+
+    def _snapshot(self, state: ConversationState, changed_by: str, lobby: list[str]) -> None:
+        """The conversation's snapshot, in each viewer role's own terms, to its subscribers and `lobby`."""
+        agents, customers = conversation_recipients(state.subscriptions, changed_by, lobby)
         cid = state.conversation_id
         self.fanout(state.tenant, agents, ConversationEvent(conversation=payloads.snapshot(state, "agent")), cid)
         self.fanout(state.tenant, customers, ConversationEvent(conversation=payloads.snapshot(state, "customer")), cid)
