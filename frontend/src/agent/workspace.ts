@@ -395,11 +395,16 @@ export class Workspace {
   /** Puts the keyboard focus on a part of the page (shortcuts). */
   focus(what: "composer" | "search"): void {
     const sel = what === "composer" ? '[data-testid="composer-input"]' : '[data-testid="conversation-search"]';
-    // After the next render: the composer appears only once a thread is open.
-    setTimeout(() => {
+    const now = (): boolean => {
       const el = document.querySelector<HTMLElement>(sel);
-      if (el && !(el as HTMLTextAreaElement).disabled) el.focus();
-    }, 0);
+      if (!el || (el as HTMLTextAreaElement).disabled) return false;
+      el.focus();
+      return true;
+    };
+    // At once when the element is on the page, so that keys typed right
+    // after the shortcut land in it; after the next render otherwise (the
+    // composer appears only once a thread is open).
+    if (!now()) setTimeout(now, 0);
   }
 
   setHelp(help: boolean): void {
