@@ -339,13 +339,16 @@ def test_keyboard_shortcuts(browsers: dict[str, Any], local_hub: Any) -> None:
     agent.get_by_test_id("note-toggle").click()  # back to replies
     keys.press("Escape")
 
-    # `a` takes ownership back from a colleague who took it over.
+    # `a` takes ownership; then back from a colleague who took it over. (Taken first, so that
+    # routing cannot hand the waiting chat to the colleague when they sign in available.)
+    head = agent.locator(".thread-head")
+    keys.press("a")
+    expect(head).to_contain_text("Owner: You")
     sign_in(colleague, local_hub, local_hub.agent2_username)
     colleague.get_by_role("searchbox", name="Search customers, phone numbers and ids").fill(first_id)
     colleague.locator(f'[data-testid="search-result"][data-id="{first_id}"]').click()
     colleague.get_by_role("button", name="Take ownership").click()
     expect(colleague.locator(".thread-head")).to_contain_text("Owner: You")
-    head = agent.locator(".thread-head")
     expect(head).to_contain_text("Owner: Demo Agent 2")
     keys.press("a")
     expect(head).to_contain_text("Owner: You")
