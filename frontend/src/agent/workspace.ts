@@ -395,16 +395,18 @@ export class Workspace {
   /** Puts the keyboard focus on a part of the page (shortcuts). */
   focus(what: "composer" | "search"): void {
     const sel = what === "composer" ? '[data-testid="composer-input"]' : '[data-testid="conversation-search"]';
-    const now = (): boolean => {
+    const find = (): HTMLElement | null => {
       const el = document.querySelector<HTMLElement>(sel);
-      if (!el || (el as HTMLTextAreaElement).disabled) return false;
-      el.focus();
-      return true;
+      return el && !(el as HTMLTextAreaElement).disabled ? el : null;
     };
-    // At once when the element is on the page, so that keys typed right
-    // after the shortcut land in it; after the next render otherwise (the
-    // composer appears only once a thread is open).
-    if (!now()) setTimeout(now, 0);
+    // At once, so that keys typed right after the shortcut land in it; and again after the
+    // next render, which may have replaced the element (another thread's composer) or only
+    // now shows it (the composer appears once a thread is open).
+    find()?.focus();
+    setTimeout(() => {
+      const el = find();
+      if (el && document.activeElement !== el) el.focus();
+    }, 0);
   }
 
   setHelp(help: boolean): void {
