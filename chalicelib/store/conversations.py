@@ -22,6 +22,13 @@ from chalicelib.store.timeline_appends import TimelineAppends
 from chalicelib.store.timeline_reads import TimelineReads
 from chalicelib.store.work_models import HubCounters
 
+_Put = tuple[str, Any, Any]  # (label, item, condition)
+_Update = tuple[str, Any, list[Any], Any]  # (label, item, actions, condition)
+
+
+def _counters(before: ConversationMeta, after: ConversationMeta, now: float) -> _Update:
+    return ("counters", HubCounters(before.tenant), counters.update_actions(counters.delta(before, after), now), None)
+
 
 def _load(tenant: str, agent_id: str, change: int) -> tuple[AgentPresence, list[Any]]:
     """An agent's open-chat count moving by `change` (in the same transaction as the owner change)."""
@@ -34,36 +41,30 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
 
     def close_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """Closes an open conversation; False when it was already closed."""
-        before_status = meta.status
-        if before_status != "open":
+        if meta.status != "open":
             return False
         closed = ConversationMeta(meta.pk, meta.sk, status="closed")
-        changes = counters.delta(meta, closed)
+        status = (
+            "meta",
+            meta,
+            [
+                ConversationMeta.status.set("closed"),
+                ConversationMeta.active_tenant.remove(),
+                ConversationMeta.queue_tenant.remove(),
+                ConversationMeta.queued_at.remove(),
+                ConversationMeta.closed_at.set(now),
+                ConversationMeta.updated_at.set(now),
+            ],
+            # The owner read is the one whose load drops: an owner change meanwhile retries.
+            (ConversationMeta.status == "open") & _owner_is(meta.owner_id),
+        )
         try:
-            with TransactWrite(connection=self._ddb) as tw:
-                tw.update(
-                    meta,
-                    actions=[
-                        ConversationMeta.status.set("closed"),
-                        ConversationMeta.active_tenant.remove(),
-                        ConversationMeta.queue_tenant.remove(),
-                        ConversationMeta.queued_at.remove(),
-                        ConversationMeta.closed_at.set(now),
-                        ConversationMeta.updated_at.set(now),
-                    ],
-                    # The owner read is the one whose load drops: an owner change meanwhile retries.
-                    condition=(ConversationMeta.status == "open") & _owner_is(meta.owner_id),
-                )
-                tw.update(HubCounters(meta.tenant), actions=counters.update_actions(changes, now))
-                if meta.owner_id:
-                    tw.update(*_load(meta.tenant, meta.owner_id, -1))
-        except TransactWriteError as exc:
-            if error_code(exc) == TRANSACTION_CANCELED:
-                fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
-                if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
-                    return self.close_conversation(fresh.meta, now)  # the owner changed meanwhile
-                return False
-            raise
+            self._with_owner_load(meta, -1, [status, _counters(meta, closed, now)])
+        except _Cancelled:
+            fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
+            if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
+                return self.close_conversation(fresh.meta, now)  # the owner changed meanwhile
+            return False
         meta.status = "closed"
         meta.active_tenant = None
         meta.queue_tenant = meta.queued_at = None
@@ -74,28 +75,37 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
     def reopen_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """A customer wrote into a closed conversation: it is active again."""
         reopened = ConversationMeta(meta.pk, meta.sk, status="open")
+        status = (
+            "meta",
+            meta,
+            [
+                ConversationMeta.status.set("open"),
+                ConversationMeta.active_tenant.set(meta.tenant),
+                ConversationMeta.closed_at.remove(),
+            ],
+            (ConversationMeta.status == "closed") & _owner_is(meta.owner_id),
+        )
         try:
-            with TransactWrite(connection=self._ddb) as tw:
-                tw.update(
-                    meta,
-                    actions=[
-                        ConversationMeta.status.set("open"),
-                        ConversationMeta.active_tenant.set(meta.tenant),
-                        ConversationMeta.closed_at.remove(),
-                    ],
-                    condition=(ConversationMeta.status == "closed") & _owner_is(meta.owner_id),
-                )
-                tw.update(
-                    HubCounters(meta.tenant), actions=counters.update_actions(counters.delta(meta, reopened), now)
-                )
-                if meta.owner_id:  # the owner gets it back (routing requeues it if they are gone)
-                    tw.update(*_load(meta.tenant, meta.owner_id, 1))
-        except TransactWriteError as exc:
-            if error_code(exc) == TRANSACTION_CANCELED:
-                return False
-            raise
+            # The owner gets it back (routing requeues it if they are gone).
+            self._with_owner_load(meta, 1, [status, _counters(meta, reopened, now)])
+        except _Cancelled:
+            return False
         meta.status, meta.active_tenant, meta.closed_at = "open", meta.tenant, None
         return True
+
+    def _with_owner_load(self, meta: ConversationMeta, change: int, updates: list[_Update]) -> None:
+        """The updates, plus the owner's open-chat count moving by `change` when the owner is still
+        in the directory; without it when their row is gone (no ghost row is written)."""
+        if not meta.owner_id:
+            self._transact([], updates)
+            return
+        item, actions = _load(str(meta.tenant), str(meta.owner_id), change)
+        try:
+            self._transact([], [*updates, ("old-load", item, actions, AgentPresence.agent_id.exists())])
+        except _Cancelled as exc:
+            if exc.failed != {"old-load"}:
+                raise
+            self._transact([], updates)
 
     def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
         """One transaction: the owner (conditioned on `expect_owner` and on the conversation being
@@ -124,10 +134,8 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
                     ConversationMeta.queue_tenant.set(tenant),
                     ConversationMeta.queued_at.set(change.queue_at),
                 ]
-        # PynamoDB sends puts before updates, each in call order; `labels` follows that order so a
-        # cancellation reason can be traced to its item.
-        puts: list[tuple[str, Any, Any]] = []
-        updates: list[tuple[str, Any, list[Any], Any]] = [
+        puts: list[_Put] = []
+        updates: list[_Update] = [
             ("meta", meta, meta_actions, (ConversationMeta.status == "open") & _owner_is(previous))
         ]
         if change.to is not None:
@@ -159,9 +167,33 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
             updates.append(("old-role", state.participants[previous], [Participant.agent_role.set("helper")], None))
         if previous and (change.to is None or change.to[0] != previous):
             item, actions = _load(tenant, previous, -1)
-            updates.append(("old-load", item, actions, None))
+            # Only a row that is there: an ADD on a missing key would write a ghost agent (no
+            # name, -1 chats) into the directory when the old owner's row was deleted.
+            updates.append(("old-load", item, actions, AgentPresence.agent_id.exists()))
         if change.record is not None:
             puts.append(("record", change.record, None))
+        try:
+            self._transact(puts, updates)
+        except _Cancelled as first:
+            if first.failed != {"old-load"}:
+                first.raise_for(change)
+            # The previous owner is no longer in the directory: nothing of theirs to count down.
+            try:
+                self._transact(puts, [u for u in updates if u[0] != "old-load"])
+            except _Cancelled as second:
+                second.raise_for(change)
+        if change.to is not None:
+            meta.owner_id, meta.owner_name, meta.assigned_at = change.to[0], change.to[1], now
+            meta.queue_tenant = meta.queued_at = None
+        else:
+            meta.owner_id = meta.owner_name = meta.assigned_at = None
+            if change.queue_at is not None:
+                meta.queue_tenant, meta.queued_at = tenant, change.queue_at
+        meta.updated_at = now
+
+    def _transact(self, puts: list[_Put], updates: list[_Update]) -> None:
+        """One TransactWriteItems; a cancellation names the labels whose condition failed."""
+        # PynamoDB sends puts before updates, each in call order: the labels follow that order.
         labels = [label for label, *_ in puts] + [label for label, *_ in updates]
         try:
             with TransactWrite(connection=self._ddb) as tw:
@@ -177,17 +209,7 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
                 for i, r in enumerate(exc.cancellation_reasons or [])
                 if r is not None and r.code == "ConditionalCheckFailed" and i < len(labels)
             }
-            if "load" in failed and "meta" not in failed:
-                raise AgentFull(f"{change.to[1] if change.to else 'the agent'} has no free chat place") from exc
-            raise OwnerConflict("the conversation's owner changed meanwhile") from exc
-        if change.to is not None:
-            meta.owner_id, meta.owner_name, meta.assigned_at = change.to[0], change.to[1], now
-            meta.queue_tenant = meta.queued_at = None
-        else:
-            meta.owner_id = meta.owner_name = meta.assigned_at = None
-            if change.queue_at is not None:
-                meta.queue_tenant, meta.queued_at = tenant, change.queue_at
-        meta.updated_at = now
+            raise _Cancelled(failed) from exc
 
     def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
         """AP-V7: conversations waiting for an agent, first come first."""
@@ -200,6 +222,19 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
     def queue_place(self, tenant: str, queued_at: float) -> int:
         """AP-V7: 1 + how many conversations wait ahead (a COUNT over the index, no items read)."""
         return 1 + int(ConversationMeta.queue_by_tenant.count(tenant, ConversationMeta.queued_at < queued_at))
+
+
+class _Cancelled(Exception):
+    """A cancelled owner-change transaction and the parts whose condition failed."""
+
+    def __init__(self, failed: set[str]) -> None:
+        super().__init__(", ".join(sorted(failed)))
+        self.failed = failed
+
+    def raise_for(self, change: OwnerChange) -> None:
+        if "load" in self.failed and "meta" not in self.failed:
+            raise AgentFull(f"{change.to[1] if change.to else 'the agent'} has no free chat place") from self
+        raise OwnerConflict("the conversation's owner changed meanwhile") from self
 
 
 def _owner_is(owner_id: str | None) -> Any:

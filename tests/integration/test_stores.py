@@ -17,7 +17,7 @@ import pytest
 from chalicelib.store import keys
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.conversations import DynamoConversationStore
-from chalicelib.store.models import Connection, ConversationMeta, Participant
+from chalicelib.store.models import AgentPresence, Connection, ConversationMeta, Participant
 from chalicelib.store.ports import (
     AgentFull,
     ClientIdTaken,
@@ -421,6 +421,41 @@ def test_an_owner_change_needs_room_an_agent_and_an_open_conversation(stores: St
     with pytest.raises(OwnerConflict):  # a closed conversation gets no owner
         c.change_owner(third, OwnerChange(("ana", "Ana"), None, None), NOW + 6)
     assert open_chats(stores, "ana") == 2
+
+
+def remove_from_directory(stores: Stores, agent: str) -> None:
+    """An operator deletes the agent's directory (presence) row while they still own a chat."""
+    if isinstance(stores.connections, MemoryStore):
+        del stores.connections.presence[("global", agent)]
+    else:
+        AgentPresence("global", agent).delete()
+
+
+def test_an_owner_gone_from_the_directory_comes_back_as_no_ghost(stores: Stores) -> None:
+    """Close, reopen and an owner change still happen when the owner's directory row is gone, and
+    none of them writes the row back (an ADD on a missing key would list a nameless agent)."""
+    c = stores.conversations
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(stores)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    remove_from_directory(stores, "ana")
+    assert c.close_conversation(state.meta, NOW + 2) is True
+    assert stores.connections.get_presence("global", "ana") is None
+    assert c.reopen_conversation(state.meta, NOW + 3) is True
+    assert stores.connections.get_presence("global", "ana") is None
+    assert stores.counters("global") == {"active_chats": 1}
+    reopened = c.load_conversation("global", "c_1", NOW)
+    assert reopened is not None and (reopened.meta.status, reopened.meta.owner_id) == ("open", "ana")
+    c.change_owner(reopened, OwnerChange(("bo", "Bo"), "ana", None), NOW + 4)  # Bo takes it over
+    after = c.load_conversation("global", "c_1", NOW)
+    assert after is not None and after.meta.owner_id == "bo" and after.participants["ana"].agent_role == "helper"
+    assert stores.connections.get_presence("global", "ana") is None
+    assert [p.agent_id for p in stores.connections.tenant_presence("global")] == ["bo"]
+    assert open_chats(stores, "bo") == 1
+    with pytest.raises(OwnerConflict):  # a stale copy is still refused, with or without the row
+        c.change_owner(reopened, OwnerChange(None, "ana", None, queue_at=NOW + 5), NOW + 5)
+    assert open_chats(stores, "bo") == 1
 
 
 def test_cursors_only_move_forward(stores: Stores) -> None:

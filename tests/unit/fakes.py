@@ -298,8 +298,10 @@ class MemoryStore:
         return True
 
     def _load(self, tenant: str, agent_id: str, change: int) -> None:
-        p = self.presence.setdefault((tenant, agent_id), AgentPresence(tenant, agent_id))
-        p.open_chats = int(p.open_chats or 0) + change
+        """As the DynamoDB store: only an agent still in the directory is counted (no ghost row)."""
+        p = self.presence.get((tenant, agent_id))
+        if p is not None:
+            p.open_chats = int(p.open_chats or 0) + change
 
     def start_conversation(self, meta: ConversationMeta, now: float) -> bool:
         self._enter("start_conversation")

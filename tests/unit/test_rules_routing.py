@@ -158,6 +158,24 @@ def test_a_reopened_chat_goes_back_to_its_owner_while_they_are_here(unit: Unit) 
     assert int(unit.store.presence[("global", "sub-ana")].open_chats) == 0
 
 
+def test_a_reopened_chat_whose_owner_left_the_directory_goes_to_someone_here(unit: Unit) -> None:
+    """The owner's directory row was deleted (not just gone quiet): the chat is not held for
+    them, and they are not written back into the directory."""
+    rewind(unit)
+    unit.store.tenants["global"].chat_capacity = 2
+    ana = unit.connect_agent("ana")
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    assert owner(unit, conv) == "sub-ana"
+    unit.act(ana, action="close", conversation_id=conv)
+    unit.connect_agent("bo")
+    del unit.store.presence[("global", "sub-ana")]  # an operator removed Ana; her socket is still open
+    unit.act(customer, action="send", conversation_id=conv, client_id="back", text="are you there?")
+    assert owner(unit, conv) == "sub-bo"
+    assert ("global", "sub-ana") not in unit.store.presence
+    assert int(unit.store.presence[("global", "sub-bo")].open_chats) == 1
+
+
 def test_the_sweep_counts_what_it_did_and_reassign_needs_a_known_agent(unit: Unit) -> None:
     rewind(unit)
     unit.store.tenants["global"].chat_capacity = 2
