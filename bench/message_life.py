@@ -141,25 +141,26 @@ def life_of_a_message() -> list[Step]:
                 limit=(4, 2),
             )
         )
-        steps.append(_count(hub, counter, "no-op read (agent, again)", [receipt("read")], target="0 writes", max_writes=0))
-        steps.append(
-            _count(hub, counter, "no-op delivered (already read)", [receipt("delivered")], target="0 writes", max_writes=0)
-        )
+        nothing = {"target": "0 writes", "max_writes": 0}
+        steps.append(_count(hub, counter, "no-op read (agent, again)", [receipt("read")], **nothing))
+        steps.append(_count(hub, counter, "no-op delivered (already read)", [receipt("delivered")], **nothing))
         steps.append(_count(hub, counter, "send (agent)", [say(agent, "let me check")]))
         steps.append(_count(hub, counter, "read (customer, of an agent message)", [receipt("read", customer)]))
         resent = say(customer, "it is order 1234", client_id="m2")  # the `send2` message again
         steps.append(_count(hub, counter, "resend of a stored message", [resent], target="<= 2 calls", limit=(2, 1)))
         steps.append(_count(hub, counter, "typing start", [typing("start")]))
         hub.clock.advance(3)  # the clients repeat `start` every 3 s while keys are pressed
-        steps.append(_count(hub, counter, "typing start, 3 s later", [typing("start")], target="0 writes", max_writes=0))
+        steps.append(_count(hub, counter, "typing start, 3 s later", [typing("start")], **nothing))
         hub.clock.advance(3)
         steps.append(_count(hub, counter, "typing stop", [typing("stop")]))
-        steps.append(_count(hub, counter, "typing stop, again", [typing("stop")], target="0 writes", max_writes=0))
+        steps.append(_count(hub, counter, "typing stop, again", [typing("stop")], **nothing))
         hub.clock.advance(30)
         steps.append(
             _count(hub, counter, "heartbeat (agent)", [(agent, {"action": "heartbeat"})], target="1 call", limit=(1, 1))
         )
         steps.append(_count(hub, counter, "heartbeat (customer)", [(customer, {"action": "heartbeat"})]))
+        hub.clock.advance(120)  # silent past the presence window: the beat brings the agent back
+        steps.append(_count(hub, counter, "heartbeat (agent, back after 2 min)", [(agent, {"action": "heartbeat"})]))
     return steps
 
 
