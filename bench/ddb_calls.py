@@ -14,6 +14,16 @@ send is counted on its own.
 Target (issue): at most 3 DynamoDB calls plus one post per recipient connection per send,
 the same with 10 and 1,000 other connections.
 
+Then the "life of a message" section (`bench/message_life.py`): one customer message in a
+one-to-one chat and everything around it — send, delivered, read, read implying delivered, a
+no-op receipt, typing start/stop and repeated, a resend, heartbeats — in DynamoDB calls by
+operation, invocations and frames, next to issue 12's targets. Before (2026-12-02, d57a4d7):
+send + delivered + read 6 calls in 3 invocations (7 frames: 3 in, 4 out); a no-op receipt 2
+(a write whose condition failed); a customer's read 3; typing start, repeated start, stop and
+repeated stop 2 each (a write every time); a resend 2; an agent's heartbeat 2 (GetItem +
+TransactWriteItems). Targets: send + read ≤ 4 calls in ≤ 2 invocations; no-op receipt and
+unchanged typing 0 writes; a resend ≤ 2 calls; a heartbeat 1 call.
+
     python -m bench.ddb_calls [--sizes 10,1000] [--sends 5]
 """
 
@@ -429,7 +439,10 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     found = figures(results, sizes)
     for f in found:
         print(f"   {f.name}: {f.value} [{f.target}: {f.verdict or 'n/a'}]")
-    return found
+    print()
+    from bench import message_life  # it builds on this module's harness
+
+    return found + message_life.run([])
 
 
 def main() -> None:
