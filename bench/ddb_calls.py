@@ -14,6 +14,16 @@ send is counted on its own.
 Target (issue): at most 3 DynamoDB calls plus one post per recipient connection per send,
 the same with 10 and 1,000 other connections.
 
+Then the "life of a message" section (`bench/message_life.py`): one customer message in a
+one-to-one chat and everything around it — send, delivered, read, read implying delivered, a
+no-op receipt, typing start/stop and repeated, a resend, heartbeats — in DynamoDB calls by
+operation, invocations and frames, next to issue 12's targets. Before (2026-12-02, d57a4d7):
+send + delivered + read 6 calls in 3 invocations (7 frames: 3 in, 4 out); a no-op receipt 2
+(a write whose condition failed); a customer's read 3; typing start, repeated start, stop and
+repeated stop 2 each (a write every time); a resend 2; an agent's heartbeat 2 (GetItem +
+TransactWriteItems). Targets: send + read ≤ 4 calls in ≤ 2 invocations; no-op receipt and
+unchanged typing 0 writes; a resend ≤ 2 calls; a heartbeat 1 call.
+
     python -m bench.ddb_calls [--sizes 10,1000] [--sends 5]
 """
 
@@ -98,8 +108,11 @@ def count_aws_calls() -> Iterator[CallCounter]:
     original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        response = original(self, operation_name, api_params)
-        counter.record(self.meta.service_model.service_name, operation_name, response)
+        response: Any = None
+        try:
+            response = original(self, operation_name, api_params)
+        finally:  # a call DynamoDB refused (a failed condition, a cancelled transaction) is a call
+            counter.record(self.meta.service_model.service_name, operation_name, response)
         return response
 
     botocore.client.BaseClient._make_api_call = counted
@@ -117,6 +130,7 @@ class CountingSender(Sender):
         self.posts: Counter[str] = Counter()  # connection id -> posts
         self.kinds: Counter[str] = Counter()  # event type -> posts to connections other than the actor
         self.last: dict[str, dict[str, Any]] = {}
+        self.seen: dict[tuple[str, str], dict[str, Any]] = {}  # (connection, event type) -> last one; kept
         self._lock = threading.Lock()
 
     def _post_bytes(self, connection_id: str, data: bytes) -> bool:
@@ -124,8 +138,12 @@ class CountingSender(Sender):
             self.posts[connection_id] += 1
             event = json.loads(data)
             self.last[connection_id] = event
+            self.seen[(connection_id, str(event.get("type")))] = event
             self.kinds[str(event.get("type"))] += 1
         return True
+
+    def last_seen(self, connection_id: str, event_type: str) -> dict[str, Any]:
+        return self.seen[(connection_id, event_type)]
 
     def reset(self) -> None:
         with self._lock:
@@ -170,6 +188,7 @@ class Hub:
     pool_id: str
     client_id: str
     widgets: Widgets
+    clock: ManualClock
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _tokens: dict[str, str] = field(default_factory=dict)
 
@@ -182,7 +201,7 @@ class Hub:
         # The whole hub as `chalicelib.wiring.build` wires it: the work lanes listen to the live lane.
         built = inprocess.build(sender, clock, "bench", signing_key="bench-signing-key-0123456789abcdef0123")
         h = built.hub
-        return cls(h.live, sender, built.cognito, built.pool_id, built.client_id, h.widgets)
+        return cls(h.live, sender, built.cognito, built.pool_id, built.client_id, h.widgets, clock)
 
     def agent_token(self, username: str) -> str:
         if username not in self._tokens:
@@ -227,7 +246,14 @@ class Hub:
         return reply
 
     def start(self, customer: str) -> str:
+        """A `new` conversation: agents cannot see or join it until its customer says something."""
         return str(self.act(customer, action="start")["conversation"]["id"])
+
+    def open(self, customer: str, text: str = "hello") -> str:
+        """A conversation its customer has written in (open: agents may join it now)."""
+        conversation = self.start(customer)
+        self.act(customer, action="send", conversation_id=conversation, client_id=f"first-{conversation}", text=text)
+        return conversation
 
 
 def populate(hub: Hub, others: int) -> tuple[int, int, int, int]:
@@ -241,7 +267,7 @@ def populate(hub: Hub, others: int) -> tuple[int, int, int, int]:
     n_agents = max(1, round(others * AGENT_SHARE))
     n_customers = others - n_agents
     n_starters = (n_customers + 3) // 4  # a quarter of the customers are in a conversation of their own
-    conversations = [hub.start(hub.connect_customer()) for _ in range(n_starters)]
+    conversations = [hub.open(hub.connect_customer()) for _ in range(n_starters)]
     for _ in range(n_customers - n_starters):
         hub.connect_customer()
     users = [f"agent{i:02d}" for i in range(min(AGENT_USERS_MAX, n_agents))]
@@ -293,11 +319,11 @@ def run_size(others: int, sends: int) -> tuple[list[SendCount], str]:
         n_agents, n_customers, n_convs, n_joins = populate(hub, others)
         setup = time.perf_counter() - t0
         customer = hub.connect_customer()
-        conversation = hub.start(customer)
+        # Warm-up: the first send of each side is not counted (the customer's opens the chat;
+        # an agent can join only an open one).
+        conversation = hub.open(customer)
         agent = hub.connect_agent("ana")
         hub.act(agent, action="join", conversation_id=conversation)
-        # Warm-up: the first send of each side is not counted.
-        hub.act(customer, action="send", conversation_id=conversation, client_id="warm-c", text="hello")
         hub.act(agent, action="send", conversation_id=conversation, client_id="warm-a", text="hi")
         results: list[SendCount] = []
         sides = (("customer send", customer, "question"), ("agent send", agent, "answer"))
@@ -413,7 +439,10 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     found = figures(results, sizes)
     for f in found:
         print(f"   {f.name}: {f.value} [{f.target}: {f.verdict or 'n/a'}]")
-    return found
+    print()
+    from bench import message_life  # it builds on this module's harness
+
+    return found + message_life.run([])
 
 
 def main() -> None:

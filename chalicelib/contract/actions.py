@@ -107,7 +107,8 @@ class Delivered(BaseAction, tag="delivered"):
 
 
 class Read(BaseAction, tag="read"):
-    """The user has read every entry up to `seq`."""
+    """The user has read every entry up to `seq`; implies `delivered` up to `seq` (both cursors
+    move; send no separate `delivered`)."""
 
     conversation_id: Id
     seq: Seq

@@ -37,7 +37,8 @@ class DeliveredEvent(Struct, forbid_unknown_fields=True, tag="delivered", tag_fi
 
 
 class ReadEvent(Struct, forbid_unknown_fields=True, tag="read", tag_field="type"):
-    """A participant read every entry up to `seq`."""
+    """A participant read every entry up to `seq`, so received them too: no `delivered` event
+    comes for what a `read` covers."""
 
     conversation_id: str
     by: Person

@@ -145,6 +145,16 @@ class Connections:
         run first: SessionExpired, nothing written); `$connect` itself has just written it."""
         now = self.clock.now()
         try:
+            # The usual beat (every minute, from an agent still reachable): one write, and nobody
+            # else needs to hear of it. Otherwise the full record below.
+            if (
+                live
+                and status is None
+                and self.store.refresh_heartbeat(
+                    conn.tenant, conn.user_id, conn.name, now, conn.connection_id, now - self.rule.window
+                )
+            ):
+                return None
             before, after = self.store.touch_presence(
                 conn.tenant, conn.user_id, conn.name, now, status, conn.connection_id if live else None
             )

@@ -37,6 +37,7 @@ __all__ = [
     "CONTENDED_SECONDS",
     "MAX_APPEND_ATTEMPTS",
     "SYNC_PAGE_BYTES",
+    "TYPING_REFRESH_SECONDS",
     "VOID_AFTER_SECONDS",
     "Cursor",
     "Page",
@@ -46,36 +47,48 @@ __all__ = [
 ]
 
 
+# A typing indicator is written again only when the stored one is older than this: half the
+# drift sweep's stale age (`hub/drift.py`, TYPING_STALE_SECONDS), so a person still typing is
+# never swept, while the clients' `start` every 3 s mostly writes nothing.
+TYPING_REFRESH_SECONDS = 7.5
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """A receipt as stored: did it move, and where it is in both numberings."""
+    """A receipt as stored: where the cursor is now in both numberings."""
 
-    moved: bool
     seq: int
     pseq: int
 
 
 class Timeline(TimelineAppend, TimelineSync):
     # ------------------------------------------------------------------ participants' state
-    def advance(self, state: ConversationState, me: Participant, kind: str, seq: int, role: str) -> Cursor:
-        """Moves the delivered or read cursor forward (read implies delivered). `seq` is in the
-        reader's numbering; the cursor is kept in both, so each side reads it in its own."""
-        if role == "customer":
-            last = int(state.meta.last_pseq or 0)
-            if seq > last:
-                raise InvalidAction(f"{kind}: seq {seq} is beyond the conversation's last entry ({last})")
+    def advance(self, state: ConversationState, me: Participant, kind: str, seq: int, role: str) -> Cursor | None:
+        """Moves the delivered or read cursor forward; `read` implies `delivered` (both move in
+        one write). `seq` is in the reader's numbering; the cursor is kept in both, so each side
+        reads it in its own. None when nothing moved: a receipt at or below the cursor read with
+        the conversation writes nothing (and one that lost a race with another changed nothing)."""
+        customer = role == "customer"
+        last = int(state.meta.last_pseq or 0) if customer else int(state.meta.last_seq)
+        if seq > last:
+            raise InvalidAction(f"{kind}: seq {seq} is beyond the conversation's last entry ({last})")
+        if seq <= _held(me, kind, customer):
+            return None
+        if customer:
             internal, public = self._internal_of(state, seq), seq
         else:
-            last = int(state.meta.last_seq)
-            if seq > last:
-                raise InvalidAction(f"{kind}: seq {seq} is beyond the conversation's last entry ({last})")
             internal, public = seq, self._public_at(state, seq)
-        moved = self.store.advance_cursor(me, kind, internal, public)
-        return Cursor(moved, internal, public)
+        if not self.store.advance_cursor(me, kind, internal, public):
+            return None
+        return Cursor(internal, public)
 
     def _internal_of(self, state: ConversationState, pseq: int) -> int:
         if pseq == 0:
             return 0
+        if pseq == int(state.meta.last_pseq or 0):
+            # The usual receipt: everything public is read, so is every entry up to the last
+            # (the rest are notes and lines customers never see). No read needed.
+            return int(state.meta.last_seq)
         entry = next(iter(self.store.public_from(state.tenant, state.conversation_id, pseq)), None)
         if entry is None or int(entry.pseq or 0) != pseq:
             raise InvalidAction(f"no entry {pseq} yet")
@@ -91,5 +104,23 @@ class Timeline(TimelineAppend, TimelineSync):
             raise InvalidAction(f"no entry {seq} yet")
         return int(entry.pfloor or 0)
 
-    def typing(self, tenant: str, me: Participant, started: bool) -> None:
-        self.store.set_typing(tenant, me, self.clock.now() if started else None)
+    def typing(self, tenant: str, me: Participant, started: bool) -> bool:
+        """Stores a typing indicator turning on or off; False when that changes nothing (already
+        off, or on and far from going stale): then nothing is written."""
+        now = self.clock.now()
+        stored = None if me.typing_at is None else float(me.typing_at)
+        fresh = stored is not None and now - stored < TYPING_REFRESH_SECONDS
+        if fresh if started else stored is None:
+            return False
+        self.store.set_typing(tenant, me, now if started else None)
+        me.typing_at = now if started else None
+        return True
+
+
+def _held(me: Participant, kind: str, customer: bool) -> int:
+    """Where the reader's cursor already is, in their own numbering (read implies delivered)."""
+    if customer:
+        read, delivered = int(me.read_pseq or 0), int(me.delivered_pseq or 0)
+    else:
+        read, delivered = int(me.read_seq or 0), int(me.delivered_seq or 0)
+    return read if kind == "read" else max(read, delivered)

@@ -122,6 +122,36 @@ class DynamoConnectionStore:
             raise
         return item
 
+    def refresh_heartbeat(
+        self, tenant: str, agent_id: str, name: str, now: float, connection_id: str, reachable_after: float
+    ) -> bool:
+        """A frame's heartbeat from an agent who is still reachable (their last heartbeat is
+        after `reachable_after`): one transaction, no read first. Nothing anyone else sees
+        changes, so nothing is returned but whether it applied; False when the agent was not
+        reachable (or not known), with nothing written: `touch_presence` then records it. Raises
+        ConnectionGone when the connection's `$disconnect` ran first (as `touch_presence`)."""
+        item = AgentPresence(tenant, agent_id)
+        actions: list[Any] = [
+            AgentPresence.name.set(name),
+            AgentPresence.heartbeat_at.set(now),
+            AgentPresence.drift_status.remove(),
+        ]
+        try:
+            with TransactWrite(connection=self._ddb) as tw:
+                tw.condition_check(Connection, connection_id, condition=Connection.connection_id.exists())
+                tw.update(item, actions=actions, condition=AgentPresence.heartbeat_at > reachable_after)
+        except TransactWriteError as exc:
+            if error_code(exc) != TRANSACTION_CANCELED:
+                raise
+            # Condition checks come first in the transaction: [connection, presence].
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise ConnectionGone(connection_id) from exc
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            raise
+        return True
+
     def touch_presence(
         self,
         tenant: str,

@@ -38,22 +38,29 @@ class TimelineReads:
         )
 
     def advance_cursor(self, participant: Participant, field_name: str, seq: int, pseq: int) -> bool:
-        """Moves a delivered/read cursor forward, in both numberings (read implies delivered);
-        False when it was already at or past `seq`."""
-        internal, public = (
-            (Participant.delivered_seq, Participant.delivered_pseq)
-            if field_name == "delivered"
-            else (Participant.read_seq, Participant.read_pseq)
-        )
+        """Moves a delivered/read cursor forward in both numberings, in one conditional write;
+        `read` moves `delivered` with it (read implies delivered) in that same write. False when
+        it was already at or past `seq` (nothing written). Mirrors what it stored on `participant`.
+
+        The caller decides from the cursors it read whether there is anything to move (a receipt
+        that moves nothing must not write); the condition only settles a race with another receipt."""
+        internal, public = _cursor(field_name)
         actions: list[Any] = [internal.set(seq), public.set(pseq)]
-        if field_name == "read" and int(participant.delivered_seq) < seq:
+        condition = (internal < seq) & Participant.sk.exists()
+        implied = field_name == "read" and int(participant.delivered_seq) < seq
+        if implied:
             actions += [Participant.delivered_seq.set(seq), Participant.delivered_pseq.set(pseq)]
+            # Never move delivered back: a `delivered` past `seq` may have landed since our read.
+            condition &= Participant.delivered_seq <= seq
         try:
-            participant.update(actions=actions, condition=(internal < seq) & Participant.sk.exists())
+            participant.update(actions=actions, condition=condition)
         except UpdateError as exc:
-            if error_code(exc) == CONDITION_FAILED:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            if not implied:
                 return False
-            raise
+            # Rare: a concurrent receipt moved delivered past `seq` (or read to it). Read alone.
+            return self.advance_cursor(_without_delivered(participant, seq), field_name, seq, pseq)
         return True
 
     def set_typing(self, tenant: str, participant: Participant, at: float | None) -> None:
@@ -63,3 +70,16 @@ class TimelineReads:
         else:
             actions = [Participant.typing_at.remove(), Participant.typing_tenant.remove()]
         participant.update(actions=actions)
+
+
+def _cursor(field_name: str) -> tuple[Any, Any]:
+    """The cursor's two attributes: internal and public numbering."""
+    if field_name == "delivered":
+        return Participant.delivered_seq, Participant.delivered_pseq
+    return Participant.read_seq, Participant.read_pseq
+
+
+def _without_delivered(participant: Participant, seq: int) -> Participant:
+    """`participant` with delivered taken as past `seq`, so a retried `read` leaves it alone."""
+    participant.delivered_seq = max(int(participant.delivered_seq), seq)
+    return participant

@@ -4,7 +4,7 @@ import { FakeSocket, installBrowserFakes, tick } from "./fakes";
 
 installBrowserFakes();
 
-const { ACK_TIMEOUT_MS, AUTO_RESEND_MAX, ChatClient } = await import("../src/shared/chat");
+const { ACK_TIMEOUT_MS, AUTO_RESEND_MAX, ChatClient, RECEIPT_INTERVAL_MS } = await import("../src/shared/chat");
 const { backoffDelay } = await import("../src/shared/socket");
 
 const ME = { role: "customer" as const, id: "cu_1", name: "Kim" };
@@ -225,17 +225,54 @@ test("an echo of our own message from another tab settles the outbox entry", asy
   assert.deepEqual(texts(), ["from tab A"]);
 });
 
-test("receiving from others sends delivered, and read only while visible", async () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("off screen, one cumulative delivered a second later covers a burst; read follows once on screen", async () => {
   const ws = await connect();
   visible = false;
   ws.recv(msg(1, 0));
-  assert.deepEqual(ws.actions("delivered"), [{ action: "delivered", conversation_id: CONV, seq: 1 }]);
+  ws.recv(msg(2, 1));
+  assert.equal(ws.actions("delivered").length, 0); // it waits: a read may take its place
+  await sleep(RECEIPT_INTERVAL_MS + 100);
+  assert.deepEqual(ws.actions("delivered"), [{ action: "delivered", conversation_id: CONV, seq: 2 }]);
   assert.equal(ws.actions("read").length, 0);
   visible = true;
   client.markRead(client.threads.get(CONV)!);
-  assert.deepEqual(ws.actions("read"), [{ action: "read", conversation_id: CONV, seq: 1 }]);
+  assert.deepEqual(ws.actions("read"), [{ action: "read", conversation_id: CONV, seq: 2 }]);
   client.markRead(client.threads.get(CONV)!);
   assert.equal(ws.actions("read").length, 1);
+});
+
+test("on screen, a message is answered by read alone (it implies delivered), at most one a second", async () => {
+  const ws = await connect();
+  ws.recv(msg(1, 0));
+  assert.deepEqual(ws.actions("read"), [{ action: "read", conversation_id: CONV, seq: 1 }]);
+  ws.recv(msg(2, 1));
+  ws.recv(msg(3, 2));
+  assert.equal(ws.actions("read").length, 1); // within the second: one later read covers both
+  await sleep(RECEIPT_INTERVAL_MS + 100);
+  assert.deepEqual(ws.actions("read")[1], { action: "read", conversation_id: CONV, seq: 3 });
+  assert.equal(ws.actions("read").length, 2);
+  assert.equal(ws.actions("delivered").length, 0);
+});
+
+test("our own message needs no receipt of ours", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "hello");
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: m.client_id, seq: 1, status: "sent" });
+  await sleep(RECEIPT_INTERVAL_MS + 100);
+  assert.equal(ws.actions("read").length + ws.actions("delivered").length, 0);
+});
+
+test("a read event alone marks our message delivered and read", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  const m = client.send(t, "hello");
+  ws.recv({ type: "ack", action: "send", conversation_id: CONV, client_id: m.client_id, seq: 1, status: "sent" });
+  ws.recv({ type: "read", conversation_id: CONV, by: AGENT, seq: 1 });
+  assert.equal(client.stateOf(m, t), "read");
+  assert.equal(t.otherDelivered, 1);
 });
 
 test("typing from the other side shows and clears on stop; our own is throttled", async () => {

@@ -206,6 +206,18 @@ class MemoryStore:
         self._enter("tenant_presence")
         return [_copy(p) for (t, _), p in sorted(self.presence.items()) if t == tenant]
 
+    def refresh_heartbeat(
+        self, tenant: str, agent_id: str, name: str, now: float, connection_id: str, reachable_after: float
+    ) -> bool:
+        self._enter("refresh_heartbeat")
+        if connection_id not in self.connections:
+            raise ConnectionGone(connection_id)
+        stored = self.presence.get((tenant, agent_id))
+        if stored is None or float(stored.heartbeat_at or 0) <= reachable_after:
+            return False
+        stored.name, stored.heartbeat_at, stored.drift_status = name, now, None
+        return True
+
     def touch_presence(
         self,
         tenant: str,

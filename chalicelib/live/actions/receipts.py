@@ -1,4 +1,9 @@
-"""`delivered` and `read`: a participant's cursor moves forward (never back), and the others hear it."""
+"""`delivered` and `read`: a participant's cursor moves forward (never back), and the others hear it.
+
+`read` implies `delivered`: both cursors move in one write, and the others hear one `read`
+event, which their clients take as delivered too (docs/protocol.md, "Receipts"). A receipt at or
+below the cursor the conversation's Query brought is answered and writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ def receipt(live: Live, conn: Connection, action: Delivered | Read) -> None:
         conn.connection_id,
         AckEvent(action=kind, request_id=action.request_id, conversation_id=state.conversation_id, seq=seq),
     )
-    if cursor.moved:
+    if cursor is not None:
         by = payloads.person(conn.role, conn.user_id, conn.name)
         receipt_type = ReadEvent if isinstance(action, Read) else DeliveredEvent
         events = {  # each side hears the cursor in its own numbering

@@ -1,4 +1,8 @@
-"""`typing`: typing started or stopped, told to the other side only (note typing to agents only)."""
+"""`typing`: typing started or stopped, told to the other side only (note typing to agents only).
+
+The indicator is stored (so the drift sweep can switch off one a client left on) only when it
+changes: a repeated `start` far from going stale, or a `stop` when none is on, writes nothing.
+The other side is told every time (their clients show a `start` for a few seconds)."""
 
 from __future__ import annotations
 

@@ -52,6 +52,14 @@ class ConnectionStore(Protocol):
         """AP-P2."""
         ...
 
+    def refresh_heartbeat(
+        self, tenant: str, agent_id: str, name: str, now: float, connection_id: str, reachable_after: float
+    ) -> bool:
+        """A frame's heartbeat from an agent still reachable (heartbeat after `reachable_after`),
+        in one write; False (nothing written) when they were not. Raises ConnectionGone as
+        `touch_presence` does."""
+        ...
+
     def touch_presence(
         self,
         tenant: str,

@@ -37,6 +37,10 @@ export const AUTO_RESEND_MAX = 6;
 const AUTO_RESEND_BASE_MS = 2_000;
 const AUTO_RESEND_CAP_MS = 30_000;
 const SYNC_TIMEOUT_MS = 10_000;
+/** Receipts are cumulative (docs/protocol.md, "Receipts"): `read` implies `delivered`, so a
+ * message that arrives on screen is answered by `read` alone, at most one `read` a second per
+ * conversation; `delivered` waits this long, so that a `read` can take its place. */
+export const RECEIPT_INTERVAL_MS = 1_000;
 /** Behind the server after a sync (a number still being written): ask again after this, doubling. */
 export const BEHIND_RETRY_MS = 500;
 const BEHIND_RETRY_MAX_MS = 5_000;
@@ -91,6 +95,9 @@ export class Thread {
   readSent = 0;
   /** Read here without a receipt (an agent only reading a chat they are not part of). */
   readLocal = 0;
+  /** When the last `read` went out (ms), and the pending cumulative receipt, if any. */
+  readAt = 0;
+  receiptTimer: ReturnType<typeof setTimeout> | null = null;
   readonly typing = new Map<string, TypingInfo>();
   syncInFlight = false;
   syncAgain = false;
@@ -216,8 +223,8 @@ export class ChatClient {
     for (const t of this.resendTimers.values()) clearTimeout(t);
     this.resendTimers.clear();
     for (const t of this.threads.values()) {
-      for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle, t.behindTimer]) if (timer) clearTimeout(timer);
-      t.syncTimer = t.typingTimer = t.typingIdle = t.behindTimer = null;
+      for (const timer of [t.syncTimer, t.typingTimer, t.typingIdle, t.behindTimer, t.receiptTimer]) if (timer) clearTimeout(timer);
+      t.syncTimer = t.typingTimer = t.typingIdle = t.behindTimer = t.receiptTimer = null;
     }
   }
 
@@ -260,6 +267,7 @@ export class ChatClient {
     if (t.typingTimer) clearTimeout(t.typingTimer);
     if (t.typingIdle) clearTimeout(t.typingIdle);
     if (t.behindTimer) clearTimeout(t.behindTimer);
+    if (t.receiptTimer) clearTimeout(t.receiptTimer);
     this.threads.delete(id);
   }
 
@@ -438,9 +446,11 @@ export class ChatClient {
     }, SYNC_TIMEOUT_MS);
   }
 
-  /** Sends `read` up to the thread's last seq when it is on screen and focused. */
+  /** Sends `read` up to the thread's last seq when it is on screen and focused (at most one a
+   * second: a later one waits and covers everything that arrived meanwhile). */
   markRead(t: Thread): void {
-    if (!t.id || t.lastSeq <= t.readSent) return;
+    // Only when something from others is unread: our own messages need no receipt of ours.
+    if (!t.id || t.lastSeq <= t.readSent || this.receivedUpTo(t) <= t.readSent) return;
     if (!this.o.isVisible || !this.o.isVisible(t.id)) return;
     if (document.visibilityState !== "visible" || !document.hasFocus()) return;
     const seq = t.lastSeq;
@@ -454,7 +464,13 @@ export class ChatClient {
       }
       return;
     }
+    const wait = t.readAt + RECEIPT_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.receiptLater(t, wait);
+      return;
+    }
     if (this.socket.send({ action: "read", conversation_id: t.id, seq })) {
+      t.readAt = Date.now();
       t.readSent = seq;
       if (t.deliveredSent < seq) t.deliveredSent = seq;
       const me = this.o.me();
@@ -719,23 +735,37 @@ export class ChatClient {
     this.changed(t);
   }
 
-  /** `delivered` for everything received from others, then `read` if on screen. */
+  /** `read` if on screen (it implies delivered); otherwise one cumulative `delivered` for
+   * everything received from others, a second later. */
   receipts(t: Thread): void {
     if (!t.id) return;
-    if (this.o.canReceipt && !this.o.canReceipt(t)) {
-      this.markRead(t); // not a participant: no receipts, but what is on screen is read here
-      return;
-    }
+    this.markRead(t); // (for someone not a participant: read here, and no receipt)
+    if (this.o.canReceipt && !this.o.canReceipt(t)) return;
+    if (this.receivedUpTo(t) > t.deliveredSent) this.receiptLater(t, RECEIPT_INTERVAL_MS);
+  }
+
+  /** The last entry from others we hold (what a `delivered` reports). */
+  private receivedUpTo(t: Thread): number {
     let maxOther = 0;
     for (const m of t.bySeq.values()) {
       if (!m.own && m.seq != null && m.seq <= t.lastSeq && m.seq > maxOther) maxOther = m.seq;
     }
-    if (maxOther > t.deliveredSent) {
-      if (this.socket.send({ action: "delivered", conversation_id: t.id, seq: maxOther })) {
-        t.deliveredSent = maxOther;
+    return maxOther;
+  }
+
+  /** One pending receipt per conversation: when it fires it sends the most that is true then
+   * (`read` if on screen, else `delivered`), so a burst of messages costs one receipt. */
+  private receiptLater(t: Thread, delay: number): void {
+    if (t.receiptTimer) return;
+    t.receiptTimer = setTimeout(() => {
+      t.receiptTimer = null;
+      if (this.threads.get(t.id) !== t || (this.o.canReceipt && !this.o.canReceipt(t))) return;
+      this.markRead(t);
+      const upTo = this.receivedUpTo(t);
+      if (upTo > t.deliveredSent && !t.receiptTimer) {
+        if (this.socket.send({ action: "delivered", conversation_id: t.id, seq: upTo })) t.deliveredSent = upTo;
       }
-    }
-    this.markRead(t);
+    }, delay);
   }
 
   private onAck(a: AckEvent): void {

@@ -561,7 +561,8 @@ export interface Delivered {
   tenant?: string;
 }
 /**
- * The user has read every entry up to `seq`.
+ * The user has read every entry up to `seq`; implies `delivered` up to `seq` (both cursors
+ *     move; send no separate `delivered`).
  */
 export interface Read {
   action: "read";
@@ -1107,7 +1108,8 @@ export interface RatingRequest {
   comment?: string | null;
 }
 /**
- * A participant read every entry up to `seq`.
+ * A participant read every entry up to `seq`, so received them too: no `delivered` event
+ *     comes for what a `read` covers.
  */
 export interface ReadEvent {
   type: "read";

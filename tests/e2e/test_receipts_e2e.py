@@ -1,0 +1,172 @@
+"""The life of a message at the minimum (issue 12, part 1), over real WebSockets on the local
+stack, with every DynamoDB call counted on the wire: the hub reaches DynamoDB through
+`local.ddb_faults`' proxy (faults off), which counts the calls per operation.
+
+The protocol as docs/protocol.md ("Receipts") states it: `read` implies `delivered` (the other
+side hears one `read` and the stored cursors both move), a receipt that moves nothing is
+answered and stores nothing, and a resend answers the stored ack.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.bootstrap import DUMMY_CREDENTIALS, stage_variables
+from local.ddb_faults import FaultProxy
+from local.moto_server import MotoProcess
+from local.testing import HubProcess, LocalHub
+from tests.e2e.peers import Peer, new_client_id
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+
+
+@dataclass
+class Counted:
+    hub: LocalHub
+    proxy: FaultProxy
+    dynamodb: Any
+
+    def calls(self) -> dict[str, int]:
+        """DynamoDB calls per operation since the last `reset`."""
+        return {op: c["calls"] for op, c in self.proxy.counts().items() if c.get("calls")}
+
+    def participant(self, conversation_id: str, user_id: str) -> dict[str, int]:
+        table = stage_variables(ROOT)["CONVERSATIONS_TABLE"]
+        item = self.dynamodb.get_item(
+            TableName=table,
+            Key={"pk": {"S": f"T#global#C#{conversation_id}"}, "sk": {"S": f"P#{user_id}"}},
+            ConsistentRead=True,
+        )["Item"]
+        fields = ("delivered_seq", "read_seq", "delivered_pseq", "read_pseq")
+        return {f: int(item[f]["N"]) for f in fields if f in item}
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Counted]:
+    data = tmp_path_factory.mktemp("counted-hub")
+    moto = MotoProcess(log_path=data / "ddb-moto.log")
+    proxy = FaultProxy(moto.start(), data)
+    process = HubProcess(data, extra_args=["--no-schedules", "--dynamodb-endpoint", proxy.start()])
+    try:
+        hub = process.start(timeout=90)
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=moto.url,
+            region_name="us-east-1",
+            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+        yield Counted(hub, proxy, client)
+    finally:
+        process.stop()
+        proxy.stop()
+        moto.stop()
+
+
+@pytest.fixture
+def pair(counted: Counted, peers: list[Peer]) -> dict[str, Any]:
+    """A customer and the demo agent who took their chat; both have sent frames (a warm
+    container knows their connections), inboxes drained, counts zeroed."""
+    customer, _ = Peer.customer(counted.hub)
+    agent = Peer.agent(counted.hub)
+    peers += [customer, agent]
+    conv = customer.request("conversation", action="start")["conversation"]["id"]
+    customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
+    customer.expect("conversation")
+    taken = agent.request("conversation", action="take", conversation_id=conv)["conversation"]
+    owner = taken["owner"]["id"]
+    customer.request("ack", action="heartbeat")
+    settle(customer, agent)
+    counted.proxy.reset()
+    return {"customer": customer, "agent": agent, "conversation_id": conv, "agent_id": owner}
+
+
+def settle(*peers: Peer) -> list[dict[str, Any]]:
+    """Whatever still arrives (work done after the reply included), once everything is quiet."""
+    out: list[dict[str, Any]] = []
+    for p in peers:
+        out += p.drain(0.4)
+    time.sleep(0.2)
+    return out
+
+
+def test_one_read_tells_the_customer_delivered_and_read_in_four_calls_for_the_whole_message(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    ack = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Parcel?")
+    seq = agent.expect("message", client_id=ack["client_id"])["seq"]
+    agent.request("ack", action="read", conversation_id=conv, seq=seq)  # no `delivered` before it
+    read = customer.expect("read")
+    heard = settle(customer, agent)
+    calls = counted.calls()
+    # send (Query + TransactWriteItems) + read (Query + UpdateItem), in 2 invocations.
+    assert calls == {"Query": 2, "TransactWriteItems": 1, "UpdateItem": 1}
+    # The customer hears it once, in their numbering; no separate `delivered` comes.
+    assert (read["seq"], read["by"]["role"]) == (ack["seq"], "agent")
+    assert [e["type"] for e in heard if e["type"] in ("delivered", "read")] == []
+    # ...and both of the agent's cursors moved, in both numberings, as the customer's sync shows.
+    sync = customer.request("sync", action="sync", conversation_id=conv, since=ack["seq"])
+    [me] = [p for p in sync["conversation"]["participants"] if p["role"] == "agent"]
+    assert (me["delivered_seq"], me["read_seq"]) == (ack["seq"], ack["seq"])
+    stored = counted.participant(conv, pair["agent_id"])
+    assert stored == {"delivered_seq": seq, "read_seq": seq, "delivered_pseq": ack["seq"], "read_pseq": ack["seq"]}
+
+
+def test_a_receipt_that_moves_nothing_stores_nothing_and_still_acks(counted: Counted, pair: dict[str, Any]) -> None:
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    ack = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hi?")
+    seq = agent.expect("message", client_id=ack["client_id"])["seq"]
+    agent.request("ack", action="read", conversation_id=conv, seq=seq)
+    customer.expect("read")
+    settle(customer, agent)
+    before = counted.participant(conv, pair["agent_id"])
+    counted.proxy.reset()
+    for kind, at in (("read", seq), ("delivered", seq), ("delivered", seq - 1)):
+        answer = agent.request("ack", action=kind, conversation_id=conv, seq=at)
+        assert (answer["action"], answer["seq"]) == (kind, at)
+    heard = settle(customer, agent)
+    assert [e for e in heard if e["type"] in ("delivered", "read")] == []
+    assert counted.calls() == {"Query": 3}  # one per receipt: no write was even tried
+    assert counted.participant(conv, pair["agent_id"]) == before
+
+
+def test_a_resend_of_a_stored_message_answers_the_stored_ack_in_two_calls(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    cid = new_client_id()
+    first = customer.request("ack", action="send", conversation_id=conv, client_id=cid, text="Still there?")
+    agent.expect("message", client_id=cid)
+    settle(customer, agent)
+    counted.proxy.reset()
+    again = customer.request("ack", action="send", conversation_id=conv, client_id=cid, text="Still there?")
+    settle(customer, agent)
+    assert (again["status"], again["seq"], again["created_at"]) == ("sent-again", first["seq"], first["created_at"])
+    assert sum(counted.calls().values()) <= 2, counted.calls()
+
+
+def test_typing_that_changes_nothing_writes_nothing_and_a_reachable_agents_heartbeat_is_one_call(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    writes: list[int] = []
+    for state in ("start", "start", "stop", "stop"):
+        counted.proxy.reset()
+        customer.send(action="typing", conversation_id=conv, state=state)
+        assert agent.expect("typing")["state"] == state  # the other side hears every frame
+        settle(agent)
+        writes.append(sum(n for op, n in counted.calls().items() if op in WRITES))
+    assert writes == [1, 0, 1, 0]
+    counted.proxy.reset()
+    agent.request("ack", action="heartbeat")
+    assert counted.calls() == {"TransactWriteItems": 1}
