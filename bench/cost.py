@@ -9,7 +9,8 @@ the way the shipped clients use it, and counts what AWS would bill:
   size: API Gateway bills messages in 32 KB increments);
 - every Lambda invocation (one per frame in, per connect/disconnect, per REST request, per
   custom-authorizer run, per scheduled run) and its billed duration, modeled as the handler's own
-  time on this machine (with moto's time taken out) plus a stated latency per AWS call;
+  CPU time on this machine (its thread's CPU time, moto's and botocore's taken out, so a busy
+  machine does not inflate it) plus a stated latency per AWS call and per post;
 - REST API requests and WebSocket connection-minutes.
 
 The counts are multiplied by the list prices in `PRICES` (one table, with the date they were read).
@@ -313,7 +314,8 @@ class Meter:
         self.active = False
         self.lock = threading.Lock()
         self.usage = Usage()
-        self.aws_seconds = 0.0  # time spent inside botocore calls (moto): taken out of handler time
+        self.aws_seconds = 0.0  # CPU time the handler's thread spent inside botocore calls (moto): taken out
+        self.handler_thread = 0  # the thread running the metered handler
         self.posts_bytes: list[int] = []
         self._original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
         self._ddb: Any = None  # a raw client for item look-ups, made before counting starts
@@ -345,13 +347,15 @@ class Meter:
             if service == "dynamodb" and operation_name in WRITES:
                 for table_name, key in written_keys(operation_name, api_params):
                     before[_item_key(table_name, key)] = item_size(meter.lookup(table_name, key))
-            t0 = time.perf_counter()
+            on_handler = threading.get_ident() == meter.handler_thread
+            t0 = time.thread_time()
             response: Any = None
             try:
                 response = meter._original(client, operation_name, api_params)
                 return response
             finally:
-                meter.aws_seconds += time.perf_counter() - t0
+                if on_handler:
+                    meter.aws_seconds += time.thread_time() - t0
                 meter.record(service, operation_name, api_params, response, before)
 
         botocore.client.BaseClient._make_api_call = counted
@@ -472,12 +476,14 @@ class CostHub:
         m = self.meter
         with m.lock:
             m.usage, m.aws_seconds, m.posts_bytes = Usage(), 0.0, []
+            m.handler_thread = threading.get_ident()
             m.active = True
-        t0 = time.perf_counter()
+        # CPU time of this thread, not wall time: the machine may be busy with other work.
+        t0 = time.thread_time()
         try:
             yield
         finally:
-            wall = time.perf_counter() - t0
+            wall = time.thread_time() - t0
             with m.lock:
                 m.active = False
                 u, aws_s, posted = m.usage, m.aws_seconds, list(m.posts_bytes)
@@ -689,6 +695,9 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
     h.act(customer, None, action="send", conversation_id=conv, client_id="first", text="hello")
     h.act(agent, None, action="join", conversation_id=conv)
     h.act(agent, None, action="send", conversation_id=conv, client_id="hi", text="hi")
+    # Warm-up: the first of each action pays for first-use work (imports, caches); not counted.
+    message_cycle(h, customer, agent, conv, -1, [])
+    reply_cycle(h, customer, agent, conv, -1, [])
     h.sender.clear()
 
     steps: list[Step] = []
@@ -806,9 +815,14 @@ def linear(at: Mapping[int, Usage], n: int, mem: Callable[[str], int]) -> Usage:
     return out
 
 
-def agents_month(at: Mapping[int, Measured], typical: Typical) -> tuple[Usage, dict[str, float]]:
-    """1,000 (typical.months_agents) agents online a shift a workday for a month."""
+def agents_month(
+    at: Mapping[int, Measured], typical: Typical, tenant_size: int | None = None
+) -> tuple[Usage, dict[str, float]]:
+    """1,000 (typical.months_agents) agents online a shift a workday for a month, all in one
+    tenant, or in tenants of `tenant_size` agents (what one agent's events cost grows with the
+    agents of its tenant: presence and counters go to each of them)."""
     n = typical.months_agents
+    size = tenant_size or n
     shifts = n * typical.workdays
     minutes = shifts * typical.shift_hours * 60
     count = {
@@ -819,10 +833,10 @@ def agents_month(at: Mapping[int, Measured], typical: Typical) -> tuple[Usage, d
     }
     mem = next(iter(at.values())).mem
     usage = Usage(ws_connection_minutes=minutes, cognito_mau=n)
-    usage = usage + linear({k: m.connect for k, m in at.items()}, n, mem) * count["connections"]
-    usage = usage + linear({k: m.disconnect for k, m in at.items()}, n, mem) * count["connections"]
-    usage = usage + linear({k: m.heartbeat for k, m in at.items()}, n, mem) * count["heartbeats"]
-    usage = usage + linear({k: m.presence for k, m in at.items()}, n, mem) * count["presence changes"]
+    usage = usage + linear({k: m.connect for k, m in at.items()}, size, mem) * count["connections"]
+    usage = usage + linear({k: m.disconnect for k, m in at.items()}, size, mem) * count["connections"]
+    usage = usage + linear({k: m.heartbeat for k, m in at.items()}, size, mem) * count["heartbeats"]
+    usage = usage + linear({k: m.presence for k, m in at.items()}, size, mem) * count["presence changes"]
     return usage, count
 
 
@@ -902,7 +916,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     small = at[sizes[0]]
     print(f"   Lambda memory: {small.memory_source}; x86 GB-second price (arm64 would be {LAMBDA_ARM_GB_SECOND}).")
     print(
-        f"   Lambda duration = the handler's own time here + {DDB_CALL_MS:g} ms per DynamoDB call + "
+        f"   Lambda duration = the handler's own CPU time here + {DDB_CALL_MS:g} ms per DynamoDB call + "
         f"{POST_MS:g} ms per post (8 at a time from 4 up), rounded up to 1 ms."
     )
     print(f"   REST agent routes authorized by a Lambda authorizer: {small.authorizer_lambda}")
@@ -956,7 +970,17 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         f"a shift; per-event costs extrapolated linearly from {', '.join(map(str, sizes))} agents)"
     )
     print("   " + ", ".join(f"{k} {v:,.0f}" for k, v in counts.items()))
-    print(table(USAGE_HEADERS, [usage_row(f"the hub, extrapolated to {typical.months_agents:,}", month)]))
+    spread, _ = agents_month(at, typical, tenant_size=n_small)
+    print(
+        table(
+            USAGE_HEADERS,
+            [
+                usage_row(f"the hub, one tenant of {typical.months_agents:,} (extrapolated)", month),
+                usage_row(f"the hub, tenants of {n_small} agents (measured size)", spread),
+            ],
+        )
+    )
+    print("   by line, one tenant:")
     print(lines_table(month))
     min_month = Usage(ws_connection_minutes=counts["connection-minutes"], cognito_mau=typical.months_agents)
     floor = fmt_usd(total(min_month))
@@ -1007,7 +1031,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         Figure(
             "cost",
             f"$ per {typical.months_agents:,} agents online a month",
-            f"{fmt_usd(total(month))}: minimum {floor}; elsewhere: {elsewhere_agents}",
+            f"{fmt_usd(total(month))} in one tenant, {fmt_usd(total(spread))} in tenants of {n_small}: "
+            f"minimum {floor}; elsewhere: {elsewhere_agents}",
         ),
         Figure("cost", f"$ per 10,000 callbacks ({n_small} agents online)", fmt_usd(total(per_10k))),
         Figure("cost", "$ fixed per month (scheduled runs)", fmt_usd(total(fixed))),

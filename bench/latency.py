@@ -55,6 +55,7 @@ TARGET_P99_MS = 100.0
 TARGET_P99_RATE = 25  # msg/s at which the p99 target applies
 TARGET_CAPACITY = 47.0  # msg/s (measured without receipts before receipts were on)
 FOLLOWS = 0.95  # a rate is sustained when deliveries while sending keep up with this share of it
+CHATS_PER_AGENT = 3  # with receipts on: an agent socket's receipts stay under 5 actions a second
 TYPING_LEAD_S = 0.4  # the customer's `typing` start goes out this long before the send
 # What a client sends per message received in a thread it holds open (frontend/src/shared/chat.ts
 # `receipts()`: `delivered` up to it, then `markRead` sends `read` when the thread is on screen).
@@ -275,6 +276,21 @@ async def read_agent(agent: AgentSocket, tally: Tally, behaviour: Behaviour = OF
             tally.errors.append(event)
 
 
+async def widget_session(http: aiohttp.ClientSession, stack: Stack, i: int) -> Any:
+    """`POST /widget/session`; widget sessions are limited per client address (30 a minute) and the
+    local REST gateway gives every caller the same address, so past the limit this waits and
+    retries (setup only: the load starts once every conversation is open)."""
+    body = {"widget_key": stack.get("widget_key"), "name": f"Bench {i}"}
+    for _ in range(20):
+        async with http.post(f"{stack.api_url}/widget/session", json=body) as resp:
+            if resp.status != 429:
+                resp.raise_for_status()
+                return await resp.json()
+            wait = float(resp.headers.get("Retry-After") or 0) or 5.0
+        await asyncio.sleep(min(wait, 15.0))
+    raise RuntimeError("widget sessions still limited after 20 tries")
+
+
 async def read_customer(ws: aiohttp.ClientWebSocketResponse, tally: Tally) -> None:
     async for msg in ws:
         now = time.perf_counter()
@@ -358,11 +374,7 @@ async def exercise(
         customer_ws: list[aiohttp.ClientWebSocketResponse] = []
         conversation_ids: list[str] = []
         for i in range(conversations):
-            async with http.post(
-                f"{stack.api_url}/widget/session", json={"widget_key": stack.get("widget_key"), "name": f"Bench {i}"}
-            ) as resp:
-                resp.raise_for_status()
-                session = await resp.json()
+            session = await widget_session(http, stack, i)
             ws = await http.ws_connect(f"{stack.ws_url}?session={session['token']}", heartbeat=None)
             reply = await request_reply(ws, {"action": "start", "request_id": f"start-{i}"})
             conversation = str(reply["conversation"]["id"])
@@ -552,10 +564,17 @@ class RateRun:
         return percentile(self.outcome.delivered, q)
 
 
+def agent_sockets(args: argparse.Namespace, rate: int, behaviour: Behaviour) -> int:
+    if args.agents:
+        return int(args.agents)
+    return max(2, -(-rate // CHATS_PER_AGENT)) if behaviour.receipts else 2
+
+
 def run_rate(args: argparse.Namespace, rate: int, behaviour: Behaviour, extra: Sequence[str]) -> RateRun:
     with local_stack(args.attach, extra) as stack:
         before = probe_stack(stack)
-        outcome = asyncio.run(exercise(stack, rate, args.agents, args.seconds, args.drain, behaviour))
+        agents = agent_sockets(args, rate, behaviour)
+        outcome = asyncio.run(exercise(stack, rate, agents, args.seconds, args.drain, behaviour))
         after = probe_stack(stack)
     if stack.data_dir is not None:
         if args.keep or outcome.lost or outcome.errors or outcome.gateway_errors:
@@ -602,7 +621,13 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         "--rates", default="25,35,45,55", help="msg/s to step through, one conversation per msg/s (default 25,35,45,55)"
     )
     parser.add_argument("--conversations", type=int, default=None, help="one rate only (the old option)")
-    parser.add_argument("--agents", type=int, default=2, help="agent sockets sharing the conversations (default 2)")
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=0,
+        help=f"agent sockets sharing the conversations (default: 2 with receipts off, else one per "
+        f"{CHATS_PER_AGENT} conversations, as the per-connection limit of 5 actions/s allows)",
+    )
     parser.add_argument("--receipts", choices=("on", "off"), default="on", help="clients send typing and receipts")
     parser.add_argument(
         "--receipt-interval",
@@ -638,7 +663,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         r = run_rate(args, rate, behaviour, extra)
         runs.append(r)
         print()
-        print_rate(r, args.agents)
+        print_rate(r, agent_sockets(args, rate, behaviour))
         sys.stdout.flush()
         if not r.follows and rate != rates[-1]:
             print(f"   {rate} msg/s is not sustained: higher rates are not run")
