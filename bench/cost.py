@@ -18,7 +18,7 @@ Nothing here is assumed about how many calls an action makes: change the hub, ru
 the figures follow. What *is* assumed — how often typing, receipts, heartbeats and presence
 changes happen — mirrors the shipped clients (`frontend/src`) and is stated in `Typical`.
 
-    python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0]
+    python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0] [--receipt-share 1.0]
 """
 
 from __future__ import annotations
@@ -597,6 +597,9 @@ class Typical:
     `read` (`markRead`). A test compares RECEIPTS with that source."""
 
     reply_ratio: float = 1.0  # agent replies per customer message
+    # Share of received messages answered by receipts of their own: 1.0 while chat.ts sends them
+    # per message (today); a client coalescing one receipt per conversation per interval sends fewer.
+    receipt_share: float = 1.0
     heartbeat_s: float = 60.0  # frontend/src/shared/socket.ts: heartbeatMs ?? 60_000
     shift_hours: float = 8.0
     workdays: float = 22.0
@@ -709,10 +712,11 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
     per_action: dict[str, Usage] = {}
     for name in dict.fromkeys(s.name for s in steps):
         per_action[name] = _mean([s for s in steps if s.name == name])
-    customer_side = summed(steps, "customer typing") + summed(steps, "customer send") + summed(steps, "agent delivered")
-    customer_side = customer_side + summed(steps, "agent read")
-    agent_side = summed(steps, "agent typing") + summed(steps, "agent send")
-    agent_side = agent_side + summed(steps, "customer delivered") + summed(steps, "customer read")
+    share = typical.receipt_share
+    agent_receipts = summed(steps, "agent delivered") + summed(steps, "agent read")
+    customer_receipts = summed(steps, "customer delivered") + summed(steps, "customer read")
+    customer_side = summed(steps, "customer typing") + summed(steps, "customer send") + agent_receipts * share
+    agent_side = summed(steps, "agent typing") + summed(steps, "agent send") + customer_receipts * share
     message = (customer_side + agent_side * typical.reply_ratio) * (1 / messages)
 
     # An agent's connection over a month: heartbeats, presence changes, reconnects.
@@ -904,10 +908,16 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         "--reply-ratio", type=float, default=Typical.reply_ratio, help="agent replies per customer message"
     )
     parser.add_argument(
+        "--receipt-share",
+        type=float,
+        default=Typical.receipt_share,
+        help="share of received messages that get receipts of their own (1.0: per message, as chat.ts today)",
+    )
+    parser.add_argument(
         "--month-agents", type=int, default=Typical.months_agents, help="agents online for the month figure"
     )
     args = parser.parse_args(argv)
-    typical = Typical(reply_ratio=args.reply_ratio, months_agents=args.month_agents)
+    typical = Typical(reply_ratio=args.reply_ratio, receipt_share=args.receipt_share, months_agents=args.month_agents)
     sizes = sorted({int(s) for s in args.agents.split(",") if s})
 
     print("== bench.cost: $ from call counts measured now (the hub in-process on moto) x AWS list prices")
@@ -940,7 +950,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     msg_ratio = total(per_million) / total(minimum)
     print(
         f"== $ per 1M customer messages ({typical.reply_ratio:g} agent reply each; typing start+stop before every "
-        f"message; {' + '.join(RECEIPTS)} by the reader of every message)"
+        f"message; {' + '.join(RECEIPTS)} by the reader for {typical.receipt_share:.0%} of the messages)"
     )
     print(
         table(
