@@ -630,6 +630,11 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     parser.add_argument("--receipts", choices=("on", "off"), default="on", help="clients send typing and receipts")
     parser.add_argument(
+        "--receipt-kinds",
+        default=",".join(CLIENT_RECEIPTS),
+        help=f"receipts the agent sends, in order (default {','.join(CLIENT_RECEIPTS)}, as chat.ts today)",
+    )
+    parser.add_argument(
         "--receipt-interval",
         type=float,
         default=0.0,
@@ -647,7 +652,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     args = parser.parse_args(argv)
     rates = [args.conversations] if args.conversations else sorted({int(r) for r in args.rates.split(",") if r})
-    behaviour = Behaviour(receipt_interval=args.receipt_interval) if args.receipts == "on" else OFF
+    kinds = tuple(k for k in args.receipt_kinds.split(",") if k)
+    behaviour = Behaviour(kinds, receipt_interval=args.receipt_interval) if args.receipts == "on" else OFF
 
     print("== bench.latency: customer send -> agent socket receives `message`, over real WebSockets")
     print(f"   cores: {cores()} (shared: other work on the machine makes these figures noisy)")
