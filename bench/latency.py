@@ -14,8 +14,16 @@ With receipts on (the default) both sockets behave like the shipped clients
 message and `typing` stop right before the `send` (`userTyping`, then `stopTyping` on send);
 the agent socket answers every message with the receipts in `CLIENT_RECEIPTS` (`receipts()`:
 `delivered` up to it, then `read` when the thread is the one on screen — one open thread per
-agent socket), at once or coalesced every `--receipt-interval` seconds. `--receipts off`
-is the old run: sends only.
+agent socket), at once or coalesced every `--receipt-interval` seconds (`--receipt-kinds read`
+for a client that sends only a cumulative `read`). The agents do not reply here, so the agent
+side sends receipts but no typing. `--receipts off` is the old run: sends only. With receipts
+on there is one agent socket per 3 conversations (`CHATS_PER_AGENT`), so that no socket goes
+over the hub's 5 actions a second per connection.
+
+Setup: each customer writes a first message before an agent joins (a conversation is invisible
+to agents until then); widget sessions are limited to 30 a minute per client address and the
+local REST gateway gives every caller 127.0.0.1, so above 30 conversations setup waits out the
+limit.
 
 The load is stepped through `--rates` (msg/s, one fresh stack each): the sustained capacity
 is the highest rate whose deliveries keep up (delivered while sending >= 95 % of the rate).
@@ -24,7 +32,8 @@ Targets (issue): p99 under 100 ms at 25 msg/s with receipts and typing on; capac
 than 47 msg/s; no message lost below capacity.
 
     python -m bench.latency [--seconds 30] [--rates 25,35,45,55] [--receipts on|off]
-                            [--receipt-interval 0] [--agents 2] [--attach READY_FILE]
+                            [--receipt-kinds delivered,read] [--receipt-interval 0] [--agents N]
+                            [--attach READY_FILE]
 """
 
 from __future__ import annotations
