@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, Callable[[Sequence[str]], list[Figure]]] = {
     "latency": latency.run,
     "appends": appends.run,
     "flood": flood.run,
+    "cost": __import__("bench.cost", fromlist=["run"]).run,
 }
 
 # The work lanes' counter-recompute benchmark, when present, follows the same interface.

@@ -1,0 +1,66 @@
+"""The cost model measures the real lane (bench/cost.py on moto): every call an action makes is
+counted and billed, and the figures are built from those counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bench import cost
+from bench.cost import PRICES, Measured, Typical, Usage, dollars, total
+
+
+@pytest.fixture(scope="module")
+def measured() -> Iterator[Measured]:
+    yield cost.measure(2, Typical(), messages=1)
+
+
+def check_billed(name: str, u: Usage) -> None:
+    """Each line of the bill covers at least what was counted for it: each DynamoDB read call at
+    least 0.5 RRU, each write call at least 1 WRU, each frame and post one message, each invocation
+    one request and some duration. A counted call the model drops fails here."""
+    reads = sum(n for op, n in u.ddb_calls.items() if op in cost.READS)
+    writes = sum(n for op, n in u.ddb_calls.items() if op in cost.WRITES)
+    bill = dollars(u)
+    assert bill["ddb_rru"] >= reads * 0.5 * PRICES["ddb_rru"].each * 0.999, name
+    assert bill["ddb_wru"] >= writes * PRICES["ddb_wru"].each * 0.999, name
+    assert bill["ws_messages"] >= (u.frames_in + u.posts) * PRICES["ws_messages"].each * 0.999, name
+    assert bill["lambda_requests"] >= u.lambda_requests * PRICES["lambda_requests"].each * 0.999, name
+    assert u.lambda_requests >= 1 and bill["lambda_gb_seconds"] > 0, name
+
+
+def test_every_action_is_counted_from_the_lane_and_billed_for_every_call(measured: Measured) -> None:
+    expected = {"customer typing start", "customer send", "agent delivered", "agent read", "agent send"}
+    assert expected <= set(measured.per_action)
+    send = measured.per_action["customer send"]
+    # A send stores the message (a write) after reading the conversation (a read), posts the ack to
+    # its sender and the message to the agent, in one invocation of the $default function.
+    assert send.ddb_calls and set(send.ddb_calls) <= cost.READS | cost.WRITES
+    assert any(op in cost.WRITES for op in send.ddb_calls) and any(op in cost.READS for op in send.ddb_calls)
+    assert send.posts >= 2 and send.frames_in == 1
+    assert send.invocations == {"WebsocketMessage": 1}
+    for name, u in measured.per_action.items():
+        assert not u.other_calls, name
+        check_billed(name, u)
+
+
+def test_the_message_figure_is_the_sum_of_the_actions_the_clients_send(measured: Measured) -> None:
+    customer = ["customer typing start", "customer typing stop", "customer send"] + [
+        f"agent {r}" for r in cost.RECEIPTS
+    ]
+    agent = ["agent typing start", "agent typing stop", "agent send"] + [f"customer {r}" for r in cost.RECEIPTS]
+    parts = Usage()
+    for name in customer + agent:  # reply ratio 1
+        parts = parts + measured.per_action[name]
+    assert measured.message.frames_in == parts.frames_in == len(customer) + len(agent)
+    assert measured.message.ddb_total == parts.ddb_total
+    assert total(measured.message) == pytest.approx(total(parts))
+
+
+def test_a_callback_is_created_escalated_claimed_and_completed_and_reaches_the_agents(measured: Measured) -> None:
+    cb = measured.callback
+    assert cb.rest_requests == 3  # widget request, claim, complete
+    assert cb.invocations["EscalateOverdueCallbacks"] == 1
+    assert cb.posts >= 2  # the agents online hear of it
+    check_billed("callback", cb)

@@ -1,0 +1,134 @@
+"""The cost model's arithmetic (bench/cost.py): dollars are the counted quantities times the list
+prices, nothing counted is left out of the bill, DynamoDB request units follow the documented
+sizing rules, and the assumed client behaviour is the shipped clients'."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import cost, latency
+from bench.cost import PRICED, PRICES, Usage, dollars, request_units, total
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dollars_are_the_counts_times_the_list_prices() -> None:
+    usage = Usage(
+        ws_messages=3e6,
+        ws_connection_minutes=4e6,
+        rest_requests=2e6,
+        lambda_requests=5e6,
+        lambda_gb_seconds=60_000,
+        ddb_wru=8e6,
+        ddb_rru=16e6,
+        cognito_mau=100,
+    )
+    by_line = dollars(usage)
+    assert by_line["ws_messages"] == pytest.approx(3.00)  # $1.00 per million messages
+    assert by_line["ws_connection_minutes"] == pytest.approx(1.00)  # $0.25 per million minutes
+    assert by_line["rest_requests"] == pytest.approx(7.00)  # $3.50 per million
+    assert by_line["lambda_requests"] == pytest.approx(1.00)  # $0.20 per million
+    assert by_line["lambda_gb_seconds"] == pytest.approx(1.000002)  # $0.0000166667 per GB-s
+    assert by_line["ddb_wru"] == pytest.approx(5.00)  # $0.625 per million WRU
+    assert by_line["ddb_rru"] == pytest.approx(2.00)  # $0.125 per million RRU
+    assert by_line["cognito_mau"] == pytest.approx(0.55)
+    assert total(usage) == pytest.approx(20.550002)
+    # Scaling a usage scales its bill: the per-million figures are one measured action times a million.
+    assert total(usage * 3) == pytest.approx(3 * total(usage))
+    assert total(usage + usage) == pytest.approx(2 * total(usage))
+
+
+@pytest.mark.parametrize("name", [f.name for f in fields(Usage) if f.name not in cost.INFORMATIVE])
+def test_every_counted_quantity_is_in_the_bill(name: str) -> None:
+    """Dropping a billed quantity from PRICED (or adding a counted one without a price) fails here."""
+    assert name in PRICED and PRICED[name] in PRICES
+    usage = Usage()
+    setattr(usage, name, 1e6)
+    assert total(usage) > 0
+
+
+def test_the_bill_has_no_line_that_nothing_counts() -> None:
+    billed = {f.name for f in fields(Usage)} - cost.INFORMATIVE
+    assert set(PRICED) == billed
+
+
+def test_a_call_to_an_aws_api_without_a_price_is_not_silently_free() -> None:
+    with pytest.raises(ValueError, match="not in the price table"):
+        dollars(Usage(other_calls=Counter({"sqs:SendMessage": 1})))
+
+
+def _item(size: int) -> dict[str, dict[str, str]]:
+    """An item of exactly `size` bytes: a 2-byte name and a string value."""
+    return {"pk": {"S": "x" * (size - 2)}}
+
+
+def test_reads_are_sized_in_4_kb_units_and_halved_when_eventually_consistent() -> None:
+    def get(size: int, consistent: bool) -> float:
+        rru, wru = request_units("GetItem", {"ConsistentRead": consistent}, {"Item": _item(size)}, {}, lambda *_: None)
+        assert wru == 0
+        return rru
+
+    assert get(100, False) == 0.5
+    assert get(4096, True) == 1.0
+    assert get(4097, True) == 2.0
+    assert get(5000, False) == 1.0
+    # A query is sized by everything it returned together, and costs at least one unit.
+    items = {"Items": [_item(3000), _item(3000)]}
+    assert request_units("Query", {}, items, {}, lambda *_: None) == (1.0, 0.0)
+    assert request_units("Query", {}, {"Items": []}, {}, lambda *_: None) == (0.5, 0.0)
+
+
+def test_writes_are_sized_in_1_kb_units_from_the_larger_of_before_and_after_and_transactions_count_double() -> None:
+    cost._KEY_NAMES["t"] = ["pk"]
+    stored = {"a": _item(2048), "b": _item(100)}
+
+    def after(table: str, key: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return stored.get(key["pk"]["S"])
+
+    put = {"TableName": "t", "Item": {"pk": {"S": "n"}, "v": {"S": "y" * 1500}}}
+    assert request_units("PutItem", put, {}, {}, after) == (0.0, 2.0)
+    update = {"TableName": "t", "Key": {"pk": {"S": "a"}}}
+    assert request_units("UpdateItem", update, {}, {}, after) == (0.0, 2.0)
+    # An item that shrank is charged at its size before the write.
+    shrunk = {"TableName": "t", "Key": {"pk": {"S": "b"}}}
+    assert request_units("UpdateItem", shrunk, {}, {cost._item_key("t", {"pk": {"S": "b"}}): 3000}, after) == (0, 3)
+    transaction = {
+        "TransactItems": [
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": "n"}}}},
+            {"Update": {"TableName": "t", "Key": {"pk": {"S": "a"}}}},
+            {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "b"}}}},
+        ]
+    }
+    assert request_units("TransactWriteItems", transaction, {}, {}, after) == (0.0, 2 * 1 + 2 * 2 + 2 * 1)
+
+
+def test_a_dynamodb_operation_without_a_unit_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="no request-unit rule"):
+        request_units("ExecuteStatement", {}, {}, {}, lambda *_: None)
+
+
+def test_websocket_messages_are_billed_in_32_kb_increments() -> None:
+    assert [cost.ws_message_units(n) for n in (1, 32768, 32769, 70000)] == [1, 1, 2, 3]
+
+
+def test_the_typical_client_is_the_shipped_client() -> None:
+    """RECEIPTS, the heartbeat interval and the latency bench's receipts mirror frontend/src:
+    when a client change alters them, this fails until the benchmarks follow."""
+    chat = (ROOT / "frontend/src/shared/chat.ts").read_text(encoding="utf-8")
+    body = chat[chat.index("  receipts(t: Thread): void {") :]
+    body = body[: body.index("\n  }\n")]
+    sent = ["delivered"] if 'action: "delivered"' in body else []
+    if "this.markRead(t)" in body and 'action: "read"' in chat:
+        sent.append("read")
+    assert tuple(sent) == cost.RECEIPTS == latency.CLIENT_RECEIPTS
+
+    socket = (ROOT / "frontend/src/shared/socket.ts").read_text(encoding="utf-8")
+    (interval,) = re.findall(r"heartbeatMs \?\? ([\d_]+)", socket)
+    assert int(interval.replace("_", "")) / 1000 == cost.Typical().heartbeat_s
