@@ -593,12 +593,12 @@ class Typical:
     """How often the shipped clients do things (the assumptions; the costs of each are measured).
 
     The per-message receipts mirror `frontend/src/shared/chat.ts` `receipts()`: on a message
-    from the other side in an open, visible thread the client sends `delivered` up to it, then
-    `read` (`markRead`). A test compares RECEIPTS with that source."""
+    from the other side in an open, visible thread the client sends `read` alone (it implies
+    delivered), at most one a second per conversation. A test compares RECEIPTS with that source."""
 
     reply_ratio: float = 1.0  # agent replies per customer message
-    # Share of received messages answered by receipts of their own: 1.0 while chat.ts sends them
-    # per message (today); a client coalescing one receipt per conversation per interval sends fewer.
+    # Share of received messages answered by a receipt of their own: chat.ts coalesces to one per
+    # conversation a second, and chat messages rarely come faster, so about every message.
     receipt_share: float = 1.0
     heartbeat_s: float = 60.0  # frontend/src/shared/socket.ts: heartbeatMs ?? 60_000
     shift_hours: float = 8.0
@@ -608,7 +608,7 @@ class Typical:
     months_agents: int = 1000
 
 
-RECEIPTS: tuple[str, ...] = ("delivered", "read")  # what a client sends per message received in an open thread
+RECEIPTS: tuple[str, ...] = ("read",)  # what a client sends per message received in the thread on screen
 
 
 def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:

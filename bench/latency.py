@@ -66,10 +66,12 @@ TARGET_CAPACITY = 47.0  # msg/s (measured without receipts before receipts were 
 FOLLOWS = 0.95  # a rate is sustained when deliveries while sending keep up with this share of it
 CHATS_PER_AGENT = 3  # with receipts on: an agent socket's receipts stay under 5 actions a second
 TYPING_LEAD_S = 0.4  # the customer's `typing` start goes out this long before the send
-# What a client sends per message received in a thread it holds open (frontend/src/shared/chat.ts
-# `receipts()`: `delivered` up to it, then `markRead` sends `read` when the thread is on screen).
+# What a client sends for messages received (frontend/src/shared/chat.ts `receipts()`): `read`
+# alone for the thread on screen (read implies delivered), one cumulative `delivered` for the
+# others; at most one receipt per conversation per RECEIPT_INTERVAL_MS (1 s).
 # tests/unit/test_cost_model.py compares this with chat.ts.
 CLIENT_RECEIPTS: tuple[str, ...] = ("delivered", "read")
+RECEIPT_INTERVAL_S = 1.0
 READY_TIMEOUT = 120.0
 MAX_DRAIN = 30.0  # seconds after the last send after which undelivered messages count as lost
 DUMMY_KEY = "local"
@@ -206,7 +208,7 @@ class Behaviour:
 
     receipts: tuple[str, ...] = CLIENT_RECEIPTS
     typing: bool = True
-    receipt_interval: float = 0.0  # 0: at once per message, as chat.ts does today
+    receipt_interval: float = RECEIPT_INTERVAL_S  # one cumulative receipt per conversation a second, as chat.ts
 
     @property
     def label(self) -> str:
@@ -247,6 +249,8 @@ async def send_receipts(agent: AgentSocket, behaviour: Behaviour, tally: Tally, 
     for kind in behaviour.receipts:
         if kind == "read" and conversation != agent.open_thread:
             continue  # `read` only for the thread on screen
+        if kind == "delivered" and conversation == agent.open_thread and "read" in behaviour.receipts:
+            continue  # on screen `read` alone: it implies delivered
         tally.receipts += 1
         tally.frames_in += 1
         await agent.ws.send_str(json.dumps({"action": kind, "conversation_id": conversation, "seq": seq}))
@@ -641,13 +645,13 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument(
         "--receipt-kinds",
         default=",".join(CLIENT_RECEIPTS),
-        help=f"receipts the agent sends, in order (default {','.join(CLIENT_RECEIPTS)}, as chat.ts today)",
+        help=f"receipts the agent sends (default {','.join(CLIENT_RECEIPTS)}: read on screen, delivered otherwise, as chat.ts)",
     )
     parser.add_argument(
         "--receipt-interval",
         type=float,
-        default=0.0,
-        help="coalesce the agent's receipts every this many seconds (default 0: at once, as chat.ts does today)",
+        default=RECEIPT_INTERVAL_S,
+        help=f"coalesce the agent's receipts every this many seconds (default {RECEIPT_INTERVAL_S:g}, as chat.ts; 0: at once)",
     )
     parser.add_argument(
         "--drain", type=float, default=5.0, help="give up on stragglers after this many seconds without one (default 5)"

@@ -124,10 +124,16 @@ def test_the_typical_client_is_the_shipped_client() -> None:
     chat = (ROOT / "frontend/src/shared/chat.ts").read_text(encoding="utf-8")
     body = chat[chat.index("  receipts(t: Thread): void {") :]
     body = body[: body.index("\n  }\n")]
-    sent = ["delivered"] if 'action: "delivered"' in body else []
-    if "this.markRead(t)" in body and 'action: "read"' in chat:
-        sent.append("read")
-    assert tuple(sent) == cost.RECEIPTS == latency.CLIENT_RECEIPTS
+    mark = chat[chat.index("  markRead(t: Thread): void {") :]
+    mark = mark[: mark.index("\n  }\n")]
+    # On screen: markRead sends `read` alone (it implies delivered); `delivered` goes only from
+    # the coalescing timer, for a thread that is not on screen.
+    assert "this.markRead(t)" in body and 'action: "delivered"' not in body and 'action: "read"' in mark
+    assert 'action: "delivered"' in chat[chat.index("  private receiptLater(") :]
+    assert cost.RECEIPTS == ("read",)
+    assert set(latency.CLIENT_RECEIPTS) == {"delivered", "read"}
+    (interval_ms,) = re.findall(r"RECEIPT_INTERVAL_MS = ([\d_]+)", chat)
+    assert int(interval_ms.replace("_", "")) / 1000 == latency.RECEIPT_INTERVAL_S == latency.Behaviour().receipt_interval
 
     socket = (ROOT / "frontend/src/shared/socket.ts").read_text(encoding="utf-8")
     (interval,) = re.findall(r"heartbeatMs \?\? ([\d_]+)", socket)
