@@ -645,13 +645,15 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument(
         "--receipt-kinds",
         default=",".join(CLIENT_RECEIPTS),
-        help=f"receipts the agent sends (default {','.join(CLIENT_RECEIPTS)}: read on screen, delivered otherwise, as chat.ts)",
+        help=f"receipts the agent sends (default {','.join(CLIENT_RECEIPTS)}: "
+        "read on screen, delivered otherwise, as chat.ts)",
     )
     parser.add_argument(
         "--receipt-interval",
         type=float,
         default=RECEIPT_INTERVAL_S,
-        help=f"coalesce the agent's receipts every this many seconds (default {RECEIPT_INTERVAL_S:g}, as chat.ts; 0: at once)",
+        help=f"coalesce the agent's receipts every this many seconds "
+        f"(default {RECEIPT_INTERVAL_S:g}, as chat.ts; 0: at once)",
     )
     parser.add_argument(
         "--drain", type=float, default=5.0, help="give up on stragglers after this many seconds without one (default 5)"

@@ -133,7 +133,8 @@ def test_the_typical_client_is_the_shipped_client() -> None:
     assert cost.RECEIPTS == ("read",)
     assert set(latency.CLIENT_RECEIPTS) == {"delivered", "read"}
     (interval_ms,) = re.findall(r"RECEIPT_INTERVAL_MS = ([\d_]+)", chat)
-    assert int(interval_ms.replace("_", "")) / 1000 == latency.RECEIPT_INTERVAL_S == latency.Behaviour().receipt_interval
+    interval = int(interval_ms.replace("_", "")) / 1000
+    assert interval == latency.RECEIPT_INTERVAL_S == latency.Behaviour().receipt_interval
 
     socket = (ROOT / "frontend/src/shared/socket.ts").read_text(encoding="utf-8")
     (interval,) = re.findall(r"heartbeatMs \?\? ([\d_]+)", socket)
