@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 from chalice.config import Config
 
+from local.lambda_runtime import ACCOUNT_ID
 from local.sigv4 import FunctionCredentials
 
 REGION = "us-east-1"
@@ -197,6 +198,8 @@ def stack_environment(
         # Stack outputs, as the deployed stack sets them.
         "WS_MANAGEMENT_ENDPOINT": management_endpoint,
         "COGNITO_USER_POOL_ID": cognito.user_pool_id,
+        # The user pool of the REST API's Cognito authorizer (app.py; local.rest_gateway verifies).
+        "COGNITO_USER_POOL_ARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{cognito.user_pool_id}",
         "COGNITO_APP_CLIENT_ID": cognito.client_id,
         "WIDGET_SECRET_ID": widget_secret_id,
         # Local only: every AWS client goes to moto (never to real AWS), and botocore reads
