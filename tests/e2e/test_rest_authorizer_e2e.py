@@ -84,7 +84,7 @@ def test_a_forged_token_is_refused(local_hub: LocalHub) -> None:
     body = jwt.utils.base64url_encode(json.dumps({**claims, "custom:tenant": "acme"}).encode()).decode()
     assert call(local_hub, f"{header}.{body}.{signature}") == UNAUTHORIZED
     # Unsigned.
-    assert call(local_hub, jwt.encode(claims, None, algorithm="none")) == UNAUTHORIZED
+    assert call(local_hub, jwt.encode(claims, "", algorithm="none")) == UNAUTHORIZED
 
 
 def test_a_token_of_another_pool_or_not_an_id_token_is_refused(local_hub: LocalHub) -> None:

@@ -24,7 +24,6 @@ from tests.infra.cfn import ACCOUNT, REGION, allowed, role_statements
 from tests.infra.figures import record
 from tests.infra.rehearsal import HANDLERS, TENANT, Rehearsal
 from tests.infra.stage import (
-    REST_API_ID,
     WS_API_ID,
     Container,
     ContainerError,
@@ -201,7 +200,7 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     assert ex.outcomes["announced"], "the customer's first message shows the conversation to the team"
     assert [e["action"] for e in ex.outcomes["heartbeat"]] == ["heartbeat"], ex.outcomes["heartbeat"]
     [taken] = ex.outcomes["taken"]
-    assert taken["conversation"]["owner"]["id"] == granted["principalId"], taken
+    assert taken["conversation"]["owner"]["id"] == aws_events.cognito_authorizer(r.agent_token)["claims"]["sub"], taken
     [synced] = ex.outcomes["agent_sync"]
     assert [m["text"] for m in synced["messages"] if m["kind"] == "text"] == ["Hi!"], synced
     [message] = ex.outcomes["agent_message"]
