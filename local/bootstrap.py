@@ -198,8 +198,6 @@ def stack_environment(
         # Stack outputs, as the deployed stack sets them.
         "WS_MANAGEMENT_ENDPOINT": management_endpoint,
         "COGNITO_USER_POOL_ID": cognito.user_pool_id,
-        # The user pool of the REST API's Cognito authorizer (app.py; local.rest_gateway verifies).
-        "COGNITO_USER_POOL_ARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{cognito.user_pool_id}",
         "COGNITO_APP_CLIENT_ID": cognito.client_id,
         "WIDGET_SECRET_ID": widget_secret_id,
         # Local only: every AWS client goes to moto (never to real AWS), and botocore reads
@@ -247,13 +245,18 @@ def function_environment(
 
 
 def hub_environment(config: Config, stack: dict[str, str]) -> dict[str, str]:
-    """The hub process's own environment, for the setup hooks it runs (tables, demo tenant)."""
+    """The hub process's own environment, for the setup hooks it runs (tables, demo tenant),
+    and the user pool the REST API's Cognito authorizer names when the hub imports app.py: the
+    hub plays API Gateway (`local.rest_gateway`), which knows the pool; no function needs it."""
+    pool = stack.get("COGNITO_USER_POOL_ID", "")
     return {
         **{k: str(v) for k, v in (config.environment_variables or {}).items()},
         **stack,
         **DUMMY_CREDENTIALS,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
+        # chalicelib.platform.auth.USER_POOL_ARN_ENV
+        "COGNITO_USER_POOL_ARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{pool}",
     }
 
 
