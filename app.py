@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, Chalice, CloudWatchEvent, Rate, WebsocketEvent
+from chalice.app import Chalice, CloudWatchEvent, CognitoUserPoolAuthorizer, Rate, WebsocketEvent
 
 from chalicelib.handlers import rest, scheduled, ws
+from chalicelib.platform.auth import user_pool_arn
 from chalicelib.platform.observability import observe
 
 app = Chalice(app_name="flow-hub")
@@ -32,9 +33,9 @@ def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ REST routes
-@app.authorizer()
-def agent_auth(auth_request: AuthRequest) -> AuthResponse:
-    return rest.authorize(auth_request)
+# API Gateway's own Cognito authorizer: it verifies the agent's ID token (the raw token in
+# `Authorization`) before any function runs; the routes read its claims.
+agent_auth = CognitoUserPoolAuthorizer("agent_auth", provider_arns=[user_pool_arn()])
 
 
 @app.route("/health", cors=True)

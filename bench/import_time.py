@@ -6,9 +6,13 @@ statement itself takes (interpreter start-up is the same for both and is left ou
 median over `--runs` processes per stage, baseline and app interleaved. Then a few
 runs under `python -X importtime` show where the app's import time goes.
 
+Then each Lambda function of the app, cold, against a moto server: the import plus what its
+first invocation adds over a warm one (its init), and the process's peak RSS next to the
+memory size infra/api.py gives it (`MEMORY_MB`).
+
 Target (issue): app import under 1.5x the bare `import boto3, pynamodb`.
 
-    python -m bench.import_time [--runs 15] [--stages dev,prod] [--top 10]
+    python -m bench.import_time [--runs 15] [--stages dev,prod] [--top 10] [--function-runs 3]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.report import Figure, table
 
@@ -31,7 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
 BASELINE = "import boto3, pynamodb"
 APP = "import app"
-TIMED = "import time as _t\n_s = _t.perf_counter()\n{stmt}\nprint(_t.perf_counter() - _s)\n"
+# Wall time of the import, and the CPU time it used (which another process on a loaded machine
+# does not inflate: a Lambda sandbox has its CPU share to itself).
+TIMED = (
+    "import time as _t\n_s, _c = _t.perf_counter(), _t.process_time()\n{stmt}\n"
+    "print(_t.perf_counter() - _s, _t.process_time() - _c)\n"
+)
+CPU: dict[str, list[float]] = {}
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -66,7 +77,9 @@ def timed_import(stmt: str, env: dict[str, str]) -> tuple[float, float]:
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         raise RuntimeError(f"{stmt!r} failed:\n{out.stderr[-3000:]}")
-    return float(out.stdout.strip().splitlines()[-1]), wall
+    wall_import, cpu_import = out.stdout.strip().splitlines()[-1].split()
+    CPU.setdefault(stmt, []).append(float(cpu_import))
+    return float(wall_import), wall
 
 
 # ----------------------------------------------------------------------------- -X importtime
@@ -176,11 +189,252 @@ def importtime_breakdown(env: dict[str, str], runs: int) -> Breakdown:
     return Breakdown(edges, packages, statistics.median(totals), statistics.median(beyond))
 
 
+# ----------------------------------------------------------------------------- per function
+# Each Lambda function of the app, cold: a fresh interpreter with the stage's environment against a
+# moto server (tables, the widget key, a tenant), which imports app.py, runs the function's first
+# invocation with an AWS-shaped event, then a second one. Init = the import plus what the first
+# invocation did beyond the second (building the hub, creating the DynamoDB client, lazy imports);
+# that is what a cold start adds to a request. Peak RSS is the process's at the end.
+FUNCTION_CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+import app
+t1 = time.perf_counter()
+handler, event = sys.argv[1], json.loads(sys.argv[2])
+
+class Context:
+    function_name = "bench"
+    memory_limit_in_mb = 1024
+    aws_request_id = "bench-request"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self): return 10_000
+
+fn = getattr(app, handler)
+out = fn(dict(event), Context())
+t2 = time.perf_counter()
+fn(dict(event), Context())
+t3 = time.perf_counter()
+status = out.get("statusCode") if isinstance(out, dict) else None
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "warm": t3 - t2, "status": status,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+BENCH_TENANT = "acme"
+BENCH_WIDGET_KEY = "wk_acme_bench"
+BENCH_CONNECTION = "benchConn0="
+BENCH_SECRET = "bench-widget-signing-key-0123456789abcdef0123456789abcdef"
+BENCH_CLIENT_ID = "benchclient"
+SETUP_CHILD = (
+    "from chalicelib.store.tables import ensure_tables; ensure_tables();"
+    "from chalicelib.store.tenants import ensure_tenant;"
+    f"ensure_tenant({BENCH_TENANT!r}, 'Acme', {BENCH_WIDGET_KEY!r})"
+)
+
+
+@dataclass(frozen=True)
+class FunctionRun:
+    name: str
+    import_ms: float
+    init_ms: float
+    first_ms: float
+    warm_ms: float
+    rss_mb: float
+    status: object
+
+
+def _widget_session() -> str:
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": "flow-hub",
+        "aud": "flow-hub-widget",
+        "sub": "cu_bench",
+        "tenant": BENCH_TENANT,
+        "name": "Kim",
+        "verified": False,
+        "iat": now,
+        "exp": now + 3600,
+        "jti": "bench",
+    }
+    return jwt.encode(claims, BENCH_SECRET, algorithm="HS256")
+
+
+def function_events() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Lambda function name -> (app.py entry point, a representative first event)."""
+    ws_context = {
+        "connectionId": BENCH_CONNECTION,
+        "domainName": "example",
+        "stage": "ws",
+        "apiId": "example",
+        "requestId": "bench-ws",
+        "identity": {"sourceIp": "127.0.0.1"},
+    }
+
+    def ws(route: str, kind: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "requestContext": {**ws_context, "routeKey": route, "eventType": kind},
+            "isBase64Encoded": False,
+            **extra,
+        }
+
+    claims = {
+        "sub": "sub-bench",
+        "custom:tenant": BENCH_TENANT,
+        "aud": BENCH_CLIENT_ID,
+        "token_use": "id",
+        "name": "Ana",
+        "cognito:username": "ana",
+    }
+    rest = {
+        "resource": "/me",
+        "path": "/me",
+        "httpMethod": "GET",
+        "headers": {"Host": "example"},
+        "multiValueHeaders": {"Host": ["example"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/me",
+            "httpMethod": "GET",
+            "path": "/api/me",
+            "stage": "api",
+            "requestId": "bench-rest",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"claims": claims},
+        },
+    }
+    schedule = {
+        "version": "0",
+        "id": "bench-schedule",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-12-02T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/bench"],
+        "detail": {},
+    }
+    return {
+        "websocket_connect": (
+            "ws_connect",
+            ws("$connect", "CONNECT", queryStringParameters={"session": _widget_session()}),
+        ),
+        "websocket_message": ("ws_message", ws("$default", "MESSAGE", body=json.dumps({"action": "heartbeat"}))),
+        "websocket_disconnect": ("ws_disconnect", ws("$disconnect", "DISCONNECT")),
+        "api_handler": ("app", rest),
+        "escalate_overdue_callbacks": ("escalate_overdue_callbacks", schedule),
+        "recompute_counters": ("recompute_counters", schedule),
+        "sweep_drift": ("sweep_drift", schedule),
+        "route_queue": ("route_queue", schedule),
+    }
+
+
+def measure_functions(stage: str, moto_url: str, runs: int) -> list[FunctionRun]:
+    """Every function of the stage, cold, `runs` times each (median per figure)."""
+    from local.bootstrap import ensure_secret
+
+    env = stage_environment(stage)
+    secret_id = env.get("WIDGET_SECRET_ID", f"flow-hub/{stage}/widget-signing-key")
+    env.update(
+        AWS_ENDPOINT_URL=moto_url,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        COGNITO_USER_POOL_ID="us-east-1_bench",
+        COGNITO_APP_CLIENT_ID=BENCH_CLIENT_ID,
+        WIDGET_SECRET_ID=secret_id,
+        # Nobody is connected who would be pushed to; a push would fail fast here.
+        WS_MANAGEMENT_ENDPOINT="http://127.0.0.1:9/ws",
+    )
+    ensure_secret(moto_url, secret_id, BENCH_SECRET)
+    subprocess.run([sys.executable, "-c", SETUP_CHILD], cwd=ROOT, env=env, check=True, capture_output=True)
+    found: list[FunctionRun] = []
+    for name, (handler, event) in function_events().items():
+        samples: list[dict[str, Any]] = []
+        for _ in range(runs):
+            child_env = dict(env, AWS_LAMBDA_FUNCTION_NAME=f"flow-hub-{stage}-{name}")
+            out = subprocess.run(
+                [sys.executable, "-c", FUNCTION_CHILD, handler, json.dumps(event)],
+                cwd=ROOT,
+                env=child_env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                raise RuntimeError(f"{name} failed:\n{out.stderr[-3000:]}")
+            samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
+
+        def median(key: str, rows: list[dict[str, Any]] = samples) -> float:
+            return float(statistics.median(float(r[key]) for r in rows))
+
+        first, warm = median("first") * 1000, median("warm") * 1000
+        found.append(
+            FunctionRun(
+                name,
+                median("import") * 1000,
+                median("import") * 1000 + max(first - warm, 0.0),
+                first,
+                warm,
+                median("rss_kb") / 1024,
+                samples[-1]["status"],
+            )
+        )
+    return found
+
+
+def report_functions(stage: str, runs: list[FunctionRun], memory: dict[str, int]) -> list[Figure]:
+    print(f"-- stage {stage}: each Lambda function cold (fresh interpreter, moto; median)")
+    print(
+        table(
+            ["function", "import ms", "init ms", "1st invocation ms", "warm ms", "peak RSS MB", "memory MB", "status"],
+            [
+                [r.name, r.import_ms, r.init_ms, r.first_ms, r.warm_ms, r.rss_mb, memory.get(r.name, "?"), r.status]
+                for r in runs
+            ],
+        )
+    )
+    print("   init = import + (1st invocation - warm invocation): the time a cold start adds to a request.")
+    print("   memory = the function's MemorySize in infra/api.py (MEMORY_MB); peak RSS must stay well below it.")
+    print()
+    return [
+        Figure(
+            "import_time",
+            f"{stage}: {r.name} init / peak RSS",
+            f"{r.init_ms:.0f} ms / {r.rss_mb:.0f} MB of {memory.get(r.name, 0)} MB",
+            "RSS < 1/2 memory",
+            bool(memory.get(r.name)) and r.rss_mb < memory[r.name] / 2,
+        )
+        for r in runs
+    ]
+
+
+def function_memory() -> dict[str, int]:
+    """MEMORY_MB of infra/api.py by Chalice function name (infra's keys are the logical ids)."""
+    import re
+
+    text = (ROOT / "infra" / "api.py").read_text(encoding="utf-8")
+    block = text[text.index("MEMORY_MB: dict[str, int] = {") :]
+    block = block[: block.index("}")]
+    logical = dict(re.findall(r'"(\w+)": (\d+)', block))
+
+    def snake(name: str) -> str:
+        return "api_handler" if name == "APIHandler" else re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+    return {snake(k): int(v) for k, v in logical.items()}
+
+
 # ----------------------------------------------------------------------------- run
 def measure_stage(stage: str, runs: int, top: int, importtime_runs: int) -> list[Figure]:
     env = stage_environment(stage)
     timed_import(APP, env)  # warm the bytecode caches; not counted
     timed_import(BASELINE, env)
+    CPU.clear()
     base: list[float] = []
     app: list[float] = []
     base_wall: list[float] = []
@@ -205,8 +459,31 @@ def measure_stage(stage: str, runs: int, top: int, importtime_runs: int) -> list
         )
     )
     print(f"   ratio app / baseline: {ratio:.2f}x (target < {TARGET_RATIO}x)")
-    tracing = env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
-    print(f"   tracing (X-Ray through Powertools) {'on' if tracing else 'off'} in this stage")
+    b_cpu, a_cpu = statistics.median(CPU[BASELINE]) * 1000, statistics.median(CPU[APP]) * 1000
+    cpu_ratio = a_cpu / b_cpu
+    print(
+        f"   CPU time of the imports (median): {a_cpu:.0f} / {b_cpu:.0f} ms = {cpu_ratio:.2f}x "
+        "(less inflated than wall time on a loaded machine)"
+    )
+    print(
+        f"   fastest of each (the run least disturbed by other processes): wall {min(app) / min(base):.2f}x, "
+        f"CPU {min(CPU[APP]) / min(CPU[BASELINE]):.2f}x"
+    )
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    xray = bool(config["stages"][stage].get("xray"))
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, app; print(sorted(m for m in sys.modules if 'xray' in m))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    xray_modules = probe.stdout.strip().splitlines()[-1]
+    print(
+        f"   X-Ray {'on (Lambda active tracing)' if xray else 'off'} in this stage; X-Ray modules `import app` "
+        f"loads: {xray_modules}"
+    )
     breakdown = importtime_breakdown(env, importtime_runs)
     print()
     print(
@@ -235,6 +512,13 @@ def measure_stage(stage: str, runs: int, top: int, importtime_runs: int) -> list
             f"< {TARGET_RATIO}x",
             ratio < TARGET_RATIO,
         ),
+        Figure(
+            "import_time",
+            f"{stage}: the same, CPU time",
+            f"{a_cpu:.0f} / {b_cpu:.0f} ms = {cpu_ratio:.2f}x",
+            f"< {TARGET_RATIO}x",
+            cpu_ratio < TARGET_RATIO,
+        ),
         Figure("import_time", f"{stage}: heaviest imports", heaviest),
     ]
 
@@ -245,11 +529,25 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument("--stages", default="dev,prod", help="stages of .chalice/config.json (default dev,prod)")
     parser.add_argument("--top", type=int, default=10, help="heaviest imports to list (default 10)")
     parser.add_argument("--importtime-runs", type=int, default=3, help="-X importtime runs per stage (default 3)")
+    parser.add_argument("--function-runs", type=int, default=3, help="cold starts per function (default 3; 0: skip)")
     args = parser.parse_args(argv)
     print("== bench.import_time: cold-start import of app.py vs a bare `import boto3, pynamodb`")
     found: list[Figure] = []
-    for stage in [s for s in args.stages.split(",") if s]:
+    stages = [s for s in args.stages.split(",") if s]
+    for stage in stages:
         found += measure_stage(stage, args.runs, args.top, args.importtime_runs)
+    if args.function_runs > 0:
+        from local.bootstrap import MOTO_ENV
+        from local.moto_server import MotoProcess
+
+        moto = MotoProcess(env=MOTO_ENV)
+        url = moto.start()
+        try:
+            memory = function_memory()
+            for stage in stages:
+                found += report_functions(stage, measure_functions(stage, url, args.function_runs), memory)
+        finally:
+            moto.stop()
     return found
 
 

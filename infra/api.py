@@ -4,6 +4,7 @@ The `chalice.cdk.Chalice` construct packages the app (the same `chalice package`
 the SAM transform deploys) and includes it in the stack. This module then gives every
 generated function:
 
+- its memory size, chosen per function (`MEMORY_MB`, with the reasons);
 - its own IAM role with only what that function uses (`ACCESS`): the tables it reads or
   writes, the query indexes by name, the widget signing key, posting to connections;
 - the stack's values in its environment: table names, the Cognito ids, the widget secret,
@@ -12,7 +13,8 @@ generated function:
 - a log group with retention; scheduled functions an on-failure queue.
 
 Both API stages get throttling (tighter on the public entry points `POST /widget/session`
-and `$connect`) and JSON access logs.
+and `$connect`) and JSON access logs. The REST API's agent routes are authorized by API
+Gateway's Cognito user-pool authorizer on the stack's pool: no function runs for that.
 
 The package leaves out what the Lambda runtime provides (boto3, botocore and their
 dependencies); `tests/infra/test_artifact.py` runs the exact zip this builds.
@@ -76,8 +78,6 @@ _DAY = ("desk", "directory")
 # Keyed by the logical ids Chalice gives app.py's functions. A function without an entry
 # fails the synth, so a new route or schedule cannot ship without a decision here.
 ACCESS: dict[str, Access] = {
-    # Verifies Cognito ID tokens against the pool's public JWKS over HTTPS: no AWS API call.
-    "AgentAuth": Access(),
     # Verifies the agent token or widget session, binds the connection, announces presence; an
     # agent coming online takes waiting chats (routing writes the owner change's history record).
     # Whoever pushes counters or the widgets' offer reads the desk (the team's business hours).
@@ -127,6 +127,27 @@ ACCESS: dict[str, Access] = {
         post_to_connections=True,
         scheduled=True,
     ),
+}
+
+# Memory (MB) of each function, which also sets its CPU share (Lambda gives 1 vCPU at 1,769 MB,
+# in proportion below): the cold start (imports, building the hub: CPU-bound) and the handler's
+# own work run faster with more. `python -m bench.import_time` prints each function's init time
+# and peak RSS (docs/architecture.md, "Memory per function"); every
+# function peaks far below 512 MB, so the sizes are set by who waits, not by what fits:
+# - someone waits on the answer (an agent or customer connecting, each frame, the dashboard's
+#   REST calls): 1024 MB, about 0.58 vCPU, roughly halves the cold start of 512 MB at twice
+#   the GB-seconds of a ~10 ms warm invocation, which is what most invocations are;
+# - nobody waits ($disconnect, whose client is gone; the schedules, whose containers stay warm
+#   because they run every 1-5 minutes): 512 MB, half the GB-seconds, twice the peak RSS in headroom.
+MEMORY_MB: dict[str, int] = {
+    "WebsocketConnect": 1024,
+    "WebsocketMessage": 1024,
+    "WebsocketDisconnect": 512,
+    "APIHandler": 1024,
+    "EscalateOverdueCallbacks": 512,
+    "RecomputeCounters": 512,
+    "SweepDrift": 512,
+    "RouteQueue": 512,
 }
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
@@ -248,11 +269,12 @@ class Api(Construct):
             for child in template.node.children
             if isinstance(child, CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"
         }
-        if set(self.functions) != set(ACCESS):
-            raise ValueError(
-                f"infra/api.py ACCESS must list exactly the app's functions: app has {sorted(self.functions)}, "
-                f"ACCESS has {sorted(ACCESS)}"
-            )
+        for table in (ACCESS, MEMORY_MB):
+            if set(self.functions) != set(table):
+                raise ValueError(
+                    "infra/api.py ACCESS and MEMORY_MB must list exactly the app's functions: app has "
+                    f"{sorted(self.functions)}, the table has {sorted(table)}"
+                )
 
         self.websocket_api: CfnResource = template.get_resource("WebsocketAPI")
         self.websocket_stage: CfnResource = template.get_resource("WebsocketAPIStage")
@@ -290,6 +312,7 @@ class Api(Construct):
             self._wire_function(fid, fn, ACCESS[fid], data, identity)
 
         self._api_logging_role()
+        self._agent_authorizer(identity)
         self._rest_stage(stage)
         self._websocket_stage(stage)
 
@@ -373,6 +396,7 @@ class Api(Construct):
                     },
                 },
             )
+        fn.add_property_override("MemorySize", MEMORY_MB[fid])
         fn.add_property_override("Role", role.role_arn)
         fn.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"})
         fn.add_property_override("Environment.Variables.WS_MANAGEMENT_ENDPOINT", self.management_endpoint)
@@ -406,6 +430,14 @@ class Api(Construct):
         )
         self.api_account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
         self.api_account.apply_removal_policy(RemovalPolicy.RETAIN)
+
+    def _agent_authorizer(self, identity: Identity) -> None:
+        """The REST API's `agent_auth` is API Gateway's own Cognito user-pool authorizer
+        (`COGNITO_USER_POOLS`): it verifies the agent's ID token before any function runs, so no
+        authorizer function exists, cold-starts or is paid for. app.py names a placeholder pool
+        (the pool does not exist when Chalice packages the app); this points it at the stack's."""
+        authorizer = "DefinitionBody.securityDefinitions.agent_auth.x-amazon-apigateway-authorizer"
+        self.rest_api.add_property_override(f"{authorizer}.providerARNs", [identity.user_pool.user_pool_arn])
 
     def _rest_stage(self, stage: StageSettings) -> None:
         self.rest_access_logs = logs.LogGroup(

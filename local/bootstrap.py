@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 from chalice.config import Config
 
+from local.lambda_runtime import ACCOUNT_ID
 from local.sigv4 import FunctionCredentials
 
 REGION = "us-east-1"
@@ -244,13 +245,18 @@ def function_environment(
 
 
 def hub_environment(config: Config, stack: dict[str, str]) -> dict[str, str]:
-    """The hub process's own environment, for the setup hooks it runs (tables, demo tenant)."""
+    """The hub process's own environment, for the setup hooks it runs (tables, demo tenant),
+    and the user pool the REST API's Cognito authorizer names when the hub imports app.py: the
+    hub plays API Gateway (`local.rest_gateway`), which knows the pool; no function needs it."""
+    pool = stack.get("COGNITO_USER_POOL_ID", "")
     return {
         **{k: str(v) for k, v in (config.environment_variables or {}).items()},
         **stack,
         **DUMMY_CREDENTIALS,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
+        # chalicelib.platform.auth.USER_POOL_ARN_ENV
+        "COGNITO_USER_POOL_ARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{pool}",
     }
 
 

@@ -25,7 +25,7 @@ from local.ids import api_id
 from local.lambda_runtime import FunctionSpec, LambdaRuntime, function_specs
 from local.moto_server import MotoProcess
 from local.procutil import bind_socket, is_loopback, local_hosts
-from local.rest_gateway import RestGateway
+from local.rest_gateway import RestGateway, UserPoolTokens
 from local.scheduler import Scheduler
 from local.sigv4 import FunctionCredentials
 from local.snapshot import DynamoSnapshot, Snapshotter
@@ -244,7 +244,12 @@ class Hub:
             limits=opts.limits,
             credentials=self.credentials,
         )
-        rest = RestGateway(self.runtime, stage=self.rest_stage, integration_timeout=opts.limits.integration_timeout)
+        rest = RestGateway(
+            self.runtime,
+            stage=self.rest_stage,
+            integration_timeout=opts.limits.integration_timeout,
+            user_pools=UserPoolTokens(self.moto.url),
+        )
         self.scheduler = Scheduler(self.runtime, enabled=opts.schedules, duplicate_deliveries=opts.duplicate_schedules)
 
         web_app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[self._only_local])

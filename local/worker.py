@@ -34,6 +34,7 @@ from chalice.local import LambdaContext, LocalChalice, LocalGateway, LocalGatewa
 
 from local.ids import aws_id, now_ms, request_time
 from local.lambda_runtime import ACCOUNT_ID, API_HANDLER, REGION
+from local.rest_gateway import CognitoClaims, Refused
 
 log = logging.getLogger("local.worker")
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,10 @@ class RestApi:
 
     def __init__(self, app: Chalice, config: Config) -> None:
         self._gateway = LocalGateway(app, config)
+        # The hub's gateway ran API Gateway's Cognito authorizer (local.rest_gateway) and sends
+        # the verified claims with the request; chalice's own unverified decoding never runs.
+        self._claims = threading.local()
+        self._gateway._authorizer = CognitoClaims(app, self._verified_claims)
         self._stage = str(config.api_gateway_stage or "api")
         self._convert = self._gateway.event_converter.create_lambda_event
         self._gateway.event_converter.create_lambda_event = self._create_event  # type: ignore[method-assign]
@@ -103,8 +108,15 @@ class RestApi:
         event.setdefault("isBase64Encoded", False)
         return event
 
+    def _verified_claims(self, _token: str, _authorizer: Any) -> dict[str, Any]:
+        claims = getattr(self._claims, "value", None)
+        if not isinstance(claims, dict):
+            raise Refused("the gateway verified no token for this request")
+        return claims
+
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         body = base64.b64decode(request["body"]) if request.get("body") is not None else None
+        self._claims.value = request.get("claims")
         try:
             response: dict[str, Any] = self._gateway.handle_request(
                 method=request["method"], path=request["path"], headers=request["headers"], body=body

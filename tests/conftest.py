@@ -10,12 +10,29 @@ Unit-test fixtures live in tests/unit/conftest.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from local.rest_gateway import use_verified_claims
 from local.testing import HubProcess, LocalHub
+
+
+@pytest.fixture(autouse=True)
+def verified_rest_claims() -> Iterator[None]:
+    """Chalice's test `Client` runs the REST API's Cognito authorizer as API Gateway does: the
+    hub's own verifier (the production code, with the test's keys and clock) checks the token;
+    a bad or missing one gets 401 and the route never runs."""
+
+    def verify(token: str) -> Mapping[str, Any]:
+        from chalicelib import wiring
+
+        return wiring.hub().agents.claims(token)
+
+    with use_verified_claims(verify):
+        yield
 
 
 @pytest.fixture(scope="session")

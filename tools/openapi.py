@@ -76,11 +76,11 @@ def schemas() -> dict[str, Schema]:
     }
     components["GatewayError"] = {
         "type": "object",
-        "description": "Answered by API Gateway (or chalice local) for the agent authorizer: "
-        '401 `{"message": "Unauthorized"}` without an `Authorization` header, 403 '
-        '`{"Message": "User is not authorized to access this resource…"}` for a token it refused.',
-        "properties": {"message": {"type": "string"}, "Message": {"type": "string"}},
-        "anyOf": [{"required": ["message"]}, {"required": ["Message"]}],
+        "description": "Answered by API Gateway's Cognito user-pool authorizer (or the local stack's "
+        'emulation of it), before any function runs: 401 `{"message": "Unauthorized"}` for a missing, '
+        "malformed, forged, expired or other pool's token.",
+        "properties": {"message": {"type": "string"}},
+        "required": ["message"],
     }
     return dict(sorted(components.items()))
 
@@ -101,7 +101,7 @@ def _responses(op: Route) -> dict[str, Any]:
     errors = dict(op.errors)
     if op.request:
         errors.setdefault(400, ())
-    for status in sorted({*errors, *((401, 403) if op.auth == "agent" else ())}):
+    for status in sorted({*errors, *((401,) if op.auth == "agent" else ())}):
         codes = errors.get(status, ())
         if status == 400:
             if op.request:
@@ -110,8 +110,8 @@ def _responses(op: Route) -> dict[str, Any]:
                 responses["400"] = _json(schema, text if codes else "A body that is not JSON (`BadRequestError`)")
             else:
                 responses["400"] = _json(ref("Error"), _codes(codes))
-        elif status in (401, 403) and op.auth == "agent" and not codes:
-            responses[str(status)] = {"$ref": "#/components/responses/" + ("NoToken" if status == 401 else "Denied")}
+        elif status == 401 and op.auth == "agent" and not codes:
+            responses["401"] = {"$ref": "#/components/responses/NoToken"}
         elif codes == ("launch_blocked",):
             responses[str(status)] = _json(ref("LaunchBlockedError"), "`launch_blocked`, with the blockers")
         else:
@@ -197,10 +197,11 @@ def build() -> dict[str, Any]:
         "components": {
             "schemas": schemas(),
             "responses": {
-                "NoToken": _json(ref("GatewayError"), 'No `Authorization` header: `{"message": "Unauthorized"}`'),
-                "Denied": _json(
-                    ref("GatewayError"),
-                    "The agent authorizer refused the token (invalid, expired, not an ID token, no tenant claim)",
+                "NoToken": _json(
+                    {"anyOf": [ref("GatewayError"), ref("Error")]},
+                    "The Cognito authorizer refused the token (missing, forged, expired, another pool's, not an "
+                    'ID token): `{"message": "Unauthorized"}`; or the route did (another app client\'s token, no '
+                    "`custom:tenant` claim): `unauthorized`",
                 ),
                 "UnsupportedMediaType": _json(ref("ChaliceError"), "A Content-Type other than application/json"),
             },
@@ -209,9 +210,10 @@ def build() -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "An agent's Cognito ID token (not the access token), bare or as `Bearer <token>`. "
-                    "Checked by the `agent_auth` authorizer: RS256 against the pool, audience, expiry, "
-                    "`token_use=id` and a `custom:tenant` claim.",
+                    "description": "An agent's Cognito ID token (not the access token), the raw token with no "
+                    "`Bearer ` before it. Checked by API Gateway's Cognito user-pool authorizer `agent_auth` "
+                    "(RS256 by the pool's key, issuer, expiry, an ID token), then by the route (the dashboard's "
+                    "app client, a `custom:tenant` claim).",
                 },
                 "widgetSession": {
                     "type": "apiKey",

@@ -7,10 +7,9 @@ from typing import Any
 
 from chalicelib import wiring
 from chalicelib.platform.errors import Unauthorized
-from chalicelib.platform.observability import capture, logger
+from chalicelib.platform.observability import logger
 
 
-@capture
 def connect(event: dict[str, Any]) -> dict[str, Any]:
     ctx = event["requestContext"]
     try:
@@ -22,13 +21,11 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
-@capture
 def message(event: dict[str, Any]) -> dict[str, Any]:
     wiring.hub().live.handle(event["requestContext"]["connectionId"], event.get("body"))
     return {"statusCode": 200}
 
 
-@capture
 def disconnect(event: dict[str, Any]) -> dict[str, Any]:
     wiring.hub().live.disconnect(event["requestContext"]["connectionId"])
     return {"statusCode": 200}

@@ -1,14 +1,16 @@
 """Who is on the other end: Cognito ID tokens for agents, widget session tokens for customers,
 and the Actor the work lanes record.
 
-Both are verified here, once, at `$connect` (and by the REST authorizer); every
-later action uses the identity stored with the connection.
+Both are verified here, once, at `$connect`; every later action uses the identity stored with
+the connection. REST calls are verified by API Gateway's Cognito user-pool authorizer before
+any function runs; the routes read the verified claims (`agent_from_claims`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,11 +25,13 @@ if TYPE_CHECKING:
 
     from chalicelib.platform.clock import Clock
 
-# PyJWT pulls in `cryptography` (~50 ms of import). Only $connect, the REST authorizer and the
-# widget session route verify or sign tokens, and Chalice deploys each route as its own
-# function, so the module is imported where it is used, not at cold start of every function.
+# PyJWT pulls in `cryptography` (~50 ms of import). Only $connect and the widget session route
+# verify or sign tokens, and Chalice deploys each route as its own function, so the module is
+# imported where it is used, not at cold start of every function.
 
 TENANT_CLAIM = "custom:tenant"
+USER_POOL_ARN_ENV = "COGNITO_USER_POOL_ARN"
+PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_ReplacedByInfra"
 WIDGET_ISSUER = "flow-hub"
 WIDGET_AUDIENCE = "flow-hub-widget"
 
@@ -72,7 +76,11 @@ class AgentVerifier:
         # Production fetches the pool's JWKS over HTTPS; unit tests may hand in a key source.
         self._keys = keys or (lambda token: _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key)
 
-    def verify(self, token: str) -> Identity:
+    def claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of an agent's ID token: what API Gateway's Cognito authorizer
+        checks (signature by the pool's key, issuer, expiry, an ID token) plus the app client.
+        The local stack's REST gateway and the tests' Chalice client verify with this, so the
+        REST routes they run see the claims API Gateway would put in the request context."""
         import jwt
 
         try:
@@ -92,11 +100,41 @@ class AgentVerifier:
         # Expiry is checked against the hub's clock so time rules stay testable.
         if float(claims["exp"]) <= self._clock.now():
             raise Unauthorized("agent token rejected: expired")
+        return claims
+
+    def verify(self, token: str) -> Identity:
+        claims = self.claims(token)
         tenant = claims.get(TENANT_CLAIM)
         if not tenant:
             raise Unauthorized(f"agent token rejected: no {TENANT_CLAIM} claim")
         name = claims.get("name") or claims.get("cognito:username") or claims["sub"]
         return Identity(str(tenant), "agent", str(claims["sub"]), str(name), float(claims["exp"]))
+
+
+def agent_from_claims(claims: Any, app_client_id: str) -> Identity:
+    """The agent of a REST request, from the claims API Gateway's Cognito user-pool authorizer
+    verified (signature, issuer, expiry) and put in `requestContext.authorizer.claims`. API
+    Gateway hands every claim over as a string. Checked again here, for nothing: the claims
+    must be there (a route without the authorizer has none), an ID token of the dashboard's
+    app client, with a tenant."""
+    if not isinstance(claims, dict) or not claims.get("sub"):
+        raise Unauthorized("agent token rejected: no verified claims")
+    if claims.get("token_use") != "id":
+        raise Unauthorized("agent token rejected: not an ID token")
+    if app_client_id and claims.get("aud") != app_client_id:
+        raise Unauthorized("agent token rejected: issued to another app client")
+    tenant = claims.get(TENANT_CLAIM)
+    if not tenant:
+        raise Unauthorized(f"agent token rejected: no {TENANT_CLAIM} claim")
+    name = claims.get("name") or claims.get("cognito:username") or claims["sub"]
+    return Identity(str(tenant), "agent", str(claims["sub"]), str(name), 0.0)
+
+
+def user_pool_arn() -> str:
+    """The agents' user pool, as the REST API's Cognito authorizer names it. Set where it is
+    known (the local stack; the deployed functions); when Chalice packages the app for the
+    synth it is not, and infra/api.py replaces the placeholder with the stack's pool."""
+    return os.environ.get(USER_POOL_ARN_ENV) or PLACEHOLDER_USER_POOL_ARN
 
 
 # ------------------------------------------------------------------ identity verification

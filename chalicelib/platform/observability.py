@@ -5,13 +5,25 @@ WebSocket frame or a REST call (the id its access logs and the client's error bo
 EventBridge event id for a schedule, the first record's id for a stream batch. Metrics go to
 the stage's namespace (`POWERTOOLS_METRICS_NAMESPACE`, e.g. `FlowHub/prod`, which the stack's
 alarms and dashboard read), so two stages in one account never mix their figures.
+
+Traces come from Lambda's active tracing (`Tracing: Active`, set by `xray: true` in the stage's
+`.chalice/config.json`) and API Gateway's (`TracingEnabled` on the REST stage), not from the
+X-Ray SDK: the Lambda service itself records each invocation's segment with its Initialization
+(the cold start), Invocation and Overhead subsegments, and the REST API's segment in front of it.
+The SDK (Powertools' Tracer) would add one subsegment per DynamoDB call, at ~164 ms of import on
+every cold start (2.29x a bare `import boto3, pynamodb` in prod; the target is 1.5x). Loading it
+lazily would only move that cost into the first invocation, which is still the cold start. What
+the SDK's subsegments would tell is in the logs instead: Powertools' Logger puts the invocation's
+`xray_trace_id` (from `_X_AMZN_TRACE_ID`, which Lambda sets when tracing is active) on every log
+line, so a slow trace leads to its log lines and they to the failing call. docs/architecture.md
+("Observability") has the reasoning.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,26 +34,6 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "F
 
 # Keys added to every log line of one invocation, removed when it ends.
 _INVOCATION_KEYS = ("connection_id", "route", "function_request_id")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _tracing_enabled() -> bool:
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
-
-
-def capture(fn: F) -> F:
-    """X-Ray subsegment per call through Powertools' Tracer, when tracing is on.
-
-    Importing the X-Ray SDK costs ~0.3 s of cold start even when Powertools is told
-    to disable it, so stages with tracing off (dev, local, tests) never import it.
-    """
-    if not _tracing_enabled():
-        return fn
-    from aws_lambda_powertools import Tracer
-
-    traced: F = Tracer(service="flow-hub").capture_method(capture_response=False)(fn)
-    return traced
 
 
 def invocation_keys(event: Any) -> tuple[str | None, dict[str, str]]:
@@ -90,4 +82,4 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
         logger.set_correlation_id(None)
 
 
-__all__ = ["MetricUnit", "capture", "invocation_keys", "logger", "metrics", "observe"]
+__all__ = ["MetricUnit", "invocation_keys", "logger", "metrics", "observe"]

@@ -1,5 +1,5 @@
 """Events shaped as AWS delivers them to each kind of function (API Gateway WebSocket and REST
-proxy, a REST TOKEN authorizer, an EventBridge schedule)."""
+proxy (with a Cognito authorizer's claims), an EventBridge schedule)."""
 
 from __future__ import annotations
 
@@ -125,12 +125,14 @@ def rest(
     }
 
 
-def token_authorizer(token: str, *, api_id: str, stage: str, method: str, path: str) -> dict[str, Any]:
-    return {
-        "type": "TOKEN",
-        "authorizationToken": token,
-        "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/{method}{path}",
-    }
+def cognito_authorizer(id_token: str) -> dict[str, Any]:
+    """`requestContext.authorizer` as API Gateway's Cognito user-pool authorizer fills it once it
+    has verified the ID token: the token's claims, each a string (`exp`/`iat` as dates)."""
+    import jwt
+
+    from local.rest_gateway import api_gateway_claims
+
+    return {"claims": api_gateway_claims(jwt.decode(id_token, options={"verify_signature": False}))}
 
 
 def scheduled(rule: str) -> dict[str, Any]:

@@ -36,7 +36,6 @@ HANDLERS = {
     "message": "app.ws_message",
     "disconnect": "app.ws_disconnect",
     "rest": "app.app",
-    "authorizer": "app.agent_auth",
     "escalate": "app.escalate_overdue_callbacks",
     "recompute": "app.recompute_counters",
     "drift": "app.sweep_drift",

@@ -131,11 +131,67 @@ def test_agents_are_admin_created_and_cannot_change_their_tenant(stacks: dict[st
     assert "ALLOW_USER_PASSWORD_AUTH" in client["Properties"]["ExplicitAuthFlows"]  # the dashboard's sign-in
 
 
+def test_agent_routes_are_authorized_by_the_cognito_user_pool_and_no_function(
+    stacks: dict[str, dict[str, Any]], stage: str
+) -> None:
+    """No Lambda runs to authorize a REST call: the agent routes name API Gateway's own
+    COGNITO_USER_POOLS authorizer on the stage's agent pool, and no authorizer function exists."""
+    stateless, stateful = _stateless(stacks, stage), _stateful(stacks, stage)
+    [rest] = of_type(stateless, "AWS::Serverless::Api").values()
+    body = rest["Properties"]["DefinitionBody"]
+    schemes = body["securityDefinitions"]
+    assert list(schemes) == ["agent_auth"]
+    scheme = schemes["agent_auth"]
+    assert (scheme["in"], scheme["name"], scheme["x-amazon-apigateway-authtype"]) == (
+        "header",
+        "Authorization",
+        "cognito_user_pools",
+    )
+    authorizer = scheme["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "cognito_user_pools"
+    assert "authorizerUri" not in authorizer, "a Lambda authorizer"
+    # The pool ARN is the stateful stack's user pool, exported there and imported here.
+    [pool_arn] = authorizer["providerARNs"]
+    [pool] = [k for k, v in stateful["Resources"].items() if v["Type"] == "AWS::Cognito::UserPool"]
+    exports = {o["Export"]["Name"]: o["Value"] for o in stateful["Outputs"].values() if "Export" in o}
+    assert exports[pool_arn["Fn::ImportValue"]] == {"Fn::GetAtt": [pool, "Arn"]}
+    # Every agent route uses it; the public ones none.
+    security = {
+        (path, method): op.get("security")
+        for path, ops in body["paths"].items()
+        for method, op in ops.items()
+        if method != "options"
+    }
+    assert security[("/me", "get")] == [{"agent_auth": []}]
+    assert security[("/tickets", "post")] == [{"agent_auth": []}]
+    assert security[("/widget/session", "post")] is None
+    assert {str(s) for s in security.values()} == {str([{"agent_auth": []}]), "None"}
+    # No authorizer function, no permission for API Gateway to invoke one.
+    handlers = {f["Properties"]["Handler"] for f in of_type(stateless, "AWS::Serverless::Function").values()}
+    assert "app.agent_auth" not in handlers
+    assert not of_type(stateless, "AWS::ApiGateway::Authorizer")
+    permissions = of_type(stateless, "AWS::Lambda::Permission").values()
+    assert not [p for p in permissions if "authorizers" in json.dumps(p["Properties"].get("SourceArn", ""))]
+
+
+def test_each_function_has_the_memory_infra_chose_and_traces_without_the_sdk(
+    stacks: dict[str, dict[str, Any]], stage: str
+) -> None:
+    from infra.api import MEMORY_MB
+
+    functions = of_type(_stateless(stacks, stage), "AWS::Serverless::Function")
+    assert {k: f["Properties"]["MemorySize"] for k, f in functions.items()} == MEMORY_MB
+    # Lambda's active tracing where X-Ray is on (prod); the functions import no X-Ray SDK.
+    assert {f["Properties"].get("Tracing") for f in functions.values()} == {
+        "Active" if stage == "prod" else "PassThrough"
+    }
+
+
 def test_every_function_has_its_own_role_log_group_and_endpoint(stacks: dict[str, dict[str, Any]], stage: str) -> None:
     template = _stateless(stacks, stage)
     functions = of_type(template, "AWS::Serverless::Function")
     roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
-    assert len(set(roles)) == len(functions) == 9
+    assert len(set(roles)) == len(functions) == 8  # 3 WebSocket, the REST API, 4 schedules: no authorizer function
     ws_stage = next(iter(of_type(template, "AWS::ApiGatewayV2::Stage").values()))["Properties"]["StageName"]
     log_groups = of_type(template, "AWS::Logs::LogGroup")
     for logical, fn in functions.items():

@@ -16,7 +16,7 @@ from chalicelib.handlers.rest.agent_day import (
     search,
 )
 from chalicelib.handlers.rest.callbacks import callback_detail, callback_queue, callback_step, log_missed_call
-from chalicelib.handlers.rest.common import authorize, rest_errors
+from chalicelib.handlers.rest.common import rest_errors
 from chalicelib.handlers.rest.hub import hub_mode, hub_mode_history, hub_snapshot
 from chalicelib.handlers.rest.team import (
     agent_change,
@@ -39,7 +39,6 @@ from chalicelib.handlers.rest.widget import (
 __all__ = [
     "agent_change",
     "agent_reassign",
-    "authorize",
     "callback_detail",
     "callback_queue",
     "callback_step",

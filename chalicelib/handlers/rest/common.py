@@ -1,5 +1,6 @@
-"""rest_errors (a domain error becomes an HTTP response, a view JSON), the authorizer, and reading a
-request: the bound agent (and their limits), the body as its contract type, the address, an owner."""
+"""rest_errors (a domain error becomes an HTTP response, a view JSON), and reading a request: the
+agent API Gateway's Cognito authorizer verified (and their limits), the body as its contract
+type, the address, an owner."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import msgspec
-from chalice.app import AuthRequest, AuthResponse, Request, Response
+from chalice.app import Request, Response
 
 from chalicelib import wiring
 from chalicelib.contract.common import AgentRef
@@ -16,9 +17,8 @@ from chalicelib.contract.rest.common import Body, Error, decode_body
 from chalicelib.contract.rest.hub import LaunchBlockedError
 from chalicelib.hub.command import blocker_view
 from chalicelib.hub.mode import LaunchBlocked
-from chalicelib.platform.auth import Actor
-from chalicelib.platform.errors import HubError, InvalidAction, RateLimited, Unauthorized
-from chalicelib.platform.observability import logger
+from chalicelib.platform.auth import Actor, agent_from_claims
+from chalicelib.platform.errors import HubError, InvalidAction, RateLimited
 
 LIST_LIMIT = 100
 P = ParamSpec("P")
@@ -48,31 +48,22 @@ def rest_errors(view: Callable[P, msgspec.Struct]) -> Callable[P, Any]:
 
 # ------------------------------------------------------------------ reading a request
 def _bearer(value: str) -> str:
+    """A widget session token, with or without `Bearer ` (agent tokens are API Gateway's)."""
     return value[7:] if value.lower().startswith("bearer ") else value
 
 
-def authorize(auth_request: AuthRequest) -> AuthResponse:
-    """The REST authorizer: a verified Cognito ID token binds agent and tenant to the request."""
-    try:
-        who = wiring.hub().agents.verify(_bearer(auth_request.token or ""))
-    except Unauthorized as exc:
-        logger.info("rest auth refused", extra={"reason": exc.message})
-        return AuthResponse(routes=[], principal_id="anonymous")
-    return AuthResponse(
-        routes=["*"],
-        principal_id=who.user_id,
-        context={"tenant": who.tenant, "agent_id": who.user_id, "name": who.name},
-    )
-
-
 def _agent(request: Request | None) -> dict[str, Any]:
-    """The agent the authorizer bound to this request; every agent route reads it first, so it
-    is where the agent's request limits apply (a request that changes something also counts
-    against their write limit)."""
+    """The agent API Gateway's Cognito user-pool authorizer verified for this request (its
+    claims in `requestContext.authorizer.claims`: agent and tenant); every agent route reads it
+    first, so it is where the agent's request limits apply (a request that changes something
+    also counts against their write limit)."""
     assert request is not None  # set by Chalice for every REST invocation
-    agent = dict(request.context["authorizer"])
+    claims = (request.context.get("authorizer") or {}).get("claims")
+    hub = wiring.hub()
+    who = agent_from_claims(claims, hub.settings.app_client_id)
+    agent = {"tenant": who.tenant, "agent_id": who.user_id, "name": who.name}
     writes = request.method in ("POST", "PATCH", "PUT", "DELETE")
-    wiring.hub().limits.agent_request(agent["tenant"], agent["agent_id"], writes)
+    hub.limits.agent_request(who.tenant, who.user_id, writes)
     return agent
 
 
