@@ -86,6 +86,8 @@ class Notifier:
             if not self.sender.post(connection_id, event):
                 self.drop_gone([connection_id])
         except Exception:
+            # Counted with the fan-out's failures: the alarm on failed deliveries sees these too.
+            metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=1)
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
     def fanout(self, tenant: str, targets: list[str], event: Event, conversation_id: str | None = None) -> None:
