@@ -40,6 +40,18 @@ so times are inflated; posts and calls are exact):
     counters burst      1000  40000  160   12736   20   (20 ticket changes; ms per change)
     (10 agents: new chat 36 posts, presence 21, callback 21, ticket 20, burst 400 and 20 counters
     per connection; 100 agents: 307, 201, 201, 200, 4000 and 20.)
+    Without moto's in-process DynamoDB time (column "ms -moto", added later, same code, 1,000
+    agents): new chat 6350 ms, presence 4233, callback 4089, ticket 4332, burst 4293 per change.
+
+AFTER (counters from the stream, 64 posting threads), `python -m bench.fanout --sizes 1000`:
+
+    action            agents  posts  ddb  ms p50  ms -moto  stream posts/ddb/ms -moto  counters/conn
+    send, owned chat    1000      2    2      55        31     0 /  0 /   6             0
+    new chat            1000   2025   30    2033       647  1000 /  5 / 280             1
+    presence            1000   1001   10     997       297  1000 /  5 / 294             1
+    callback            1000   1001    4     824       288  1000 /  5 / 286             1
+    ticket              1000   1000    3     792       271  1000 /  5 / 291             1
+    counters burst      1000  20000   60     861       272  1000 /  5 / 345             1
 """
 
 from __future__ import annotations

@@ -21,10 +21,12 @@ from chalicelib.platform.config import ConfigError
 from chalicelib.platform.observability import logger
 
 # Fan-outs larger than this are posted from a bounded pool instead of one by one. A post waits
-# 10-20 ms on API Gateway and little on the CPU, so 32 at once put 1,000 posts in ~0.5 s
-# (`bench/fanout.py`); the HTTP connection pool is as large, so no thread waits for a connection.
+# 10-20 ms on API Gateway and little on the CPU; one handler may make two tenant-wide fan-outs
+# (a new chat: the lobby's snapshot, then its assignment), so 64 posts in flight keep 1,000
+# agent connections at ~0.3 s each (`bench/fanout.py`; 32 took ~0.55 s). The HTTP connection
+# pool is as large, so no thread waits for a connection.
 _PARALLEL_FROM = 4
-_POOL_SIZE = 32
+_POOL_SIZE = 64
 
 
 def encode(event: Event) -> bytes:
