@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, CognitoUserPoolAuthorizer, Rate, WebsocketEvent
+from chalice.app import Chalice, CloudWatchEvent, CognitoUserPoolAuthorizer, DynamoDBEvent, Rate, WebsocketEvent
 
-from chalicelib.handlers import rest, scheduled, ws
+from chalicelib.handlers import rest, scheduled, streams, ws
 from chalicelib.platform.auth import user_pool_arn
 from chalicelib.platform.observability import observe
 
@@ -222,3 +223,16 @@ def sweep_drift(event: CloudWatchEvent) -> dict[str, int]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def route_queue(event: CloudWatchEvent) -> dict[str, int]:
     return scheduled.route_queue()
+
+
+# ------------------------------------------------------------------ stream functions
+# The stream's ARN is known only once the table exists: infra/api.py puts the counters table's
+# stream in place of this placeholder; the local stack feeds the function from moto's stream.
+COUNTERS_STREAM = os.environ.get(
+    "COUNTERS_STREAM_ARN", "arn:aws:dynamodb:us-east-1:000000000000:table/counters/stream/x"
+)
+
+
+@app.on_dynamodb_record(stream_arn=COUNTERS_STREAM, batch_size=100, maximum_batching_window_in_seconds=1)
+def push_counters(event: DynamoDBEvent) -> dict[str, int]:
+    return streams.counters_changed(event.to_dict())

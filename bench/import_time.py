@@ -320,6 +320,27 @@ def function_events() -> dict[str, tuple[str, dict[str, Any]]]:
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/bench"],
         "detail": {},
     }
+    tenant_key = {"tenant": {"S": BENCH_TENANT}}
+    counters_stream = {  # one MODIFY record of the counters table, as the event source mapping sends it
+        "Records": [
+            {
+                "eventID": "bench-stream",
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "Keys": tenant_key,
+                    "NewImage": {**tenant_key, "open_tickets": {"N": "1"}},
+                    "OldImage": {**tenant_key, "open_tickets": {"N": "0"}},
+                    "SequenceNumber": "100000000000000000001",
+                    "SizeBytes": 60,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/counters/stream/2026-12-02T00:00:00.000",
+            }
+        ]
+    }
     return {
         "websocket_connect": (
             "ws_connect",
@@ -332,6 +353,7 @@ def function_events() -> dict[str, tuple[str, dict[str, Any]]]:
         "recompute_counters": ("recompute_counters", schedule),
         "sweep_drift": ("sweep_drift", schedule),
         "route_queue": ("route_queue", schedule),
+        "push_counters": ("push_counters", counters_stream),
     }
 
 

@@ -135,7 +135,10 @@ def build(
     widget_tokens: WidgetTokens,
     stores: Stores,
     limit_settings: LimitSettings | None = None,
+    counters_stream: bool = False,
 ) -> Hub:
+    """`counters_stream`: the counters table's stream pushes the counters (as deployed and on the
+    local stack, `handlers/streams.py`); without it every change pushes them at once."""
     listeners = Listeners()
     # The one presence rule (`live/presence.py`): widget, counters, launch check and routing.
     rule = PresenceRule(settings.presence_window, REASSIGN_GRACE_SECONDS)
@@ -155,8 +158,8 @@ def build(
     team = TeamSettings(stores.hub, stores.connections, clock)
     # The business hours, read in the tenant's one time zone (`Tenant.time_zone`, a team setting).
     opening = Opening(stores.desk, stores.tenants, team, clock)
-    counters = Counters(stores.hub, live, clock, rule, team=opening.team)
-    tickets = Tickets(stores.work, live, clock, counters.push)
+    counters = Counters(stores.hub, live, clock, rule, team=opening.team, pushed_by_stream=counters_stream)
+    tickets = Tickets(stores.work, live, clock, counters.changed)
     csat = Csat(stores.desk, stores.work, live, opening, clock)
     command = SupportCommand(stores.hub, counters, clock, rule, calendar=opening.calendar, csat=csat.last_days)
     availability = Availability(stores.hub, live, clock, rule, team=opening.team)
@@ -175,7 +178,7 @@ def build(
         widget_tokens=widget_tokens,
         live=live,
         widgets=Widgets(stores.tenants, widget_tokens, clock, limits, stores.desk, stores.directory),
-        callbacks=Callbacks(stores.work, live, clock, counters.push, calendar=opening.calendar),
+        callbacks=Callbacks(stores.work, live, clock, counters.changed, calendar=opening.calendar),
         tickets=tickets,
         counters=counters,
         command=command,
@@ -208,7 +211,8 @@ def subscribe_work_lanes(
     """Who reacts to which live-lane event — the one place to read it.
 
     - a conversation started, closed or reopened, or an agent's presence changed: the counters
-      (active chats, agents available) are pushed to the tenant's dashboards;
+      (active chats, agents available) reach the tenant's dashboards (`Counters.changed`: from
+      the counters stream, coalesced, when the hub has one);
     - a conversation started: routing assigns it or queues it; reopened: back to its owner if
       they are still here, else routed;
     - a conversation closed or changed owner, or an agent became available: routing gives the
@@ -220,8 +224,11 @@ def subscribe_work_lanes(
     - a note was added: the agents it mentions hear about it, wherever they are.
     """
 
-    def push_counters(event: ConversationStarted | ConversationClosed | ConversationReopened | PresenceChanged) -> None:
-        counters.push(event.tenant)
+    def push_counters(event: ConversationStarted | ConversationClosed | ConversationReopened) -> None:
+        counters.changed(event.tenant)
+
+    def count_available(event: PresenceChanged) -> None:
+        counters.presence_changed(event.tenant)
 
     def count_failed_deliveries(event: DeliveryFailed) -> None:
         counters.record_delivery_failures(event.tenant, event.failed)
@@ -229,7 +236,7 @@ def subscribe_work_lanes(
     listeners.subscribe(ConversationStarted, push_counters)
     listeners.subscribe(ConversationClosed, push_counters)
     listeners.subscribe(ConversationReopened, push_counters)
-    listeners.subscribe(PresenceChanged, push_counters)
+    listeners.subscribe(PresenceChanged, count_available)
     listeners.subscribe(DeliveryFailed, count_failed_deliveries)
     listeners.subscribe(CustomerReplied, tickets.customer_replied)
     listeners.subscribe(ConversationStarted, routing.conversation_started)
@@ -259,6 +266,7 @@ def from_env() -> Hub:
         WidgetTokens(cfg, clock),
         Stores.dynamo(cfg.region),
         LimitSettings.from_env(os.environ.get("HUB_LIMITS")),
+        counters_stream=True,
     )
 
 

@@ -56,6 +56,16 @@ SCHEDULE_TIMEOUT_SECONDS = 60
 SCHEDULE_RETRIES = 1
 # A scheduled event older than this is stale: the next run does the same work.
 SCHEDULE_MAX_EVENT_AGE = Duration.minutes(5)
+# Stream functions (`@app.on_dynamodb_record`): a failed batch is retried this often, then sent
+# to the failures queue; a record older than this is skipped (a later batch pushes newer state).
+STREAM_RETRIES = 2
+STREAM_MAX_RECORD_AGE_SECONDS = 60
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class Access:
     widget_secret: bool = False
     post_to_connections: bool = False
     scheduled: bool = False
+    stream: str | None = None  # the table whose DynamoDB stream invokes the function
 
 
 _LIVE = ("connections", "conversations", "messages", "presence", "counters")
@@ -119,6 +130,15 @@ ACCESS: dict[str, Access] = {
         post_to_connections=True,
         scheduled=True,
     ),
+    # The counters table's stream (~1 s batches): each changed tenant's current counters to its
+    # agents' dashboards. A gone connection found while posting is forgotten, which, for an
+    # agent's last one, runs what a presence change runs (routing, the widgets' offer).
+    "PushCounters": Access(
+        write=("counters", "connections", "conversations", "messages", "presence", "history"),
+        read=("tenants", "desk"),
+        post_to_connections=True,
+        stream="counters",
+    ),
     # Gives vanished agents' chats back to the queue (a line in the thread, a history record),
     # then the queue to agents with a free place (chalicelib/work/routing.py).
     "RouteQueue": Access(
@@ -138,7 +158,10 @@ ACCESS: dict[str, Access] = {
 #   REST calls): 1024 MB, about 0.58 vCPU, roughly halves the cold start of 512 MB at twice
 #   the GB-seconds of a ~10 ms warm invocation, which is what most invocations are;
 # - nobody waits ($disconnect, whose client is gone; the schedules, whose containers stay warm
-#   because they run every 1-5 minutes): 512 MB, half the GB-seconds, twice the peak RSS in headroom.
+#   because they run every 1-5 minutes): 512 MB, half the GB-seconds, twice the peak RSS in headroom;
+# - the counters stream (PushCounters): every agent connection of a tenant waits on its posts
+#   (up to 1,000 through the Sender's 64 threads, mostly network wait but each post's signing
+#   and TLS is CPU): 1024 MB, like the functions someone waits on.
 MEMORY_MB: dict[str, int] = {
     "WebsocketConnect": 1024,
     "WebsocketMessage": 1024,
@@ -148,6 +171,7 @@ MEMORY_MB: dict[str, int] = {
     "RecomputeCounters": 512,
     "SweepDrift": 512,
     "RouteQueue": 512,
+    "PushCounters": 1024,
 }
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
@@ -396,6 +420,8 @@ class Api(Construct):
                     },
                 },
             )
+        if access.stream is not None:
+            self._wire_stream(fid, fn, role, data.tables[access.stream])
         fn.add_property_override("MemorySize", MEMORY_MB[fid])
         fn.add_property_override("Role", role.role_arn)
         fn.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"})
@@ -405,6 +431,24 @@ class Api(Construct):
         fn.node.add_dependency(role.node.find_child("DefaultPolicy"))
         self.roles[fid] = role
         self.log_groups[fid] = log_group
+
+    def _wire_stream(self, fid: str, fn: CfnResource, role: iam.Role, table: dynamodb.Table) -> None:
+        """The event source mapping chalice generated (`Events.<Name>EventSource`, from
+        `@app.on_dynamodb_record`) gets the table's real stream in place of app.py's placeholder,
+        its retries, and the failures queue; the role may read that one stream."""
+        stream_arn = table.table_stream_arn
+        if stream_arn is None:
+            raise ValueError(f"{fid}: its table has no stream (set Meta.stream_view_type on the model)")
+        event = f"{fid}DynamodbEventSource"
+        fn.add_property_override(f"Events.{event}.Properties.Stream", stream_arn)
+        fn.add_property_override(f"Events.{event}.Properties.MaximumRetryAttempts", STREAM_RETRIES)
+        fn.add_property_override(f"Events.{event}.Properties.MaximumRecordAgeInSeconds", STREAM_MAX_RECORD_AGE_SECONDS)
+        fn.add_property_override(
+            f"Events.{event}.Properties.DestinationConfig",
+            {"OnFailure": {"Type": "SQS", "Destination": self.schedule_failures.queue_arn}},
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=list(STREAM_READ_ACTIONS), resources=[stream_arn]))
+        self.schedule_failures.grant_send_messages(role)
 
     @staticmethod
     def _logical(resource: CfnResource) -> str:

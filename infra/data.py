@@ -6,7 +6,8 @@ classes and builds the tables from them. `tests/infra/test_tables.py` checks the
 against the CreateTable request PynamoDB's own `create_table` sends.
 
 Every table: on-demand billing, point-in-time recovery, server-side encryption with the
-AWS managed key, TTL where the model has a `TTLAttribute`. Protected stages (prod) add
+AWS managed key, TTL where the model has a `TTLAttribute`, a stream where the model's `Meta`
+names a `stream_view_type` (the counters table: its stream pushes the counters). Protected stages (prod) add
 deletion protection and keep the table when the stack is deleted.
 """
 
@@ -60,6 +61,7 @@ class TableSpec:
     sort: Key | None
     indexes: tuple[IndexSpec, ...]
     ttl_attribute: str | None
+    stream: str | None = None  # the stream view type ("NEW_AND_OLD_IMAGES", ...); None: no stream
 
 
 def _keys(attributes: list[Attribute[object]], owner: str) -> tuple[Key, Key | None]:
@@ -110,7 +112,15 @@ def table_spec(kind: str, model: type[Model]) -> TableSpec:
         ttl.update(a.attr_name for a in cls.get_attributes().values() if isinstance(a, TTLAttribute))
     if len(ttl) > 1:
         raise ValueError(f"{kind}: a table has at most one TTL attribute, found {sorted(ttl)}")
-    return TableSpec(kind, partition, sort, tuple(indexes[n] for n in sorted(indexes)), next(iter(ttl), None))
+    stream = getattr(model.Meta, "stream_view_type", None)
+    return TableSpec(
+        kind,
+        partition,
+        sort,
+        tuple(indexes[n] for n in sorted(indexes)),
+        next(iter(ttl), None),
+        str(stream) if stream else None,
+    )
 
 
 def table_specs() -> list[TableSpec]:
@@ -142,6 +152,7 @@ class Data(Construct):
                 ),
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 time_to_live_attribute=spec.ttl_attribute,
+                stream=dynamodb.StreamViewType[spec.stream] if spec.stream else None,
                 deletion_protection=stage.protect_data,
                 removal_policy=RemovalPolicy.RETAIN if stage.protect_data else RemovalPolicy.DESTROY,
             )

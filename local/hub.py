@@ -29,6 +29,7 @@ from local.rest_gateway import RestGateway, UserPoolTokens
 from local.scheduler import Scheduler
 from local.sigv4 import FunctionCredentials
 from local.snapshot import DynamoSnapshot, Snapshotter
+from local.streams import StreamMappings
 from local.websocket_gateway import GatewayLimits, WebSocketGateway
 
 log = logging.getLogger("local.hub")
@@ -85,6 +86,7 @@ class Hub:
         self.runtime: LambdaRuntime | None = None
         self.gateway: WebSocketGateway | None = None
         self.scheduler: Scheduler | None = None
+        self.streams: StreamMappings | None = None
         self.snapshotter: Snapshotter | None = None
         self.runner: web.AppRunner | None = None
         self.api_id = api_id()
@@ -265,6 +267,11 @@ class Hub:
         await self.runner.setup()
         await web.SockSite(self.runner, self.sock).start()
         self.scheduler.start()
+        # The DynamoDB stream functions (the counters push), fed as Lambda's event source mapping does.
+        self.streams = StreamMappings(
+            self.runtime, opts.dynamodb_endpoint or self.moto.url, duplicate_deliveries=opts.duplicate_schedules
+        )
+        await self.streams.start()
         if self.snapshot is not None:
             self.snapshotter = Snapshotter(self.snapshot, self.runtime.gate, interval=opts.snapshot_interval)
             self.snapshotter.prime(self._restored_data)
@@ -291,6 +298,8 @@ class Hub:
             await self.gateway.shutdown(timeout)
         if self.scheduler is not None:
             await self.scheduler.stop(timeout)
+        if self.streams is not None:
+            await self.streams.stop()
         if self.runner is not None:
             await self.runner.cleanup()
         if self.snapshotter is not None:

@@ -50,10 +50,12 @@ def build(
     signing_key: str,
     stores: Stores | None = None,
     limits: LimitSettings | None = None,
+    counters_stream: bool = False,
 ) -> InProcessHub:
     """A user pool with a `tenant` attribute and a web client, and the hub (`chalicelib.wiring.build`)
     verifying its tokens. Call inside `moto.mock_aws()` (with the tables created unless `stores`
-    are in-memory ones)."""
+    are in-memory ones). `counters_stream`: the counters are pushed from the counters table's
+    stream, as deployed; deliver it with `local.streams.InProcessStream`."""
     cognito = boto3.client("cognito-idp", region_name=REGION)
     pool = cognito.create_user_pool(
         PoolName=stage, Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}]
@@ -81,5 +83,6 @@ def build(
         WidgetTokens(settings, clock, key=signing_key),
         stores or Stores.dynamo(REGION),
         limits,
+        counters_stream=counters_stream,
     )
     return InProcessHub(hub, cognito, pool, client)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalice.app import Chalice, ScheduledEventConfig
+from chalice.app import Chalice, DynamoDBEventConfig, ScheduledEventConfig
 
 log = logging.getLogger("local.lambda")
 
@@ -242,7 +242,7 @@ def function_specs(app: Chalice) -> list[tuple[str, str]]:
     for route_key, config in app.websocket_handlers.items():
         specs.append((WEBSOCKET_FUNCTIONS.get(route_key, config.name), config.handler_string))
     for source in app.event_sources:
-        if isinstance(source, ScheduledEventConfig):
+        if isinstance(source, ScheduledEventConfig | DynamoDBEventConfig):  # schedules, stream functions
             specs.append((source.name, source.handler_string))
     return specs
 

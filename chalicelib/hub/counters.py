@@ -5,6 +5,16 @@ Every change keeps the stored counters current in its own transaction (`store/co
 says what each item contributes); the recompute sums the contributions of the open items
 from the sparse open-work indexes (cost grows with open work, not history) and SETs the
 absolute values, so running it twice changes nothing.
+
+Pushing them: with `pushed_by_stream` (as deployed, and on the local stack) a change pushes
+nothing itself. The counters table's DynamoDB stream calls `stream_batch` with the records of
+up to about one second (Lambda's batching window), and each tenant whose shown counters
+changed gets its *current stored* counters once per batch: however fast changes come, an
+agent connection hears at most about one `counters` event per second, and the last one
+carries the final values. Stream records arrive twice and out of order; since the push reads
+the table instead of applying the records, that changes nothing. A presence change writes
+how many agents can answer into the item (only when it differs), so the stream pushes that
+too. Without a stream (the in-process tests) every change pushes at once, as before.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ class Counters:
         clock: Clock,
         rule: PresenceRule,
         team: Callable[[str], TeamStatus] | None = None,
+        pushed_by_stream: bool = False,
     ) -> None:
         self.store = store
         self.live = live
@@ -48,6 +59,7 @@ class Counters:
         self.rule = rule
         # Whether the team is within its business hours, pushed with the counters.
         self.team = team
+        self.pushed_by_stream = pushed_by_stream
 
     def agents_available(self, tenant: str) -> int:
         return len(self.rule.available_agents(self.store.tenant_presence(tenant), self.clock.now()))
@@ -62,6 +74,37 @@ class Counters:
         if self.team is not None:
             event.team = self.team(tenant)
         self.live.push_to_agents(tenant, event)
+
+    def changed(self, tenant: str) -> None:
+        """A change already stored the tenant's new counters: push them, unless the stream does."""
+        if not self.pushed_by_stream:
+            self.push(tenant)
+
+    def presence_changed(self, tenant: str) -> None:
+        """An agent's presence changed, so how many can answer may have: with the stream, store
+        it when it differs (the stream pushes it); without, push now."""
+        if not self.pushed_by_stream:
+            self.push(tenant)
+            return
+        counters.record_agents_available(tenant, self.agents_available(tenant))
+
+    def stream_batch(self, records: list[dict[str, Any]]) -> dict[str, int]:
+        """One batch of the counters table's stream: each tenant whose shown counters changed gets
+        its current counters once. Idempotent (duplicates and reordering push the same state). One
+        tenant failing never keeps the others; then the batch raises, so Lambda delivers it again
+        (pushing a tenant twice is harmless) and a final state is never lost to a passing error."""
+        tenants = counters.stream_tenants(records)
+        failed = 0
+        for tenant in tenants:
+            try:
+                self.push(tenant)
+            except Exception:
+                failed += 1
+                metrics.add_metric(name="CounterPushFailures", unit=MetricUnit.Count, value=1)
+                logger.exception("counters push failed", extra={"tenant": tenant})
+        if failed:
+            raise RuntimeError(f"counters push failed for {failed} of {len(tenants)} tenants; the batch is retried")
+        return {"records": len(records), "tenants": len(tenants), "failed": failed}
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
         """Failed deliveries count within a 5-minute window (the launch check reads the window)."""

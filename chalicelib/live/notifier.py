@@ -29,6 +29,8 @@ from chalicelib.store.ports import ConversationState
 # API Gateway answers 410 for a connection whose $connect has not finished yet. A 410 for a
 # connection younger than this is not proof that it left (the $connect Lambda times out at 10 s).
 CONNECT_GRACE_SECONDS = 30
+# Events for at most this many agents read their connections one agent at a time (AP-C3).
+FEW_USERS = 3
 
 
 # ------------------------------------------------------------------ recipients, one function per event
@@ -86,6 +88,8 @@ class Notifier:
             if not self.sender.post(connection_id, event):
                 self.drop_gone([connection_id])
         except Exception:
+            # Counted with the fan-out's failures: the alarm on failed deliveries sees these too.
+            metrics.add_metric(name="FailedDeliveries", unit=MetricUnit.Count, value=1)
             logger.exception("reply failed", extra={"connection_id": connection_id})
 
     def fanout(self, tenant: str, targets: list[str], event: Event, conversation_id: str | None = None) -> None:
@@ -201,8 +205,15 @@ class Notifier:
     def agents(self, tenant: str, event: Event, only_users: set[str] | None = None, exclude: str = "") -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents', and
         never to `exclude`, the connection that caused it)."""
-        online = self.connections.store.tenant_agents_online(tenant)
-        targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
+        store = self.connections.store
+        if only_users is not None and len(only_users) <= FEW_USERS:
+            # A few agents' connections (an assignment's owner): their own index entries, not
+            # every agent connection of the tenant read to keep a handful.
+            mine = [c for user in sorted(only_users) for c in store.user_connections(tenant, "agent", user)]
+            targets = [c for c in dict.fromkeys(mine) if c != exclude]
+        else:
+            online = store.tenant_agents_online(tenant)
+            targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
         self.fanout(tenant, targets, event)
         return len(targets)
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.store.dynamo_errors import CONDITION_FAILED, error_code
 from chalicelib.store.models import ConversationMeta
 from chalicelib.store.work_models import Callback, HubCounters, Ticket
 
@@ -49,3 +52,40 @@ def update_actions(changes: dict[str, int], now: float) -> list[Any]:
     actions: list[Any] = [getattr(HubCounters, name).add(value) for name, value in changes.items()]
     actions.append(HubCounters.updated_at.set(now))
     return actions
+
+
+# ------------------------------------------------------------------ the counters stream
+# What a dashboard shows of the counters item: a stream record that changes none of these
+# (the widget offer, the drift figures, the failure window, the ticket number) pushes nothing.
+SHOWN_ATTRIBUTES = (*COUNTER_NAMES, "agents_available")
+
+
+def stream_tenants(records: list[dict[str, Any]]) -> list[str]:
+    """The tenants whose shown counters a batch of counters-table stream records changed, each
+    once, in the order first seen. A record without images (another stream view) counts as a
+    change; duplicates and reordering do not matter: the push reads the stored counters."""
+    tenants: dict[str, None] = {}
+    for record in records:
+        change = record.get("dynamodb") or {}
+        tenant = ((change.get("Keys") or {}).get("tenant") or {}).get("S")
+        if not tenant:
+            continue
+        old, new = change.get("OldImage"), change.get("NewImage")
+        if old is None or new is None or any(old.get(a) != new.get(a) for a in SHOWN_ATTRIBUTES):
+            tenants[str(tenant)] = None
+    return list(tenants)
+
+
+def record_agents_available(tenant: str, available: int) -> bool:
+    """Stores how many agents can answer, only when it differs (the write is what makes the
+    counters stream push it). True when it was written."""
+    try:
+        HubCounters(tenant).update(
+            actions=[HubCounters.agents_available.set(available)],
+            condition=HubCounters.agents_available.does_not_exist() | (HubCounters.agents_available != available),
+        )
+    except UpdateError as exc:
+        if error_code(exc) == CONDITION_FAILED:
+            return False
+        raise
+    return True

@@ -145,10 +145,10 @@ class Ticket(Model):
 # --------------------------------------------------------------------------- counters & history
 class HubCounters(Model):
     """The tenant's hub counters, kept current on every change and repaired by the recompute.
-    AP-H1: Get (tenant)."""
+    AP-H1: Get (tenant). Its stream pushes the counters to the dashboards (`handlers/streams.py`)."""
 
     class Meta(ModelMeta):
-        pass
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     tenant = UnicodeAttribute(hash_key=True)
     open_tickets = NumberAttribute(default=0)

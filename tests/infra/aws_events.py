@@ -147,3 +147,28 @@ def scheduled(rule: str) -> dict[str, Any]:
         "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
         "detail": {},
     }
+
+
+def dynamodb_stream(table: str, keys: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A batch of one MODIFY record, as Lambda's event source mapping hands a DynamoDB stream to a function."""
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": time.time(),
+                    "Keys": keys,
+                    "NewImage": {**keys, **new},
+                    "OldImage": {**keys, **old},
+                    "SequenceNumber": "100000000000000000001",
+                    "SizeBytes": 100,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/stream/2026-12-02T00:00:00.000",
+            }
+        ]
+    }

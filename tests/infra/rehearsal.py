@@ -40,6 +40,7 @@ HANDLERS = {
     "recompute": "app.recompute_counters",
     "drift": "app.sweep_drift",
     "route": "app.route_queue",
+    "stream": "app.push_counters",
 }
 
 

@@ -112,6 +112,7 @@ TABLE_PROPERTIES = {
     "PointInTimeRecoverySpecification",
     "TimeToLiveSpecification",
     "DeletionProtectionEnabled",
+    "StreamSpecification",
     "Tags",
 }
 
@@ -134,6 +135,9 @@ def create_table_from_template(ddb: Any, props: dict[str, Any]) -> dict[str, Any
         }
     if "DeletionProtectionEnabled" in props:
         request["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
+    stream = props.get("StreamSpecification")
+    if stream:  # CloudFormation names only the view type; the API also wants it switched on
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     check_create_table(request)
     ddb.create_table(**request)
     ttl = props.get("TimeToLiveSpecification")

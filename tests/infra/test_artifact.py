@@ -160,9 +160,18 @@ def exercise(r: Rehearsal) -> Exercise:
         "POST", "/tickets", body={"subject": "Tent pole broke", "conversation_id": conversation}, authorizer=agent
     )
     ex.outcomes["rest_pushes"] = r.management.to(agent_conn)[before:]
+    # The counters table's stream: its batch pushes the tenant's current counters to the dashboards.
+    counters_table = r.env[r.logical["stream"]]["COUNTERS_TABLE"]
+    before = len(r.management.to(agent_conn))
+    ex.outcomes["stream"] = r.invoke(
+        "stream",
+        aws_events.dynamodb_stream(
+            counters_table, {"tenant": {"S": TENANT}}, {"open_tickets": {"N": "0"}}, {"open_tickets": {"N": "1"}}
+        ),
+    )
+    ex.outcomes["stream_pushes"] = r.management.to(agent_conn)[before:]
 
     # Schedules. The recompute repairs a counter that drifted and pushes the fix.
-    counters_table = r.env[r.logical["recompute"]]["COUNTERS_TABLE"]
     moto_client("dynamodb", r.moto_url).update_item(
         TableName=counters_table,
         Key={"tenant": {"S": TENANT}},
@@ -207,6 +216,7 @@ def test_every_function_starts_from_the_zip_and_answers_its_aws_events(rehearsal
     assert message["text"] == "Anyone there?" and message["conversation_id"] == conversation, message
 
     assert ex.outcomes["ticket"]["statusCode"] == 200, ex.outcomes["ticket"]
+    assert ex.outcomes["stream"] == {"records": 1, "tenants": 1, "failed": 0}, ex.outcomes["stream"]
     assert ex.outcomes["recompute"]["drift"] >= 41, ex.outcomes["recompute"]
     assert ex.outcomes["escalate"]["tenants"] >= 1
     assert ex.outcomes["drift"]["tenants"] >= 1
@@ -223,13 +233,15 @@ def test_rest_and_schedule_pushes_reach_the_socket_through_the_configured_endpoi
     r = rehearsal
     ex = exercise(r)
     assert not r.endpoint_problems, "\n".join(r.endpoint_problems)
-    for what in ("rest_pushes", "schedule_pushes"):
+    for what in ("rest_pushes", "stream_pushes", "schedule_pushes"):
         pushes = ex.outcomes[what]
         assert pushes, f"{what}: nothing reached the agent's socket"
         misplaced = [p for p in pushes if p.stage != r.ws_stage]
         assert not misplaced, f"{what} went to the wrong endpoint (stage {r.ws_stage!r} expected): {misplaced}"
     ticket_events = [p.data for p in ex.outcomes["rest_pushes"] if p.data.get("type") == "ticket"]
     assert ticket_events and ticket_events[0]["ticket"]["subject"] == "Tent pole broke"
+    [streamed] = [p.data for p in ex.outcomes["stream_pushes"] if p.data.get("type") == "counters"]
+    assert streamed["counters"]["open_tickets"] == 1, ex.outcomes["stream_pushes"]  # the stored value
     counters = [p.data for p in ex.outcomes["schedule_pushes"] if p.data.get("type") == "counters"]
     assert counters and counters[-1]["counters"]["open_tickets"] == 1, ex.outcomes["schedule_pushes"]
 

@@ -131,6 +131,9 @@ def test_every_table_matches_what_pynamodb_creates(
         assert _index_map(table.get("LocalSecondaryIndexes", [])) == _index_map(
             create.get("LocalSecondaryIndexes", [])
         ), f"{kind}: local indexes differ from PynamoDB's CreateTable"
+        stream = create.get("StreamSpecification")
+        expected = {"StreamViewType": stream["StreamViewType"]} if stream else None
+        assert table.get("StreamSpecification") == expected, f"{kind}: the stream differs from PynamoDB's CreateTable"
         ttl = sent.get("UpdateTimeToLive")
         if ttl:
             assert table["TimeToLiveSpecification"] == {

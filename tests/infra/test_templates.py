@@ -191,7 +191,8 @@ def test_every_function_has_its_own_role_log_group_and_endpoint(stacks: dict[str
     template = _stateless(stacks, stage)
     functions = of_type(template, "AWS::Serverless::Function")
     roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
-    assert len(set(roles)) == len(functions) == 8  # 3 WebSocket, the REST API, 4 schedules: no authorizer function
+    # 3 WebSocket, the REST API, 4 schedules, the counters stream: no authorizer function
+    assert len(set(roles)) == len(functions) == 9
     ws_stage = next(iter(of_type(template, "AWS::ApiGatewayV2::Stage").values()))["Properties"]["StageName"]
     log_groups = of_type(template, "AWS::Logs::LogGroup")
     for logical, fn in functions.items():
@@ -207,7 +208,11 @@ def test_every_function_has_its_own_role_log_group_and_endpoint(stacks: dict[str
 def test_schedules_have_a_failure_destination(stacks: dict[str, dict[str, Any]], stage: str) -> None:
     template = _stateless(stacks, stage)
     queues = of_type(template, "AWS::SQS::Queue")
-    scheduled = {k: f for k, f in of_type(template, "AWS::Serverless::Function").items() if "Events" in f["Properties"]}
+    scheduled = {
+        k: f
+        for k, f in of_type(template, "AWS::Serverless::Function").items()
+        if any(e["Type"] == "Schedule" for e in f["Properties"].get("Events", {}).values())
+    }
     assert len(scheduled) == 4  # escalation, recompute, drift sweep, route_queue
     for logical, fn in scheduled.items():
         [event] = fn["Properties"]["Events"].values()
@@ -215,6 +220,39 @@ def test_schedules_have_a_failure_destination(stacks: dict[str, dict[str, Any]],
         destination = fn["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         assert destination["Type"] == "SQS"
         assert destination["Destination"]["Fn::GetAtt"][0] in queues, logical
+
+
+def test_the_counters_stream_feeds_its_function_in_one_second_batches(
+    stacks: dict[str, dict[str, Any]], stage: str
+) -> None:
+    """Issue 12: the counters table has a stream; its function is invoked with ~1 s batches, retries
+    a failed batch, then sends it to the failures queue, and its role reads that one stream."""
+    [table] = [
+        t
+        for t in of_type(_stateful(stacks, stage), "AWS::DynamoDB::Table").values()
+        if "StreamSpecification" in t["Properties"]
+    ]
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    template = _stateless(stacks, stage)
+    functions = of_type(template, "AWS::Serverless::Function")
+    streamed = {
+        k: f
+        for k, f in functions.items()
+        if any(e["Type"] == "DynamoDB" for e in f["Properties"].get("Events", {}).values())
+    }
+    assert list(streamed) == ["PushCounters"]
+    fn = streamed["PushCounters"]["Properties"]
+    [event] = fn["Events"].values()
+    props = event["Properties"]
+    assert "Fn::ImportValue" in props["Stream"], props["Stream"]  # the stateful stack's table, not app.py's placeholder
+    assert props["MaximumBatchingWindowInSeconds"] == 1 and props["StartingPosition"] == "LATEST"
+    assert props["MaximumRetryAttempts"] >= 1 and props["MaximumRecordAgeInSeconds"] > 0
+    assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    role = fn["Role"]["Fn::GetAtt"][0]
+    policies = [p for p in of_type(template, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    [reads] = [s for s in statements if "dynamodb:GetRecords" in s["Action"]]
+    assert reads["Resource"] == props["Stream"]
 
 
 def test_both_apis_are_throttled_and_log_access(stacks: dict[str, dict[str, Any]], stage: str) -> None:

@@ -48,7 +48,10 @@ class _Counters:
         self.pushed: list[str] = []
         self.failures: list[tuple[str, int]] = []
 
-    def push(self, tenant: str) -> None:
+    def changed(self, tenant: str) -> None:
+        self.pushed.append(tenant)
+
+    def presence_changed(self, tenant: str) -> None:
         self.pushed.append(tenant)
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
