@@ -288,7 +288,7 @@ def create_hub() -> tuple[BenchHub, StubSender, Hub]:
         sender, clock, "bench", signing_key="bench-signing-key-0123456789abcdef0123", limits=limits, **options
     )
     h = built.hub
-    hub = BenchHub(h.live, sender, built.cognito, built.pool_id, built.client_id, h.widgets)  # type: ignore[arg-type]
+    hub = BenchHub(h.live, sender, built.cognito, built.pool_id, built.client_id, h.widgets, clock)  # type: ignore[arg-type]
     return hub, sender, h
 
 

@@ -337,7 +337,7 @@ def function_events() -> dict[str, tuple[str, dict[str, Any]]]:
                     "SizeBytes": 60,
                     "StreamViewType": "NEW_AND_OLD_IMAGES",
                 },
-                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/counters/stream/2026-12-02T00:00:00.000",
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/counters/stream/2026-12-02",
             }
         ]
     }
