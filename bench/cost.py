@@ -47,7 +47,9 @@ from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.sender import Sender
 from chalicelib.store.tables import ensure_tables
 from chalicelib.store.tenants import ensure_tenant
+from chalicelib.store.work_models import HubCounters
 from local import inprocess
+from local.streams import InProcessStream
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -457,8 +459,15 @@ class CostHub:
         self.meter = meter
         self.clock = ManualClock(start=time.time())
         self.sender = MeteredSender(meter)
-        built = inprocess.build(self.sender, self.clock, "cost", signing_key="cost-signing-key-0123456789abcdef01234")
+        built = inprocess.build(
+            self.sender,
+            self.clock,
+            "cost",
+            signing_key="cost-signing-key-0123456789abcdef01234",
+            counters_stream=True,  # as deployed: the counters reach the dashboards from their stream
+        )
         self.hub = built.hub
+        self.stream = InProcessStream(str(HubCounters.Meta.table_name), self.hub.counters.stream_batch)
         self.lane = built.hub.live
         self.cognito, self.pool_id, self.client_id = built.cognito, built.pool_id, built.client_id
         self.memory, self.default_memory, self.memory_source = memory_mb()
@@ -472,7 +481,28 @@ class CostHub:
 
     @contextlib.contextmanager
     def metered(self, name: str, function: str, frames_in: int, out: list[Step]) -> Iterator[None]:
-        """Counts one Lambda invocation of `function` (its DynamoDB calls, posts, duration)."""
+        """Counts one Lambda invocation of `function` (its DynamoDB calls, posts, duration), plus
+        the counters stream's function (PushCounters) when the action changed the counters: one
+        invocation per action, the most it can cost (changes within its 1 s window share one)."""
+        self.drain()  # what unmetered setup changed is nobody's cost
+        with self._invocation(name, function, frames_in, out):
+            yield
+        records = self.stream.reader.read(1000)  # Lambda's own stream reads are free
+        if records:
+            pushed: list[Step] = []
+            with self._invocation(name, "PushCounters", 0, pushed):
+                self.stream.handle(records)
+            step = out[-1]
+            out[-1] = Step(step.name, step.usage + pushed[0].usage, step.handler_ms + pushed[0].handler_ms)
+
+    def drain(self) -> None:
+        """Delivers the counters stream unmetered (after setup steps)."""
+        records = self.stream.reader.read(1000)
+        if records:
+            self.stream.handle(records)
+
+    @contextlib.contextmanager
+    def _invocation(self, name: str, function: str, frames_in: int, out: list[Step]) -> Iterator[None]:
         m = self.meter
         with m.lock:
             m.usage, m.aws_seconds, m.posts_bytes = Usage(), 0.0, []
@@ -813,9 +843,13 @@ def linear(at: Mapping[int, Usage], n: int, mem: Callable[[str], int]) -> Usage:
         return u1
     slope = (u2 + u1 * -1) * (1 / (n2 - n1))
     out = u1 + slope * (n - n1)
-    (function,) = set(u1.invocations) | set(u2.invocations)
+    functions = set(u1.invocations) | set(u2.invocations)
     out.lambda_own_ms = max(u1.lambda_own_ms, u2.lambda_own_ms)
-    out.lambda_gb_seconds = billed_gb_seconds(mem(function), out.lambda_own_ms, out.ddb_total, out.posts)
+    if len(functions) == 1:
+        (function,) = functions
+        out.lambda_gb_seconds = billed_gb_seconds(mem(function), out.lambda_own_ms, out.ddb_total, out.posts)
+    # else (the action's function and the counters stream's): each one's billed time grows with
+    # the posts it makes, and the GB-seconds extrapolated linearly above follow that.
     return out
 
 
