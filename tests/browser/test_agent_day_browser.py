@@ -113,7 +113,7 @@ def test_notifications_title_count_mentions_and_mute(browsers: dict[str, Any], l
 
     # Routing would give the colleague chats waiting in the lobby when they sign in below, which
     # moves this agent's title count: the colleague takes no chats during this test.
-    token_hdr = {"Authorization": f"Bearer {local_hub.agent_token()}"}
+    token_hdr = {"Authorization": local_hub.agent_token()}  # the raw ID token, as the Cognito authorizer takes it
     directory = local_hub.request("GET", local_hub.api_url + "/agents", headers=token_hdr)["agents"]
     [colleague_id] = [a["id"] for a in directory if a["name"] == "Demo Agent 2"]
     local_hub.request("PATCH", f"{local_hub.api_url}/agents/{colleague_id}", {"capacity": 0}, token_hdr)

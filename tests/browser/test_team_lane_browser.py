@@ -41,7 +41,7 @@ def contexts(browser: Any, frontend_dist: Path) -> Iterator[tuple[Any, Any, Any]
 
 def api(hub: Any, method: str, path: str, body: Any = None, username: str | None = None) -> Any:
     token = hub.agent_token(username)
-    return hub.request(method, hub.api_url + path, body, {"Authorization": f"Bearer {token}"})
+    return hub.request(method, hub.api_url + path, body, {"Authorization": token})
 
 
 def counter(page: Any, name: str) -> int:

@@ -46,7 +46,7 @@ def browser_context(browser: Any, frontend_dist: Path) -> Iterator[Any]:
 
 def api(hub: Any, method: str, path: str, body: Any = None, username: str | None = None) -> Any:
     token = hub.agent_token(username)
-    return hub.request(method, hub.api_url + path, body, {"Authorization": f"Bearer {token}"})
+    return hub.request(method, hub.api_url + path, body, {"Authorization": token})
 
 
 def widget_lines(customer: Any, text: str) -> Any:
