@@ -1,6 +1,6 @@
 """Runs every benchmark and prints a summary table: `python -m bench.all` (`make bench`).
 
-python -m bench.all [--only ddb_calls,import_time,latency,appends,flood,fanout] [--seconds 30]
+python -m bench.all [--only ddb_calls,import_time,latency,appends,flood,cost,fanout] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from bench import appends, ddb_calls, fanout, flood, import_time, latency
+from bench import appends, cost, ddb_calls, fanout, flood, import_time, latency
 from bench.report import Figure, figures_table, machine
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], list[Figure]]] = {
@@ -21,7 +21,7 @@ BENCHMARKS: dict[str, Callable[[Sequence[str]], list[Figure]]] = {
     "latency": latency.run,
     "appends": appends.run,
     "flood": flood.run,
-    "cost": __import__("bench.cost", fromlist=["run"]).run,
+    "cost": cost.run,
     "fanout": fanout.run,
 }
 
