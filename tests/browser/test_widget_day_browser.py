@@ -222,4 +222,7 @@ def test_a_closed_conversation_asks_for_a_rating_that_reaches_the_agents(
     customer.reload()
     expect(customer.get_by_test_id("widget-rating-thanks")).to_be_visible()
     expect(customer.get_by_test_id("widget-rating-star")).to_have_count(0)
+    # Leave the colleague unavailable, so later tests see only the demo agent's presence (the
+    # widget tests count on "the last agent leaves").
+    colleague.request("ack", action="presence", status="offline")
     watch.check()
