@@ -154,6 +154,8 @@ def test_notifications_title_count_mentions_and_mute(browsers: dict[str, Any], l
     expect(agent.get_by_test_id("thread-message").filter(has_text="Thanks, looking")).to_have_count(1)
     agent.wait_for_timeout(500)
     assert notes_with(agent, "replied", "Thanks, looking") == 0
+    # ... and it is read while on screen (the read receipt is sent at most once a second).
+    expect(chat).to_have_attribute("data-unread", "0")
 
     # Elsewhere (tickets view), the customer's reply notifies and counts.
     agent.get_by_test_id("view-tickets").click()

@@ -81,6 +81,9 @@ def pair(counted: Counted, peers: list[Peer]) -> dict[str, Any]:
     customer, _ = Peer.customer(counted.hub)
     agent = Peer.agent(counted.hub)
     peers += [customer, agent]
+    # Busy: routing gives them no chat by itself (an earlier test may have left them available),
+    # so the `take` below is what makes them the owner.
+    agent.request("ack", action="presence", status="busy")
     conv = customer.request("conversation", action="start")["conversation"]["id"]
     customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
     customer.expect("conversation")
