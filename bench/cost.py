@@ -40,7 +40,7 @@ from typing import Any
 import botocore.client
 from moto import mock_aws
 
-from bench.ddb_calls import aws_environment, quiet_stdout
+from bench.ddb_calls import agent_id_token, aws_environment, quiet_stdout
 from bench.report import Figure, table
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import ManualClock
@@ -531,24 +531,9 @@ class CostHub:
     # -- actors
     def agent_token(self, username: str) -> str:
         if username not in self._tokens:
-            self.cognito.admin_create_user(
-                UserPoolId=self.pool_id,
-                Username=username,
-                UserAttributes=[
-                    {"Name": "custom:tenant", "Value": TENANT},
-                    {"Name": "name", "Value": username.title()},
-                ],
-                MessageAction="SUPPRESS",
+            self._tokens[username] = agent_id_token(
+                self.cognito, self.pool_id, self.client_id, username, TENANT, PASSWORD
             )
-            self.cognito.admin_set_user_password(
-                UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
-            )
-            out = self.cognito.initiate_auth(
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-            )
-            self._tokens[username] = str(out["AuthenticationResult"]["IdToken"])
         return self._tokens[username]
 
     def connect_agent(self, username: str, out: list[Step] | None = None) -> str:

@@ -180,6 +180,23 @@ def quiet_stdout() -> Iterator[None]:
         yield
 
 
+def agent_id_token(cognito: Any, pool_id: str, client_id: str, username: str, tenant: str, password: str) -> str:
+    """A new agent of `tenant` in moto's user pool, signed in: their real RS256 ID token."""
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "custom:tenant", "Value": tenant}, {"Name": "name", "Value": username.title()}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    out = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return str(out["AuthenticationResult"]["IdToken"])
+
+
 @dataclass
 class Hub:
     lane: LiveLane
@@ -205,24 +222,9 @@ class Hub:
 
     def agent_token(self, username: str) -> str:
         if username not in self._tokens:
-            self.cognito.admin_create_user(
-                UserPoolId=self.pool_id,
-                Username=username,
-                UserAttributes=[
-                    {"Name": "custom:tenant", "Value": TENANT},
-                    {"Name": "name", "Value": username.title()},
-                ],
-                MessageAction="SUPPRESS",
+            self._tokens[username] = agent_id_token(
+                self.cognito, self.pool_id, self.client_id, username, TENANT, PASSWORD
             )
-            self.cognito.admin_set_user_password(
-                UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
-            )
-            out = self.cognito.initiate_auth(
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-            )
-            self._tokens[username] = str(out["AuthenticationResult"]["IdToken"])
         return self._tokens[username]
 
     def connect_agent(self, username: str) -> str:
