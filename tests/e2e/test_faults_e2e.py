@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.live.timeline import VOID_AFTER_SECONDS
-from local.bootstrap import DUMMY_CREDENTIALS, stage_variables
+from local.bootstrap import stage_variables
 from local.ddb_faults import FaultConfig, FaultProxy
-from local.moto_server import MotoProcess
-from local.testing import HubProcess, LocalHub
+from local.testing import LocalHub
 from tests.e2e.peers import Peer, new_client_id
+from tests.e2e.proxied import hub_behind_proxy
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,24 +42,8 @@ class Faulty:
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faulty]:
-    data = tmp_path_factory.mktemp("faulty-hub")
-    moto = MotoProcess(log_path=data / "ddb-moto.log")
-    proxy = FaultProxy(moto.start(), data)
-    process = HubProcess(data, extra_args=["--no-schedules", "--dynamodb-endpoint", proxy.start()])
-    try:
-        hub = process.start(timeout=90)
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=moto.url,
-            region_name="us-east-1",
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+    with hub_behind_proxy(tmp_path_factory.mktemp("faulty-hub")) as (hub, proxy, client):
         yield Faulty(hub, proxy, client)
-    finally:
-        process.stop()
-        proxy.stop()
-        moto.stop()
 
 
 @dataclass
