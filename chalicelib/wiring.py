@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import TypeVar
+
+from msgspec import Struct
 
 from chalicelib.hub.availability import Availability
 from chalicelib.hub.command import SupportCommand
@@ -71,8 +72,7 @@ from chalicelib.work.tickets import Tickets
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Stores:
+class Stores(Struct, frozen=True):
     """One store per lane, each behind its port (`store/ports.py`)."""
 
     connections: ConnectionStore
@@ -98,8 +98,7 @@ class Stores:
         )
 
 
-@dataclass(frozen=True)
-class Hub:
+class Hub(Struct, frozen=True):
     settings: Settings
     clock: Clock
     rule: PresenceRule

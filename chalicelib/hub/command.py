@@ -4,7 +4,8 @@ the next move, the launch decision and the mode."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+
+from msgspec.structs import asdict
 
 from chalicelib.contract.views.hub import Blocker as BlockerView
 from chalicelib.contract.views.hub import CsatReport, HubSnapshot, Launch, ModeRules, ModeState, TeamStatus

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from msgspec import Struct, field
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -73,8 +74,7 @@ def zone(name: Any) -> ZoneInfo:
         raise InvalidHours(f"time_zone: unknown time zone {name!r}") from None
 
 
-@dataclass(frozen=True)
-class BusinessHours:
+class BusinessHours(Struct, frozen=True, dict=True):  # dict: room for the cached time zone
     time_zone: str
     # One tuple of opening intervals per weekday, Monday first, sorted and not overlapping.
     weekly: tuple[tuple[Interval, ...], ...]

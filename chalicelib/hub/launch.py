@@ -36,7 +36,8 @@ the handoff (the next move still sends the team to them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from chalicelib.hub.next_move import RULES
 from chalicelib.hub.pressure import Lane, LostAgent, Pressure
@@ -53,23 +54,20 @@ from chalicelib.hub.sentences import (
 READY_HEADLINE = "Ready for handoff"
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(Struct, frozen=True):
     code: str  # one of BLOCKER_CODES, e.g. "overdue_callbacks"
     message: str  # plain sentence with the number
     lane: Lane  # the lane that recovers it (same lane names as NextMove)
     agents: tuple[LostAgent, ...] = ()  # presence_drift: who dropped off ("reassign their chats")
 
 
-@dataclass(frozen=True)
-class LaunchDecision:
+class LaunchDecision(Struct, frozen=True):
     ready: bool
     headline: str  # "Ready for handoff" when ready, else e.g. "2 things block the handoff"
     blockers: tuple[Blocker, ...]
 
 
-@dataclass(frozen=True)
-class BlockerCheck:
+class BlockerCheck(Struct, frozen=True):
     code: str
     lane: Lane
     blocks: Callable[[Pressure], bool]

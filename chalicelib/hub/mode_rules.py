@@ -24,8 +24,9 @@ for handoff".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 Mode = Literal["ready", "live", "recovery"]
 Offer = Literal["chat", "callback"]
@@ -34,8 +35,7 @@ First = Literal["launch", "next_move", "recovery"]
 MODES: tuple[Mode, ...] = ("ready", "live", "recovery")
 
 
-@dataclass(frozen=True)
-class ModeRules:
+class ModeRules(Struct, frozen=True):
     mode: Mode
     chat_when_available: bool  # may the widget offer live chat to a new visitor while someone is available
     reassign_at_once: bool  # routing gives a vanished agent's chats back without the grace period

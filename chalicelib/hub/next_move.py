@@ -61,7 +61,8 @@ rounded down: "45 seconds", "7 minutes", "2 hours", "3 days".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from chalicelib.hub.pressure import Lane, Pressure, Severity
 from chalicelib.hub.sentences import (
@@ -88,16 +89,14 @@ CHAT_REPLY_URGENT_S = 60.0
 OPEN_TICKETS_PILE_UP = 10
 
 
-@dataclass(frozen=True)
-class NextMove:
+class NextMove(Struct, frozen=True):
     lane: Lane
     reason: str  # one plain English sentence a team lead would act on, with the numbers
     severity: Severity
     rule: str  # stable id of the rule that fired, e.g. "overdue_callbacks"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     id: str
     lane: Lane
     priority: int

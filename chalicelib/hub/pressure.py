@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 Lane = Literal["live_chat", "tickets", "callbacks", "support_command"]
 Severity = Literal["calm", "attention", "urgent"]
@@ -11,8 +12,7 @@ Severity = Literal["calm", "attention", "urgent"]
 LANES: tuple[Lane, ...] = ("live_chat", "tickets", "callbacks", "support_command")
 
 
-@dataclass(frozen=True)
-class LostAgent:
+class LostAgent(Struct, frozen=True):
     """An agent who dropped off (unreachable, within the grace period) while owning open chats."""
 
     id: str
@@ -21,8 +21,7 @@ class LostAgent:
     silent_s: float
 
 
-@dataclass(frozen=True)
-class Pressure:
+class Pressure(Struct, frozen=True):
     open_tickets: int
     waiting_internal: int
     callback_queued: int

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from chalicelib.contract.rest.widget import Availability as Offered
 from chalicelib.live.connections import Connections
@@ -21,8 +22,7 @@ from chalicelib.platform.observability import MetricUnit, logger, metrics
 Availability = Callable[[str], Offered]
 
 
-@dataclass
-class Live:
+class Live(Struct):
     connections: Connections
     notifier: Notifier
     timeline: Timeline

@@ -10,9 +10,11 @@ name and e-mail in step with the profile (`platform/terms.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from chalicelib.platform.errors import InvalidAction
 from chalicelib.platform.observability import logger
@@ -46,8 +48,7 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
-@dataclass(frozen=True)
-class CustomerContext:
+class CustomerContext(Struct, frozen=True):
     """What the host page knows about the customer. Nothing here is verified: a verified
     identity comes from `user_id` + `user_hash` alone."""
 

@@ -12,14 +12,14 @@ undoes or fails the action that published the event, and the other listeners sti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
+
+from msgspec import Struct
 
 from chalicelib.platform.observability import MetricUnit, logger, metrics
 
 
-@dataclass(frozen=True)
-class ConversationStarted:
+class ConversationStarted(Struct, frozen=True):
     """A conversation started: its customer wrote the first message or asked for a callback
     (opening the widget starts nothing)."""
 
@@ -28,24 +28,21 @@ class ConversationStarted:
     customer_id: str = ""
 
 
-@dataclass(frozen=True)
-class ConversationClosed:
+class ConversationClosed(Struct, frozen=True):
     """An agent closed an open conversation (it leaves the active chats)."""
 
     tenant: str
     conversation_id: str
 
 
-@dataclass(frozen=True)
-class ConversationReopened:
+class ConversationReopened(Struct, frozen=True):
     """A customer wrote into a closed conversation; it is active again."""
 
     tenant: str
     conversation_id: str
 
 
-@dataclass(frozen=True)
-class CustomerReplied:
+class CustomerReplied(Struct, frozen=True):
     """A customer's message was stored (not a resend). `waiting_ticket_id` is the ticket that
     waits on this customer, if any."""
 
@@ -56,8 +53,7 @@ class CustomerReplied:
     waiting_ticket_id: str | None
 
 
-@dataclass(frozen=True)
-class NoteAdded:
+class NoteAdded(Struct, frozen=True):
     """An agent's internal note was stored (not a resend)."""
 
     tenant: str
@@ -69,8 +65,7 @@ class NoteAdded:
     created_at: float
 
 
-@dataclass(frozen=True)
-class PresenceChanged:
+class PresenceChanged(Struct, frozen=True):
     """An agent's chosen status or reachability changed (agents available may have changed)."""
 
     tenant: str
@@ -79,8 +74,7 @@ class PresenceChanged:
     reachable: bool
 
 
-@dataclass(frozen=True)
-class OwnerChanged:
+class OwnerChanged(Struct, frozen=True):
     """A conversation's owner changed (`live/ownership.py`); `to` None: it went back to the queue."""
 
     tenant: str
@@ -90,8 +84,7 @@ class OwnerChanged:
     reason: str
 
 
-@dataclass(frozen=True)
-class DeliveryFailed:
+class DeliveryFailed(Struct, frozen=True):
     """Posting to `failed` connections failed for another reason than a gone connection."""
 
     tenant: str

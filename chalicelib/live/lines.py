@@ -10,7 +10,8 @@ by the customer, and a missed call linked to it may be someone else's.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 # code → English wording; `{name}` etc. are the line's params.
 ENGLISH: dict[str, str] = {
@@ -34,8 +35,7 @@ CODES: tuple[str, ...] = tuple(ENGLISH)
 WINDOW_WORDS = {"asap": "as soon as possible", "morning": "morning", "afternoon": "afternoon", "evening": "evening"}
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Struct, frozen=True):
     code: str
     params: dict[str, str] = field(default_factory=dict)
 

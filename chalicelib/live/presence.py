@@ -26,7 +26,7 @@ the grace period (see `hub/mode_rules.py`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from chalicelib.store.models import AgentPresence
 
@@ -53,8 +53,7 @@ def available_agents(presence: list[AgentPresence], now: float, window: float = 
     return {p.agent_id for p in presence if is_available(p, now, window)}
 
 
-@dataclass(frozen=True)
-class PresenceRule:
+class PresenceRule(Struct, frozen=True):
     """The presence rule with its two durations (see the module docstring)."""
 
     window: float = PRESENCE_WINDOW_SECONDS

@@ -25,7 +25,7 @@ conversation a key read instead of the transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from chalicelib.live.timeline_append import CONTENDED_SECONDS, MAX_APPEND_ATTEMPTS, Prepare, TimelineAppend
 from chalicelib.live.timeline_sync import SYNC_PAGE_BYTES, VOID_AFTER_SECONDS, Page, TimelineSync, voids_for
@@ -53,8 +53,7 @@ __all__ = [
 TYPING_REFRESH_SECONDS = 7.5
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(Struct, frozen=True):
     """A receipt as stored: where the cursor is now in both numberings."""
 
     seq: int

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import msgspec
+from msgspec import Struct, field
 
 from chalicelib.contract.views.conversations import MessageEvent
 from chalicelib.live import payloads
@@ -19,8 +18,7 @@ VOID_AFTER_SECONDS = 10.0
 SYNC_PAGE_BYTES = 96 * 1024  # one sync event stays well under API Gateway's 128 KB
 
 
-@dataclass
-class Page:
+class Page(Struct):
     """One page of a sync, in the reader's numbering. `through`: every number up to it is in
     `messages` or was void (nothing the reader needs). `reset`: the reader's view was not the
     server's (it was ahead, or its last entry differs): this page starts again from 0."""

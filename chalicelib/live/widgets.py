@@ -16,7 +16,8 @@ rotation the previous secret is still accepted for ROTATION_GRACE_SECONDS.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from chalicelib.live.customers import CustomerContext, Profiles
 from chalicelib.platform.auth import Identity, WidgetTokens, identity_matches
@@ -32,8 +33,7 @@ ROTATION_GRACE_SECONDS = 24 * 3600
 SECRET_BYTES = 32
 
 
-@dataclass(frozen=True)
-class WidgetSession:
+class WidgetSession(Struct, frozen=True):
     token: str
     customer_id: str
     tenant: str

@@ -13,9 +13,10 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from chalicelib.platform.config import Settings
 from chalicelib.platform.errors import Unauthorized
@@ -36,8 +37,7 @@ WIDGET_ISSUER = "flow-hub"
 WIDGET_AUDIENCE = "flow-hub-widget"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(Struct, frozen=True):
     """Who is on the other end of a connection or request, as verified from its credential."""
 
     tenant: str
@@ -49,8 +49,7 @@ class Identity:
     verified: bool = False
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(Struct, frozen=True):
     """Who does something in a work lane: a verified agent or customer, or the scheduler."""
 
     tenant: str

@@ -7,8 +7,9 @@ and by the local stack); the runtime never guesses one.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 TABLE_ENV_VARS = {
     "connections": "CONNECTIONS_TABLE",
@@ -38,8 +39,7 @@ def table_name(kind: str) -> str:
         raise ConfigError(f"environment variable {var} (the {kind} table name) is not set") from None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     region: str
     stage: str
     user_pool_id: str

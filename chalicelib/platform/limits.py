@@ -24,16 +24,16 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from chalicelib.platform.clock import Clock
 from chalicelib.platform.errors import RateLimited
 from chalicelib.platform.observability import MetricUnit, metrics
 
 
-@dataclass(frozen=True)
-class LimitSettings:
+class LimitSettings(Struct, frozen=True):
     """The numbers. Legitimate clients never meet them: the widget and the dashboard send a
     heartbeat a minute, typing at most every 3 s and one cumulative receipt at a time."""
 
@@ -70,7 +70,7 @@ class LimitSettings:
         changes: dict[str, float | int] = {}
         for part in value.split(","):
             name, _, number = part.strip().partition("=")
-            field_type = cls.__dataclass_fields__[name].type if name in cls.__dataclass_fields__ else None
+            field_type = cls.__annotations__.get(name) if name in cls.__struct_fields__ else None
             if field_type is None or not number:
                 raise ValueError(f"HUB_LIMITS: unknown or empty setting {part!r}")
             changes[name] = float(number) if field_type == "float" else int(number)

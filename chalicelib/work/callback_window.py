@@ -29,10 +29,11 @@ after no answer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from msgspec import Struct
 
 WINDOWS: dict[str, tuple[time, time] | None] = {
     "asap": None,
@@ -54,8 +55,7 @@ class NeverOpenInWindow(ValueError):
     """The team is never open inside the chosen window (e.g. "evening" for a team that closes at 17)."""
 
 
-@dataclass(frozen=True)
-class CallbackDue:
+class CallbackDue(Struct, frozen=True):
     not_before: float  # epoch seconds: call no earlier than this
     due_at: float  # epoch seconds: overdue after this; not_before <= due_at, both inside the window
 

@@ -29,7 +29,8 @@ conditioned on the agent still owning the chat, so a second run finds nothing to
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from chalicelib.contract.events import QueueEvent
 from chalicelib.hub.mode_rules import rules_for
@@ -54,8 +55,7 @@ ROUTER = ("routing", "Routing")
 DRAIN_BATCH = 50
 
 
-@dataclass
-class Candidate:
+class Candidate(Struct):
     agent_id: str
     name: str
     open_chats: int

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from chalicelib.hub.launch import BLOCKER_CODES, READY_HEADLINE, Blocker, launch_check
 from chalicelib.hub.next_move import RULE_IDS, next_move

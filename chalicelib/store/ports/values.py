@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from chalicelib.store.models import ConversationMeta, Participant, Subscription
 from chalicelib.store.work_models import HistoryEntry
 
 
 # ------------------------------------------------------------------ values
-@dataclass
-class ConversationState:
+class ConversationState(Struct):
     """Everything in a conversation's partition except its idempotency keys (AP-V1)."""
 
     meta: ConversationMeta
@@ -28,8 +27,7 @@ class ConversationState:
         return str(self.meta.conversation_id)
 
 
-@dataclass(frozen=True)
-class NewEntry:
+class NewEntry(Struct, frozen=True):
     kind: str  # "text" | "note" | "system"
     author_role: str
     author_id: str
@@ -44,8 +42,7 @@ class NewEntry:
         return self.kind != "note"
 
 
-@dataclass(frozen=True)
-class OwnerChange:
+class OwnerChange(Struct, frozen=True):
     """One change of a conversation's owner, applied atomically by `ConversationStore.change_owner`."""
 
     to: tuple[str, str] | None  # (agent id, name); None: back to the queue
@@ -55,8 +52,7 @@ class OwnerChange:
     record: HistoryEntry | None = None  # the assignment history entry written with it
 
 
-@dataclass(frozen=True)
-class QueuedConversation:
+class QueuedConversation(Struct, frozen=True):
     """A conversation waiting for an agent (AP-V7)."""
 
     conversation_id: str
@@ -64,8 +60,7 @@ class QueuedConversation:
     queued_at: float
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(Struct, frozen=True):
     """The numbers of one timeline entry: `seq` (every entry), `pseq` (public entries only)
     and `pfloor` (the public count at this entry)."""
 
@@ -74,8 +69,7 @@ class Allocation:
     pfloor: int
 
 
-@dataclass(frozen=True)
-class TypingIndicator:
+class TypingIndicator(Struct, frozen=True):
     """A participant's typing indicator that is switched on (AP-V6)."""
 
     tenant: str
