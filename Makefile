@@ -59,8 +59,9 @@ contract: ## regenerate docs/protocol.md, docs/openapi.json and frontend/src/sha
 	@scripts/bootstrap python frontend
 	$(PY) -m tools.contract
 
-bench: ## benchmarks (print figures; see docs/benchmarks.md)
-	@scripts/bootstrap python frontend
+bench: ## benchmarks (print figures; see docs/benchmarks.md); synthesizes first, for the shipped package's cold start
+	@scripts/bootstrap python frontend cdk
+	$(CDK) synth --quiet --no-notices
 	$(PY) -m bench.all
 
 synth: ## cdk synth of every stage, offline (out: build/cdk.out), with the cdk-nag checks

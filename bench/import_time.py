@@ -6,13 +6,18 @@ statement itself takes (interpreter start-up is the same for both and is left ou
 median over `--runs` processes per stage, baseline and app interleaved. Then a few
 runs under `python -X importtime` show where the app's import time goes.
 
+Then the same two imports from the shipped package: the deployment zip of the last `make synth`
+unpacked, run as the Lambda runtime runs it (`python -S -I -B`: the package and the runtime's
+boto3 only, and no bytecode written, as `/var/task` is read-only), with the bytecode the
+package carries and without it (what the package cost before it carried any).
+
 Then each Lambda function of the app, cold, against a moto server: the import plus what its
 first invocation adds over a warm one (its init), and the process's peak RSS next to the
 memory size infra/api.py gives it (`MEMORY_MB`).
 
 Target (issue): app import under 1.5x the bare `import boto3, pynamodb`.
 
-    python -m bench.import_time [--runs 15] [--stages dev,prod] [--top 10] [--function-runs 3]
+    python -m bench.import_time [--runs 15] [--stages dev,prod] [--top 10] [--function-runs 3] [--package-runs 9]
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -545,6 +552,89 @@ def measure_stage(stage: str, runs: int, top: int, importtime_runs: int) -> list
     ]
 
 
+# ----------------------------------------------------------------------------- the shipped package
+PACKAGE_TIMED = "import sys\nsys.path[:0] = [{task!r}, {runtime!r}]\n" + TIMED
+
+
+def measure_package(stage: str, runs: int) -> list[Figure]:
+    """`import app` against the baseline from the stage's deployment zip, as the runtime loads it."""
+    from infra.deploy import package_path
+    from local.lambda_package import runtime_dir, unpack
+
+    package = package_path(stage)
+    if package is None:
+        print(f"-- stage {stage}, shipped package: none synthesized; `make synth` first (make bench does)")
+        return [Figure("import_time", f"{stage}: shipped package, import app vs boto3+pynamodb", "not synthesized")]
+    env = stage_environment(stage)
+    with tempfile.TemporaryDirectory(prefix="bench-package-") as tmp:
+        work = Path(tmp)
+        task, runtime = unpack(package, work / "task"), runtime_dir(work / "runtime")
+        bare = unpack(package, work / "bare")
+        for cache in list(bare.rglob("__pycache__")):
+            shutil.rmtree(cache)
+        compiled = sum(1 for _ in task.rglob("*.pyc"))
+
+        def once(where: Path, stmt: str) -> float:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-S",
+                    "-I",
+                    "-B",
+                    "-c",
+                    PACKAGE_TIMED.format(task=str(where), runtime=str(runtime), stmt=stmt),
+                ],
+                cwd=where,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                raise RuntimeError(f"{stmt!r} from {package.name} failed:\n{out.stderr[-3000:]}")
+            return float(out.stdout.split()[-1]) * 1000  # CPU ms: the least disturbed by other work
+
+        samples: dict[str, list[float]] = defaultdict(list)
+        for _ in range(runs):
+            for label, where, stmt in (
+                ("baseline", task, BASELINE),
+                ("app", task, APP),
+                ("app, no bytecode", bare, APP),
+            ):
+                samples[label].append(once(where, stmt))
+    base, app, uncompiled = (statistics.median(samples[k]) for k in ("baseline", "app", "app, no bytecode"))
+    ratio = app / base
+    print(
+        f"-- stage {stage}, the shipped package ({package.name}, {compiled} .pyc; {runs} cold processes each, CPU ms)"
+    )
+    print(
+        table(
+            ["import (python -S -I -B, unpacked zip)", "median ms", "ratio to baseline"],
+            [
+                [BASELINE, base, 1.0],
+                [APP, app, ratio],
+                [f"{APP}, the zip without its bytecode", uncompiled, uncompiled / base],
+            ],
+        )
+    )
+    print(f"   the bytecode in the package saves {uncompiled - app:.0f} ms of every cold start's import")
+    print()
+    return [
+        Figure(
+            "import_time",
+            f"{stage}: shipped package, import app vs boto3+pynamodb (CPU)",
+            f"{app:.0f} / {base:.0f} ms = {ratio:.2f}x",
+            f"< {TARGET_RATIO}x",
+            ratio < TARGET_RATIO,
+        ),
+        Figure(
+            "import_time",
+            f"{stage}: shipped package without its bytecode",
+            f"{uncompiled:.0f} ms = {uncompiled / base:.2f}x (bytecode saves {uncompiled - app:.0f} ms)",
+        ),
+    ]
+
+
 def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(prog="python -m bench.import_time", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="fresh processes per import and stage (default 15)")
@@ -552,12 +642,18 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument("--top", type=int, default=10, help="heaviest imports to list (default 10)")
     parser.add_argument("--importtime-runs", type=int, default=3, help="-X importtime runs per stage (default 3)")
     parser.add_argument("--function-runs", type=int, default=3, help="cold starts per function (default 3; 0: skip)")
+    parser.add_argument(
+        "--package-runs", type=int, default=9, help="cold imports from the synthesized zip (default 9; 0: skip)"
+    )
     args = parser.parse_args(argv)
     print("== bench.import_time: cold-start import of app.py vs a bare `import boto3, pynamodb`")
     found: list[Figure] = []
     stages = [s for s in args.stages.split(",") if s]
     for stage in stages:
         found += measure_stage(stage, args.runs, args.top, args.importtime_runs)
+    if args.package_runs > 0:
+        for stage in stages:
+            found += measure_package(stage, args.package_runs)
     if args.function_runs > 0:
         from local.bootstrap import MOTO_ENV
         from local.moto_server import MotoProcess

@@ -22,8 +22,11 @@ dependencies); `tests/infra/test_artifact.py` runs the exact zip this builds.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
+import py_compile
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +51,10 @@ from infra.settings import StageSettings
 # dependencies); the package leaves them out. Names are top-level entries of the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 RUNTIME_PROVIDED_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3")
-PACKAGE_BUDGET_BYTES = 10 * 1024 * 1024
+# Where Lambda unpacks the package, and the (fixed) time stamp of the bytecode added to it, so
+# that the same sources give the same zip.
+LAMBDA_TASK_ROOT = "/var/task"
+BYTECODE_DATE = (2020, 1, 1, 0, 0, 0)
 
 # Chalice needs a role ARN when it does not manage roles; every function's role is replaced below.
 _PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/replaced-by-infra-api"
@@ -207,14 +213,18 @@ WS_ACCESS_LOG_FORMAT = json.dumps(
 
 
 def trim_runtime_provided(package: Path) -> None:
-    """Rewrites the deployment zip without the distributions the Lambda runtime provides."""
+    """Rewrites the deployment zip without the distributions the Lambda runtime provides, and
+    without the `__pycache__` Chalice copies from the build machine's `chalicelib/` (bytecode
+    checked against that machine's time stamps, so stale in the zip; `add_bytecode` adds its own)."""
 
     def provided(name: str) -> bool:
         top = name.split("/", 1)[0]
         module = top.removesuffix(".py")
         dist = top.split("-", 1)[0]
-        return module in RUNTIME_PROVIDED or (
-            dist in RUNTIME_PROVIDED_DISTRIBUTIONS and top.endswith((".dist-info", ".data"))
+        return (
+            module in RUNTIME_PROVIDED
+            or (dist in RUNTIME_PROVIDED_DISTRIBUTIONS and top.endswith((".dist-info", ".data")))
+            or "__pycache__/" in name
         )
 
     trimmed = package.with_suffix(".trimmed.zip")
@@ -225,8 +235,41 @@ def trim_runtime_provided(package: Path) -> None:
     trimmed.replace(package)
 
 
+def add_bytecode(package: Path) -> int:
+    """Adds the compiled bytecode of every module to the deployment zip; returns how many.
+
+    Lambda unpacks the zip into a read-only `/var/task`, so without `__pycache__` in it every cold
+    start compiles every module of the package again (`bench.import_time --package`). The `.pyc`
+    files are "unchecked-hash" (PEP 552): Python uses them without comparing them with the source's
+    timestamp, which a zip keeps only to 2 seconds. They are compiled by the Python that builds the
+    package, which must be the functions' runtime (`tests/infra/test_artifact.py` checks both);
+    tracebacks name the files where Lambda puts them (`/var/task/...`). `compileall` does the
+    work; only the zip round trip is ours.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with zipfile.ZipFile(package) as src:
+            src.extractall(work)
+        # Files that do not compile for this Python (none today) are left as source only.
+        compileall.compile_dir(
+            work,
+            quiet=2,
+            stripdir=str(work),
+            prependdir=LAMBDA_TASK_ROOT,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        compiled = sorted(p for p in work.rglob("*.pyc") if p.parent.name == "__pycache__")
+        with zipfile.ZipFile(package, "a", zipfile.ZIP_DEFLATED) as dst:
+            for pyc in compiled:
+                info = zipfile.ZipInfo(pyc.relative_to(work).as_posix(), date_time=BYTECODE_DATE)
+                info.external_attr = 0o644 << 16  # readable by the function's user, like the sources
+                dst.writestr(info, pyc.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+    return len(compiled)
+
+
 class HubChalice(Chalice):
-    """Chalice's construct, whose package leaves out what the Lambda runtime provides."""
+    """Chalice's construct, whose package leaves out what the Lambda runtime provides and carries
+    its modules' bytecode."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         # The construct packages into `<cwd>/chalice.out`: keep that under build/, wherever the synth runs.
@@ -242,6 +285,7 @@ class HubChalice(Chalice):
         super()._package_app()
         package = Path(self._sam_package_dir) / "deployment.zip"
         trim_runtime_provided(package)
+        add_bytecode(package)
         self.package = package
 
 

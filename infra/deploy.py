@@ -84,11 +84,11 @@ def summary(stage: str) -> int:
     return 0
 
 
-def package(stage: str) -> int:
+def package_path(stage: str) -> Path | None:
+    """The Lambda package (`deployment.zip`) the last synth of the stage deploys, if there is one."""
     template_path = CDK_OUT / f"{names.stateless_stack(stage)}.template.json"
     if not template_path.exists():
-        print(f"package: no synthesized {template_path.name}; run `make synth` first", file=sys.stderr)
-        return 1
+        return None
     template = json.loads(template_path.read_text())
     keys = {
         r["Properties"]["CodeUri"]["Key"]
@@ -98,11 +98,17 @@ def package(stage: str) -> int:
     assets = json.loads((CDK_OUT / f"{names.stateless_stack(stage)}.assets.json").read_text())["files"]
     for asset in assets.values():
         if any(d["objectKey"] in keys for d in asset["destinations"].values()):
-            path = CDK_OUT / asset["source"]["path"]
-            print(f"{stage} Lambda package: {path} ({path.stat().st_size / 1e6:.2f} MB zipped)")
-            return 0
-    print("package: no Lambda package among the assets", file=sys.stderr)
-    return 1
+            return CDK_OUT / asset["source"]["path"]
+    return None
+
+
+def package(stage: str) -> int:
+    path = package_path(stage)
+    if path is None:
+        print(f"package: no Lambda package of {stage} in {CDK_OUT}; run `make synth` first", file=sys.stderr)
+        return 1
+    print(f"{stage} Lambda package: {path} ({path.stat().st_size / 1e6:.2f} MB zipped)")
+    return 0
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from local.lambda_package import runtime_dir, unpack
 from tests.infra import aws_events
 from tests.infra.cfn import REGION
 from tests.infra.management import ManagementApi
@@ -23,8 +24,6 @@ from tests.infra.stage import (
     lambda_environment,
     moto_client,
     provision,
-    runtime_dir,
-    unpack,
 )
 from tools.admin import Admin, Target
 

@@ -17,7 +17,6 @@ import re
 import secrets
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from tests.infra.cfn import ACCOUNT, REGION, Resolver, exports_of
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("lambda_runner.py")
 # What the Lambda Python runtime puts on the path besides the package (boto3 and its dependencies).
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 WS_API_ID = "wsapi00001"
 REST_API_ID = "restapi001"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -213,27 +211,6 @@ def provision(d: Deployable, moto_url: str) -> Provisioned:
 
 
 # ---------------------------------------------------------------------------- containers
-def runtime_dir(base: Path) -> Path:
-    """The Lambda runtime's own packages (boto3, botocore and their dependencies), linked
-    from this virtualenv: the only third-party code the artifact may rely on being there."""
-    import boto3 as b3
-
-    site = Path(b3.__file__).resolve().parent.parent
-    base.mkdir(parents=True, exist_ok=True)
-    for name in RUNTIME_PACKAGES:
-        link = base / name
-        if not link.exists():
-            link.symlink_to(site / name)
-    return base
-
-
-def unpack(package: Path, target: Path) -> Path:
-    if not target.exists():
-        with zipfile.ZipFile(package) as z:
-            z.extractall(target)
-    return target
-
-
 class ContainerError(AssertionError):
     pass
 
