@@ -140,6 +140,8 @@ class Counters:
             if drift:
                 logger.warning("counter drift repaired", extra={"tenant": tenant, "before": before, "after": fresh})
                 metrics.add_metric(name="CounterDrift", unit=MetricUnit.Count, value=drift)
-            if drift or fresh["agents_available"] != before["agents_available"]:
+            # What it wrote differs from what the dashboards show: the stream pushes that, when
+            # there is one (pushing here too sent every agent connection the same event twice).
+            if not self.pushed_by_stream and (drift or fresh["agents_available"] != before["agents_available"]):
                 self.push(tenant)
         return stats

@@ -138,6 +138,30 @@ def test_a_change_that_shows_nothing_pushes_nothing(streamed: Streamed) -> None:
     assert counters_events(hub.sender, tab) == []
 
 
+def test_a_recompute_that_repairs_drift_reaches_each_dashboard_once(streamed: Streamed) -> None:
+    """The scheduled recompute writes the repaired counters; the stream pushes them. It pushes
+    nothing itself (that was a second, identical `counters` event to every agent connection),
+    and a second run that finds no drift writes nothing the dashboards would hear of."""
+    hub = streamed.hub
+    tab, ana = streamed.agent("ana")
+    streamed.tickets.create(ana, "Open", None)
+    streamed.deliver()
+    hub.sender.take(tab)
+    HubCounters("global").update(actions=[HubCounters.open_tickets.set(7)])  # drift
+    streamed.deliver()
+    assert counters_events(hub.sender, tab)[-1]["open_tickets"] == 7
+
+    assert streamed.counters.recompute()["drift"] >= 6
+    assert counters_events(hub.sender, tab) == []  # nothing straight from the recompute
+    streamed.deliver()
+    [repaired] = counters_events(hub.sender, tab)
+    assert repaired["open_tickets"] == 1
+
+    assert streamed.counters.recompute()["drift"] == 0  # an event that arrives twice
+    streamed.deliver()
+    assert counters_events(hub.sender, tab) == []
+
+
 def test_presence_pushes_counters_only_when_the_number_of_available_agents_changes(streamed: Streamed) -> None:
     hub = streamed.hub
     watcher, _ = streamed.agent("watcher")
