@@ -369,6 +369,7 @@ class Api(Construct):
         )
 
         self.scheduled = [fid for fid in self.functions if ACCESS[fid].scheduled]
+        self.streamed = [fid for fid in self.functions if ACCESS[fid].stream is not None]
         # Seconds each function may run (alarms compare p99 duration with it).
         self.timeouts = {
             fid: SCHEDULE_TIMEOUT_SECONDS if ACCESS[fid].scheduled else int(config["lambda_timeout"])

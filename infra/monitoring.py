@@ -35,6 +35,8 @@ SCHEDULE_FUNCTION_ERRORS = 1
 REST_5XX = 10
 WS_INTEGRATION_ERRORS = 10
 TABLE_THROTTLES = 1
+# A stream function's oldest record waits this long (ms): the dashboards' counters are this late.
+STREAM_ITERATOR_AGE_MS = 10_000
 # p99 duration as a share of the function's timeout.
 DURATION_SHARE_OF_TIMEOUT = 0.8
 
@@ -177,6 +179,13 @@ class Monitoring(Construct):
                 lam(fid, "Duration", "p99"),
                 api.timeouts[fid] * 1000 * DURATION_SHARE_OF_TIMEOUT,
                 f"{fid} p99 duration is near its {api.timeouts[fid]} s timeout",
+            )
+        for fid in api.streamed:
+            alarm(
+                f"{fid}IteratorAge",
+                lam(fid, "IteratorAge", "Maximum"),
+                STREAM_ITERATOR_AGE_MS,
+                f"{fid} falls behind its DynamoDB stream: the dashboards' counters are late",
             )
         for kind in data.tables:
             alarm(

@@ -355,6 +355,29 @@ def test_alarms_notify_the_topic_and_the_dashboard_exists(stacks: dict[str, dict
         assert metric in body, metric
 
 
+def test_a_stream_function_that_falls_behind_pages(stacks: dict[str, dict[str, Any]], stage: str) -> None:
+    """Every function a DynamoDB stream invokes has an alarm on its iterator age (the counters it
+    pushes are that late on every dashboard)."""
+    template = _stateless(stacks, stage)
+    streamed = {
+        logical
+        for logical, fn in of_type(template, "AWS::Serverless::Function").items()
+        if any(e["Type"] == "DynamoDB" for e in (fn["Properties"].get("Events") or {}).values())
+    }
+    assert streamed, "no function reads a DynamoDB stream"
+    stats = [
+        m["MetricStat"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        for m in a["Properties"].get("Metrics", [])
+    ]
+    watched = {
+        s["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for s in stats
+        if s["Metric"]["MetricName"] == "IteratorAge" and s["Stat"] == "Maximum"
+    }
+    assert streamed <= watched, f"stream functions without an iterator-age alarm: {sorted(streamed - watched)}"
+
+
 def test_the_app_metrics_the_alarms_read_are_the_ones_the_functions_write(
     stacks: dict[str, dict[str, Any]], stage: str
 ) -> None:
