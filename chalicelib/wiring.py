@@ -227,7 +227,7 @@ def subscribe_work_lanes(
         counters.changed(event.tenant)
 
     def count_available(event: PresenceChanged) -> None:
-        counters.presence_changed(event.tenant)
+        counters.presence_changed(event.tenant, event.agents_available)
 
     def count_failed_deliveries(event: DeliveryFailed) -> None:
         counters.record_delivery_failures(event.tenant, event.failed)

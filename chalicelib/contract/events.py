@@ -53,12 +53,15 @@ class TypingEvent(Struct, forbid_unknown_fields=True, tag="typing", tag_field="t
 
 
 class PresenceEvent(Struct, forbid_unknown_fields=True, tag="presence", tag_field="type"):
-    """An agent's chosen status and whether their heartbeats arrive."""
+    """An agent's chosen status and whether their heartbeats arrive, with how many agents can
+    answer now (`agents_available`): a dashboard sets its counter from it, and no `counters`
+    event follows a change of presence alone."""
 
     agent: Ref
     status: PresenceStatus
     reachable: bool
     heartbeat_at: Timestamp | None
+    agents_available: Seq | UnsetType = UNSET
 
 
 class ConversationEvent(Struct, forbid_unknown_fields=True, tag="conversation", tag_field="type", kw_only=True):

@@ -80,13 +80,15 @@ class Counters:
         if not self.pushed_by_stream:
             self.push(tenant)
 
-    def presence_changed(self, tenant: str) -> None:
-        """An agent's presence changed, so how many can answer may have: with the stream, store
-        it when it differs (the stream pushes it); without, push now."""
+    def presence_changed(self, tenant: str, available: int) -> None:
+        """An agent's presence changed, and the agents were told how many can answer now
+        (`available`, in the `presence` event). With the stream, that number is stored when it
+        differs, and the stream pushes no `counters` for it (`store/counters.stream_tenants`);
+        without, the counters go out now, as before."""
         if not self.pushed_by_stream:
             self.push(tenant)
             return
-        counters.record_agents_available(tenant, self.agents_available(tenant))
+        counters.record_agents_available(tenant, available)
 
     def stream_batch(self, records: list[dict[str, Any]]) -> dict[str, int]:
         """One batch of the counters table's stream: each tenant whose shown counters changed gets
@@ -140,8 +142,10 @@ class Counters:
             if drift:
                 logger.warning("counter drift repaired", extra={"tenant": tenant, "before": before, "after": fresh})
                 metrics.add_metric(name="CounterDrift", unit=MetricUnit.Count, value=drift)
-            # What it wrote differs from what the dashboards show: the stream pushes that, when
-            # there is one (pushing here too sent every agent connection the same event twice).
-            if not self.pushed_by_stream and (drift or fresh["agents_available"] != before["agents_available"]):
+            # What it wrote differs from what the dashboards show: the stream pushes a counter's
+            # repair (pushing here too sent every agent connection the same event twice), but not
+            # a new number of agents available alone, which only presence events carry.
+            available_changed = fresh["agents_available"] != before["agents_available"]
+            if (drift or available_changed) and not (self.pushed_by_stream and drift):
                 self.push(tenant)
         return stats

@@ -56,14 +56,16 @@ class DriftSweep:
             stats["agent_connections"] += self.store.open_connections(tenant, "agent")
             stats["customer_connections"] += self.store.open_connections(tenant, "customer")
             drifting = 0
-            for p in self.store.tenant_presence(tenant):
+            team = self.store.tenant_presence(tenant)
+            available = len(self.rule.available_agents(team, now))
+            for p in team:
                 if p.status == "offline" or self.rule.reachable(p, now):
                     continue
                 drifting += 1
                 target = "offline" if self.rule.gone(p, now) else "away"
                 if p.drift_status != target and self.store.mark_presence_drift(p, target):
                     p.drift_status = target
-                    self.live.push_to_agents(tenant, payloads.presence_event(p, False))
+                    self.live.push_to_agents(tenant, payloads.presence_event(p, False, available))
             typing_cleared = 0
             for indicator in self.store.stale_typing(tenant, now - TYPING_STALE_SECONDS):
                 if self.store.clear_typing(indicator):

@@ -66,12 +66,14 @@ class NoteAdded(Struct, frozen=True):
 
 
 class PresenceChanged(Struct, frozen=True):
-    """An agent's chosen status or reachability changed (agents available may have changed)."""
+    """An agent's chosen status or reachability changed; `agents_available`: how many agents can
+    answer now, as the agents were told."""
 
     tenant: str
     agent_id: str
     status: str
     reachable: bool
+    agents_available: int
 
 
 class OwnerChanged(Struct, frozen=True):

@@ -185,10 +185,13 @@ class Notifier:
         return len(targets)
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
+        """The change, with how many agents can answer now, to the tenant's agents: their
+        dashboards' counter follows it, so the counters stream pushes nothing for it."""
         reachable = self.connections.reachable(presence)
+        available = len(self.connections.available_agents(tenant))
         targets = presence_recipients(self.connections.store.tenant_connections(tenant, "agent"), exclude)
-        self.fanout(tenant, targets, payloads.presence_event(presence, reachable))
-        self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable))
+        self.fanout(tenant, targets, payloads.presence_event(presence, reachable, available))
+        self.listeners.publish(PresenceChanged(tenant, presence.agent_id, presence.status, reachable, available))
 
     def typing(self, tenant: str, subs: list[Subscription], typist: str, event: TypingEvent) -> None:
         self.fanout(tenant, typing_recipients(subs, typist, event.note is True), event, _subscribed_to(subs))

@@ -93,10 +93,11 @@ def participant_view(p: StoredParticipant, viewer_role: str = "agent") -> Partic
     )
 
 
-def presence_event(p: AgentPresence, reachable: bool) -> PresenceEvent:
+def presence_event(p: AgentPresence, reachable: bool, agents_available: int) -> PresenceEvent:
     return PresenceEvent(
         agent=Ref(p.agent_id, p.name),
         status=p.status,  # type: ignore[arg-type]
         reachable=reachable,
         heartbeat_at=iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
+        agents_available=agents_available,
     )

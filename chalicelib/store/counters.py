@@ -55,13 +55,20 @@ def update_actions(changes: dict[str, int], now: float) -> list[Any]:
 
 
 # ------------------------------------------------------------------ the counters stream
-# What a dashboard shows of the counters item: a stream record that changes none of these
-# (the widget offer, the drift figures, the failure window, the ticket number) pushes nothing.
-SHOWN_ATTRIBUTES = (*COUNTER_NAMES, "agents_available")
+# What a dashboard shows of the counters item and learns from the `counters` event: a stream
+# record that changes none of these pushes nothing — the widget offer, the drift figures, the
+# failure window, the ticket number, and `agents_available`, which the `presence` event that
+# changed it already carried to every agent (`live/notifier.py`).
+PUSHED_ATTRIBUTES = COUNTER_NAMES
+
+
+def _number(image: dict[str, Any], name: str) -> str:
+    """A counter in a stream image; one not there yet counts as 0, as `stored_values` reads it."""
+    return str((image.get(name) or {}).get("N", "0"))
 
 
 def stream_tenants(records: list[dict[str, Any]]) -> list[str]:
-    """The tenants whose shown counters a batch of counters-table stream records changed, each
+    """The tenants whose pushed counters a batch of counters-table stream records changed, each
     once, in the order first seen. A record without images (another stream view) counts as a
     change; duplicates and reordering do not matter: the push reads the stored counters."""
     tenants: dict[str, None] = {}
@@ -71,7 +78,7 @@ def stream_tenants(records: list[dict[str, Any]]) -> list[str]:
         if not tenant:
             continue
         old, new = change.get("OldImage"), change.get("NewImage")
-        if old is None or new is None or any(old.get(a) != new.get(a) for a in SHOWN_ATTRIBUTES):
+        if old is None or new is None or any(_number(old, a) != _number(new, a) for a in PUSHED_ATTRIBUTES):
             tenants[str(tenant)] = None
     return list(tenants)
 

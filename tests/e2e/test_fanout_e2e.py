@@ -63,3 +63,27 @@ def test_an_agent_receives_the_updated_counters_after_a_change_and_once_for_a_bu
     assert len(seen) <= int(took) + 2, (took, seen)
     time.sleep(1.5)
     assert [e for e in customer.drain() if e["type"] == "counters"] == []  # dashboards only
+
+
+def test_a_colleagues_presence_change_carries_the_number_of_agents_available_and_no_counters_follow(
+    local_hub: LocalHub, peers: list[Peer]
+) -> None:
+    token = local_hub.agent_token()
+    agent = Peer.agent(local_hub)
+    watcher = Peer.agent(local_hub, local_hub.agent2_username)
+    peers += [agent, watcher]
+    watcher.request("ack", action="presence", status="busy")
+    agent.request("ack", action="presence", status="busy")
+    time.sleep(2.5)  # the connects' and these changes' stream batches have gone by
+    watcher.drain()
+    assert stored_counters(local_hub, token)["agents_available"] == 0
+
+    agent.request("ack", action="presence", status="available")
+    told = watcher.expect("presence")
+    assert told["status"] == "available" and told["agents_available"] == 1
+    agent.request("ack", action="presence", status="away")
+    told = watcher.expect("presence")
+    assert told["status"] == "away" and told["agents_available"] == 0
+    time.sleep(2.5)  # two stream batches' worth: the stored number changed twice
+    assert [e for e in watcher.drain() if e["type"] == "counters"] == []  # one post per change, not two
+    assert stored_counters(local_hub, token)["agents_available"] == 0

@@ -162,9 +162,14 @@ def test_a_recompute_that_repairs_drift_reaches_each_dashboard_once(streamed: St
     assert counters_events(hub.sender, tab) == []
 
 
-def test_presence_pushes_counters_only_when_the_number_of_available_agents_changes(streamed: Streamed) -> None:
+def test_a_presence_change_carries_the_number_of_agents_available_and_pushes_no_counters(
+    streamed: Streamed,
+) -> None:
+    """One post per agent connection for a change of presence, not two: the `presence` event
+    says how many agents can answer now; the number is stored (the snapshot and the recompute
+    read it), and the counters stream pushes nothing for it."""
     hub = streamed.hub
-    watcher, _ = streamed.agent("watcher")
+    watcher, watcher_actor = streamed.agent("watcher")
     bo_tab, _ = streamed.agent("bo")
     hub.act(watcher, action="presence", status="away")
     hub.act(bo_tab, action="presence", status="available")
@@ -172,16 +177,37 @@ def test_presence_pushes_counters_only_when_the_number_of_available_agents_chang
     take_all(hub.sender, [watcher, bo_tab])
 
     hub.act(bo_tab, action="presence", status="busy")  # available → busy: one fewer can answer
-    assert counters_events(hub.sender, watcher) == []  # not from the action: from the stream
+    [told] = [e for e in hub.sender.take(watcher) if e["type"] == "presence"]
+    assert told["status"] == "busy" and told["agents_available"] == 0
+    assert HubCounters.get("global", consistent_read=True).agents_available == 0
+    assert streamed.deliver() >= 1  # the stored number is in the stream ...
+    assert counters_events(hub.sender, watcher) == []  # ... which pushes no counters for it
+
+    hub.act(bo_tab, action="presence", status="available")
+    assert [e["agents_available"] for e in hub.sender.take(watcher) if e["type"] == "presence"] == [1]
+    # A ticket in the same batch as a presence change: one counters event, with both numbers.
+    hub.act(bo_tab, action="presence", status="away")
+    streamed.tickets.create(watcher_actor, "Open", None)
     streamed.deliver()
     [pushed] = counters_events(hub.sender, watcher)
-    assert pushed["agents_available"] == 0
+    assert pushed["agents_available"] == 0 and pushed["open_tickets"] == 1
 
-    hub.act(bo_tab, action="presence", status="away")  # busy → away: still nobody available
-    assert [e["type"] for e in hub.sender.take(watcher)] == ["presence"]  # the team list hears it
-    assert HubCounters.get("global", consistent_read=True).agents_available == 0
+
+def test_a_recompute_that_finds_a_new_number_of_agents_available_pushes_it(streamed: Streamed) -> None:
+    """No presence event told it (a stale stored number): the recompute pushes the counters."""
+    hub = streamed.hub
+    watcher, _ = streamed.agent("watcher")
+    hub.act(watcher, action="presence", status="available")
     streamed.deliver()
-    assert counters_events(hub.sender, watcher) == []  # the number did not change: no push
+    hub.sender.take(watcher)
+    HubCounters("global").update(actions=[HubCounters.agents_available.set(5)])
+    streamed.deliver()
+    assert counters_events(hub.sender, watcher) == []
+    streamed.counters.recompute()
+    [pushed] = counters_events(hub.sender, watcher)
+    assert pushed["agents_available"] == 1
+    streamed.deliver()
+    assert counters_events(hub.sender, watcher) == []
 
 
 def test_each_event_reaches_exactly_the_connections_that_need_it(streamed: Streamed) -> None:
@@ -212,9 +238,10 @@ def test_each_event_reaches_exactly_the_connections_that_need_it(streamed: Strea
     )
     assert got[ana_tab] == got[bo_tab] == ["callback", "counters"]
     assert got[other_tenant] == [] and "counters" not in got[customer]
-    # An agent's presence: the other agents' team lists and one counters event; never customers.
+    # An agent's presence: the other agents' team lists, with the number available (no counters
+    # event follows it); never customers.
     got = heard(lambda: hub.act(bo_tab, action="presence", status="away"))
-    assert got[ana_tab] == ["presence", "counters"] and got[other_tenant] == [] and got[customer] == []
+    assert got[ana_tab] == ["presence"] and got[other_tenant] == [] and got[customer] == []
 
 
 def test_concurrent_posts_clean_up_gone_connections_and_count_failures(streamed: Streamed) -> None:

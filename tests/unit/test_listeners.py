@@ -46,13 +46,15 @@ def test_a_failing_listener_is_logged_and_the_others_still_run(caplog: pytest.Lo
 class _Counters:
     def __init__(self) -> None:
         self.pushed: list[str] = []
+        self.available: list[int] = []
         self.failures: list[tuple[str, int]] = []
 
     def changed(self, tenant: str) -> None:
         self.pushed.append(tenant)
 
-    def presence_changed(self, tenant: str) -> None:
+    def presence_changed(self, tenant: str, available: int) -> None:
         self.pushed.append(tenant)
+        self.available.append(available)
 
     def record_delivery_failures(self, tenant: str, failed: int) -> None:
         self.failures.append((tenant, failed))
@@ -117,10 +119,11 @@ def test_the_work_lanes_listen_to_exactly_these_events() -> None:
         ConversationStarted("a", "c1", "cu1"),
         ConversationClosed("b", "c1"),
         ConversationReopened("c", "c1"),
-        PresenceChanged("d", "ag1", "available", True),
+        PresenceChanged("d", "ag1", "available", True, 4),
     ):
         listeners.publish(event)
     assert counters.pushed == ["a", "b", "c", "d"]
+    assert counters.available == [4]  # the number the agents were told is the one stored
     listeners.publish(DeliveryFailed("e", 3))
     assert counters.failures == [("e", 3)]
     reply = CustomerReplied("f", "c1", "cu1", "Kim", "tk_1")

@@ -1078,7 +1078,9 @@ export interface ModeHistory {
   history: ModeChange[];
 }
 /**
- * An agent's chosen status and whether their heartbeats arrive.
+ * An agent's chosen status and whether their heartbeats arrive, with how many agents can
+ *     answer now (`agents_available`): a dashboard sets its counter from it, and no `counters`
+ *     event follows a change of presence alone.
  */
 export interface PresenceEvent {
   type: "presence";
@@ -1086,6 +1088,7 @@ export interface PresenceEvent {
   status: "available" | "away" | "busy" | "offline";
   reachable: boolean;
   heartbeat_at: string | null;
+  agents_available?: number;
 }
 /**
  * To a waiting customer: their place in the queue (1 = next), again whenever it moves.

@@ -86,6 +86,10 @@ export const EVENTS: EventMap = {
   presence(ws, ev) {
     ws.store.update((s) => {
       if (ev.agent) s.agents.set(ev.agent.id, ev.agent.name);
+      // How many agents can answer comes with the change; no `counters` event follows it.
+      if (typeof ev.agents_available === "number" && s.work.counters) {
+        s.work.counters = { ...s.work.counters, agents_available: ev.agents_available };
+      }
       if (ev.agent && ev.agent.id === s.me.agent_id) {
         s.me = { ...s.me, presence: { status: ev.status, reachable: ev.reachable } };
         if (s.presencePending === ev.status) s.presencePending = null;
