@@ -115,13 +115,17 @@ class Connections:
         A new tab of the same agent may connect while this one leaves (a reload, a late
         `$disconnect`): the heartbeat is read *before* looking for their other connections and
         dropped only if it is still that one. A tab that connected before the look is found by
-        it; one that connected after has beaten since, and the conditional drop keeps its beat."""
+        it; one that connected after has beaten since, and the conditional drop keeps its beat.
+        The look is a GSI query, which may still list this very connection just after its
+        delete: that one is not another tab."""
         self._bound.pop(conn.connection_id, None)
         self.store.delete_connection(conn)
         if conn.role != "agent":
             return None
         before = self.store.get_presence(conn.tenant, conn.user_id)
-        if before is None or self.store.user_connections(conn.tenant, "agent", conn.user_id):
+        if before is None:
+            return None
+        if [c for c in self.store.user_connections(conn.tenant, "agent", conn.user_id) if c != conn.connection_id]:
             return None
         return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now(), float(before.heartbeat_at or 0))
 

@@ -464,6 +464,25 @@ def test_the_last_tab_closing_makes_an_agent_unreachable(unit: Unit) -> None:
     assert err["code"] == "session_expired"
 
 
+def test_the_last_tab_closing_makes_an_agent_unreachable_though_the_index_still_lists_it(
+    unit: Unit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user index is a GSI: read right after the delete it may still list the closing tab
+    (DynamoDB propagates it within a second). That tab is not another connection of the agent."""
+    ana, bo = unit.connect_agent("ana"), unit.connect_agent("bo")
+    unit.sender.sent.clear()
+    listed = unit.store.user_connections
+
+    def lagging(tenant: str, role: str, user_id: str) -> list[str]:
+        return [*listed(tenant, role, user_id), *([ana] if user_id == "sub-ana" else [])]
+
+    monkeypatch.setattr(unit.store, "user_connections", lagging)
+    unit.hub.live.disconnect(ana)
+    [p] = [e for e in unit.sender.take(bo) if e["type"] == "presence"]
+    assert (p["agent"]["id"], p["reachable"]) == ("sub-ana", False)
+    assert int(unit.store.presence[("global", "sub-ana")].heartbeat_at) == 0
+
+
 def test_a_gone_target_is_dropped_only_after_the_connect_grace(unit: Unit) -> None:
     customer, conv, agent = chat(unit)
     young = unit.connect_agent("bo")
