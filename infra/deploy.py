@@ -98,7 +98,8 @@ def package_path(stage: str) -> Path | None:
     assets = json.loads((CDK_OUT / f"{names.stateless_stack(stage)}.assets.json").read_text())["files"]
     for asset in assets.values():
         if any(d["objectKey"] in keys for d in asset["destinations"].values()):
-            return CDK_OUT / asset["source"]["path"]
+            path: Path = CDK_OUT / str(asset["source"]["path"])
+            return path
     return None
 
 

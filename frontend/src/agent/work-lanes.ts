@@ -102,12 +102,13 @@ export class WorkLanes {
     }
   }
 
-  /** Pressure, next move and launch are computed by the hub: re-read them soon after a change. */
+  /** Pressure, next move and launch are computed by the hub: re-read them soon after a change,
+   * if they are on screen (`Workspace.hubOnScreen`; showing them reads them at once). */
   hubSoon(): void {
-    if (this.hubTimer) return;
+    if (this.hubTimer || !this.ws.hubOnScreen()) return;
     this.hubTimer = setTimeout(() => {
       this.hubTimer = null;
-      if (!this.ended) void this.loadHub(true);
+      if (!this.ended && this.ws.hubOnScreen()) void this.loadHub(true);
     }, 600);
   }
 

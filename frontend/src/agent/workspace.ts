@@ -45,7 +45,10 @@ export class Workspace {
   /** Alerts already given (an event arriving twice notifies once). */
   private alerted = new Set<string>();
   private onGesture = () => unlockAudio();
-  private onVisible = () => this.seen();
+  private onVisible = () => {
+    this.seen();
+    this.lanes.hubSoon();
+  };
 
   constructor(
     readonly session: Session,
@@ -90,7 +93,9 @@ export class Workspace {
     void this.desk.loadCanned();
     // Relative times ("5m", "due in 3 min") move on their own.
     this.timers.push(setInterval(() => this.store.set({ now: Date.now() }), 20_000));
-    this.timers.push(setInterval(() => void this.lanes.loadHub(true), 30_000));
+    // The hub's own figures (pressure, next move, launch) are re-read only while they are on
+    // screen: every open dashboard polling GET /hub was ~1,000 requests a minute per 500 agents.
+    this.timers.push(setInterval(() => this.hubOnScreen() && void this.lanes.loadHub(true), 30_000));
     window.addEventListener("pointerdown", this.onGesture, true);
     window.addEventListener("keydown", this.onGesture, true);
     document.addEventListener("visibilitychange", this.onVisible);
@@ -315,6 +320,13 @@ export class Workspace {
     const id = nextUnread(this.state);
     if (id) this.select(id, false);
     else this.toast("No unread conversations.", "info");
+  }
+
+  /** Whether the hub's figures are on screen: the command view, or the lane's "Work next" card
+   * (no conversation open), in a visible tab. Counters, mode and team come as events anyway. */
+  hubOnScreen(): boolean {
+    const s = this.state;
+    return document.visibilityState === "visible" && (s.view === "command" || (s.view === "lane" && !s.selectedId));
   }
 
   showView(view: View): void {
