@@ -1212,6 +1212,15 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     print(f"   by line, {n_small} agents online:")
     print(lines_table(per_10k))
+    events = sum(small.callback.agent_events[e] for e in HUB_EVENTS)
+    reload = hub_reload(at, n_small)
+    print(
+        f"   not in this figure: a callback posts {events:g} hub events to the agents' dashboards "
+        f"({n_small} agents online), each dashboard reloading the hub at most once per event while its "
+        f"figures are on screen: at most {fmt_usd(total(reload) * events * typical.hub_on_screen * 1e4)} per "
+        f"10,000 callbacks now (hub on screen {typical.hub_on_screen:g}), "
+        f"{fmt_usd(total(reload) * events * 1e4)} with the dashboard before"
+    )
     print()
 
     # fixed
