@@ -19,6 +19,7 @@ the figures follow. What *is* assumed — how often typing, receipts, heartbeats
 changes happen — mirrors the shipped clients (`frontend/src`) and is stated in `Typical`.
 
     python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0] [--receipt-share 1.0]
+                         [--hub-on-screen 0.1]
 """
 
 from __future__ import annotations
