@@ -19,6 +19,7 @@ the figures follow. What *is* assumed — how often typing, receipts, heartbeats
 changes happen — mirrors the shipped clients (`frontend/src`) and is stated in `Typical`.
 
     python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0] [--receipt-share 1.0]
+                         [--hub-on-screen 0.1]
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class Usage:
     ddb_calls: Counter[str] = field(default_factory=Counter)
     other_calls: Counter[str] = field(default_factory=Counter)
     invocations: Counter[str] = field(default_factory=Counter)
+    agent_events: Counter[str] = field(default_factory=Counter)  # posts to agent connections, by event type
 
     def __add__(self, other: Usage) -> Usage:
         out = Usage()
@@ -156,7 +158,7 @@ PRICED: dict[str, str] = {  # Usage field -> PRICES key
     "ddb_rru": "ddb_rru",
     "cognito_mau": "cognito_mau",
 }
-INFORMATIVE = {"frames_in", "posts", "lambda_own_ms", "ddb_calls", "other_calls", "invocations"}
+INFORMATIVE = {"frames_in", "posts", "lambda_own_ms", "ddb_calls", "other_calls", "invocations", "agent_events"}
 
 
 def dollars(usage: Usage, prices: Mapping[str, Price] = PRICES) -> dict[str, float]:
@@ -319,6 +321,7 @@ class Meter:
         self.aws_seconds = 0.0  # CPU time the handler's thread spent inside botocore calls (moto): taken out
         self.handler_thread = 0  # the thread running the metered handler
         self.posts_bytes: list[int] = []
+        self.agent_events: Counter[str] = Counter()  # event types posted to agent connections
         self._original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
         self._ddb: Any = None  # a raw client for item look-ups, made before counting starts
 
@@ -379,10 +382,12 @@ class Meter:
             else:
                 self.usage.other_calls[f"{service}:{op}"] += 1
 
-    def post(self, data: bytes) -> None:
+    def post(self, data: bytes, to_agent: bool) -> None:
         with self.lock:
             if self.active:
                 self.posts_bytes.append(len(data))
+                if to_agent:
+                    self.agent_events[str(json.loads(data).get("type"))] += 1
 
 
 class MeteredSender(Sender):
@@ -392,10 +397,11 @@ class MeteredSender(Sender):
         super().__init__("http://cost.invalid", REGION)
         self.meter = meter
         self.sent: dict[str, list[dict[str, Any]]] = {}
+        self.agents: set[str] = set()  # the agents' connection ids (what a dashboard receives)
         self._lock = threading.Lock()
 
     def _post_bytes(self, connection_id: str, data: bytes) -> bool:
-        self.meter.post(data)
+        self.meter.post(data, connection_id in self.agents)
         with self._lock:
             self.sent.setdefault(connection_id, []).append(json.loads(data))
         return True
@@ -505,7 +511,7 @@ class CostHub:
     def _invocation(self, name: str, function: str, frames_in: int, out: list[Step]) -> Iterator[None]:
         m = self.meter
         with m.lock:
-            m.usage, m.aws_seconds, m.posts_bytes = Usage(), 0.0, []
+            m.usage, m.aws_seconds, m.posts_bytes, m.agent_events = Usage(), 0.0, [], Counter()
             m.handler_thread = threading.get_ident()
             m.active = True
         # CPU time of this thread, not wall time: the machine may be busy with other work.
@@ -517,6 +523,7 @@ class CostHub:
             with m.lock:
                 m.active = False
                 u, aws_s, posted = m.usage, m.aws_seconds, list(m.posts_bytes)
+                u.agent_events = Counter(m.agent_events)
             own_ms = max(0.0, (wall - aws_s) * 1000)
             billed_ms = math.ceil(own_ms + DDB_CALL_MS * u.ddb_total + posts_ms(len(posted)))
             u.frames_in = frames_in
@@ -539,6 +546,7 @@ class CostHub:
     def connect_agent(self, username: str, out: list[Step] | None = None) -> str:
         token = self.agent_token(username)
         cid = f"agent{next(self._ids)}="
+        self.sender.agents.add(cid)
         sink: list[Step] = [] if out is None else out
         with self.metered("connect (agent)", "WebsocketConnect", 0, sink):
             self.lane.identify_and_bind(cid, {"token": token})
@@ -584,9 +592,59 @@ class CostHub:
             auth.lambda_gb_seconds = self.mem("AgentAuth") / 1024 * 5 / 1000  # verifies a JWT: ~5 ms
             out.append(Step(f"{name}: authorizer", auth, 5.0))
 
+    def agent_get(self, name: str, out: list[Step], path: str, username: str) -> None:
+        """One agent's GET through the deployed REST handler: app.py's Chalice app, as the API
+        function runs it, given the proxy event API Gateway sends once its Cognito authorizer has
+        verified the ID token (its claims in `requestContext.authorizer`; no function of ours runs
+        for that)."""
+        import jwt
+
+        import app as chalice_app
+        from chalicelib import wiring
+        from local.rest_gateway import api_gateway_claims
+
+        claims = api_gateway_claims(jwt.decode(self.agent_token(username), options={"verify_signature": False}))
+        event = rest_get_event(path, {"claims": claims})
+        answer: dict[str, Any] = {}
+        built = wiring.hub
+        wiring.hub = lambda: self.hub
+        try:
+            self.rest(name, out, lambda: answer.update(chalice_app.app(event, None)), authorized=True)
+        finally:
+            wiring.hub = built
+        if answer.get("statusCode") != 200:
+            raise RuntimeError(f"GET {path} answered {answer.get('statusCode')}: {answer.get('body')}")
+
     def scheduled(self, name: str, function: str, out: list[Step], call: Callable[[], Any]) -> None:
         with self.metered(name, function, 0, out):
             call()
+
+
+def rest_get_event(path: str, authorizer: Mapping[str, Any]) -> dict[str, Any]:
+    """A REST API proxy event (payload 1.0) for a GET of `path` (no path parameters)."""
+    headers = {"Accept": "application/json", "Host": "cost.execute-api.us-east-1.amazonaws.com"}
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "path": f"/prod{path}",
+            "stage": "prod",
+            "requestId": "cost",
+            "identity": {"sourceIp": "203.0.113.10"},
+            "authorizer": dict(authorizer),
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
 
 
 def rest_authorizer_is_lambda() -> bool:
@@ -621,9 +679,21 @@ class Typical:
     reconnects_per_shift: float = 4.0  # API Gateway closes a WebSocket after 2 h at most
     presence_changes_per_shift: float = 4.0  # available -> away -> available, twice
     months_agents: int = 1000
+    # The agent dashboard re-reads the hub's figures (GET /hub and GET /hub/mode) every
+    # `hub_poll_s`, and `hub_debounce_s` after an event of HUB_EVENTS (at most one reload pending:
+    # work-lanes.ts hubSoon), but only while those figures are on screen (the command view, or the
+    # lanes with no conversation selected) in a visible tab: `hub_on_screen` of the shift. The
+    # dashboard before that change reloaded the whole shift: a share of 1.0.
+    hub_on_screen: float = 0.1
+    hub_poll_s: float = 30.0  # frontend/src/agent/workspace.ts: setInterval(loadHub, 30_000)
+    hub_debounce_s: float = 0.6  # frontend/src/agent/work-lanes.ts: hubSoon's setTimeout(..., 600)
 
 
 RECEIPTS: tuple[str, ...] = ("read",)  # what a client sends per message received in the thread on screen
+# The events after which the agent dashboard reloads the hub (frontend/src/agent/store/events.ts:
+# the handlers that call hubSoon; a test compares them).
+HUB_EVENTS: tuple[str, ...] = ("presence", "callback", "callback_alert", "ticket", "counters", "csat", "mode")
+HUB_RELOAD: tuple[str, ...] = ("/hub", "/hub/mode")  # work-lanes.ts loadHub: both, in parallel
 
 
 def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
@@ -674,6 +744,7 @@ class Measured:
     disconnect: Usage
     heartbeat: Usage
     presence: Usage
+    hub_reload: dict[str, Usage]  # one dashboard reload: each GET (path -> usage of one request)
     callback: Usage
     scheduled_idle: dict[str, Usage]  # scheduled function -> one run with nothing to do
     memory_source: str
@@ -741,6 +812,14 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
     presence: list[Step] = []
     for status in ("away", "available"):
         h.act(agents[-1], presence, f"presence {status}", action="presence", status=status)
+    # One dashboard reload of the hub's figures, every agent still online: GET /hub and GET /hub/mode.
+    reloads: list[Step] = []
+    for path in HUB_RELOAD:
+        h.agent_get(f"warm-up GET {path}", [], path, "agent0000")
+    for _ in range(messages):
+        for path in HUB_RELOAD:
+            h.agent_get(f"GET {path}", reloads, path, "agent0000")
+    h.sender.clear()
     disconnects: list[Step] = []
     last = agents[-1]
     with h.metered("disconnect (agent)", "WebsocketDisconnect", 0, disconnects):
@@ -784,6 +863,7 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
         disconnect=_mean(disconnects),
         heartbeat=_mean(beats),
         presence=_mean(presence),
+        hub_reload={path: _mean([s for s in reloads if s.name == f"GET {path}"]) for path in HUB_RELOAD},
         callback=summed(cb_steps),
         scheduled_idle={fid: _mean(s) for fid, s in idle.items()},
         memory_source=h.memory_source,
@@ -838,21 +918,71 @@ def linear(at: Mapping[int, Usage], n: int, mem: Callable[[str], int]) -> Usage:
     return out
 
 
+def hub_events_per_second(at: Mapping[int, Measured], typical: Typical, size: int) -> float:
+    """Events of HUB_EVENTS one agent's dashboard receives a second online, in a tenant of `size`
+    agents online: every agent of the tenant connects, disconnects, beats and changes presence at
+    the Typical rates, and each of those posts the events measured (extrapolated to `size`) to the
+    tenant's agent connections; the tenant's total divided among its `size` dashboards is one
+    agent's rate of those actions times the events one action posts."""
+    shift_s = typical.shift_hours * 3600
+    per_shift = {
+        "connect": typical.reconnects_per_shift,
+        "disconnect": typical.reconnects_per_shift,
+        "heartbeat": shift_s / typical.heartbeat_s,
+        "presence": typical.presence_changes_per_shift,
+    }
+    mem = next(iter(at.values())).mem
+    events = 0.0
+    for kind, n in per_shift.items():
+        u = linear({k: getattr(m, kind) for k, m in at.items()}, size, mem)
+        events += n * sum(u.agent_events[e] for e in HUB_EVENTS)
+    return events / shift_s
+
+
+def hub_reloads_per_shift(typical: Typical, on_screen: float, events_per_s: float) -> tuple[float, float]:
+    """(by the timer, after events) reloads of the hub's figures by one dashboard in a shift, the
+    figures on screen `on_screen` of it. The timer reloads every `hub_poll_s`. An event with no
+    reload pending starts one `hub_debounce_s` later, and the events until then share it: with
+    events at random times (rate r a second) that is r / (1 + r * debounce) reloads a second,
+    never more than one per debounce."""
+    seen_s = on_screen * typical.shift_hours * 3600
+    r = events_per_s
+    return seen_s / typical.hub_poll_s, seen_s * r / (1 + r * typical.hub_debounce_s)
+
+
+def hub_reload(at: Mapping[int, Measured], size: int) -> Usage:
+    """One dashboard reload (every GET of it) in a tenant of `size` agents online."""
+    mem = next(iter(at.values())).mem
+    out = Usage()
+    for path in HUB_RELOAD:
+        out = out + linear({k: m.hub_reload[path] for k, m in at.items()}, size, mem)
+    return out
+
+
 def agents_month(
-    at: Mapping[int, Measured], typical: Typical, tenant_size: int | None = None
+    at: Mapping[int, Measured], typical: Typical, tenant_size: int | None = None, hub_on_screen: float | None = None
 ) -> tuple[Usage, dict[str, float]]:
     """1,000 (typical.months_agents) agents online a shift a workday for a month, all in one
     tenant, or in tenants of `tenant_size` agents (what one agent's events cost grows with the
-    agents of its tenant: presence and counters go to each of them)."""
+    agents of its tenant: presence and counters go to each of them), with their dashboards
+    reloading the hub's figures (GET /hub, GET /hub/mode) while those are on screen,
+    `hub_on_screen` of the shift (default typical.hub_on_screen; 1.0 is the dashboard that
+    reloaded all shift long)."""
     n = typical.months_agents
     size = tenant_size or n
+    on_screen = typical.hub_on_screen if hub_on_screen is None else hub_on_screen
     shifts = n * typical.workdays
     minutes = shifts * typical.shift_hours * 60
+    events_per_s = hub_events_per_second(at, typical, size)
+    polls, after_events = hub_reloads_per_shift(typical, on_screen, events_per_s)
     count = {
         "connections": shifts * typical.reconnects_per_shift,
         "connection-minutes": minutes,
         "heartbeats": minutes * 60 / typical.heartbeat_s,
         "presence changes": shifts * typical.presence_changes_per_shift,
+        "hub events to dashboards": shifts * events_per_s * typical.shift_hours * 3600,
+        "hub reloads (timer)": shifts * polls,
+        "hub reloads (events)": shifts * after_events,
     }
     mem = next(iter(at.values())).mem
     usage = Usage(ws_connection_minutes=minutes, cognito_mau=n)
@@ -860,6 +990,8 @@ def agents_month(
     usage = usage + linear({k: m.disconnect for k, m in at.items()}, size, mem) * count["connections"]
     usage = usage + linear({k: m.heartbeat for k, m in at.items()}, size, mem) * count["heartbeats"]
     usage = usage + linear({k: m.presence for k, m in at.items()}, size, mem) * count["presence changes"]
+    reloads = count["hub reloads (timer)"] + count["hub reloads (events)"]
+    usage = usage + hub_reload(at, size) * reloads
     return usage, count
 
 
@@ -935,8 +1067,20 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     parser.add_argument(
         "--month-agents", type=int, default=Typical.months_agents, help="agents online for the month figure"
     )
+    parser.add_argument(
+        "--hub-on-screen",
+        type=float,
+        default=Typical.hub_on_screen,
+        help="share of the shift an agent has the hub's figures on screen (command view, or lanes with no "
+        "conversation selected, tab visible): the dashboard reloads GET /hub and /hub/mode only then",
+    )
     args = parser.parse_args(argv)
-    typical = Typical(reply_ratio=args.reply_ratio, receipt_share=args.receipt_share, months_agents=args.month_agents)
+    typical = Typical(
+        reply_ratio=args.reply_ratio,
+        receipt_share=args.receipt_share,
+        months_agents=args.month_agents,
+        hub_on_screen=args.hub_on_screen,
+    )
     sizes = sorted({int(s) for s in args.agents.split(",") if s})
 
     print("== bench.cost: $ from call counts measured now (the hub in-process on moto) x AWS list prices")
@@ -960,6 +1104,21 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ):
         rows = [usage_row(f"{label} ({n} agents)", getattr(m, pick)) for n, m in at.items()]
         print(table(USAGE_HEADERS, rows))
+    print("   one dashboard reload of the hub's figures (REST, Cognito authorizer: no function of ours):")
+    print(
+        table(
+            [*USAGE_HEADERS, "REST req.", "DDB calls by operation"],
+            [
+                [
+                    *usage_row(f"GET {path} ({n} agents)", m.hub_reload[path]),
+                    f"{m.hub_reload[path].rest_requests:g}",
+                    ", ".join(f"{op} {k:g}" for op, k in sorted(m.hub_reload[path].ddb_calls.items())),
+                ]
+                for n, m in at.items()
+                for path in HUB_RELOAD
+            ],
+        )
+    )
     print()
 
     # 1. messages
@@ -992,24 +1151,48 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
 
     # 2. agents online
     month, counts = agents_month(at, typical)
+    on = typical.hub_on_screen
     print(
         f"== $ per {typical.months_agents:,} agents online for a month ({typical.shift_hours:g} h x "
         f"{typical.workdays:g} workdays; heartbeat every {typical.heartbeat_s:g} s; "
         f"{typical.reconnects_per_shift:g} connects and {typical.presence_changes_per_shift:g} presence changes "
-        f"a shift; per-event costs extrapolated linearly from {', '.join(map(str, sizes))} agents)"
+        f"a shift; the dashboard reloads GET {' + GET '.join(HUB_RELOAD)} every {typical.hub_poll_s:g} s and "
+        f"{typical.hub_debounce_s:g} s after a {'/'.join(HUB_EVENTS)} event (one pending at most) while the "
+        f"hub's figures are on screen: before, the whole shift; now --hub-on-screen {on:g} of it; "
+        f"per-event costs extrapolated linearly from {', '.join(map(str, sizes))} agents)"
     )
-    print("   " + ", ".join(f"{k} {v:,.0f}" for k, v in counts.items()))
-    spread, _ = agents_month(at, typical, tenant_size=n_small)
+    print("   now, one tenant: " + ", ".join(f"{k} {v:,.0f}" for k, v in counts.items()))
+    before, before_counts = agents_month(at, typical, hub_on_screen=1.0)
+    spread, spread_counts = agents_month(at, typical, tenant_size=n_small)
+    spread_before, _ = agents_month(at, typical, tenant_size=n_small, hub_on_screen=1.0)
+    for label, c in (("before, one tenant", before_counts), (f"now, tenants of {n_small}", spread_counts)):
+        print(f"   {label}: " + ", ".join(f"{k} {v:,.0f}" for k, v in c.items() if k.startswith("hub")))
     print(
         table(
-            USAGE_HEADERS,
+            [*USAGE_HEADERS, "REST req."],
             [
-                usage_row(f"the hub, one tenant of {typical.months_agents:,} (extrapolated)", month),
-                usage_row(f"the hub, tenants of {n_small} agents (measured size)", spread),
+                [*usage_row(label, u), f"{u.rest_requests:,.0f}"]
+                for label, u in (
+                    (f"before: the hub, one tenant of {typical.months_agents:,} (extrapolated)", before),
+                    (f"now: the hub, one tenant of {typical.months_agents:,} (extrapolated)", month),
+                    (f"before: the hub, tenants of {n_small} agents (measured size)", spread_before),
+                    (f"now: the hub, tenants of {n_small} agents (measured size)", spread),
+                )
             ],
         )
     )
-    print("   by line, one tenant:")
+    without, _ = agents_month(at, typical, hub_on_screen=0.0)
+    without_spread, _ = agents_month(at, typical, tenant_size=n_small, hub_on_screen=0.0)
+    print(
+        f"   of which the dashboard's hub reloads: before {fmt_usd(total(before) - total(without))}, "
+        f"now {fmt_usd(total(month) - total(without))} (one tenant); before "
+        f"{fmt_usd(total(spread_before) - total(without_spread))}, now "
+        f"{fmt_usd(total(spread) - total(without_spread))} (tenants of {n_small}); without any: "
+        f"{fmt_usd(total(without))} and {fmt_usd(total(without_spread))}"
+    )
+    print("   by line, one tenant, before:")
+    print(lines_table(before))
+    print(f"   by line, one tenant, now (hub on screen {on:g} of the shift):")
     print(lines_table(month))
     min_month = Usage(ws_connection_minutes=counts["connection-minutes"], cognito_mau=typical.months_agents)
     floor = fmt_usd(total(min_month))
@@ -1030,6 +1213,15 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     print(f"   by line, {n_small} agents online:")
     print(lines_table(per_10k))
+    events = sum(small.callback.agent_events[e] for e in HUB_EVENTS)
+    reload = hub_reload(at, n_small)
+    print(
+        f"   not in this figure: a callback posts {events:g} hub events to the agents' dashboards "
+        f"({n_small} agents online), each dashboard reloading the hub at most once per event while its "
+        f"figures are on screen: at most {fmt_usd(total(reload) * events * typical.hub_on_screen * 1e4)} per "
+        f"10,000 callbacks now (hub on screen {typical.hub_on_screen:g}), "
+        f"{fmt_usd(total(reload) * events * 1e4)} with the dashboard before"
+    )
     print()
 
     # fixed
@@ -1060,8 +1252,9 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         Figure(
             "cost",
             f"$ per {typical.months_agents:,} agents online a month",
-            f"{fmt_usd(total(month))} in one tenant, {fmt_usd(total(spread))} in tenants of {n_small}: "
-            f"minimum {floor}; elsewhere: {elsewhere_agents}",
+            f"{fmt_usd(total(month))} in one tenant, {fmt_usd(total(spread))} in tenants of {n_small} "
+            f"(hub on screen {on:g} of the shift; the dashboard reloading all shift: {fmt_usd(total(before))} "
+            f"and {fmt_usd(total(spread_before))}): minimum {floor}; elsewhere: {elsewhere_agents}",
         ),
         Figure("cost", f"$ per 10,000 callbacks ({n_small} agents online)", fmt_usd(total(per_10k))),
         Figure("cost", "$ fixed per month (scheduled runs)", fmt_usd(total(fixed))),

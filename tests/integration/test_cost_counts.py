@@ -67,3 +67,21 @@ def test_a_callback_is_created_escalated_claimed_and_completed_and_reaches_the_a
     # runs (and is billed) for the request, the escalation and the claim/complete.
     assert cb.invocations["PushCounters"] >= 2
     check_billed("callback", cb)
+
+
+def test_a_dashboard_reload_of_the_hub_is_counted_through_the_rest_handler_and_billed(measured: Measured) -> None:
+    """GET /hub and GET /hub/mode, each one REST request and one invocation of the API function
+    (API Gateway's Cognito authorizer runs none of ours), reading and never writing."""
+    assert set(measured.hub_reload) == set(cost.HUB_RELOAD)
+    for path, u in measured.hub_reload.items():
+        assert u.rest_requests == 1 and u.invocations == {"APIHandler": 1}, path
+        assert u.ddb_calls and set(u.ddb_calls) <= cost.READS and u.ddb_wru == 0, path
+        assert not u.other_calls and u.posts == 0, path
+        check_billed(f"GET {path}", u)
+    # A presence change reaches every agent's dashboard, which then reloads the hub.
+    assert sum(measured.presence.agent_events[e] for e in cost.HUB_EVENTS) >= measured.agents_online
+    month, counts = cost.agents_month({measured.agents_online: measured}, Typical())
+    reloads = counts["hub reloads (timer)"] + counts["hub reloads (events)"]
+    assert month.rest_requests == pytest.approx(reloads * len(cost.HUB_RELOAD))
+    without, _ = cost.agents_month({measured.agents_online: measured}, Typical(), hub_on_screen=0.0)
+    assert total(month) > total(without)

@@ -139,3 +139,95 @@ def test_the_typical_client_is_the_shipped_client() -> None:
     socket = (ROOT / "frontend/src/shared/socket.ts").read_text(encoding="utf-8")
     (interval,) = re.findall(r"heartbeatMs \?\? ([\d_]+)", socket)
     assert int(interval.replace("_", "")) / 1000 == cost.Typical().heartbeat_s
+
+
+# ----------------------------------------------------------------------------- the dashboard's hub reloads
+def _measured(agents: int, reload: Usage) -> cost.Measured:
+    """A tenant of `agents` where each connect, disconnect and presence change posts one `presence`
+    event to every agent connection, and one dashboard reload costs `reload` per GET."""
+    action = Usage(posts=agents, ws_messages=agents + 1, lambda_requests=1, agent_events=Counter(presence=agents))
+    return cost.Measured(
+        agents_online=agents,
+        per_action={},
+        message=Usage(),
+        connect=action,
+        disconnect=action,
+        heartbeat=Usage(ws_messages=2, lambda_requests=1, ddb_wru=4),
+        presence=action,
+        hub_reload={path: reload for path in cost.HUB_RELOAD},
+        callback=Usage(),
+        scheduled_idle={},
+        memory_source="test",
+        authorizer_lambda=False,
+        memory={},
+        default_memory=1024,
+    )
+
+
+RELOAD = Usage(rest_requests=1, lambda_requests=1, lambda_gb_seconds=0.05, ddb_rru=8, ddb_calls=Counter(Query=6))
+
+
+def _month(
+    reload: Usage = RELOAD, on_screen: float | None = None, size: int | None = None
+) -> tuple[Usage, dict[str, float]]:
+    at = {10: _measured(10, reload), 40: _measured(40, reload)}
+    return cost.agents_month(at, cost.Typical(), tenant_size=size, hub_on_screen=on_screen)
+
+
+def test_the_agents_month_pays_for_the_dashboards_hub_reloads() -> None:
+    """Leaving the reloads out of the agent-month (or pricing them at nothing) fails here."""
+    with_reloads, counts = _month()
+    free, _ = _month(reload=Usage())
+    reloads = counts["hub reloads (timer)"] + counts["hub reloads (events)"]
+    typical = cost.Typical()
+    # At least the timer's: every hub_poll_s while the figures are on screen, every agent, every shift.
+    shifts = typical.months_agents * typical.workdays
+    assert counts["hub reloads (timer)"] == pytest.approx(
+        shifts * typical.hub_on_screen * typical.shift_hours * 3600 / typical.hub_poll_s
+    )
+    assert counts["hub reloads (events)"] > 0  # presence events reach every dashboard
+    # Each reload is every GET of loadHub, each one REST request, priced as counted.
+    assert with_reloads.rest_requests == pytest.approx(reloads * len(cost.HUB_RELOAD))
+    assert total(with_reloads) - total(free) == pytest.approx(reloads * len(cost.HUB_RELOAD) * total(RELOAD))
+    assert free.rest_requests == 0
+
+
+def test_the_on_screen_share_scales_the_reloads() -> None:
+    """Only while the hub's figures are on screen: the reloads' bill is proportional to the share."""
+    none, _ = _month(on_screen=0.0)
+    assert none.rest_requests == 0
+    tenth, _ = _month(on_screen=0.1)
+    fifth, _ = _month(on_screen=0.2)
+    whole, _ = _month(on_screen=1.0)  # the dashboard before: reloading the whole shift
+    part = total(tenth) - total(none)
+    assert part > 0
+    assert total(fifth) - total(none) == pytest.approx(2 * part)
+    assert total(whole) - total(none) == pytest.approx(10 * part)
+    assert _month()[0].rest_requests == pytest.approx(tenth.rest_requests)  # 0.1 is the default
+
+
+def test_reloads_after_events_grow_with_the_tenant_and_the_debounce_caps_them() -> None:
+    _, small = _month(size=10)
+    _, big = _month(size=1000)
+    assert big["hub events to dashboards"] > 50 * small["hub events to dashboards"]
+    assert big["hub reloads (events)"] > small["hub reloads (events)"]
+    # ... but fewer reloads than events: events within one debounce share a reload.
+    assert big["hub reloads (events)"] < big["hub events to dashboards"] * cost.Typical().hub_on_screen
+    typical = cost.Typical()
+    seen = typical.shift_hours * 3600
+    _, flood = cost.hub_reloads_per_shift(typical, 1.0, 1e6)
+    assert flood <= seen / typical.hub_debounce_s
+    assert flood == pytest.approx(seen / typical.hub_debounce_s, rel=1e-3)
+
+
+def test_the_hub_reloads_are_the_shipped_dashboards() -> None:
+    """HUB_EVENTS are the events after which events.ts calls hubSoon, HUB_RELOAD the GETs of
+    loadHub: a dashboard change that alters them fails here until the model follows."""
+    events = (ROOT / "frontend/src/agent/store/events.ts").read_text(encoding="utf-8")
+    handlers = re.split(r"\n  (\w+)\(ws, ev\) \{", events)
+    reloading = {name for name, body in zip(handlers[1::2], handlers[2::2], strict=True) if "hubSoon()" in body}
+    assert reloading == set(cost.HUB_EVENTS)
+    lanes = (ROOT / "frontend/src/agent/work-lanes.ts").read_text(encoding="utf-8")
+    load = lanes[lanes.index("  async loadHub(") :]
+    load = load[: load.index("\n  }\n")]
+    assert re.findall(r'api<[^(]*\("(/[\w/]+)"', load) == list(cost.HUB_RELOAD)
