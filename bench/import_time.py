@@ -70,20 +70,19 @@ def stage_environment(stage: str) -> dict[str, str]:
     return env
 
 
+def python(args: list[str], env: dict[str, str], what: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter (this one's executable) with `args`; raises with its stderr if it fails."""
+    out = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{out.stderr[-3000:]}")
+    return out
+
+
 def timed_import(stmt: str, env: dict[str, str]) -> tuple[float, float]:
     """(seconds the import statement took, seconds the whole process took)."""
     t0 = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", TIMED.format(stmt=stmt)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = python(["-c", TIMED.format(stmt=stmt)], env, repr(stmt))
     wall = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise RuntimeError(f"{stmt!r} failed:\n{out.stderr[-3000:]}")
     wall_import, cpu_import = out.stdout.strip().splitlines()[-1].split()
     CPU.setdefault(stmt, []).append(float(cpu_import))
     return float(wall_import), wall
@@ -139,17 +138,7 @@ class Breakdown:
 
 
 def _importtime(stmt: str, env: dict[str, str]) -> list[Entry]:
-    out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", stmt],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"-X importtime {stmt!r} failed:\n{out.stderr[-3000:]}")
-    return parse_importtime(out.stderr)
+    return parse_importtime(python(["-X", "importtime", "-c", stmt], env, f"-X importtime {stmt!r}").stderr)
 
 
 def importtime_breakdown(env: dict[str, str], runs: int) -> Breakdown:
@@ -575,23 +564,8 @@ def measure_package(stage: str, runs: int) -> list[Figure]:
         compiled = sum(1 for _ in task.rglob("*.pyc"))
 
         def once(where: Path, stmt: str) -> float:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-S",
-                    "-I",
-                    "-B",
-                    "-c",
-                    PACKAGE_TIMED.format(task=str(where), runtime=str(runtime), stmt=stmt),
-                ],
-                cwd=where,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if out.returncode != 0:
-                raise RuntimeError(f"{stmt!r} from {package.name} failed:\n{out.stderr[-3000:]}")
+            code = PACKAGE_TIMED.format(task=str(where), runtime=str(runtime), stmt=stmt)
+            out = python(["-S", "-I", "-B", "-c", code], env, f"{stmt!r} from {package.name}", cwd=where)
             return float(out.stdout.split()[-1]) * 1000  # CPU ms: the least disturbed by other work
 
         samples: dict[str, list[float]] = defaultdict(list)
@@ -611,9 +585,9 @@ def measure_package(stage: str, runs: int) -> list[Figure]:
         table(
             ["import (python -S -I -B, unpacked zip)", "median ms", "ratio to baseline"],
             [
-                [BASELINE, base, 1.0],
-                [APP, app, ratio],
-                [f"{APP}, the zip without its bytecode", uncompiled, uncompiled / base],
+                [BASELINE, base, "1.00x"],
+                [APP, app, f"{ratio:.2f}x"],
+                [f"{APP}, the zip without its bytecode", uncompiled, f"{uncompiled / base:.2f}x"],
             ],
         )
     )
