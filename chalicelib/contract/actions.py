@@ -30,6 +30,7 @@ from chalicelib.platform.errors import (
     UnknownAction,
     WrongTenant,
     lone_surrogate,
+    not_utf8,
 )
 
 
@@ -177,6 +178,8 @@ def parse_action(body: str | bytes | None, tenant: str) -> Action:
         if surrogate:
             raise InvalidAction(f"frame: {surrogate}") from None
         raise BadJson(f"frame is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidAction(f"frame: {not_utf8(data)}") from None
     except RecursionError:
         raise BadJson("frame is nested too deeply") from None
     if not isinstance(action.tenant, UnsetType) and action.tenant != tenant:

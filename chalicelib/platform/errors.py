@@ -21,6 +21,19 @@ def lone_surrogate(data: bytes) -> str | None:
     return None
 
 
+def not_utf8(data: bytes) -> str:
+    """Why a document msgspec could not even read as UTF-8 is not Unicode: half a surrogate pair
+    (a text that held one, encoded as it was handed to us), or bytes that are no UTF-8 at all."""
+    try:
+        text = data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as bad:
+        return f"text must be valid Unicode; byte 0x{data[bad.start]:02x} at {bad.start} is not UTF-8"
+    half = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if half is None:
+        return "text must be valid Unicode (UTF-8)"
+    return f"text must be valid Unicode; \\u{ord(half):04x} is half of a surrogate pair"
+
+
 class HubError(Exception):
     code = "internal"
     http_status = 500

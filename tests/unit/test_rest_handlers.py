@@ -23,7 +23,9 @@ def http(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield c.http
 
 
-def call(http: Any, method: str, path: str, token: str | None = None, body: Any = None, raw: str | None = None) -> Any:
+def call(
+    http: Any, method: str, path: str, token: str | None = None, body: Any = None, raw: str | bytes | None = None
+) -> Any:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = token
@@ -98,6 +100,18 @@ def test_every_rest_text_field_has_a_maximum_and_bad_text_stores_nothing(
     res = call(http, "post", path, unit.agent_token("ana"), raw=raw)
     assert (res.status_code, res.json_body["code"]) == (status, code), res.json_body
     assert unit.store.tickets == {} and unit.store.callbacks == {}
+
+
+def test_a_rest_body_of_bytes_that_are_no_utf8_is_refused_not_an_internal_error(unit: Unit, http: Any) -> None:
+    """Chalice hands the route the body's bytes (base64-decoded for a binary content type): bytes
+    that are no UTF-8 get a 400 that says so, and nothing is stored."""
+    res = call(http, "post", "/tickets", unit.agent_token("ana"), raw=b'{"subject": "Refund \xff"}')
+    assert res.status_code == 400, res.body
+    assert res.json_body == {
+        "code": "invalid_action",
+        "message": "request body: text must be valid Unicode; byte 0xff at 20 is not UTF-8",
+    }
+    assert unit.store.tickets == {}
 
 
 def test_going_live_is_refused_with_the_blockers(unit: Unit, http: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.contract.actions import ACTION_NAMES, Send, Start, parse_action
-from chalicelib.contract.common import MAX_BODY_BYTES, MAX_TEXT_CHARS
+from chalicelib.contract.common import MAX_BODY_BYTES, MAX_REST_BODY_BYTES, MAX_TEXT_CHARS
 from chalicelib.contract.rest.common import Body, decode_body
 from chalicelib.contract.rest.tickets import TicketCreateRequest
 from chalicelib.platform.errors import HubError
@@ -102,6 +102,44 @@ def test_each_kind_of_bad_rest_body_says_what_is_wrong() -> None:
     assert body_refusal('{"subject": 5}') == ("invalid_action", "Expected `str`, got `int` - at `$.subject`")
     assert body_refusal(b"") == ("invalid_action", "Object missing required field `subject`")
     assert body_refusal(None)[0] == "invalid_action"
+
+
+def test_a_rest_body_may_be_exactly_the_limit_and_not_a_byte_more() -> None:
+    """The limit counts the UTF-8 bytes API Gateway delivers; the refusal says both numbers."""
+    at_limit = '{"subject": "x"' + " " * (MAX_REST_BODY_BYTES - len('{"subject": "x"}')) + "}"
+    assert len(at_limit.encode()) == MAX_REST_BODY_BYTES
+    assert decode_body(at_limit, TicketCreateRequest).subject == "x"
+    assert body_refusal(at_limit[:-1] + " }") == (
+        "payload_too_large",
+        f"request body is {MAX_REST_BODY_BYTES + 1} bytes; the limit is {MAX_REST_BODY_BYTES}",
+    )
+
+
+@pytest.mark.parametrize("decode", ["frame", "request body"])
+def test_text_that_is_not_unicode_is_refused_by_name_never_a_crash(decode: str) -> None:
+    """Half a surrogate pair held in the text itself, or bytes that are no UTF-8 (a REST body API
+    Gateway hands over base64-decoded): `invalid_action` saying why, not an internal error."""
+    prefix = (
+        '{"action": "send", "conversation_id": "c1", "client_id": "m1", "text": '
+        if decode == "frame"
+        else '{"subject": '
+    )
+
+    def refused(raw: str | bytes) -> tuple[str, str]:
+        with pytest.raises(HubError) as caught:
+            parse_action(raw, "global") if decode == "frame" else decode_body(raw, TicketCreateRequest)
+        return caught.value.code, caught.value.message
+
+    half = prefix + '"a\ud800b"}'
+    assert refused(half) == (
+        "invalid_action",
+        f"{decode}: text must be valid Unicode; \\ud800 is half of a surrogate pair",
+    )
+    not_utf8 = prefix.encode() + b'"a\xffb"}'
+    assert refused(not_utf8) == (
+        "invalid_action",
+        f"{decode}: text must be valid Unicode; byte 0xff at {len(prefix) + 2} is not UTF-8",
+    )
 
 
 def test_a_good_rest_body_decodes_from_text_or_bytes() -> None:

@@ -8,7 +8,7 @@ import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
 from chalicelib.contract.common import MAX_REST_BODY_BYTES
-from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, lone_surrogate
+from chalicelib.platform.errors import BadJson, InvalidAction, PayloadTooLarge, lone_surrogate, not_utf8
 
 
 class Body(Struct, forbid_unknown_fields=True):
@@ -49,5 +49,7 @@ def decode_body(raw: str | bytes | None, body_type: type[B]) -> B:
         if surrogate:
             raise InvalidAction(f"request body: {surrogate}") from None
         raise BadJson(f"request body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidAction(f"request body: {not_utf8(data)}") from None
     except RecursionError:
         raise BadJson("request body is nested too deeply") from None
