@@ -42,6 +42,16 @@ Three cut what every request costs moto's server (`local.moto_server`), its answ
    members as floats, binary values in base64): the body is the same bytes. A result with
    anything else in it (a key that is not the shape's, a value not of the shape's type, a
    None in a list or map) and every error still go through moto's serializer.
+8. A backend already made for an account is returned without scanning moto's list of backends
+   in use. `BackendDict[account]` checks `self not in BackendDict._instances` on every call, a
+   linear scan calling a Python `__eq__` on ~100 backends, several times a request (~5%). A
+   dict holding an account's backend is already in that list (moto adds both under one lock,
+   and `BackendDict.reset` empties both), so the scan only runs for a new account.
+9. An update expression is parsed once per text. Every UpdateItem (and each Update of a
+   transaction) tokenizes and parses its expression two or three times (~10%); the tree is
+   only read (`find_clauses`) or deep-copied by moto's validator before it is changed, so
+   one parsed tree per distinct text (at most `UPDATE_EXPRESSIONS_KEPT`) serves them all.
+   Expressions that fail to parse are not kept: they fail again, with moto's own error.
 """
 
 from __future__ import annotations
@@ -86,6 +96,8 @@ def install() -> None:
     _install_backend_list_once()
     _install_action_names_once()
     _install_dynamodb_json()
+    _install_known_account_backends()
+    _install_update_expression_cache()
 
 
 def _install_cognito_write_rules() -> None:
@@ -379,3 +391,46 @@ def _install_dynamodb_json() -> None:
 
     serialized._plain_json = True  # type: ignore[attr-defined]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+
+def _install_known_account_backends() -> None:
+    from moto.core.base_backend import BackendDict
+
+    original = BackendDict._create_account_specific_backend
+    if getattr(original, "_known_accounts", False):
+        return
+
+    @functools.wraps(original)
+    def create_account_specific_backend(self: Any, account_id: str) -> None:
+        if dict.__contains__(self, account_id):  # made, so registered in `_instances` (until a reset empties both)
+            return
+        original(self, account_id)
+
+    create_account_specific_backend._known_accounts = True  # type: ignore[attr-defined]
+    BackendDict._create_account_specific_backend = create_account_specific_backend  # type: ignore[method-assign]
+
+
+# Distinct update expressions kept parsed (the hub writes a few dozen).
+UPDATE_EXPRESSIONS_KEPT = 1024
+
+
+def _install_update_expression_cache() -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    if getattr(UpdateExpressionParser.make, "_parsed_once", False):
+        return
+    original = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+    parsed: dict[str, Any] = {}
+
+    @functools.wraps(original)
+    def make(cls: Any, expression_str: str) -> Any:
+        tree = parsed.get(expression_str)
+        if tree is None:
+            tree = original(cls, expression_str)
+            if len(parsed) >= UPDATE_EXPRESSIONS_KEPT:
+                parsed.clear()
+            parsed[expression_str] = tree
+        return tree
+
+    make._parsed_once = True  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = classmethod(make)  # type: ignore[assignment,method-assign]

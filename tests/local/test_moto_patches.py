@@ -21,10 +21,14 @@ from moto import mock_aws
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.core import responses as core_responses
+from moto.core.base_backend import BackendDict
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+from moto.dynamodb.parsing.validators import Validator
 
 from local import moto_patches
 from local.moto_patches import DYNAMODB_JSON_OPERATIONS, MOTO_VERSION, install
@@ -108,6 +112,8 @@ def test_moto_is_the_version_the_patches_were_checked_against() -> None:
         (CognitoIdpBackend.update_user_attributes, ["self", "access_token", "attributes"]),
         (NotAuthorizedError.__init__, ["self", "message"]),
         (dynamodb_responses.DynamoHandler.serialized, ["self", "action_result"]),
+        (BackendDict._create_account_specific_backend, ["self", "account_id"]),
+        (UpdateExpressionParser.make, ["expression_str"]),
         (core_responses.method_names_from_class, ["clazz"]),
     ],
     ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
@@ -145,6 +151,13 @@ def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
     assert "status, headers, body = self.serialized(response)" in _source(core_responses.BaseResponse.call_action)
     assert "self.serialized(ActionResult(e))" in _source(core_responses.BaseResponse.call_action)
     assert dynamodb_responses.DynamoHandler.RESPONSE_KEY_PATH_TO_TRANSFORMER == {}
+    # 8: the backend list is scanned on every lookup, and reset empties the dicts with the list.
+    create = _source(BackendDict._create_account_specific_backend)
+    assert "if account_id not in list(self.keys()):" in create and "if self not in BackendDict._instances:" in create
+    reset = _source(BackendDict.reset)
+    assert "backend.clear()" in reset and "BackendDict._instances.clear()" in reset
+    # 9: moto's validator works on a deep copy of the parsed tree.
+    assert "self.node_to_validate = deepcopy(expression)" in _source(Validator.__init__)
 
 
 def test_the_module_list_and_action_names_are_moto_s_own() -> None:
@@ -443,6 +456,84 @@ def test_dynamodb_answers_the_patch_does_not_dump_go_to_moto_s_serializer(
     assert dump("Query", {"Count": 0, "ScannedCount": 0, "Items": [], "ConsumedCapacity": None}) == (
         '{"Items": [], "Count": 0, "ScannedCount": 0}'
     )
+
+
+def test_an_account_s_backend_is_found_without_scanning_and_still_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="kept",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert any(b is dynamodb_backends for b in BackendDict._instances)
+        compared = 0
+        equal = BackendDict.__eq__
+
+        def counted(self: Any, other: Any) -> bool:
+            nonlocal compared
+            compared += 1
+            return equal(self, other)
+
+        monkeypatch.setattr(BackendDict, "__eq__", counted)
+        assert "kept" in dynamodb_backends[ACCOUNT][REGION].tables
+        assert client.list_tables()["TableNames"] == ["kept"]
+        assert compared == 0
+        monkeypatch.undo()
+    with mock_aws():  # moto's reset still reaches the DynamoDB backend
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        assert client.list_tables()["TableNames"] == []
+
+
+def test_an_update_expression_is_parsed_once_and_applied_each_time(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = 0
+    make_list = ExpressionTokenizer.make_list
+
+    def counted(expression: str) -> Any:
+        nonlocal parses
+        parses += 1
+        return make_list(expression)
+
+    monkeypatch.setattr(ExpressionTokenizer, "make_list", staticmethod(counted))
+    update = {
+        "TableName": "a",
+        "Key": {"k": {"S": "x"}},
+        "UpdateExpression": "SET #v = if_not_exists(#v, :zero) + :one, seen = list_append(if_not_exists(seen, :e), :l)",
+        "ExpressionAttributeNames": {"#v": "n"},
+        "ReturnValues": "ALL_NEW",
+    }
+    first = ddb.update_item(
+        **update,
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":e": {"L": []}, ":l": {"L": [{"S": "a"}]}},
+    )
+    assert parses == 1  # tokenized once where moto tokenizes it in the handler and again in the backend
+    second = ddb.update_item(
+        **update,
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "5"}, ":e": {"L": []}, ":l": {"L": [{"S": "b"}]}},
+    )
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    **{k: v for k, v in update.items() if k != "ReturnValues"},
+                    "ExpressionAttributeValues": {
+                        ":zero": {"N": "0"},
+                        ":one": {"N": "10"},
+                        ":e": {"L": []},
+                        ":l": {"L": []},
+                    },
+                }
+            }
+        ]
+    )
+    assert parses == 1
+    assert first["Attributes"] == {"k": {"S": "x"}, "n": {"N": "1"}, "seen": {"L": [{"S": "a"}]}}
+    assert second["Attributes"] == {"k": {"S": "x"}, "n": {"N": "6"}, "seen": {"L": [{"S": "a"}, {"S": "b"}]}}
+    assert ddb.get_item(TableName="a", Key={"k": {"S": "x"}})["Item"]["n"] == {"N": "16"}
+    for _ in range(2):  # a bad expression is not kept: moto's own error, each time
+        with pytest.raises(ddb.exceptions.ClientError, match="Invalid UpdateExpression: Syntax error"):
+            ddb.update_item(TableName="a", Key={"k": {"S": "x"}}, UpdateExpression="SET = 1")
 
 
 # ------------------------------------------------------------------ Cognito behaviour
