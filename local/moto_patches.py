@@ -220,15 +220,16 @@ def _install_backend_list_once() -> None:
         return modules
 
     list_of_moto_modules._read_once = True  # type: ignore[attr-defined]
-    backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
+    backends.list_of_moto_modules = list_of_moto_modules
 
 
 def _install_action_names_once() -> None:
     from moto.core import responses
 
-    if getattr(responses.method_names_from_class, "_once_per_class", False):
+    # moto.core.responses imports it by name (not re-exported, hence the ignores): replaced there.
+    if getattr(responses.method_names_from_class, "_once_per_class", False):  # type: ignore[attr-defined]
         return
-    original = responses.method_names_from_class
+    original = responses.method_names_from_class  # type: ignore[attr-defined]
     names: dict[object, list[str]] = {}
 
     @functools.wraps(original)
@@ -239,7 +240,7 @@ def _install_action_names_once() -> None:
         return found
 
     method_names_from_class._once_per_class = True  # type: ignore[attr-defined]
-    responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[attr-defined]
 
 
 # The DynamoDB operations whose results `_dynamodb_json` dumps; any other goes through moto's serializer.
@@ -415,11 +416,11 @@ UPDATE_EXPRESSIONS_KEPT = 1024
 
 
 def _install_update_expression_cache() -> None:
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     if getattr(UpdateExpressionParser.make, "_parsed_once", False):
         return
-    original = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+    original = UpdateExpressionParser.make.__func__
     parsed: dict[str, Any] = {}
 
     @functools.wraps(original)
@@ -433,4 +434,4 @@ def _install_update_expression_cache() -> None:
         return tree
 
     make._parsed_once = True  # type: ignore[attr-defined]
-    UpdateExpressionParser.make = classmethod(make)  # type: ignore[assignment,method-assign]
+    UpdateExpressionParser.make = classmethod(make)

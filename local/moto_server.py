@@ -127,19 +127,19 @@ def keep_alive_handler() -> type[Any]:
                     close = getattr(chunks, "close", None)
                     if close is not None:
                         close()
-                head = self.head(*answer, len(data))
+                head = self.answer_head(answer[0], answer[1], len(data))
             except Exception as error:  # as werkzeug answers it: a 500, the traceback in the log
                 from werkzeug.debug.tbtools import DebugTraceback
 
                 self.server.log("error", f"Error on request:\n{DebugTraceback(error).render_traceback_text()}")
                 self.close_connection = True
                 data = b"".join(InternalServerError()(environ, start_response))
-                head = self.head(*answer, len(data))
+                head = self.answer_head(answer[0], answer[1], len(data))
             self.wfile.write(head if self.command == "HEAD" else head + data)
             if requests_logged.isEnabledFor(logging.INFO):
                 self.log_request(answer[0].split(None, 1)[0], len(data))
 
-        def head(self, status: str, headers: list[tuple[str, str]], length: int) -> bytes:
+        def answer_head(self, status: str, headers: list[tuple[str, str]], length: int) -> bytes:
             """The status line and headers of an answer, as werkzeug writes them, and its length."""
             code = int(status.split(None, 1)[0])
             lines = [

@@ -26,7 +26,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.dynamodb.parsing.validators import Validator
 
@@ -114,7 +114,7 @@ def test_moto_is_the_version_the_patches_were_checked_against() -> None:
         (dynamodb_responses.DynamoHandler.serialized, ["self", "action_result"]),
         (BackendDict._create_account_specific_backend, ["self", "account_id"]),
         (UpdateExpressionParser.make, ["expression_str"]),
-        (core_responses.method_names_from_class, ["clazz"]),
+        (core_responses.method_names_from_class, ["clazz"]),  # type: ignore[attr-defined]
     ],
     ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
 )
@@ -167,9 +167,9 @@ def test_the_module_list_and_action_names_are_moto_s_own() -> None:
     assert list(backends.list_of_moto_modules()) == list(inspect.unwrap(backends.list_of_moto_modules)())
     assert "dynamodb" in backends.list_of_moto_modules() and "cognitoidp" in backends.list_of_moto_modules()
     handler = dynamodb_responses.DynamoHandler
-    names = core_responses.method_names_from_class(handler)
+    names = core_responses.method_names_from_class(handler)  # type: ignore[attr-defined]
     assert names == method_names_from_class(handler) and "transact_write_items" in names
-    assert core_responses.method_names_from_class(handler) is names  # looked up once
+    assert core_responses.method_names_from_class(handler) is names  # type: ignore[attr-defined] # looked up once
 
 
 # ------------------------------------------------------------------ DynamoDB behaviour
@@ -467,7 +467,7 @@ def test_an_account_s_backend_is_found_without_scanning_and_still_reset(monkeypa
             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        assert any(b is dynamodb_backends for b in BackendDict._instances)
+        assert any(b is dynamodb_backends for b in BackendDict._instances)  # type: ignore[misc]
         compared = 0
         equal = BackendDict.__eq__
 
