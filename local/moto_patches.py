@@ -41,7 +41,9 @@ Three cut what every request costs moto's server (`local.moto_server`), its answ
    writes what moto's walk writes (members in the shape's order, None members left out, float
    members as floats, binary values in base64): the body is the same bytes. A result with
    anything else in it (a key that is not the shape's, a value not of the shape's type, a
-   None in a list or map) and every error still go through moto's serializer.
+   None in a list or map) and every error still go through moto's serializer; the one extra
+   key moto's serializer drops (DeleteItem's `ConsumedCapacityUnits`) is listed in
+   `DYNAMODB_IGNORED_KEYS`. The fence test compares both writers byte for byte, op by op.
 8. A backend already made for an account is returned without scanning moto's list of backends
    in use. `BackendDict[account]` checks `self not in BackendDict._instances` on every call, a
    linear scan calling a Python `__eq__` on ~100 backends, several times a request (~5%). A
