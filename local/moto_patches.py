@@ -24,13 +24,46 @@ Two make moto's Cognito enforce what the local user pool is configured with, as 
    the app client's `WriteAttributes` ("A client attempted to write unauthorized attribute"),
    so a user cannot move themselves to another tenant (`custom:tenant`). The admin APIs are
    not limited by the client, as on AWS.
+
+Three cut what every request costs moto's server (`local.moto_server`), its answers unchanged:
+
+5. The backend of a request is found without listing moto's package directory each time.
+   `DomainDispatcherApplication.get_backend_for_host` asks `backends.list_of_moto_modules()`,
+   which lists and `isdir`s moto's ~150 service folders on every request (~5% of moto's
+   time under load); the list is the installed package's, so it is read once.
+6. The actions a response class has are looked up once per class: `BaseResponse.call_action`
+   runs `inspect.getmembers` over the whole class on every request (~4%).
+7. The JSON of DynamoDB's data-plane answers (GetItem, Query, PutItem, TransactWriteItems...)
+   is dumped directly. moto walks each result along botocore's output shape, trying up to a
+   dozen spellings of every key of every attribute value (~16% of moto's time); moto's
+   DynamoDB results already use the shape's own key names (attribute values as `{"S": ...}`),
+   so a walk compiled once per operation from the same shape reads each key directly and
+   writes what moto's walk writes (members in the shape's order, None members left out, float
+   members as floats, binary values in base64): the body is the same bytes. A result with
+   anything else in it (a key that is not the shape's, a value not of the shape's type, a
+   None in a list or map) and every error still go through moto's serializer; the one extra
+   key moto's serializer drops (DeleteItem's `ConsumedCapacityUnits`) is listed in
+   `DYNAMODB_IGNORED_KEYS`. The fence test compares both writers byte for byte, op by op.
+8. A backend already made for an account is returned without scanning moto's list of backends
+   in use. `BackendDict[account]` checks `self not in BackendDict._instances` on every call, a
+   linear scan calling a Python `__eq__` on ~100 backends, several times a request (~5%). A
+   dict holding an account's backend is already in that list (moto adds both under one lock,
+   and `BackendDict.reset` empties both), so the scan only runs for a new account.
+9. An update expression is parsed once per text. Every UpdateItem (and each Update of a
+   transaction) tokenizes and parses its expression two or three times (~10%); the tree is
+   only read (`find_clauses`) or deep-copied by moto's validator before it is changed, so
+   one parsed tree per distinct text (at most `UPDATE_EXPRESSIONS_KEPT`) serves them all.
+   Expressions that fail to parse are not kept: they fail again, with moto's own error.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import json
 import logging
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -62,6 +95,11 @@ def install() -> None:
     _install_item_rollback()
     _install_partition_query()
     _install_cognito_write_rules()
+    _install_backend_list_once()
+    _install_action_names_once()
+    _install_dynamodb_json()
+    _install_known_account_backends()
+    _install_update_expression_cache()
 
 
 def _install_cognito_write_rules() -> None:
@@ -170,3 +208,232 @@ def _install_item_rollback() -> None:
 
     transact_write_items._item_rollback = True  # type: ignore[attr-defined]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _install_backend_list_once() -> None:
+    from moto import backends
+
+    if getattr(backends.list_of_moto_modules, "_read_once", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+
+    @functools.wraps(backends.list_of_moto_modules)
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    list_of_moto_modules._read_once = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = list_of_moto_modules
+
+
+def _install_action_names_once() -> None:
+    from moto.core import responses
+
+    # moto.core.responses imports it by name (not re-exported, hence the ignores): replaced there.
+    if getattr(responses.method_names_from_class, "_once_per_class", False):  # type: ignore[attr-defined]
+        return
+    original = responses.method_names_from_class  # type: ignore[attr-defined]
+    names: dict[object, list[str]] = {}
+
+    @functools.wraps(original)
+    def method_names_from_class(clazz: object) -> list[str]:
+        found = names.get(clazz)
+        if found is None:
+            found = names[clazz] = original(clazz)
+        return found
+
+    method_names_from_class._once_per_class = True  # type: ignore[attr-defined]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[attr-defined]
+
+
+# The DynamoDB operations whose results `_dynamodb_json` dumps; any other goes through moto's serializer.
+DYNAMODB_JSON_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+
+
+class _NotPlain(Exception):
+    """A result holds something moto's serializer would pick or write otherwise: it serializes it."""
+
+
+Converter = Callable[[Any], Any]
+
+
+# Keys moto's DynamoDB results hold that are no output member, nor any spelling moto's key
+# picker tries for one: its serializer leaves them out, and so does the patch.
+DYNAMODB_IGNORED_KEYS = {"DeleteItem": frozenset({"ConsumedCapacityUnits"})}
+
+
+def _converter(shape: Any, converters: dict[str, Converter], ignored: frozenset[str] = frozenset()) -> Converter:
+    """What moto's JSON serializer makes of a value of `shape`, for values it writes as they
+    are: a structure is a dict of its own members only (in the shape's order, None members
+    left out), a number or a string of the shape's type, a blob bytes (written in base64).
+    Anything else raises `_NotPlain`, as does a shape the serializer would rename."""
+    if shape.name in converters:  # a recursive shape (AttributeValue), converted once compiled
+        name = shape.name
+
+        def compiled(value: Any) -> Any:
+            return converters[name](value)
+
+        return compiled
+    if shape.serialization.get("name") is not None:
+        raise _NotPlain
+    kind = shape.type_name
+
+    def refuse(value: Any) -> Any:
+        raise _NotPlain
+
+    convert: Converter = refuse
+    if kind == "structure" and not shape.is_document_type:
+        converters[shape.name] = refuse
+        members = [(name, _converter(member, converters)) for name, member in shape.members.items()]
+        names = frozenset(shape.members) | ignored
+
+        def convert(value: Any) -> Any:
+            if type(value) is not dict or not names.issuperset(value):
+                raise _NotPlain
+            return {name: member(value[name]) for name, member in members if value.get(name) is not None}
+
+    elif kind == "list":
+        item = _converter(shape.member, converters)
+
+        def convert(value: Any) -> Any:
+            if type(value) is not list:
+                raise _NotPlain
+            return [item(entry) for entry in value]
+
+    elif kind == "map":
+        entry = _converter(shape.value, converters)
+
+        def convert(value: Any) -> Any:
+            if type(value) is not dict:
+                raise _NotPlain
+            return {key if type(key) is str else refuse(key): entry(item) for key, item in value.items()}
+
+    elif kind == "string":
+
+        def convert(value: Any) -> Any:
+            return value if type(value) is str else refuse(value)
+
+    elif kind in ("integer", "long"):
+
+        def convert(value: Any) -> Any:
+            return value if type(value) is int else refuse(value)
+
+    elif kind in ("float", "double"):
+
+        def convert(value: Any) -> Any:
+            return float(value) if type(value) in (int, float) else refuse(value)
+
+    elif kind == "boolean":
+
+        def convert(value: Any) -> Any:
+            return value if type(value) is bool else refuse(value)
+
+    elif kind == "blob":
+
+        def convert(value: Any) -> Any:
+            if type(value) is not bytes:
+                raise _NotPlain
+            return base64.b64encode(value).strip().decode("utf-8")  # as moto's serializer writes blobs
+
+    converters[shape.name] = convert
+    return convert
+
+
+_dynamodb_converters: dict[str, Converter] = {}
+
+
+def _dynamodb_json(operation: str, result: Any) -> str | None:
+    """The body moto's serializer writes for this DynamoDB result, or None to let it write it."""
+    if operation not in DYNAMODB_JSON_OPERATIONS:
+        return None
+    convert = _dynamodb_converters.get(operation)
+    if convert is None:
+        from moto.core.utils import get_service_model
+
+        shape = get_service_model("dynamodb").operation_model(operation).output_shape
+        ignored = DYNAMODB_IGNORED_KEYS.get(operation, frozenset())
+        convert = _dynamodb_converters[operation] = _converter(shape, {}, ignored)
+    try:
+        return json.dumps(convert(result))
+    except _NotPlain:
+        return None
+
+
+def _install_dynamodb_json() -> None:
+    from moto import settings
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+    if getattr(DynamoHandler.serialized, "_plain_json", False):
+        return
+    original = DynamoHandler.serialized
+
+    @functools.wraps(original)
+    def serialized(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        plain = type(action_result) in (ActionResult, DynamoResult) and not isinstance(result, Exception)
+        if plain and not settings.PRETTIFY_RESPONSES:
+            body = _dynamodb_json(self._get_action(), result)
+            if body is not None:
+                headers = {"Content-Type": "application/x-amz-json-1.0"}
+                headers.update(self.response_headers)
+                return 200, headers, body
+        return original(self, action_result)
+
+    serialized._plain_json = True  # type: ignore[attr-defined]
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+
+def _install_known_account_backends() -> None:
+    from moto.core.base_backend import BackendDict
+
+    original = BackendDict._create_account_specific_backend
+    if getattr(original, "_known_accounts", False):
+        return
+
+    @functools.wraps(original)
+    def create_account_specific_backend(self: Any, account_id: str) -> None:
+        if dict.__contains__(self, account_id):  # made, so registered in `_instances` (until a reset empties both)
+            return
+        original(self, account_id)
+
+    create_account_specific_backend._known_accounts = True  # type: ignore[attr-defined]
+    BackendDict._create_account_specific_backend = create_account_specific_backend  # type: ignore[method-assign]
+
+
+# Distinct update expressions kept parsed (the hub writes a few dozen).
+UPDATE_EXPRESSIONS_KEPT = 1024
+
+
+def _install_update_expression_cache() -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    if getattr(UpdateExpressionParser.make, "_parsed_once", False):
+        return
+    original = UpdateExpressionParser.make.__func__
+    parsed: dict[str, Any] = {}
+
+    @functools.wraps(original)
+    def make(cls: Any, expression_str: str) -> Any:
+        tree = parsed.get(expression_str)
+        if tree is None:
+            tree = original(cls, expression_str)
+            if len(parsed) >= UPDATE_EXPRESSIONS_KEPT:
+                parsed.clear()
+            parsed[expression_str] = tree
+        return tree
+
+    make._parsed_once = True  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = classmethod(make)

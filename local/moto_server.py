@@ -10,15 +10,21 @@ moto answers anyone, and holds the widget signing secret: `LocalOnly` refuses a 
 whose `Host` is not this machine's (a DNS-rebinding page) or that a browser sent from a
 page other than the hub's own (`--allow-origin`; moto itself allows every origin).
 
+Connections stay open between requests (`keep_alive_handler`): werkzeug's development server
+closes each one after its answer, so every call of the hub's clients paid a new connection and
+moto a new thread.
+
 `MotoProcess` starts it as a subprocess on a free loopback port and stops it.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -70,6 +76,88 @@ class LocalOnly:
         return self.app(environ, start_response)
 
 
+def keep_alive_handler() -> type[Any]:
+    """`KeepAliveHandler`, built on moto's request handler (imported here: moto's import is slow)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.exceptions import InternalServerError
+
+    requests_logged = logging.getLogger("werkzeug")
+
+    class KeepAliveHandler(MotoRequestHandler):
+        """moto's request handler, keeping connections open and writing each answer in one send.
+
+        werkzeug's development server closes the connection after every answer (`Connection:
+        close`), so each call of a client opened a new connection and moto started a new thread
+        for it; and it writes the status line and headers, then the body, in separate sends. Here
+        the request body is read to its end before the app runs (so the next request starts where
+        it should on the same connection), the answer goes in one `sendall` with its
+        `Content-Length`, and Nagle's algorithm is off. A request without a length (chunked) or
+        one that expects `100 Continue` is left to werkzeug, which closes the connection after it.
+        """
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def run_wsgi(self) -> None:
+            length = self.headers.get("Content-Length", "0").strip()
+            if self.headers.get("Transfer-Encoding") or self.headers.get("Expect") or not length.isdigit():
+                self.close_connection = True
+                super().run_wsgi()
+                return
+            body = self.rfile.read(int(length)) if int(length) else b""
+            if len(body) < int(length):  # the client went away mid-body
+                self.close_connection = True
+                return
+            environ = self.make_environ()
+            environ["wsgi.input"] = io.BytesIO(body)
+            answer: list[Any] = []
+
+            def start_response(
+                status: str, headers: list[tuple[str, str]], exc_info: Any = None
+            ) -> Callable[[bytes], None]:
+                answer[:] = [status, headers]
+                return lambda data: None  # the apps here return their body
+
+            try:
+                chunks = self.server.app(environ, start_response)
+                try:
+                    data = b"".join(chunks)
+                finally:
+                    close = getattr(chunks, "close", None)
+                    if close is not None:
+                        close()
+                head = self.answer_head(answer[0], answer[1], len(data))
+            except Exception as error:  # as werkzeug answers it: a 500, the traceback in the log
+                from werkzeug.debug.tbtools import DebugTraceback
+
+                self.server.log("error", f"Error on request:\n{DebugTraceback(error).render_traceback_text()}")
+                self.close_connection = True
+                data = b"".join(InternalServerError()(environ, start_response))
+                head = self.answer_head(answer[0], answer[1], len(data))
+            self.wfile.write(head if self.command == "HEAD" else head + data)
+            if requests_logged.isEnabledFor(logging.INFO):
+                self.log_request(answer[0].split(None, 1)[0], len(data))
+
+        def answer_head(self, status: str, headers: list[tuple[str, str]], length: int) -> bytes:
+            """The status line and headers of an answer, as werkzeug writes them, and its length."""
+            code = int(status.split(None, 1)[0])
+            lines = [
+                f"{self.protocol_version} {status}",
+                f"Server: {self.version_string()}",
+                f"Date: {self.date_time_string()}",
+            ]
+            lines += [f"{name}: {value}" for name, value in headers]
+            names = {name.lower() for name, _ in headers}
+            if "content-length" not in names and not (100 <= code < 200 or code in (204, 304)):
+                lines.append(f"Content-Length: {length}")
+            if self.close_connection:
+                lines.append("Connection: close")
+            return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    return KeepAliveHandler
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -79,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     # Imported here so `MotoProcess` users do not pay for moto's import.
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -93,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
     served = LocalOnly(SerializedApp(app), args.port, args.allow_origin)
-    run_simple(args.host, args.port, served, threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, served, threaded=True, request_handler=keep_alive_handler())
 
 
 class MotoProcess:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
@@ -19,11 +20,18 @@ import pytest
 from moto import mock_aws
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend
+from moto.core import responses as core_responses
+from moto.core.base_backend import BackendDict
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+from moto.dynamodb.parsing.validators import Validator
 
-from local.moto_patches import MOTO_VERSION, install
+from local import moto_patches
+from local.moto_patches import DYNAMODB_JSON_OPERATIONS, MOTO_VERSION, install
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -103,6 +111,10 @@ def test_moto_is_the_version_the_patches_were_checked_against() -> None:
         (CognitoIdpBackend.sign_up, ["self", "client_id", "username", "password", "attributes"]),
         (CognitoIdpBackend.update_user_attributes, ["self", "access_token", "attributes"]),
         (NotAuthorizedError.__init__, ["self", "message"]),
+        (dynamodb_responses.DynamoHandler.serialized, ["self", "action_result"]),
+        (BackendDict._create_account_specific_backend, ["self", "account_id"]),
+        (UpdateExpressionParser.make, ["expression_str"]),
+        (core_responses.method_names_from_class, ["clazz"]),  # type: ignore[attr-defined]
     ],
     ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
 )
@@ -128,6 +140,36 @@ def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
     for function in (CognitoIdpBackend.sign_up, CognitoIdpBackend.update_user_attributes):
         code = _source(function)
         assert "AllowAdminCreateUserOnly" not in code and "WriteAttributes" not in code
+    # 5: the dispatcher asks moto's module list for every request's host.
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    assert "if host in backends.list_of_moto_modules():" in _source(DomainDispatcherApplication.get_backend_for_host)
+    # 6: every action call looks the class's methods up again.
+    assert "method_names = method_names_from_class(self.__class__)" in _source(core_responses.BaseResponse.call_action)
+    # 7: results and errors reach the client through `serialized`, DynamoDB's through the
+    #    serializer of the JSON protocol, whose key picker the patch does without.
+    assert "status, headers, body = self.serialized(response)" in _source(core_responses.BaseResponse.call_action)
+    assert "self.serialized(ActionResult(e))" in _source(core_responses.BaseResponse.call_action)
+    assert dynamodb_responses.DynamoHandler.RESPONSE_KEY_PATH_TO_TRANSFORMER == {}
+    # 8: the backend list is scanned on every lookup, and reset empties the dicts with the list.
+    create = _source(BackendDict._create_account_specific_backend)
+    assert "if account_id not in list(self.keys()):" in create and "if self not in BackendDict._instances:" in create
+    reset = _source(BackendDict.reset)
+    assert "backend.clear()" in reset and "BackendDict._instances.clear()" in reset
+    # 9: moto's validator works on a deep copy of the parsed tree.
+    assert "self.node_to_validate = deepcopy(expression)" in _source(Validator.__init__)
+
+
+def test_the_module_list_and_action_names_are_moto_s_own() -> None:
+    from moto import backends
+    from moto.core.utils import method_names_from_class
+
+    assert list(backends.list_of_moto_modules()) == list(inspect.unwrap(backends.list_of_moto_modules)())
+    assert "dynamodb" in backends.list_of_moto_modules() and "cognitoidp" in backends.list_of_moto_modules()
+    handler = dynamodb_responses.DynamoHandler
+    names = core_responses.method_names_from_class(handler)  # type: ignore[attr-defined]
+    assert names == method_names_from_class(handler) and "transact_write_items" in names
+    assert core_responses.method_names_from_class(handler) is names  # type: ignore[attr-defined] # looked up once
 
 
 # ------------------------------------------------------------------ DynamoDB behaviour
@@ -236,6 +278,262 @@ def test_a_base_table_query_reads_its_partition_only_and_in_order(ddb: Any, monk
         TableName="p", IndexName="by_g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "all"}}
     )["Items"]
     assert len(by_index) == 6 and whole_table_reads == 1
+
+
+@dataclass
+class Twins:
+    """Every DynamoDB answer written twice, by the patch and by moto's own serializer."""
+
+    bodies: list[tuple[str, Any, Any]] = field(default_factory=list)  # (operation, the patch's, moto's)
+    dumped: dict[str, list[bool]] = field(default_factory=dict)  # operation -> dumped by the patch?
+
+
+@pytest.fixture
+def twins(monkeypatch: pytest.MonkeyPatch) -> Twins:
+    twins = Twins()
+    patched = dynamodb_responses.DynamoHandler.serialized
+    moto_own = inspect.unwrap(patched)
+    dump = moto_patches._dynamodb_json
+
+    def both(self: Any, action_result: Any) -> Any:
+        mine = patched(self, action_result)
+        status, headers, body = mine  # the headers are added to after: compare them as they are now
+        twins.bodies.append((self._get_action(), (status, dict(headers), body), moto_own(self, action_result)))
+        return mine
+
+    def recorded(operation: str, result: Any) -> str | None:
+        body = dump(operation, result)
+        twins.dumped.setdefault(operation, []).append(body is not None)
+        return body
+
+    monkeypatch.setattr(dynamodb_responses.DynamoHandler, "serialized", both)
+    monkeypatch.setattr(moto_patches, "_dynamodb_json", recorded)
+    return twins
+
+
+EVERY_TYPE = {
+    "k": {"S": "x"},
+    "s": {"S": 'h\u00e9llo "w"\n\u2603 \U0001f600'},
+    "empty": {"S": ""},
+    "n": {"N": "-12.50"},
+    "b": {"B": b"\x00\xffbinary"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"\x01", b"\x02"]},
+    "m": {"M": {"nested": {"L": [{"N": "1"}, {"NULL": True}, {"BOOL": False}, {"M": {}}, {"L": []}]}}},
+    "t": {"BOOL": True},
+    "nul": {"NULL": True},
+}
+
+
+def test_dynamodb_answers_are_the_bytes_moto_s_serializer_writes(ddb: Any, twins: Twins) -> None:
+    def call(operation: str, **params: Any) -> Any:
+        return getattr(ddb, operation)(**params)
+
+    call("put_item", TableName="a", Item=EVERY_TYPE, ReturnConsumedCapacity="TOTAL")
+    call("put_item", TableName="a", Item={**EVERY_TYPE, "n": {"N": "7"}}, ReturnValues="ALL_OLD")
+    for k in ("y", "z", "w"):
+        call("put_item", TableName="b", Item={"k": {"S": k}, "v": {"S": k * 3}}, ReturnConsumedCapacity="INDEXES")
+    got = call("get_item", TableName="a", Key={"k": {"S": "x"}}, ConsistentRead=True)
+    call("get_item", TableName="a", Key={"k": {"S": "missing"}})
+    call(
+        "get_item",
+        TableName="a",
+        Key={"k": {"S": "x"}},
+        ProjectionExpression="m.nested, b, #s",
+        ExpressionAttributeNames={"#s": "s"},
+    )
+    for values in ("ALL_NEW", "UPDATED_OLD", "UPDATED_NEW", "ALL_OLD", "NONE"):
+        call(
+            "update_item",
+            TableName="a",
+            Key={"k": {"S": "x"}},
+            UpdateExpression="SET n = n + :one, added = :b ADD ns :more",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":b": {"B": b"\x07"}, ":more": {"NS": ["9"]}},
+            ReturnValues=values,
+            ReturnConsumedCapacity="TOTAL",
+        )
+    call("query", TableName="a", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "x"}})
+    call("query", TableName="a", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "none"}})
+    call(
+        "query",
+        TableName="a",
+        KeyConditionExpression="k = :k",
+        ExpressionAttributeValues={":k": {"S": "x"}},
+        Select="COUNT",
+    )
+    call("scan", TableName="b", Limit=2, ReturnConsumedCapacity="TOTAL")
+    call("batch_get_item", RequestItems={"a": {"Keys": [{"k": {"S": "x"}}]}, "b": {"Keys": [{"k": {"S": "y"}}]}})
+    call(
+        "batch_write_item",
+        RequestItems={
+            "b": [{"PutRequest": {"Item": {"k": {"S": "q"}}}}, {"DeleteRequest": {"Key": {"k": {"S": "w"}}}}]
+        },
+    )
+    call(
+        "transact_get_items",
+        TransactItems=[
+            {"Get": {"TableName": "a", "Key": {"k": {"S": "x"}}}},
+            {"Get": {"TableName": "b", "Key": {"k": {"S": "nope"}}}},
+        ],
+    )
+    call(
+        "transact_write_items",
+        TransactItems=[
+            {"Put": {"TableName": "b", "Item": {"k": {"S": "t"}}, "ConditionExpression": "attribute_not_exists(k)"}},
+            {
+                "Update": {
+                    "TableName": "a",
+                    "Key": {"k": {"S": "x"}},
+                    "UpdateExpression": "SET s = :s",
+                    "ExpressionAttributeValues": {":s": {"S": "t"}},
+                }
+            },
+        ],
+        ReturnConsumedCapacity="TOTAL",
+    )
+    call("delete_item", TableName="b", Key={"k": {"S": "y"}}, ReturnValues="ALL_OLD", ReturnConsumedCapacity="TOTAL")
+    call("describe_table", TableName="a")
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        call(
+            "put_item",
+            TableName="b",
+            Item={"k": {"S": "z"}},
+            ConditionExpression="attribute_not_exists(k)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        call(
+            "transact_write_items",
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": "b",
+                        "Key": {"k": {"S": "zz"}},
+                        "ConditionExpression": "attribute_exists(k)",
+                    }
+                }
+            ],
+        )
+
+    assert got["Item"]["b"]["B"] == b"\x00\xffbinary" and got["Item"]["bs"]["BS"] == [b"\x01", b"\x02"]
+    assert got["Item"]["s"] == EVERY_TYPE["s"] and got["Item"]["m"] == EVERY_TYPE["m"]
+    for operation, mine, moto_own in twins.bodies:
+        assert mine == moto_own, operation
+    # Every data-plane answer was the patch's; DescribeTable and the errors were moto's.
+    assert {op: all(dumped) for op, dumped in twins.dumped.items()} == {
+        **dict.fromkeys(DYNAMODB_JSON_OPERATIONS, True),
+        "DescribeTable": False,
+    }
+    assert {op for op, *_ in twins.bodies} == DYNAMODB_JSON_OPERATIONS | {"DescribeTable"}
+
+
+def test_dynamodb_answers_the_patch_does_not_dump_go_to_moto_s_serializer(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dumped: list[tuple[str, str | None]] = []
+    dump = moto_patches._dynamodb_json
+
+    def recorded(operation: str, result: Any) -> str | None:
+        body = dump(operation, result)
+        dumped.append((operation, body))
+        return body
+
+    monkeypatch.setattr(moto_patches, "_dynamodb_json", recorded)
+    ddb.put_item(TableName="a", Item={"k": {"S": "x"}})
+    ddb.describe_table(TableName="a")
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as failed:
+        ddb.put_item(TableName="a", Item={"k": {"S": "x"}}, ConditionExpression="attribute_not_exists(k)")
+    assert failed.value.response["Error"]["Message"] == "The conditional request failed"
+    assert [(op, body is not None) for op, body in dumped] == [
+        ("PutItem", True),
+        ("DescribeTable", False),
+    ]  # errors: never
+    # Not plain JSON data: moto's serializer writes it.
+    assert dump("GetItem", {"Item": {"k": {"S": "x"}, "gone": None}}) is None
+    assert dump("GetItem", {"Item": {"k": {"S": object()}}}) is None
+    assert dump("GetItem", {"Item": {}, "NotInTheShape": 1}) is None
+    assert dump("Query", {"Count": 0, "ScannedCount": 0, "Items": [], "ConsumedCapacity": None}) == (
+        '{"Items": [], "Count": 0, "ScannedCount": 0}'
+    )
+
+
+def test_an_account_s_backend_is_found_without_scanning_and_still_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="kept",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert any(b is dynamodb_backends for b in BackendDict._instances)  # type: ignore[misc]
+        compared = 0
+        equal = BackendDict.__eq__
+
+        def counted(self: Any, other: Any) -> bool:
+            nonlocal compared
+            compared += 1
+            return equal(self, other)
+
+        monkeypatch.setattr(BackendDict, "__eq__", counted)
+        assert "kept" in dynamodb_backends[ACCOUNT][REGION].tables
+        assert client.list_tables()["TableNames"] == ["kept"]
+        assert compared == 0
+        monkeypatch.undo()
+    with mock_aws():  # moto's reset still reaches the DynamoDB backend
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        assert client.list_tables()["TableNames"] == []
+
+
+def test_an_update_expression_is_parsed_once_and_applied_each_time(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = 0
+    make_list = ExpressionTokenizer.make_list
+
+    def counted(expression: str) -> Any:
+        nonlocal parses
+        parses += 1
+        return make_list(expression)
+
+    monkeypatch.setattr(ExpressionTokenizer, "make_list", staticmethod(counted))
+    update = {
+        "TableName": "a",
+        "Key": {"k": {"S": "x"}},
+        "UpdateExpression": "SET #v = if_not_exists(#v, :zero) + :one, seen = list_append(if_not_exists(seen, :e), :l)",
+        "ExpressionAttributeNames": {"#v": "n"},
+        "ReturnValues": "ALL_NEW",
+    }
+    first = ddb.update_item(
+        **update,
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":e": {"L": []}, ":l": {"L": [{"S": "a"}]}},
+    )
+    assert parses == 1  # tokenized once where moto tokenizes it in the handler and again in the backend
+    second = ddb.update_item(
+        **update,
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "5"}, ":e": {"L": []}, ":l": {"L": [{"S": "b"}]}},
+    )
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    **{k: v for k, v in update.items() if k != "ReturnValues"},
+                    "ExpressionAttributeValues": {
+                        ":zero": {"N": "0"},
+                        ":one": {"N": "10"},
+                        ":e": {"L": []},
+                        ":l": {"L": []},
+                    },
+                }
+            }
+        ]
+    )
+    assert parses == 1
+    assert first["Attributes"] == {"k": {"S": "x"}, "n": {"N": "1"}, "seen": {"L": [{"S": "a"}]}}
+    assert second["Attributes"] == {"k": {"S": "x"}, "n": {"N": "6"}, "seen": {"L": [{"S": "a"}, {"S": "b"}]}}
+    assert ddb.get_item(TableName="a", Key={"k": {"S": "x"}})["Item"]["n"] == {"N": "16"}
+    for _ in range(2):  # a bad expression is not kept: moto's own error, each time
+        with pytest.raises(ddb.exceptions.ClientError, match="Invalid UpdateExpression: Syntax error"):
+            ddb.update_item(TableName="a", Key={"k": {"S": "x"}}, UpdateExpression="SET = 1")
 
 
 # ------------------------------------------------------------------ Cognito behaviour
