@@ -556,3 +556,47 @@ def test_a_typing_indicator_left_on_is_switched_off_for_the_others(unit: Unit) -
     unit.hub.live.typing_stopped("global", conv, "nobody")  # not a participant: nothing to tell
     unit.hub.live.typing_stopped("global", "c_gone", kim)
     assert of(unit.sender.take(agent), "typing") == []
+
+
+# ================================================================== closing, and syncing a view
+def test_closing_writes_the_hubs_line_into_the_thread_and_answers_in_the_agents_numbering(unit: Unit) -> None:
+    customer, conv, agent = chat(unit)
+    unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="VIP")  # agents' numbering only
+    unit.sender.sent.clear()
+    [answer] = [
+        e for e in unit.act(agent, action="close", conversation_id=conv, request_id="r1") if e.get("request_id")
+    ]
+    [told] = [e for e in unit.sender.take(customer) if e["type"] == "message"]
+    assert (told["kind"], told["author"], told["code"]) == (
+        "system",
+        {"role": "system", "id": "hub", "name": "Hub"},
+        "conversation_closed",
+    )
+    assert told["params"] == {"name": "Ana"} and "Ana" in told["text"]
+    # The closer's answer counts as an agent counts: the note is in it.
+    assert answer["request_id"] == "r1" and answer["conversation"]["status"] == "closed"
+    assert answer["conversation"]["last_seq"] == told["seq"] + 1
+    [stored] = [
+        m for m in unit.store.messages[("global", conv)].values() if m.seq == answer["conversation"]["last_seq"]
+    ]
+    assert (stored.kind, stored.author_role, stored.author_id, stored.author_name) == ("system", "system", "hub", "Hub")
+
+
+def test_a_sync_from_a_view_the_hub_no_longer_has_starts_over_and_says_so(unit: Unit) -> None:
+    customer, conv, agent = chat(unit)
+    unit.act(customer, action="send", conversation_id=conv, client_id="c2", text="Second")
+    unit.sender.take(agent)
+    [fresh] = unit.act(agent, action="sync", conversation_id=conv, since=0, request_id="s0")
+    last = fresh["messages"][-1]
+    assert fresh["since"] == 0 and "reset" not in fresh and fresh["conversation_id"] == conv
+    # The view matches: what comes after it, nothing more.
+    [same] = unit.act(agent, action="sync", conversation_id=conv, since=last["seq"], anchor=last["client_id"])
+    assert (same["since"], same["messages"], "reset" in same) == (last["seq"], [], False)
+    # The entry the client holds at `since` is another one here (a restore moved the numbers):
+    # everything from 0, marked as a reset.
+    [stale] = unit.act(agent, action="sync", conversation_id=conv, since=last["seq"], anchor="not-what-we-hold")
+    assert stale["reset"] is True and stale["since"] == 0
+    assert [m["seq"] for m in stale["messages"]] == [m["seq"] for m in fresh["messages"]]
+    # Beyond the hub's last number: the same.
+    [ahead] = unit.act(agent, action="sync", conversation_id=conv, since=last["seq"] + 5)
+    assert ahead["reset"] is True and ahead["since"] == 0 and ahead["conversation_id"] == conv
