@@ -167,3 +167,33 @@ def test_a_stale_available_count_alone_is_repaired_and_pushed(unit: Unit) -> Non
     [pushed] = [e for e in unit.sender.take(dashboard) if e["type"] == "counters"]
     assert pushed["counters"]["agents_available"] == 1
     assert counted() == {}  # no drift in the counts: no CounterDrift
+
+
+def test_a_counters_push_that_fails_is_counted_logged_and_retried_and_spares_the_other_tenants(
+    unit: Unit, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The counters stream's batch: a tenant whose push fails does not keep the others from theirs;
+    each failure is counted (`CounterPushFailures`) and logged with its tenant, and the batch then
+    raises so Lambda delivers it again."""
+    counters = unit.hub.counters
+    pushed: list[str] = []
+
+    def push(tenant: str) -> None:
+        if tenant.startswith("down"):
+            raise RuntimeError("DynamoDB is unreachable")
+        pushed.append(tenant)
+
+    monkeypatch.setattr(counters, "push", push)
+
+    def record(tenant: str) -> dict[str, object]:
+        return {"eventName": "INSERT", "dynamodb": {"Keys": {"tenant": {"S": tenant}}}}
+
+    batch = [record("down-1"), record("global"), record("down-2")]
+    with caplog.at_level(logging.ERROR, logger="flow-hub"), pytest.raises(RuntimeError) as raised:
+        counters.stream_batch(batch)
+    assert str(raised.value) == "counters push failed for 2 of 3 tenants; the batch is retried"
+    assert pushed == ["global"]
+    assert counted()["CounterPushFailures"] == 2
+    failures = log_lines(caplog, "counters push failed")
+    assert sorted(getattr(r, "tenant", None) for r in failures) == ["down-1", "down-2"]
+    assert counters.stream_batch([record("global")]) == {"records": 1, "tenants": 1, "failed": 0}
