@@ -195,5 +195,5 @@ def test_a_counters_push_that_fails_is_counted_logged_and_retried_and_spares_the
     assert pushed == ["global"]
     assert counted()["CounterPushFailures"] == 2
     failures = log_lines(caplog, "counters push failed")
-    assert sorted(getattr(r, "tenant", None) for r in failures) == ["down-1", "down-2"]
+    assert sorted(str(getattr(r, "tenant", "")) for r in failures) == ["down-1", "down-2"]
     assert counters.stream_batch([record("global")]) == {"records": 1, "tenants": 1, "failed": 0}
