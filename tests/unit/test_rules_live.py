@@ -600,3 +600,40 @@ def test_a_sync_from_a_view_the_hub_no_longer_has_starts_over_and_says_so(unit: 
     # Beyond the hub's last number: the same.
     [ahead] = unit.act(agent, action="sync", conversation_id=conv, since=last["seq"] + 5)
     assert ahead["reset"] is True and ahead["since"] == 0 and ahead["conversation_id"] == conv
+
+
+def test_receipts_and_typing_name_the_conversation_and_who_in_each_sides_terms(unit: Unit) -> None:
+    """What the other side shows ("Seen by Kim", "Ana is typing…") comes from these fields."""
+    customer, conv, agent = chat(unit)
+    unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="internal")  # agents' numbering only
+    unit.act(agent, action="send", conversation_id=conv, client_id="a1", text="Hi")
+    unit.sender.sent.clear()
+    kim = unit.store.connections[customer]
+    ana = unit.store.connections[agent]
+    unit.act(agent, action="read", conversation_id=conv, seq=4)  # in the agents' numbering
+    [told_customer] = unit.sender.take(customer)
+    assert told_customer == {
+        "type": "read",
+        "conversation_id": conv,
+        "by": {"role": "agent", "id": ana.user_id, "name": "Ana"},
+        "seq": 3,  # the same cursor in the customer's numbering (no note in it)
+    }
+    unit.act(customer, action="read", conversation_id=conv, seq=3)
+    [told_agent] = unit.sender.take(agent)
+    assert told_agent == {
+        "type": "read",
+        "conversation_id": conv,
+        "by": {"role": "customer", "id": kim.user_id, "name": kim.name},
+        "seq": 4,
+    }
+    unit.act(agent, action="typing", conversation_id=conv, state="start")
+    [typing] = unit.sender.take(customer)
+    assert typing == {
+        "type": "typing",
+        "conversation_id": conv,
+        "by": {"role": "agent", "id": ana.user_id, "name": "Ana"},
+        "state": "start",
+    }
+    stranger = unit.connect_agent("bo")
+    [err] = unit.act(stranger, action="delivered", conversation_id=conv, seq=1)
+    assert (err["code"], err["message"]) == ("not_joined", f"join conversation {conv!r} before sending receipts")
