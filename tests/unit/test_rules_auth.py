@@ -12,7 +12,14 @@ from typing import Any
 import jwt
 import pytest
 
-from chalicelib.platform.auth import AgentVerifier, Identity, WidgetTokens
+from chalicelib.platform.auth import (
+    AgentVerifier,
+    Identity,
+    WidgetTokens,
+    agent_from_claims,
+    identity_hash,
+    identity_matches,
+)
 from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.config import Settings
 from chalicelib.platform.errors import Unauthorized
@@ -260,3 +267,49 @@ def test_a_widget_session_missing_a_required_claim_is_refused(missing: str) -> N
     with pytest.raises(Unauthorized) as caught:
         widget().verify(jwt.encode(full, WIDGET_KEY_SECRET, algorithm="HS256"))
     assert caught.value.message.startswith("widget session rejected: ") and missing in caught.value.message
+
+
+# ------------------------------------------------------------ REST: the Cognito authorizer's claims
+GOOD_CLAIMS = {
+    "sub": "sub-ana",
+    "token_use": "id",
+    "aud": "dashboard-client",
+    "custom:tenant": "acme",
+    "name": "Ana",
+    "cognito:username": "ana@acme.example",
+}
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        (None, "agent token rejected: no verified claims"),
+        ("sub-ana", "agent token rejected: no verified claims"),
+        ({**GOOD_CLAIMS, "sub": ""}, "agent token rejected: no verified claims"),
+        ({k: v for k, v in GOOD_CLAIMS.items() if k != "sub"}, "agent token rejected: no verified claims"),
+        ({**GOOD_CLAIMS, "token_use": "access"}, "agent token rejected: not an ID token"),
+        ({**GOOD_CLAIMS, "aud": "someone-elses-client"}, "agent token rejected: issued to another app client"),
+        ({**GOOD_CLAIMS, "custom:tenant": ""}, "agent token rejected: no custom:tenant claim"),
+    ],
+)
+def test_a_rest_request_without_the_claims_of_a_dashboard_id_token_is_refused_saying_why(claims: Any, why: str) -> None:
+    with pytest.raises(Unauthorized) as refused:
+        agent_from_claims(claims, "dashboard-client")
+    assert refused.value.message == why
+
+
+def test_the_rest_agent_is_who_the_claims_name_with_a_name_to_show() -> None:
+    assert agent_from_claims(GOOD_CLAIMS, "dashboard-client") == Identity("acme", "agent", "sub-ana", "Ana", 0.0)
+    unnamed = {k: v for k, v in GOOD_CLAIMS.items() if k != "name"}
+    assert agent_from_claims(unnamed, "dashboard-client").name == "ana@acme.example"
+    bare = {k: v for k, v in unnamed.items() if k != "cognito:username"}
+    assert agent_from_claims(bare, "dashboard-client").name == "sub-ana"
+
+
+def test_a_user_hash_that_is_not_ascii_hex_is_a_mismatch_not_a_crash() -> None:
+    """The widget hands over whatever the page gave it: any text that is not the hex digest is
+    refused like a wrong digest, whatever characters it holds."""
+    good = identity_hash("secret", "user-7")
+    assert identity_matches(["old", "secret"], "user-7", f"  {good.upper()} ")
+    assert not identity_matches(["secret"], "user-7", "é" * 64)
+    assert not identity_matches(["secret"], "user-7", good[:-1] + "ü")
