@@ -197,3 +197,30 @@ def test_a_counters_push_that_fails_is_counted_logged_and_retried_and_spares_the
     failures = log_lines(caplog, "counters push failed")
     assert sorted(str(getattr(r, "tenant", "")) for r in failures) == ["down-1", "down-2"]
     assert counters.stream_batch([record("global")]) == {"records": 1, "tenants": 1, "failed": 0}
+
+
+@pytest.mark.parametrize("what", ["message", "typing", "read"])
+def test_a_subscription_that_outlived_its_connection_is_removed_from_that_conversation_only(
+    unit: Unit, what: str
+) -> None:
+    """A tab whose connection item is gone (its $disconnect ran, its subscription's delete did
+    not) still gets the conversation's events, and API Gateway answers 410: the orphan
+    subscription is removed from the conversation the event was for, and counted; the others stay."""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)  # its first message: agents can see it and join
+    agent, ghost = unit.connect_agent("ana"), unit.connect_agent("bo")
+    for c in (agent, ghost):
+        unit.act(c, action="join", conversation_id=conv)
+    unit.clock.advance(60)
+    del unit.store.connections[ghost]  # the item is gone, the subscriptions are not
+    unit.sender.gone.add(ghost)
+    metrics.clear_metrics()
+    if what == "message":
+        unit.act(customer, action="send", conversation_id=conv, client_id="m1", text="hi")
+    elif what == "typing":
+        unit.act(customer, action="typing", conversation_id=conv, state="start")
+    else:
+        unit.act(customer, action="read", conversation_id=conv, seq=1)
+    assert ghost not in unit.store.subscriptions[("global", conv)]
+    assert agent in unit.store.subscriptions[("global", conv)]
+    assert counted()["OrphansRemoved"] == 1
