@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chalicelib.live.notifier import CONNECT_GRACE_SECONDS
 from chalicelib.platform.observability import metrics
 from chalicelib.platform.sender import Sender
 from chalicelib.store.ports import SequenceConflict, SequenceTaken
@@ -224,3 +225,14 @@ def test_a_subscription_that_outlived_its_connection_is_removed_from_that_conver
     assert ghost not in unit.store.subscriptions[("global", conv)]
     assert agent in unit.store.subscriptions[("global", conv)]
     assert counted()["OrphansRemoved"] == 1
+
+
+def test_a_gone_target_is_dropped_once_its_connect_grace_is_over_to_the_second(unit: Unit) -> None:
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    young = unit.connect_agent("bo")
+    unit.act(young, action="join", conversation_id=conv)
+    unit.sender.gone.add(young)
+    unit.clock.advance(CONNECT_GRACE_SECONDS)
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi")
+    assert young not in unit.store.connections
