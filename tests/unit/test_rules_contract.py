@@ -130,11 +130,11 @@ def test_text_that_is_not_unicode_is_refused_by_name_never_a_crash(decode: str) 
             parse_action(raw, "global") if decode == "frame" else decode_body(raw, TicketCreateRequest)
         return caught.value.code, caught.value.message
 
+    escaped = prefix + '"a\\ud800b"}'  # the JSON escape: valid JSON, no character
+    why = "text must be valid Unicode; \\ud800 is half of a surrogate pair"
+    assert refused(escaped) == ("invalid_action", f"{decode}: {why}")
     half = prefix + '"a\ud800b"}'
-    assert refused(half) == (
-        "invalid_action",
-        f"{decode}: text must be valid Unicode; \\ud800 is half of a surrogate pair",
-    )
+    assert refused(half) == ("invalid_action", f"{decode}: {why}")
     not_utf8 = prefix.encode() + b'"a\xffb"}'
     assert refused(not_utf8) == (
         "invalid_action",
