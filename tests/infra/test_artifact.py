@@ -211,7 +211,8 @@ def exercise(r: Rehearsal) -> Exercise:
     )
     ex.outcomes["stream_pushes"] = r.management.to(agent_conn)[before:]
 
-    # Schedules. The recompute repairs a counter that drifted and pushes the fix.
+    # Schedules. The recompute repairs a counter that drifted; the repair reaches the dashboards
+    # through the counters table's stream, as deployed (the recompute itself pushes nothing).
     moto_client("dynamodb", r.moto_url).update_item(
         TableName=counters_table,
         Key={"tenant": {"S": TENANT}},
@@ -220,6 +221,13 @@ def exercise(r: Rehearsal) -> Exercise:
     )
     before = len(r.management.to(agent_conn))
     ex.outcomes["recompute"] = r.invoke("recompute", aws_events.scheduled("recompute"))
+    ex.outcomes["recompute_direct"] = r.management.to(agent_conn)[before:]
+    ex.outcomes["recompute_stream"] = r.invoke(
+        "stream",
+        aws_events.dynamodb_stream(
+            counters_table, {"tenant": {"S": TENANT}}, {"open_tickets": {"N": "42"}}, {"open_tickets": {"N": "1"}}
+        ),
+    )
     ex.outcomes["schedule_pushes"] = r.management.to(agent_conn)[before:]
     ex.outcomes["escalate"] = r.invoke("escalate", aws_events.scheduled("escalate"))
     ex.outcomes["drift"] = r.invoke("drift", aws_events.scheduled("drift"))
@@ -284,6 +292,9 @@ def test_rest_and_schedule_pushes_reach_the_socket_through_the_configured_endpoi
     assert streamed["counters"]["open_tickets"] == 1, ex.outcomes["stream_pushes"]  # the stored value
     counters = [p.data for p in ex.outcomes["schedule_pushes"] if p.data.get("type") == "counters"]
     assert counters and counters[-1]["counters"]["open_tickets"] == 1, ex.outcomes["schedule_pushes"]
+    # Once: from the stream, not also from the recompute.
+    assert [p.data for p in ex.outcomes["recompute_direct"] if p.data.get("type") == "counters"] == []
+    assert len(counters) == 1, counters
 
 
 def _action_and_resource(call: dict[str, Any], r: Rehearsal) -> list[tuple[str, str]]:
