@@ -146,6 +146,7 @@ class Counters:
             # repair (pushing here too sent every agent connection the same event twice), but not
             # a new number of agents available alone, which only presence events carry.
             available_changed = fresh["agents_available"] != before["agents_available"]
-            if (drift or available_changed) and not (self.pushed_by_stream and drift):
+            stream_pushes = self.pushed_by_stream and drift
+            if (drift or available_changed) and not stream_pushes:
                 self.push(tenant)
         return stats

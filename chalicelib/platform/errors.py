@@ -6,6 +6,10 @@ import json
 import math
 
 
+def _half_pair(char: str) -> str:
+    return f"text must be valid Unicode; \\u{ord(char):04x} is half of a surrogate pair"
+
+
 def lone_surrogate(data: bytes) -> str | None:
     """Why a JSON document msgspec refused is not Unicode, if that is why: a string escape of
     half a UTF-16 surrogate pair (e.g. `\\ud800`) is valid JSON syntax but no character, so no
@@ -17,7 +21,7 @@ def lone_surrogate(data: bytes) -> str | None:
     try:
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        return f"text must be valid Unicode; \\u{ord(exc.object[exc.start]):04x} is half of a surrogate pair"
+        return _half_pair(exc.object[exc.start])
     return None
 
 
@@ -29,9 +33,7 @@ def not_utf8(data: bytes) -> str:
     except UnicodeDecodeError as bad:
         return f"text must be valid Unicode; byte 0x{data[bad.start]:02x} at {bad.start} is not UTF-8"
     half = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
-    if half is None:
-        return "text must be valid Unicode (UTF-8)"
-    return f"text must be valid Unicode; \\u{ord(half):04x} is half of a surrogate pair"
+    return "text must be valid Unicode (UTF-8)" if half is None else _half_pair(half)
 
 
 class HubError(Exception):
