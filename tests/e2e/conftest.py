@@ -98,6 +98,9 @@ def chat(local_hub: LocalHub, peers: list[Peer]) -> dict[str, Any]:
     customer, token = Peer.customer(local_hub)
     agent = Peer.agent(local_hub)
     peers += [customer, agent]
+    # Busy: routing must not hand the chat to the demo agent before the `take` below (it would if
+    # an earlier test left them available).
+    agent.request("ack", action="presence", status="busy")
     conv = customer.request("conversation", action="start")["conversation"]["id"]
     # Opening the widget starts nothing: the customer's first message does (issue 10, item 4).
     customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")

@@ -104,6 +104,9 @@ def test_concurrent_senders_get_distinct_gapless_sequences(
     second = Peer.agent(local_hub, local_hub.agent2_username)
     peers.append(second)
     second.request("conversation", action="join", conversation_id=conv)
+    # The join is a write too: a full burst of 15 right after it could meet the per-connection
+    # write limit (bursts of 15, 2 a second). Its token is back after half a second.
+    time.sleep(1.0)
     senders = [chat["customer"], chat["agent"], second]
     start = max(m["seq"] for m in tables.messages(conv))
     per_sender = 15
