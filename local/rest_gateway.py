@@ -214,6 +214,9 @@ class RestGateway:
             "method": request.method,
             "path": tail + (f"?{request.query_string}" if request.query_string else ""),
             "headers": dict(request.headers),
+            # API Gateway's `identity.sourceIp`: the peer's address (chalice's own converter
+            # writes 127.0.0.1 for every request, which made per-address limits per-tenant here).
+            "source_ip": request.remote or "127.0.0.1",
             "body": base64.b64encode(body).decode("ascii") if body else None,
         }
         authorizer = cognito_authorizer(self.runtime.app, request.method, tail)

@@ -8,6 +8,9 @@ goes to `<data-dir>/hub.log`, shown when it fails to start.
 
 from __future__ import annotations
 
+import functools
+import http.client
+import itertools
 import json
 import os
 import signal
@@ -29,6 +32,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class HubStartError(RuntimeError):
     pass
+
+
+# Customers come from many addresses, and the hub limits widget sessions per tenant and address
+# (`sessions_per_minute`). Every test customer gets its own loopback address (Linux routes all of
+# 127.0.0.0/8 to `lo`), so a fast run of many tests against one hub does not read as one address
+# opening sessions in a loop; tests/e2e/test_limits_e2e.py sends from one address on purpose.
+_customer_addresses = (f"127.0.{n // 250 + 1}.{n % 250 + 1}" for n in itertools.cycle(range(250 * 250)))
+
+
+class _FromAddress(urllib.request.HTTPHandler):
+    """urllib over a connection bound to a given local address."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
 
 
 @dataclass
@@ -114,22 +135,33 @@ class LocalHub:
         )
         return str(result["AuthenticationResult"]["IdToken"])
 
-    def request(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """JSON in, JSON out; raises `urllib.error.HTTPError` on a non-2xx answer."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        source: str | None = None,
+    ) -> Any:
+        """JSON in, JSON out; raises `urllib.error.HTTPError` on a non-2xx answer. `source`: the
+        loopback address to send from (the caller's `sourceIp` as the hub sees it)."""
         data = None if body is None else json.dumps(body).encode("utf-8")
         req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})  # noqa: S310
         for name, value in (headers or {}).items():
             req.add_header(name, value)
-        with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310 - loopback http only
+        opener = urllib.request.build_opener(*([_FromAddress(source)] if source else []))
+        with opener.open(req, timeout=60) as response:
             raw = response.read()
         return json.loads(raw) if raw else None
 
     def widget_session(self, name: str | None = None) -> dict[str, Any]:
-        """`POST /api/widget/session` for the demo tenant's widget key."""
+        """`POST /api/widget/session` for the demo tenant's widget key, from a loopback address
+        of its own (see `_customer_addresses`)."""
         body: dict[str, Any] = {"widget_key": self.widget_key}
         if name is not None:
             body["name"] = name
-        result: dict[str, Any] = self.request("POST", self.api_url + "/widget/session", body)
+        url = self.api_url + "/widget/session"
+        result: dict[str, Any] = self.request("POST", url, body, source=next(_customer_addresses))
         return result
 
     def run_schedule(self, name: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ class RestApi:
         self._gateway = LocalGateway(app, config)
         # The hub's gateway ran API Gateway's Cognito authorizer (local.rest_gateway) and sends
         # the verified claims with the request; chalice's own unverified decoding never runs.
-        self._claims = threading.local()
+        self._current = threading.local()
         self._gateway._authorizer = CognitoClaims(app, self._verified_claims)
         self._stage = str(config.api_gateway_stage or "api")
         self._convert = self._gateway.event_converter.create_lambda_event
@@ -92,6 +92,9 @@ class RestApi:
         event: dict[str, Any] = self._convert(method=method, path=path, headers=headers, body=body)
         at = now_ms()
         context = event["requestContext"]
+        source_ip = getattr(self._current, "source_ip", None)
+        if source_ip:
+            context["identity"]["sourceIp"] = source_ip
         context.setdefault("stage", self._stage)
         context.setdefault("requestId", str(uuid.uuid4()))
         context.setdefault("extendedRequestId", aws_id())
@@ -109,14 +112,15 @@ class RestApi:
         return event
 
     def _verified_claims(self, _token: str, _authorizer: Any) -> dict[str, Any]:
-        claims = getattr(self._claims, "value", None)
+        claims = getattr(self._current, "value", None)
         if not isinstance(claims, dict):
             raise Refused("the gateway verified no token for this request")
         return claims
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         body = base64.b64decode(request["body"]) if request.get("body") is not None else None
-        self._claims.value = request.get("claims")
+        self._current.value = request.get("claims")
+        self._current.source_ip = request.get("source_ip")
         try:
             response: dict[str, Any] = self._gateway.handle_request(
                 method=request["method"], path=request["path"], headers=request["headers"], body=body

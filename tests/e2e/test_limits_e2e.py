@@ -116,6 +116,9 @@ def test_widget_sessions_per_tenant_and_client_are_limited(local_hub: LocalHub, 
             assert b"rate_limited" in body and exc.headers["Retry-After"]
     assert codes.count(429) >= 1 and codes.count(200) <= 60
     assert codes.index(429) >= 30  # a window holds 30
+    # The limit is per client address: a customer elsewhere still gets a session.
+    other = local_hub.request("POST", url, {"widget_key": key}, source="127.0.0.2")
+    assert other["token"]
 
 
 def _tenants_table() -> str:

@@ -216,6 +216,7 @@ def echo() -> dict[str, Any]:
         "stage": os.environ.get("HUB_STAGE"),
         "rest_stage": request.context.get("stage"),
         "request_id": request.context.get("requestId"),
+        "source_ip": request.context.get("identity", {}).get("sourceIp"),
     }
 
 

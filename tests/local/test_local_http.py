@@ -40,7 +40,16 @@ def test_rest_routes_are_served_under_api(fake_hub: LocalHub) -> None:
         "header": "header",
         "stage": "dev",  # HUB_STAGE of the deployed (dev) configuration
         "rest_stage": "api",
+        "source_ip": "127.0.0.1",
     }
+
+
+def test_rest_events_carry_the_callers_address_as_api_gateway_does(fake_hub: LocalHub) -> None:
+    # Per-address limits (widget sessions) read `identity.sourceIp`; chalice's local converter
+    # alone says 127.0.0.1 for everyone.
+    url = fake_hub.api_url + "/echo"
+    seen = {fake_hub.request("POST", url, {}, source=f"127.0.3.{n}")["source_ip"] for n in (1, 2)}
+    assert seen == {"127.0.3.1", "127.0.3.2"}
 
 
 def test_unknown_routes_answer_like_api_gateway(fake_hub: LocalHub) -> None:
