@@ -21,9 +21,8 @@ on there is one agent socket per 3 conversations (`CHATS_PER_AGENT`), so that no
 over the hub's 5 actions a second per connection.
 
 Setup: each customer writes a first message before an agent joins (a conversation is invisible
-to agents until then); widget sessions are limited to 30 a minute per client address and the
-local REST gateway gives every caller 127.0.0.1, so above 30 conversations setup waits out the
-limit.
+to agents until then); widget sessions are limited to 30 a minute per client address, so each
+customer opens theirs from a loopback address of its own, as customers come from many.
 
 The load is stepped through `--rates` (msg/s, one fresh stack each): the sustained capacity
 is the highest rate whose deliveries keep up (delivered while sending >= 95 % of the rate).
@@ -290,17 +289,21 @@ async def read_agent(agent: AgentSocket, tally: Tally, behaviour: Behaviour = OF
 
 
 async def widget_session(http: aiohttp.ClientSession, stack: Stack, i: int) -> Any:
-    """`POST /widget/session`; widget sessions are limited per client address (30 a minute) and the
-    local REST gateway gives every caller the same address, so past the limit this waits and
-    retries (setup only: the load starts once every conversation is open)."""
+    """`POST /widget/session`, from a loopback address of the customer's own (127.0.N.M): widget
+    sessions are limited per client address (30 a minute), and customers come from many. Past
+    the limit (a reused address) this waits and retries; setup only, the load starts once every
+    conversation is open."""
     body = {"widget_key": stack.get("widget_key"), "name": f"Bench {i}"}
-    for _ in range(20):
-        async with http.post(f"{stack.api_url}/widget/session", json=body) as resp:
-            if resp.status != 429:
-                resp.raise_for_status()
-                return await resp.json()
-            wait = float(resp.headers.get("Retry-After") or 0) or 5.0
-        await asyncio.sleep(min(wait, 15.0))
+    address = f"127.0.{i // 250 + 10}.{i % 250 + 1}"
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    async with aiohttp.ClientSession(connector=connector, timeout=http.timeout) as own:
+        for _ in range(20):
+            async with own.post(f"{stack.api_url}/widget/session", json=body) as resp:
+                if resp.status != 429:
+                    resp.raise_for_status()
+                    return await resp.json()
+                wait = float(resp.headers.get("Retry-After") or 0) or 5.0
+            await asyncio.sleep(min(wait, 15.0))
     raise RuntimeError("widget sessions still limited after 20 tries")
 
 

@@ -40,6 +40,21 @@ class Counted:
         poller, which plays Lambda's event source mapping, is not the hub: its reads are left out)."""
         return {op: c["calls"] for op, c in self.proxy.counts().items() if c.get("calls") and op not in STREAM_READS}
 
+    def reset(self, quiet: float = 0.4, timeout: float = 15.0) -> None:
+        """Zero the counts once the hub has been quiet for `quiet` seconds: work from before the
+        window (an earlier test's peers' `$disconnect`, a fan-out still posting) would otherwise
+        land in it on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        last, since = self.calls(), time.monotonic()
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the hub did not go quiet in {timeout:.0f} s: {self.calls()}")
+            time.sleep(0.05)
+            now = self.calls()
+            if now != last:
+                last, since = now, time.monotonic()
+        self.proxy.reset()
+
     def participant(self, conversation_id: str, user_id: str) -> dict[str, int]:
         table = stage_variables(ROOT)["CONVERSATIONS_TABLE"]
         item = self.dynamodb.get_item(
@@ -74,7 +89,7 @@ def pair(counted: Counted, peers: list[Peer]) -> dict[str, Any]:
     owner = taken["owner"]["id"]
     customer.request("ack", action="heartbeat")
     settle(customer, agent)
-    counted.proxy.reset()
+    counted.reset()
     return {"customer": customer, "agent": agent, "conversation_id": conv, "agent_id": owner}
 
 
@@ -118,7 +133,7 @@ def test_a_receipt_that_moves_nothing_stores_nothing_and_still_acks(counted: Cou
     customer.expect("read")
     settle(customer, agent)
     before = counted.participant(conv, pair["agent_id"])
-    counted.proxy.reset()
+    counted.reset()
     for kind, at in (("read", seq), ("delivered", seq), ("delivered", seq - 1)):
         answer = agent.request("ack", action=kind, conversation_id=conv, seq=at)
         assert (answer["action"], answer["seq"]) == (kind, at)
@@ -136,7 +151,7 @@ def test_a_resend_of_a_stored_message_answers_the_stored_ack_in_two_calls(
     first = customer.request("ack", action="send", conversation_id=conv, client_id=cid, text="Still there?")
     agent.expect("message", client_id=cid)
     settle(customer, agent)
-    counted.proxy.reset()
+    counted.reset()
     again = customer.request("ack", action="send", conversation_id=conv, client_id=cid, text="Still there?")
     settle(customer, agent)
     assert (again["status"], again["seq"], again["created_at"]) == ("sent-again", first["seq"], first["created_at"])
@@ -149,12 +164,12 @@ def test_typing_that_changes_nothing_writes_nothing_and_a_reachable_agents_heart
     customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
     writes: list[int] = []
     for state in ("start", "start", "stop", "stop"):
-        counted.proxy.reset()
+        counted.reset()
         customer.send(action="typing", conversation_id=conv, state=state)
         assert agent.expect("typing")["state"] == state  # the other side hears every frame
         settle(agent)
         writes.append(sum(n for op, n in counted.calls().items() if op in WRITES))
     assert writes == [1, 0, 1, 0]
-    counted.proxy.reset()
+    counted.reset()
     agent.request("ack", action="heartbeat")
     assert counted.calls() == {"TransactWriteItems": 1}
