@@ -232,13 +232,15 @@ def subscribe_work_lanes(
     def count_failed_deliveries(event: DeliveryFailed) -> None:
         counters.record_delivery_failures(event.tenant, event.failed)
 
+    # Routing first: its assignment (or queueing) is the new chat's announcement to the agents
+    # (`begin`), which they then get before the counters that count it.
+    listeners.subscribe(ConversationStarted, routing.conversation_started)
     listeners.subscribe(ConversationStarted, push_counters)
     listeners.subscribe(ConversationClosed, push_counters)
     listeners.subscribe(ConversationReopened, push_counters)
     listeners.subscribe(PresenceChanged, count_available)
     listeners.subscribe(DeliveryFailed, count_failed_deliveries)
     listeners.subscribe(CustomerReplied, tickets.customer_replied)
-    listeners.subscribe(ConversationStarted, routing.conversation_started)
     listeners.subscribe(ConversationReopened, routing.conversation_reopened)
     listeners.subscribe(ConversationClosed, routing.place_freed)
     listeners.subscribe(OwnerChanged, routing.place_freed)

@@ -13,7 +13,9 @@ are still told.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from chalicelib.contract.events import ConversationEvent, Event, TypingEvent
 from chalicelib.live import payloads
@@ -75,12 +77,35 @@ def availability_recipients(customer_connections: list[str]) -> list[str]:
 
 
 # ------------------------------------------------------------------ delivery
+class Announcement:
+    """Whether a conversation's snapshot went to the tenant's agents while it was awaited."""
+
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        self.told = False
+
+
 class Notifier:
     def __init__(self, sender: Sender, connections: Connections, clock: Clock, listeners: Listeners) -> None:
         self.sender = sender
         self.connections = connections
         self.clock = clock
         self.listeners = listeners
+        # The announcement awaited by the invocation under way (per thread: the local stack runs
+        # invocations on threads; on Lambda there is one at a time).
+        self._awaited = threading.local()
+
+    @contextmanager
+    def awaiting_announcement(self, conversation_id: str) -> Iterator[Announcement]:
+        """Within it, an `announce` of this conversation is noted on the `Announcement` it yields:
+        a chat that starts is announced once, by routing when it assigns the chat at once (every
+        agent then hears it assigned, not unowned and then assigned), else by its starter."""
+        outer = getattr(self._awaited, "value", None)
+        self._awaited.value = awaited = Announcement(conversation_id)
+        try:
+            yield awaited
+        finally:
+            self._awaited.value = outer
 
     def reply(self, connection_id: str, event: Event) -> None:
         """The answer to the connection that asked; never raises."""
@@ -151,10 +176,17 @@ class Notifier:
         """A conversation changed: tell its subscribers, and the tenant's agents when asked."""
         self._snapshot(state, conn.connection_id, self._lobby(conn.tenant) if to_lobby else [])
 
+    def awaits_announcement(self, conversation_id: str) -> bool:
+        awaited = getattr(self._awaited, "value", None)
+        return awaited is not None and awaited.conversation_id == conversation_id and not awaited.told
+
     def announce(self, state: ConversationState, changed_by: str = "") -> None:
         """A conversation started or changed owner: its subscribers and every agent of the
         tenant (but the connection that changed it) get its snapshot."""
         self._snapshot(state, changed_by, self._lobby(state.tenant))
+        awaited = getattr(self._awaited, "value", None)
+        if awaited is not None and awaited.conversation_id == state.conversation_id:
+            awaited.told = True
 
     def _snapshot(self, state: ConversationState, changed_by: str, lobby: list[str]) -> None:
         """The conversation's snapshot, in each viewer role's own terms, to its subscribers and `lobby`."""

@@ -95,7 +95,9 @@ class Ownership:
             raise AtCapacity(str(exc)) from None
         metrics.add_metric(name="OwnerChanges", unit=MetricUnit.Count, value=1)
         state = self._line(state, to, reason, previous_name, record.at)
-        if reason != "queue":  # a started chat joining the queue was just announced as it started
+        # Routing queues a chat as it starts (`begin` awaits its announcement: this is it) or as
+        # it reopens (the reopen announced it already).
+        if reason != "queue" or self.notifier.awaits_announcement(conversation_id):
             self.notifier.announce(state, changed_by_connection)
         if to is not None:
             self.notifier.agents(

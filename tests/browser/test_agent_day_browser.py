@@ -129,11 +129,14 @@ def test_notifications_title_count_mentions_and_mute(browsers: dict[str, Any], l
     base = settled_title_count(agent)
     tones = spy(agent, "tones")
 
-    # A new chat in the lobby: chime, desktop notification, +1 in the title.
+    # A new chat routing gives me (I am the one available): chime, one desktop notification that
+    # it is mine (not "New chat" first: the hub announces a chat routed at once as assigned),
+    # +1 in the title.
     open_widget(customer, local_hub)
     customer_says(customer, f"Hello, I need help {token}")
-    wait_note(agent, "New chat", token)
+    wait_note(agent, "Assigned to you", token)
     assert spy(agent, "tones") > tones
+    assert notes_with(agent, "New chat", token) == 0
     expect(item(agent, token)).to_have_count(1)
     chat = agent.locator(f'[data-conversation-id="{item(agent, token).get_attribute("data-conversation-id")}"]')
     expect(chat).to_have_attribute("data-unread", "1")

@@ -403,3 +403,48 @@ def test_equal_loads_go_to_whoever_had_a_chat_longest_ago_within_one_drain(unit:
     # Bo (no chat) first; then both have one, and Ana's came longer ago: hers
     assert [owner(unit, c) for c in waiting] == ["sub-bo", "sub-ana"]
     assert metrics.metric_set["ConversationsAssigned"]["Unit"] == "Count"
+
+
+def _snapshots(unit: Unit, connection: str) -> list[dict[str, object]]:
+    return [e["conversation"] for e in unit.sender.take(connection) if e["type"] == "conversation"]
+
+
+def test_a_new_chat_routed_at_once_reaches_every_agent_once_already_assigned(unit: Unit) -> None:
+    unit.store.tenants["global"].chat_capacity = 2
+    ana = unit.connect_agent("ana")  # available, with room: routing gives her the chat
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="presence", status="busy")
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    unit.sender.sent.clear()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    assert owner(unit, conv) == "sub-ana"
+    for agent_connection in (ana, bo):
+        [snapshot] = _snapshots(unit, agent_connection)  # not unowned first and then assigned
+        assert snapshot["id"] == conv and snapshot["owner"]["id"] == "sub-ana"  # type: ignore[index]
+
+
+def test_a_new_chat_nobody_can_take_reaches_every_agent_once_queued(unit: Unit) -> None:
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="presence", status="busy")
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    unit.sender.sent.clear()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    assert owner(unit, conv) is None and unit.store.metas[("global", conv)].queued_at is not None
+    [snapshot] = _snapshots(unit, bo)
+    assert snapshot["id"] == conv and snapshot["owner"] is None
+
+
+def test_a_new_chat_is_announced_even_when_routing_fails(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(tenant_id: str, conversation_id: str) -> None:
+        raise RuntimeError("routing is down")
+
+    monkeypatch.setattr(unit.hub.routing, "route", broken)
+    bo = unit.connect_agent("bo")
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    unit.sender.sent.clear()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    [snapshot] = _snapshots(unit, bo)  # the listener failed; its starter still tells the agents
+    assert snapshot["id"] == conv and snapshot["owner"] is None

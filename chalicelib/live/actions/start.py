@@ -59,8 +59,13 @@ def begin(live: Live, state: ConversationState) -> bool:
     if not live.timeline.store.start_conversation(state.meta, live.clock.now()):
         return False
     metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
-    live.notifier.announce(state)
-    live.listeners.publish(ConversationStarted(state.tenant, state.conversation_id, str(state.meta.customer_id)))
+    # Routing (a listener) may assign it at once, and that assignment announces it: then every
+    # agent hears it once, assigned. Announced here only when nothing did (queued, no routing,
+    # a listener failed).
+    with live.notifier.awaiting_announcement(state.conversation_id) as announcement:
+        live.listeners.publish(ConversationStarted(state.tenant, state.conversation_id, str(state.meta.customer_id)))
+    if not announcement.told:
+        live.notifier.announce(state)
     return True
 
 
