@@ -7,7 +7,7 @@ was stored, what a read returns and which write is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from chalicelib.store import keys
-from chalicelib.store.connections import DynamoConnectionStore
+from chalicelib.store.connections import DynamoConnectionStore, ensure_agent
 from chalicelib.store.conversations import DynamoConversationStore
 from chalicelib.store.models import AgentPresence, Connection, ConversationMeta, Participant
 from chalicelib.store.ports import (
     AgentFull,
     ClientIdTaken,
+    ConnectionGone,
     ConnectionStore,
     ConversationState,
     ConversationStore,
@@ -702,9 +703,10 @@ def test_a_transaction_conflict_is_a_write_conflict_for_the_work_lanes(
     dynamo: Stores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refused = refuse_next_transaction(monkeypatch)
-    with pytest.raises(WriteConflict):
+    with pytest.raises(WriteConflict) as caught:
         dynamo.work.commit("global", callback(), None, NOW)
     assert refused == ["TransactWriteItems"]
+    assert "TransactionConflictException" in str(caught.value)  # the log names the real cause
     assert dynamo.work.get_callback("global", "cb_1") is None
     dynamo.work.commit("global", callback(), None, NOW)  # the retry goes through
     assert dynamo.work.get_callback("global", "cb_1") is not None
@@ -719,3 +721,465 @@ def test_a_transaction_conflict_on_append_is_a_sequence_conflict(
         dynamo.conversations.append(state, entry("hello"), NOW + 1)
     assert refused == ["TransactWriteItems"]
     assert list(dynamo.conversations.entries_from("global", "c_1", 1)) == []
+
+
+# ------------------------------------------------------------------ connections: the guarded writes
+def set_drift(stores: Stores, agent: str, status: str) -> None:
+    """The drift sweep marks an agent whose heartbeats stopped (`mark_presence_drift`)."""
+    if isinstance(stores.connections, MemoryStore):
+        stores.connections.presence[("global", agent)].drift_status = status
+    else:
+        AgentPresence("global", agent).update(actions=[AgentPresence.drift_status.set(status)])
+
+
+def presence_of(stores: Stores, agent: str, tenant: str = "global") -> tuple[Any, ...]:
+    p = stores.connections.get_presence(tenant, agent)
+    assert p is not None
+    return (p.name, p.status, float(p.status_at), float(p.heartbeat_at), p.drift_status, p.left_at)
+
+
+def test_a_reachable_agents_heartbeat_is_one_write_that_keeps_the_chosen_status(stores: Stores) -> None:
+    c = stores.connections
+    c.put_connection(connection("a="))
+    c.touch_presence("global", "ana", "Ana", NOW, "busy")
+    set_drift(stores, "ana", "away")
+    assert c.refresh_heartbeat("global", "ana", "Ana K", NOW + 30, "a=", reachable_after=NOW - 60) is True
+    assert presence_of(stores, "ana") == ("Ana K", "busy", NOW, NOW + 30, None, None)
+
+
+def test_a_heartbeat_from_an_unreachable_or_unknown_agent_writes_nothing(stores: Stores) -> None:
+    c = stores.connections
+    c.put_connection(connection("a="))
+    c.touch_presence("global", "ana", "Ana", NOW)
+    # Her last heartbeat is exactly the limit: not after it, so not reachable.
+    assert c.refresh_heartbeat("global", "ana", "Ana K", NOW + 90, "a=", reachable_after=NOW) is False
+    assert presence_of(stores, "ana") == ("Ana", "available", NOW, NOW, None, None)
+    assert c.refresh_heartbeat("global", "bo", "Bo", NOW + 90, "a=", reachable_after=NOW) is False
+    assert c.get_presence("global", "bo") is None  # no bare directory row for an unknown agent
+    assert c.refresh_heartbeat("acme", "ana", "Ana", NOW + 1, "a=", reachable_after=NOW - 60) is False
+    assert c.get_presence("acme", "ana") is None
+
+
+def test_a_heartbeat_after_the_disconnect_is_refused_and_writes_nothing(stores: Stores) -> None:
+    c = stores.connections
+    c.touch_presence("global", "ana", "Ana", NOW)
+    with pytest.raises(ConnectionGone):  # reachable, but her connection is gone
+        c.refresh_heartbeat("global", "ana", "Ana K", NOW + 30, "gone=", reachable_after=NOW - 60)
+    with pytest.raises(ConnectionGone):  # not reachable either: the gone connection is what is said
+        c.refresh_heartbeat("global", "ana", "Ana K", NOW + 300, "gone=", reachable_after=NOW + 200)
+    assert presence_of(stores, "ana") == ("Ana", "available", NOW, NOW, None, None)
+    with pytest.raises(ConnectionGone):
+        c.touch_presence("global", "ana", "Ana K", NOW + 30, "busy", connection_id="gone=")
+    assert presence_of(stores, "ana") == ("Ana", "available", NOW, NOW, None, None)
+    with pytest.raises(ConnectionGone):  # nor does a first heartbeat create her
+        c.touch_presence("global", "bo", "Bo", NOW, connection_id="gone=")
+    assert c.get_presence("global", "bo") is None
+
+
+def test_a_heartbeat_on_a_live_connection_returns_what_it_stored(stores: Stores) -> None:
+    c = stores.connections
+    c.put_connection(connection("a="))
+    before, after = c.touch_presence("global", "ana", "Ana", NOW, connection_id="a=")
+    assert before is None
+    assert (after.name, after.status, after.status_at, after.heartbeat_at) == ("Ana", "available", NOW, NOW)
+    assert presence_of(stores, "ana") == ("Ana", "available", NOW, NOW, None, None)
+    before, after = c.touch_presence("global", "ana", "Ana", NOW + 5, "busy", connection_id="a=")
+    assert before is not None and (before.status, before.heartbeat_at) == ("available", NOW)
+    assert (after.status, after.status_at, after.heartbeat_at) == ("busy", NOW + 5, NOW + 5)
+    set_drift(stores, "ana", "away")
+    before, after = c.touch_presence("global", "ana", "Ana K", NOW + 60, connection_id="a=")
+    assert before is not None and before.drift_status == "away"
+    expected: tuple[Any, ...] = ("Ana K", "busy", NOW + 5, NOW + 60, None, None)
+    got: tuple[Any, ...] = (
+        after.name,
+        after.status,
+        after.status_at,
+        after.heartbeat_at,
+        after.drift_status,
+        after.left_at,
+    )
+    assert got == expected
+    assert presence_of(stores, "ana") == expected
+
+
+def test_an_agent_back_after_leaving_keeps_the_chosen_status(stores: Stores) -> None:
+    """Leaving (the last tab closed) is not a first sign-in: the status she chose stays."""
+    c = stores.connections
+    c.put_connection(connection("a="))
+    c.touch_presence("global", "ana", "Ana", NOW, "busy")
+    assert c.drop_heartbeat("global", "ana", NOW + 10, NOW) is not None
+    assert presence_of(stores, "ana") == ("Ana", "busy", NOW, 0.0, None, NOW + 10)
+    before, after = c.touch_presence("global", "ana", "Ana", NOW + 20, connection_id="a=")
+    assert before is not None and before.left_at == NOW + 10
+    assert (after.status, after.status_at, after.heartbeat_at) == ("busy", NOW, NOW + 20)
+    p = c.get_presence("global", "ana")
+    assert p is not None and (p.status, float(p.status_at), float(p.heartbeat_at)) == ("busy", NOW, NOW + 20)
+
+
+def test_an_agents_capacity_is_set_kept_at_zero_and_cleared(stores: Stores) -> None:
+    c = stores.connections
+    c.touch_presence("global", "ana", "Ana", NOW)
+    changed = c.set_capacity("global", "ana", 2)
+    assert changed is not None and changed.capacity == 2
+    stored = c.get_presence("global", "ana")
+    assert stored is not None and stored.capacity == 2 and stored.name == "Ana" and stored.status == "available"
+    assert c.set_capacity("global", "ana", 0) is not None  # no chats: her own 0, not the default
+    stored = c.get_presence("global", "ana")
+    assert stored is not None and stored.capacity == 0
+    cleared = c.set_capacity("global", "ana", None)
+    assert cleared is not None and cleared.capacity is None
+    stored = c.get_presence("global", "ana")
+    assert stored is not None and stored.capacity is None
+    assert c.set_capacity("global", "nobody", 3) is None
+    assert c.get_presence("global", "nobody") is None  # not created by the change
+    assert c.set_capacity("acme", "ana", 3) is None
+    assert c.get_presence("acme", "ana") is None
+
+
+def test_subscribing_a_connection_whose_disconnect_ran_first_stores_nothing(stores: Stores) -> None:
+    new_conversation(stores)
+    conn = connection("a=")
+    stores.connections.put_connection(conn)
+    stored = stores.connections.get_connection("a=", NOW)
+    assert stored is not None
+    stores.connections.delete_connection(stored)
+    with pytest.raises(ConnectionGone):
+        stores.connections.subscribe(stored, "global", "c_1")
+    assert stores.connections.get_connection("a=", NOW) is None
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and state.subscriptions == []
+    assert stored.conversations is None  # the caller's copy does not pretend it subscribed
+
+
+def test_subscribing_adds_to_the_callers_copy_and_keeps_the_connection(stores: Stores) -> None:
+    new_conversation(stores)
+    stores.connections.put_connection(connection("a=", ttl=60))
+    conn = stores.connections.get_connection("a=", NOW)
+    assert conn is not None
+    stores.connections.subscribe(conn, "global", "c_1")
+    if stores.kind == "dynamo":  # the copy in hand says what was stored (the fake keeps its own)
+        assert conn.conversations == {"c_1"}
+    again = stores.connections.get_connection("a=", NOW)
+    assert again is not None and (again.tenant, again.role, again.user_id) == ("global", "agent", "ana")
+    assert again.expires_at is not None and again.expires_at.timestamp() == NOW + 60
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None
+    [sub] = state.subscriptions
+    assert sub.expires_at is not None and sub.expires_at.timestamp() == NOW + 60  # it dies with the socket
+
+
+def test_a_disconnect_removes_the_subscriptions_stored_not_the_ones_read(stores: Stores) -> None:
+    """The connection was read before its last subscribe: the subscriptions removed are the ones
+    recorded when it is deleted, so none outlives it."""
+    new_conversation(stores, "c_1")
+    new_conversation(stores, "c_2")
+    stores.connections.put_connection(connection("a="))
+    early = stores.connections.get_connection("a=", NOW)
+    late = stores.connections.get_connection("a=", NOW)
+    assert early is not None and late is not None
+    stores.connections.subscribe(late, "global", "c_1")
+    stores.connections.subscribe(late, "global", "c_2")
+    assert early.conversations is None
+    stores.connections.delete_connection(early)
+    assert stores.connections.get_connection("a=", NOW) is None
+    for cid in ("c_1", "c_2"):
+        state = stores.conversations.load_conversation("global", cid, NOW)
+        assert state is not None and state.subscriptions == []
+
+
+def test_deleting_a_connection_leaves_other_connections_subscriptions(stores: Stores) -> None:
+    new_conversation(stores)
+    for cid in ("a=", "b="):
+        stores.connections.put_connection(connection(cid))
+        conn = stores.connections.get_connection(cid, NOW)
+        assert conn is not None
+        stores.connections.subscribe(conn, "global", "c_1")
+    gone = stores.connections.get_connection("a=", NOW)
+    assert gone is not None
+    stores.connections.delete_connection(gone)
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and [s.connection_id for s in state.subscriptions] == ["b="]
+    stores.connections.delete_subscription("global", "c_1", "b=")
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and state.subscriptions == []
+    assert stores.connections.get_connection("b=", NOW) is not None  # only the subscription went
+
+
+# ------------------------------------------------------------------ the admin CLI's directory entry
+def test_an_agent_created_by_the_admin_cli_is_listed_offline_until_they_sign_in(dynamo: Stores) -> None:
+    ensure_agent("global", "bo", "Bo", now=NOW)
+    p = dynamo.connections.get_presence("global", "bo")
+    assert p is not None
+    assert (p.name, p.status, float(p.status_at), float(p.heartbeat_at), int(p.open_chats)) == (
+        "Bo",
+        "offline",
+        NOW,
+        0.0,
+        0,
+    )
+    assert [a.agent_id for a in dynamo.connections.tenant_presence("global")] == ["bo"]
+    assert dynamo.connections.get_presence("acme", "bo") is None
+    # The local stack lists its demo agents without a time: no status time at all (0).
+    ensure_agent("global", "cy", "Cy")
+    cy = dynamo.connections.get_presence("global", "cy")
+    assert cy is not None and (cy.status, float(cy.status_at)) == ("offline", 0.0)
+    # A directory entry that never had a heartbeat starts available at the first sign-in (on a
+    # frame's connection or without one).
+    dynamo.connections.put_connection(connection("b=", user="bo"))
+    _, after = dynamo.connections.touch_presence("global", "bo", "Bo", NOW + 100, connection_id="b=")
+    assert (after.status, after.status_at) == ("available", NOW + 100)
+    stored = dynamo.connections.get_presence("global", "bo")
+    assert stored is not None and (stored.status, float(stored.status_at)) == ("available", NOW + 100)
+    _, after = dynamo.connections.touch_presence("global", "cy", "Cy", NOW + 100)
+    assert (after.status, after.status_at) == ("available", NOW + 100)
+
+
+def test_creating_an_agent_again_keeps_their_presence_and_load(dynamo: Stores) -> None:
+    c = dynamo.connections
+    c.touch_presence("global", "ana", "Ana", NOW, "busy")
+    AgentPresence("global", "ana").update(actions=[AgentPresence.open_chats.set(2)])
+    ensure_agent("global", "ana", "Ana Karlsson", now=NOW + 50)
+    p = c.get_presence("global", "ana")
+    assert p is not None
+    assert (p.name, p.status, float(p.status_at), float(p.heartbeat_at), int(p.open_chats)) == (
+        "Ana Karlsson",
+        "busy",
+        NOW,
+        NOW,
+        2,
+    )
+
+
+# ------------------------------------------------------------------ work: numbers, indexes, history
+def test_ticket_numbers_count_up_per_tenant(stores: Stores) -> None:
+    assert [stores.work.next_ticket_number("global") for _ in range(3)] == [1, 2, 3]
+    assert stores.work.next_ticket_number("acme") == 1
+    assert stores.work.next_ticket_number("global") == 4
+
+
+def test_a_ticket_number_leaves_the_counters_alone(stores: Stores) -> None:
+    stores.work.commit("global", ticket("tk_1"), None, NOW)
+    assert stores.work.next_ticket_number("global") == 1
+    assert stores.counters("global") == {"open_tickets": 1}
+
+
+def test_a_customers_callbacks_and_tickets_are_found_by_customer_and_phone(dynamo: Stores) -> None:
+    """AP-B3, AP-B4, AP-K3: the index keys are written with every save, in the item's tenant."""
+    dynamo.work.commit("global", callback(callback_id="cb_1", customer_id="cu_1"), None, NOW)
+    dynamo.work.commit("global", callback(callback_id="cb_2"), None, NOW)  # a visitor's: no customer
+    with_customer = ticket("tk_1")
+    with_customer.customer_id = "cu_1"
+    dynamo.work.commit("global", with_customer, None, NOW)
+    dynamo.work.commit("global", ticket("tk_2"), None, NOW)
+    by_customer = keys.customer_key("global", "cu_1")
+    assert [c.callback_id for c in Callback.by_customer.query(by_customer)] == ["cb_1"]
+    assert [t.ticket_id for t in Ticket.by_customer.query(by_customer)] == ["tk_1"]
+    by_phone = keys.phone_key("global", "+15555550100")
+    assert sorted(c.callback_id for c in Callback.by_phone.query(by_phone)) == ["cb_1", "cb_2"]
+    visitor = dynamo.work.get_callback("global", "cb_2")
+    assert visitor is not None and visitor.customer_key is None  # not in the customer index at all
+    stored = dynamo.work.get_callback("global", "cb_1")
+    assert stored is not None and (stored.customer_key, stored.phone_key) == (by_customer, by_phone)
+    plain = dynamo.work.get_ticket("global", "tk_2")
+    assert plain is not None and plain.customer_key is None
+
+
+def test_a_commit_that_moves_no_counter_stores_the_item_and_every_history_entry(stores: Stores) -> None:
+    stores.work.commit("global", callback(status="claimed", claimed_by="ana"), None, NOW)
+    assert stores.counters("global") == {}
+    current = stores.work.get_callback("global", "cb_1")
+    assert current is not None
+    moved = copy_of(current)
+    moved.due_at = NOW + 1800
+    subject = keys.history_subject("global", "CB", "cb_1")
+    first = history_entry(subject, NOW + 1, "rescheduled", "ana", "Ana", "to later")
+    second = history_entry(subject, NOW + 2, "note", "ana", "Ana", "customer asked")
+    stores.work.commit("global", moved, current, NOW + 2, [first, second])
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.due_at == NOW + 1800
+    assert [(h.action, h.detail) for h in stores.work.history(subject)] == [
+        ("rescheduled", "to later"),
+        ("note", "customer asked"),
+    ]
+    assert stores.work.history(keys.history_subject("acme", "CB", "cb_1")) == []
+    assert stores.counters("global") == {}
+
+
+def test_a_write_dynamodb_refuses_for_another_reason_is_not_a_conflict(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a cancelled or colliding transaction is a WriteConflict (the lanes retry or refuse
+    it as a race); anything else is an error, not a race lost."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import TransactWriteError
+
+    original = BaseClient._make_api_call
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad"}}, operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    with pytest.raises(TransactWriteError) as caught:
+        dynamo.work.commit("global", callback(), None, NOW)
+    assert not isinstance(caught.value, WriteConflict)
+    monkeypatch.setattr(BaseClient, "_make_api_call", original)
+    assert dynamo.work.get_callback("global", "cb_1") is None
+
+
+def test_an_alert_after_an_earlier_alert_is_recorded_against_that_one(stores: Stores) -> None:
+    stores.work.commit("global", callback(), None, NOW)
+    cb = stores.work.get_callback("global", "cb_1")
+    assert cb is not None and cb.last_alert_at == 0
+    assert stores.work.mark_alerted(cb, NOW + 60) is True
+    again = stores.work.get_callback("global", "cb_1")
+    assert again is not None and again.last_alert_at == NOW + 60
+    assert stores.work.mark_alerted(again, NOW + 120) is True  # the next escalation, from a fresh read
+    stored = stores.work.get_callback("global", "cb_1")
+    assert stored is not None and stored.last_alert_at == NOW + 120
+    assert stored.status == "queued" and stored.phone == "+15555550100"  # only the alert time changed
+
+
+def test_the_work_lanes_read_what_they_just_wrote(dynamo: Stores, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A callback or ticket is read to be changed (its version guards the commit), and a
+    tenant's settings right after changing them: strongly consistent reads, or a stale read
+    would be refused as a conflict it is not (moto itself is always consistent)."""
+    dynamo.work.commit("global", callback(), None, NOW)
+    dynamo.work.commit("global", ticket("tk_1"), None, NOW)
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    reads: list[Any] = []
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "GetItem":
+            reads.append(params.get("ConsistentRead"))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    assert dynamo.work.get_tenant("global") is not None
+    assert dynamo.work.get_callback("global", "cb_1") is not None
+    assert dynamo.work.get_ticket("global", "tk_1") is not None
+    assert reads == [True, True, True]
+
+
+def test_a_second_disconnect_of_the_same_connection_is_harmless(stores: Stores) -> None:
+    """API Gateway may deliver `$disconnect` twice, or after the TTL removed the item."""
+    new_conversation(stores)
+    stores.connections.put_connection(connection("a="))
+    conn = stores.connections.get_connection("a=", NOW)
+    assert conn is not None
+    stores.connections.subscribe(conn, "global", "c_1")
+    stores.connections.delete_connection(conn)
+    stores.connections.delete_connection(conn)
+    assert stores.connections.get_connection("a=", NOW) is None
+    state = stores.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and state.subscriptions == []
+
+
+def test_a_bare_connection_item_is_removed_with_its_subscriptions_in_the_callers_tenant(dynamo: Stores) -> None:
+    """A bare item (an unconditional ADD recreated a deleted connection: no tenant) is removed
+    by `forget_malformed` with the tenant the caller knows; its subscriptions go with it."""
+    from chalicelib.store.models import Subscription
+
+    new_conversation(dynamo)
+    Connection("a=").update(actions=[Connection.conversations.add({"c_1"})])
+    Subscription(
+        keys.conversation_pk("global", "c_1"),
+        keys.subscription_sk("a="),
+        connection_id="a=",
+        role="agent",
+        user_id="ana",
+    ).save()
+    state = dynamo.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and [s.connection_id for s in state.subscriptions] == ["a="]
+    dynamo.connections.delete_connection(Connection("a=", tenant="global"))
+    state = dynamo.conversations.load_conversation("global", "c_1", NOW)
+    assert state is not None and state.subscriptions == []
+    with pytest.raises(Connection.DoesNotExist):
+        Connection.get("a=")
+
+
+def cancel_next_transaction(monkeypatch: pytest.MonkeyPatch, *codes: str) -> list[str]:
+    """The next TransactWriteItems is cancelled with these reasons, one per item ("None": that
+    item was fine), as DynamoDB cancels a transaction that collided with another one."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+    refused: list[str] = []
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and not refused:
+            refused.append(operation)
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                    "CancellationReasons": [{"Code": code} for code in codes],
+                },
+                operation,
+            )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return refused
+
+
+def test_a_transaction_cancelled_by_a_collision_is_not_a_closed_connection(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the connection's own condition failing means its `$disconnect` ran first (the agent
+    is told to reconnect); a collision with another write is an error to retry, not that."""
+    from pynamodb.exceptions import TransactWriteError
+
+    new_conversation(dynamo)
+    c = dynamo.connections
+    c.put_connection(connection("a="))
+    conn = c.get_connection("a=", NOW)
+    assert conn is not None
+    c.touch_presence("global", "ana", "Ana", NOW)
+    attempts: list[Callable[[], object]] = [
+        lambda: c.subscribe(conn, "global", "c_1"),
+        lambda: c.touch_presence("global", "ana", "Ana", NOW + 5, "busy", connection_id="a="),
+        lambda: c.refresh_heartbeat("global", "ana", "Ana", NOW + 5, "a=", reachable_after=NOW - 60),
+    ]
+    for attempt in attempts:
+        refused = cancel_next_transaction(monkeypatch, "None", "TransactionConflict")
+        with pytest.raises(TransactWriteError) as caught:
+            attempt()
+        assert refused == ["TransactWriteItems"] and not isinstance(caught.value, ConnectionGone)
+    # And the condition failing on the connection is a closed connection, whatever follows it.
+    for attempt in attempts:
+        cancel_next_transaction(monkeypatch, "ConditionalCheckFailed", "TransactionConflict")
+        with pytest.raises(ConnectionGone):
+            attempt()
+
+
+def test_the_stores_transactions_go_to_the_region_they_are_built_for(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wiring builds the stores for the hub's region (`settings.region`); their transactions
+    are sent there, not to whatever region botocore would default to. (No tables in
+    eu-west-1 here: the write is refused there, which is how the test sees where it went.)"""
+    from botocore.client import BaseClient
+    from pynamodb.exceptions import TransactWriteError
+
+    original = BaseClient._make_api_call
+    regions: list[str] = []
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems":
+            regions.append(client.meta.region_name)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    with pytest.raises(TransactWriteError):
+        DynamoWorkStore("eu-west-1").commit("global", callback(), None, NOW)
+    dynamo.connections.put_connection(connection("a="))
+    with pytest.raises(TransactWriteError):
+        DynamoConnectionStore("eu-west-1").touch_presence("global", "ana", "Ana", NOW, connection_id="a=")
+    assert regions == ["eu-west-1", "eu-west-1"]
+    assert dynamo.work.get_callback("global", "cb_1") is None
+    assert dynamo.connections.get_presence("global", "ana") is None
