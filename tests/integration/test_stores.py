@@ -677,9 +677,9 @@ def dynamo(aws_env: None) -> Stores:
     return Stores("dynamo", DynamoConnectionStore(), DynamoConversationStore(REGION), DynamoWorkStore(REGION))
 
 
-def refuse_next_transaction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The next TransactWriteItems is refused as DynamoDB refuses one that collides with another
-    transaction in flight on the same item (TransactionConflictException); moto never does."""
+def fail_next_transaction(monkeypatch: pytest.MonkeyPatch, error: dict[str, Any]) -> list[str]:
+    """The next TransactWriteItems fails with `error` (botocore's error response); moto never
+    fails one the way DynamoDB does when transactions collide."""
     from botocore.client import BaseClient
     from botocore.exceptions import ClientError
 
@@ -689,14 +689,20 @@ def refuse_next_transaction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def call(client: Any, operation: str, params: Any) -> Any:
         if operation == "TransactWriteItems" and not refused:
             refused.append(operation)
-            raise ClientError(
-                {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}},
-                operation,
-            )
+            raise ClientError(error, operation)
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", call)
     return refused
+
+
+def refuse_next_transaction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Refused as DynamoDB refuses a transaction that collides with another one in flight on the
+    same item (TransactionConflictException)."""
+    return fail_next_transaction(
+        monkeypatch,
+        {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}},
+    )
 
 
 def test_a_transaction_conflict_is_a_write_conflict_for_the_work_lanes(
@@ -1105,26 +1111,13 @@ def test_a_bare_connection_item_is_removed_with_its_subscriptions_in_the_callers
 def cancel_next_transaction(monkeypatch: pytest.MonkeyPatch, *codes: str) -> list[str]:
     """The next TransactWriteItems is cancelled with these reasons, one per item ("None": that
     item was fine), as DynamoDB cancels a transaction that collided with another one."""
-    from botocore.client import BaseClient
-    from botocore.exceptions import ClientError
-
-    original = BaseClient._make_api_call
-    refused: list[str] = []
-
-    def call(client: Any, operation: str, params: Any) -> Any:
-        if operation == "TransactWriteItems" and not refused:
-            refused.append(operation)
-            raise ClientError(
-                {
-                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-                    "CancellationReasons": [{"Code": code} for code in codes],
-                },
-                operation,
-            )
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", call)
-    return refused
+    return fail_next_transaction(
+        monkeypatch,
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+    )
 
 
 def test_a_transaction_cancelled_by_a_collision_is_not_a_closed_connection(

@@ -409,15 +409,21 @@ def _snapshots(unit: Unit, connection: str) -> list[dict[str, object]]:
     return [e["conversation"] for e in unit.sender.take(connection) if e["type"] == "conversation"]
 
 
+def _first_line(unit: Unit) -> str:
+    """A customer's conversation, started by their first line (what the agents are told about)."""
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    unit.sender.sent.clear()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    return conv
+
+
 def test_a_new_chat_routed_at_once_reaches_every_agent_once_already_assigned(unit: Unit) -> None:
     unit.store.tenants["global"].chat_capacity = 2
     ana = unit.connect_agent("ana")  # available, with room: routing gives her the chat
     bo = unit.connect_agent("bo")
     unit.act(bo, action="presence", status="busy")
-    customer = unit.connect_customer()
-    conv = unit.start(customer)
-    unit.sender.sent.clear()
-    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    conv = _first_line(unit)
     assert owner(unit, conv) == "sub-ana"
     for agent_connection in (ana, bo):
         [snapshot] = _snapshots(unit, agent_connection)  # not unowned first and then assigned
@@ -427,10 +433,7 @@ def test_a_new_chat_routed_at_once_reaches_every_agent_once_already_assigned(uni
 def test_a_new_chat_nobody_can_take_reaches_every_agent_once_queued(unit: Unit) -> None:
     bo = unit.connect_agent("bo")
     unit.act(bo, action="presence", status="busy")
-    customer = unit.connect_customer()
-    conv = unit.start(customer)
-    unit.sender.sent.clear()
-    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    conv = _first_line(unit)
     assert owner(unit, conv) is None and unit.store.metas[("global", conv)].queued_at is not None
     [snapshot] = _snapshots(unit, bo)
     assert snapshot["id"] == conv and snapshot["owner"] is None
@@ -442,9 +445,6 @@ def test_a_new_chat_is_announced_even_when_routing_fails(unit: Unit, monkeypatch
 
     monkeypatch.setattr(unit.hub.routing, "route", broken)
     bo = unit.connect_agent("bo")
-    customer = unit.connect_customer()
-    conv = unit.start(customer)
-    unit.sender.sent.clear()
-    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    conv = _first_line(unit)
     [snapshot] = _snapshots(unit, bo)  # the listener failed; its starter still tells the agents
     assert snapshot["id"] == conv and snapshot["owner"] is None
