@@ -1,0 +1,125 @@
+"""The notifier's rules (`live/notifier.py`) as the people and operators meet them: who receives
+which frame, which connections a 410 removes (and what of them), what is counted. Written to
+kill the mutants `make mutation` left alive in `live.notifier`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.platform.observability import metrics
+from chalicelib.store.models import Connection
+from tests.unit.conftest import WIDGET_KEY, Unit
+from tests.unit.fakes import Throttled
+
+
+@pytest.fixture(autouse=True)
+def fresh_metrics() -> Iterator[None]:
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
+
+
+def counted() -> dict[str, float]:
+    """Metric name → the sum of its values, each asserted to be a Count."""
+    out: dict[str, float] = {}
+    for name, metric in metrics.metric_set.items():
+        assert metric["Unit"] == "Count", (name, metric)
+        out[name] = float(sum(metric["Value"]))
+    return out
+
+
+def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == kind]
+
+
+def chat(unit: Unit) -> tuple[str, str, str]:
+    """Kim's conversation ("Hello") taken by Ana; every inbox emptied."""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    agent = unit.connect_agent("ana")
+    unit.act(agent, action="take", conversation_id=conv)
+    unit.sender.sent.clear()
+    return customer, conv, agent
+
+
+def bare(connection_id: str, *conversations: str) -> Connection:
+    """A connection item no `$connect` wrote: a late subscription update recreated it after its
+    `$disconnect` deleted it, holding only the conversations it recorded."""
+    return Connection(connection_id, conversations=set(conversations) or None)
+
+
+# ================================================================== a bare (malformed) connection item that is gone
+def test_a_bare_item_behind_a_gone_subscriber_is_removed_with_its_subscription_and_counted(unit: Unit) -> None:
+    customer, conv, agent = chat(unit)
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="join", conversation_id=conv)
+    unit.clock.advance(60)
+    unit.store.connections[bo] = bare(bo, conv)  # its item, recreated bare; its subscription stays
+    unit.sender.gone.add(bo)
+    unit.sender.sent.clear()
+    metrics.clear_metrics()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="anyone?")
+    assert bo not in unit.store.connections
+    assert bo not in unit.store.subscriptions[("global", conv)]
+    assert agent in unit.store.subscriptions[("global", conv)] and agent in unit.store.connections
+    assert [m["text"] for m in of(unit.sender.take(agent), "message")] == ["anyone?"]
+    assert counted() == {"MessagesStored": 1, "OrphansRemoved": 1}
+
+
+def test_a_bare_item_whose_own_frame_bounces_is_removed_and_counted(unit: Unit) -> None:
+    """A frame from a connection whose item is bare is refused (it must reconnect); the refusal
+    bounces (410): the bare item goes, with no conversation to look in."""
+    customer, _, _ = chat(unit)
+    ghost = "ghost="
+    unit.store.connections[ghost] = bare(ghost)
+    unit.sender.gone.add(ghost)
+    metrics.clear_metrics()
+    unit.hub.live.handle(ghost, '{"action": "heartbeat"}')
+    assert ghost not in unit.store.connections
+    assert counted() == {"RejectedActions": 1, "OrphansRemoved": 1}
+    assert customer in unit.store.connections
+
+
+# ================================================================== the subscriptions' conversation
+def test_a_customer_typing_alone_in_their_conversation_is_told_nothing(unit: Unit) -> None:
+    """Nobody else is subscribed yet: the typist's own tab is the only subscription, and no one
+    hears anything (no error either)."""
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    assert list(unit.store.subscriptions[("global", conv)]) == [customer]
+    assert unit.act(customer, action="typing", conversation_id=conv, state="start") == []
+    assert unit.act(customer, action="typing", conversation_id=conv, state="stop") == []
+
+
+def test_typing_into_a_conversation_nobody_is_subscribed_to_is_told_to_nobody(unit: Unit) -> None:
+    """Kim's tab closed (its subscription went with it); her next tab types before it has opened
+    the conversation again: there is nobody to tell, and nothing fails."""
+    session = unit.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
+    unit.hub.live.identify_and_bind("tab1=", {"session": session.token})
+    conv = unit.start("tab1=")
+    unit.hub.live.disconnect("tab1=")
+    assert dict(unit.store.subscriptions[("global", conv)]) == {}
+    unit.hub.live.identify_and_bind("tab2=", {"session": session.token})
+    assert unit.act("tab2=", action="typing", conversation_id=conv, state="start") == []
+
+
+# ================================================================== a change when the lobby is unreadable
+def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(unit: Unit) -> None:
+    """Closing tells the conversation's subscribers and the tenant's agents (the lobby). When the
+    lobby cannot be read, the subscribers — agents among them — are still told, and the failure
+    is counted."""
+    customer, conv, ana = chat(unit)
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="join", conversation_id=conv)
+    cy = unit.connect_agent("cy")  # not subscribed: only the lobby would reach Cy
+    unit.sender.sent.clear()
+    metrics.clear_metrics()
+    unit.store.fail_next("tenant_connections", Throttled())
+    unit.act(ana, action="close", conversation_id=conv)
+    assert [e["conversation"]["status"] for e in of(unit.sender.take(bo), "conversation")] == ["closed"]
+    assert [e["conversation"]["status"] for e in of(unit.sender.take(customer), "conversation")] == ["closed"]
+    assert of(unit.sender.take(cy), "conversation") == []
+    assert counted()["FanoutFailures"] == 1
