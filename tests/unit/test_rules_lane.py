@@ -103,3 +103,34 @@ def test_without_the_hubs_availability_a_widget_is_offered_chat_exactly_when_an_
     assert offered() == (False, "callback", "ready")
     lane.identify_and_bind("ana=", {"token": unit.agent_token("ana")})
     assert offered() == (True, "chat", "ready")
+
+
+# ================================================================== $disconnect, and the answers of $default
+def test_a_frame_handled_after_its_connections_disconnect_is_refused(unit: Unit) -> None:
+    """A frame whose handler runs after the connection's `$disconnect` (in the same warm
+    container, which had the connection cached) must not act: the connection is gone."""
+    customer, conv, agent = chat(unit)
+    unit.hub.live.disconnect(customer)
+    [err] = unit.act(customer, action="send", conversation_id=conv, client_id="late", text="still here?")
+    assert (err["type"], err["code"]) == ("error", "session_expired")
+    assert unit.texts(conv) == ["Hello", "Ana joined the conversation"]
+    assert unit.sender.take(agent) == []
+
+
+def test_an_error_echoes_every_correlation_field_it_can_read(unit: Unit) -> None:
+    """A field the hub cannot read back (a number out of range) is left out; the others after
+    it are still echoed. Strings up to 64 characters are echoed, longer ones are not."""
+    customer = unit.connect_customer()
+    [err] = unit.raw(customer, '{"request_id": 1e400, "action": "nope", "client_id": "c9", "conversation_id": "c_1"}')
+    assert err["type"] == "error"
+    assert (err.get("request_id"), err["action"], err["client_id"], err["conversation_id"]) == (
+        None,
+        "nope",
+        "c9",
+        "c_1",
+    )
+    longest, too_long = "r" * 64, "r" * 65
+    [err] = unit.raw(customer, f'{{"request_id": "{longest}", "action": "nope"}}')
+    assert err["request_id"] == longest
+    [err] = unit.raw(customer, f'{{"request_id": "{too_long}", "action": "nope"}}')
+    assert "request_id" not in err and err["action"] == "nope"

@@ -123,3 +123,29 @@ def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(uni
     assert [e["conversation"]["status"] for e in of(unit.sender.take(customer), "conversation")] == ["closed"]
     assert of(unit.sender.take(cy), "conversation") == []
     assert counted()["FanoutFailures"] == 1
+
+
+def test_a_conversation_change_removes_a_subscription_that_outlived_its_connection(unit: Unit) -> None:
+    """Bo's connection item is gone (its `$disconnect` ran, the delete of his subscription did
+    not), and his socket closes just after the closing line reached it: the closing snapshot
+    bounces (410) and that subscription is removed from this conversation; the others stay."""
+    customer, conv, ana = chat(unit)
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="join", conversation_id=conv)
+    unit.clock.advance(60)
+    del unit.store.connections[bo]
+    unit.sender.sent.clear()
+    post = unit.sender._post_bytes
+
+    def closes_after_one_frame(connection_id: str, data: bytes) -> bool:
+        ok = post(connection_id, data)
+        if connection_id == bo:
+            unit.sender.gone.add(bo)
+        return ok
+
+    unit.sender._post_bytes = closes_after_one_frame  # type: ignore[method-assign]
+    metrics.clear_metrics()
+    unit.act(ana, action="close", conversation_id=conv)
+    assert [e["type"] for e in unit.sender.take(bo)] == ["message"]  # the line; the snapshot bounced
+    assert set(unit.store.subscriptions[("global", conv)]) == {customer, ana}
+    assert counted()["OrphansRemoved"] == 1

@@ -135,23 +135,38 @@ def test_reading_below_the_delivered_cursor_still_moves_the_read_cursor(unit: Un
 
 def test_a_receipt_at_or_below_either_cursor_writes_nothing_and_tells_nobody(unit: Unit) -> None:
     """A delivered receipt is below the cursor when it is at or below what was read *or*
-    delivered; a read receipt only against what was read."""
+    delivered; a read receipt only against what was read. Each side's own numbering."""
     customer, conv, agent = chat(unit)
     unit.act(agent, action="delivered", conversation_id=conv, seq=4)
-    unit.act(agent, action="read", conversation_id=conv, seq=2)
-    unit.sender.sent.clear()
+    unit.act(agent, action="read", conversation_id=conv, seq=1)  # Ana's first read
+    assert receipts(unit.sender.take(customer)) == [("delivered", 3), ("read", 1)]
     unit.store.calls.clear()
-    for kind, seq in [("delivered", 4), ("delivered", 3), ("read", 2), ("read", 1)]:
+    for kind, seq in [("delivered", 4), ("delivered", 3), ("read", 1)]:
         [ack] = unit.act(agent, action=kind, conversation_id=conv, seq=seq)
         assert (ack["type"], ack["action"], ack["seq"]) == ("ack", kind, seq)
     assert "advance_cursor" not in unit.store.calls
     assert unit.sender.take(customer) == []
-    assert cursors(stored(unit, conv, agent)) == (4, 3, 2, 2)
+    assert cursors(stored(unit, conv, agent)) == (4, 3, 1, 1)
+    unit.act(customer, action="delivered", conversation_id=conv, seq=1)  # Kim's first receipt
+    unit.act(customer, action="delivered", conversation_id=conv, seq=3)
+    unit.act(customer, action="delivered", conversation_id=conv, seq=2)  # below what was delivered
     unit.act(customer, action="read", conversation_id=conv, seq=3)
-    unit.act(customer, action="delivered", conversation_id=conv, seq=1)  # below what Kim read
+    unit.act(customer, action="delivered", conversation_id=conv, seq=1)  # below what was read
     unit.act(customer, action="read", conversation_id=conv, seq=3)
-    assert receipts(unit.sender.take(agent)) == [("read", 4)]
-    assert unit.store.calls.count("advance_cursor") == 1
+    assert receipts(unit.sender.take(agent)) == [("delivered", 1), ("delivered", 4), ("read", 4)]
+    assert unit.store.calls.count("advance_cursor") == 3
+
+
+def test_a_customers_cursor_is_compared_in_their_own_numbering(unit: Unit) -> None:
+    """Kim read everything public (3, which is seq 4 for agents); Ana's next reply is Kim's 4 and
+    seq 5: Kim's read of 4 moves her cursor, though 4 is where it stood in the agents' numbering."""
+    customer, conv, agent = chat(unit)
+    unit.act(customer, action="read", conversation_id=conv, seq=3)
+    unit.act(agent, action="send", conversation_id=conv, client_id="a2", text="Anything else?")
+    unit.sender.sent.clear()
+    unit.act(customer, action="read", conversation_id=conv, seq=4)
+    assert receipts(unit.sender.take(agent)) == [("read", 5)]
+    assert cursors(stored(unit, conv, customer)) == (5, 4, 5, 4)
 
 
 # ================================================================== typing
