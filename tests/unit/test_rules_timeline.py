@@ -20,6 +20,7 @@ from chalicelib.live.timeline import TYPING_REFRESH_SECONDS
 from chalicelib.store.models import Participant
 from chalicelib.store.ports import NewEntry
 from tests.unit.conftest import Unit
+from tests.unit.fakes import Throttled
 
 
 def chat(unit: Unit) -> tuple[str, str, str]:
@@ -83,6 +84,26 @@ def test_an_agents_receipt_for_a_number_not_written_yet_is_refused(unit: Unit) -
     assert (err["type"], err["code"], err["message"]) == ("error", "invalid_action", "no entry 5 yet")
     assert cursors(stored(unit, conv, agent))[2] == 0
     assert unit.sender.take(customer) == []
+
+
+def test_an_agents_receipt_over_notes_before_any_public_entry_is_zero_for_the_customer(unit: Unit) -> None:
+    """A conversation started by a callback request has no entry yet; Ana takes it, and the line
+    of her taking is not written (the store failed after the owner change: she is told to
+    retry). Her notes come first: whatever of them she reads, Kim has read nothing public."""
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    assert unit.hub.live.start_conversation("global", conv)  # what a callback request does
+    agent = unit.connect_agent("ana")
+    unit.store.fail_next("append", Throttled())
+    [err] = unit.act(agent, action="take", conversation_id=conv)
+    assert err["code"] == "internal" and unit.store.metas[("global", conv)].owner_id == "sub-ana"
+    unit.act(agent, action="note", conversation_id=conv, client_id="n1", text="calling back")
+    unit.act(agent, action="note", conversation_id=conv, client_id="n2", text="no answer")
+    unit.sender.sent.clear()
+    unit.act(agent, action="read", conversation_id=conv, seq=1)
+    unit.act(agent, action="read", conversation_id=conv, seq=2)  # the last entry
+    assert receipts(unit.sender.take(customer)) == [("read", 0), ("read", 0)]
+    assert cursors(stored(unit, conv, agent)) == (2, 0, 2, 0)
 
 
 # ================================================================== a customer's receipts, in the agents' numbering
