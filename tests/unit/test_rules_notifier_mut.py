@@ -4,6 +4,7 @@ kill the mutants `make mutation` left alive in `live.notifier`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,7 +108,9 @@ def test_typing_into_a_conversation_nobody_is_subscribed_to_is_told_to_nobody(un
 
 
 # ================================================================== a change when the lobby is unreadable
-def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(unit: Unit) -> None:
+def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(
+    unit: Unit, caplog: pytest.LogCaptureFixture
+) -> None:
     """Closing tells the conversation's subscribers and the tenant's agents (the lobby). When the
     lobby cannot be read, the subscribers — agents among them — are still told, and the failure
     is counted."""
@@ -123,6 +126,8 @@ def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(uni
     assert [e["conversation"]["status"] for e in of(unit.sender.take(customer), "conversation")] == ["closed"]
     assert of(unit.sender.take(cy), "conversation") == []
     assert counted()["FanoutFailures"] == 1
+    [line] = log_lines(caplog, "lobby lookup failed")
+    assert (line.levelname, line.tenant) == ("ERROR", "global")  # type: ignore[attr-defined]
 
 
 def test_a_conversation_change_removes_a_subscription_that_outlived_its_connection(unit: Unit) -> None:
@@ -149,3 +154,72 @@ def test_a_conversation_change_removes_a_subscription_that_outlived_its_connecti
     assert [e["type"] for e in unit.sender.take(bo)] == ["message"]  # the line; the snapshot bounced
     assert set(unit.store.subscriptions[("global", conv)]) == {customer, ana}
     assert counted()["OrphansRemoved"] == 1
+
+
+# ================================================================== failures are counted and logged, never raised
+def log_lines(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "flow-hub" and r.getMessage() == message]
+
+
+def test_an_answer_that_cannot_be_delivered_is_counted_and_logged(unit: Unit, caplog: pytest.LogCaptureFixture) -> None:
+    """Kim's tab cannot be reached (not a 410): her message is still stored and delivered; the
+    lost ack is counted with the failed deliveries and logged with her connection."""
+    customer, conv, agent = chat(unit)
+    unit.sender.broken.add(customer)
+    metrics.clear_metrics()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="are you there?")
+    assert [m["text"] for m in of(unit.sender.take(agent), "message")] == ["are you there?"]
+    assert counted() == {"MessagesStored": 1, "FailedDeliveries": 1}
+    [line] = log_lines(caplog, "reply failed")
+    assert (line.levelname, line.connection_id) == ("ERROR", customer)  # type: ignore[attr-defined]
+    assert customer in unit.store.connections
+
+
+def test_a_fan_out_that_fails_as_a_whole_is_counted_and_logged(
+    unit: Unit, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The management API fails for the whole batch: the sender still has its ack, the message
+    is stored, and the failed fan-out is counted and logged with the event and its target count."""
+    customer, conv, _ = chat(unit)
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="join", conversation_id=conv)
+    unit.sender.sent.clear()
+
+    def unavailable(targets: Any, event: Any) -> Any:
+        raise RuntimeError("management API unavailable")
+
+    monkeypatch.setattr(unit.sender, "post_many", unavailable)
+    metrics.clear_metrics()
+    [ack] = unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hello?")
+    assert (ack["type"], ack["status"]) == ("ack", "sent")
+    assert unit.texts(conv)[-1] == "hello?"
+    assert counted() == {"MessagesStored": 1, "FanoutFailures": 1}
+    [line] = log_lines(caplog, "fan-out failed")
+    assert (line.levelname, line.event, line.targets) == ("ERROR", "MessageEvent", 2)  # type: ignore[attr-defined]
+
+
+def test_a_gone_target_that_cannot_be_looked_up_spares_the_others(
+    unit: Unit, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bo and Cy are both gone (410); Bo's item cannot be read (throttled): Cy is still removed,
+    Bo stays for the next try, and the failure is counted and logged with Bo's connection."""
+    customer, conv, _ = chat(unit)
+    bo, cy = unit.connect_agent("bo"), unit.connect_agent("cy")
+    for c in (bo, cy):
+        unit.act(c, action="join", conversation_id=conv)
+    unit.clock.advance(60)
+    unit.sender.gone |= {bo, cy}
+    read = unit.store.get_connection
+
+    def throttled_for_bo(connection_id: str, now: float) -> Connection | None:
+        if connection_id == bo:
+            raise Throttled()
+        return read(connection_id, now)
+
+    monkeypatch.setattr(unit.store, "get_connection", throttled_for_bo)
+    metrics.clear_metrics()
+    unit.act(customer, action="send", conversation_id=conv, client_id="c1", text="hi all")
+    assert bo in unit.store.connections and cy not in unit.store.connections
+    lines = log_lines(caplog, "could not remove a gone connection")  # once per event that bounced
+    assert lines and {(r.levelname, r.target) for r in lines} == {("ERROR", bo)}  # type: ignore[attr-defined]
+    assert (counted()["FanoutFailures"], counted()["GoneConnections"]) == (len(lines), 1)
