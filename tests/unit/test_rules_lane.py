@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chalicelib.live.events import Listeners
 from chalicelib.live.lane import LiveLane
 from tests.unit.conftest import WIDGET_KEY, Unit
@@ -106,10 +108,14 @@ def test_without_the_hubs_availability_a_widget_is_offered_chat_exactly_when_an_
 
 
 # ================================================================== $disconnect, and the answers of $default
-def test_a_frame_handled_after_its_connections_disconnect_is_refused(unit: Unit) -> None:
-    """A frame whose handler runs after the connection's `$disconnect` (in the same warm
-    container, which had the connection cached) must not act: the connection is gone."""
+@pytest.mark.parametrize("item", ["still stored", "removed by another container"])
+def test_a_frame_handled_after_its_connections_disconnect_is_refused(unit: Unit, item: str) -> None:
+    """A frame whose handler runs after the connection's `$disconnect` in the same warm container
+    (which had the connection cached) must not act: the connection is gone. Its item may already
+    have been removed by another container (a 410 there), so `$disconnect` finds nothing to forget."""
     customer, conv, agent = chat(unit)
+    if item != "still stored":
+        del unit.store.connections[customer]
     unit.hub.live.disconnect(customer)
     [err] = unit.act(customer, action="send", conversation_id=conv, client_id="late", text="still here?")
     assert (err["type"], err["code"]) == ("error", "session_expired")
