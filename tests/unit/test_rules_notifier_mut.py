@@ -156,6 +156,37 @@ def test_a_conversation_change_removes_a_subscription_that_outlived_its_connecti
     assert counted()["OrphansRemoved"] == 1
 
 
+def test_a_conversation_change_removes_a_customer_tab_that_outlived_its_connection(unit: Unit) -> None:
+    """The same for the customer's side: Kim's second tab closed (its item is gone, its
+    subscription is not) just after the closing line reached it; the closing snapshot bounces and
+    that subscription is removed, Kim's first tab stays subscribed."""
+    session = unit.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
+    tab1, tab2 = "kim1=", "kim2="
+    for tab in (tab1, tab2):
+        unit.hub.live.identify_and_bind(tab, {"session": session.token})
+    conv = unit.started(tab1)
+    unit.act(tab2, action="start", conversation_id=conv)
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="take", conversation_id=conv)
+    unit.clock.advance(60)
+    del unit.store.connections[tab2]
+    unit.sender.sent.clear()
+    post = unit.sender._post_bytes
+
+    def closes_after_one_frame(connection_id: str, data: bytes) -> bool:
+        ok = post(connection_id, data)
+        if connection_id == tab2:
+            unit.sender.gone.add(tab2)
+        return ok
+
+    unit.sender._post_bytes = closes_after_one_frame  # type: ignore[method-assign]
+    metrics.clear_metrics()
+    unit.act(ana, action="close", conversation_id=conv)
+    assert [e["type"] for e in unit.sender.take(tab2)] == ["message"]
+    assert set(unit.store.subscriptions[("global", conv)]) == {tab1, ana}
+    assert counted()["OrphansRemoved"] == 1
+
+
 # ================================================================== failures are counted and logged, never raised
 def log_lines(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "flow-hub" and r.getMessage() == message]
