@@ -187,6 +187,20 @@ def test_a_conversation_change_removes_a_customer_tab_that_outlived_its_connecti
     assert counted()["OrphansRemoved"] == 1
 
 
+def test_a_conversation_snapshot_is_in_each_sides_own_numbering(unit: Unit) -> None:
+    """Closing after a note: Bo (a helper) hears the thread's last entry in the agents' numbering
+    (the closing line is 4), Kim in hers (3): her snapshot never counts the note."""
+    customer, conv, ana = chat(unit)
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="join", conversation_id=conv)  # "Bo joined": seq 3, Kim's 3
+    unit.act(ana, action="note", conversation_id=conv, client_id="n1", text="refund approved")  # seq 4
+    unit.sender.sent.clear()
+    unit.act(ana, action="close", conversation_id=conv)  # the closing line: seq 5, Kim's 4
+    [to_bo] = of(unit.sender.take(bo), "conversation")
+    [to_kim] = of(unit.sender.take(customer), "conversation")
+    assert (to_bo["conversation"]["last_seq"], to_kim["conversation"]["last_seq"]) == (5, 4)
+
+
 # ================================================================== failures are counted and logged, never raised
 def log_lines(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "flow-hub" and r.getMessage() == message]
