@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.contract.events import ModeEvent
 from chalicelib.platform.observability import metrics
 from chalicelib.store.models import Connection
 from tests.unit.conftest import WIDGET_KEY, Unit
@@ -268,3 +269,33 @@ def test_a_gone_target_that_cannot_be_looked_up_spares_the_others(
     lines = log_lines(caplog, "could not remove a gone connection")  # once per event that bounced
     assert lines and {(r.levelname, r.target) for r in lines} == {("ERROR", bo)}  # type: ignore[attr-defined]
     assert (counted()["FanoutFailures"], counted()["GoneConnections"]) == (len(lines), 1)
+
+
+# ================================================================== pushes to some agents (AP-C3)
+def test_a_push_to_a_few_agents_reaches_each_of_their_tabs_read_agent_by_agent(unit: Unit) -> None:
+    """Up to three agents: their own connections are read one agent at a time; more than that:
+    the tenant's agent connections once. The same tabs either way, never the excluded one, never
+    another tenant's or another agent's."""
+    tabs = {name: [unit.connect_agent(name), unit.connect_agent(name)] for name in ("ana", "bo", "cy", "dee", "eve")}
+    unit.connect_agent("ana", tenant="acme")
+    unit.sender.sent.clear()
+    notifier = unit.hub.live.notifier
+    event = ModeEvent("ready", "Ana", "2026-12-02T09:00:00.000Z")
+
+    def reached() -> set[str]:
+        got = {c for c, events in unit.sender.sent.items() if of(events, "mode")}
+        unit.sender.sent.clear()
+        return got
+
+    few = {"sub-ana", "sub-bo", "sub-cy"}
+    unit.store.calls.clear()
+    assert notifier.agents("global", event, few, exclude=tabs["ana"][0]) == 5
+    assert reached() == {*tabs["ana"][1:], *tabs["bo"], *tabs["cy"]}
+    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_agents_online")) == (3, 0)
+    many = few | {"sub-dee"}
+    unit.store.calls.clear()
+    assert notifier.agents("global", event, many, exclude=tabs["dee"][1]) == 7
+    assert reached() == {*tabs["ana"], *tabs["bo"], *tabs["cy"], tabs["dee"][0]}
+    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_agents_online")) == (0, 1)
+    assert notifier.agents("global", event) == 10
+    assert reached() == {c for pair in tabs.values() for c in pair}
