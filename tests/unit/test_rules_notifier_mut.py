@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.contract.events import ModeEvent
+from chalicelib.contract.events import ModeEvent, QueueEvent
 from chalicelib.platform.observability import metrics
 from chalicelib.store.models import Connection
 from tests.unit.conftest import WIDGET_KEY, Unit
@@ -299,3 +299,16 @@ def test_a_push_to_a_few_agents_reaches_each_of_their_tabs_read_agent_by_agent(u
     assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_agents_online")) == (0, 1)
     assert notifier.agents("global", event) == 10
     assert reached() == {c for pair in tabs.values() for c in pair}
+
+
+def test_a_push_to_one_customer_that_cannot_be_delivered_is_counted_for_their_tenant(unit: Unit) -> None:
+    """Kim's place in the queue cannot reach her tab (not a 410): the failed delivery counts in
+    her tenant's window, which the launch check and the dashboard read."""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    kim = unit.store.connections[customer].user_id
+    unit.sender.broken.add(customer)
+    before = int(unit.store.counters["global"].delivery_failures or 0)
+    assert unit.hub.live.push_to_customer("global", kim, QueueEvent(conv, 1)) == 1
+    assert int(unit.store.counters["global"].delivery_failures) == before + 1
+    assert customer in unit.store.connections
