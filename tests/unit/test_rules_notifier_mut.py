@@ -312,3 +312,11 @@ def test_a_push_to_one_customer_that_cannot_be_delivered_is_counted_for_their_te
     assert unit.hub.live.push_to_customer("global", kim, QueueEvent(conv, 1)) == 1
     assert int(unit.store.counters["global"].delivery_failures) == before + 1
     assert customer in unit.store.connections
+
+
+def test_an_agent_coming_online_is_not_told_of_their_own_arrival(unit: Unit) -> None:
+    """Presence goes to the tenant's agent connections but the one that just connected."""
+    bo = unit.connect_agent("bo")
+    unit.hub.live.identify_and_bind("ana1=", {"token": unit.agent_token("ana")})
+    assert of(unit.sender.take("ana1="), "presence") == []
+    assert [e["agent"]["name"] for e in of(unit.sender.take(bo), "presence")] == ["Ana"]
