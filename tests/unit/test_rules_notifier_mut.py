@@ -320,3 +320,18 @@ def test_an_agent_coming_online_is_not_told_of_their_own_arrival(unit: Unit) -> 
     unit.hub.live.identify_and_bind("ana1=", {"token": unit.agent_token("ana")})
     assert of(unit.sender.take("ana1="), "presence") == []
     assert [e["agent"]["name"] for e in of(unit.sender.take(bo), "presence")] == ["Ana"]
+
+
+def test_a_presence_change_that_cannot_be_delivered_is_counted_for_its_tenant(
+    unit: Unit, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bo's tab cannot be reached while Ana comes online: every post that failed for Bo (her
+    presence among them) counts in the tenant's window."""
+    bo = unit.connect_agent("bo")
+    unit.sender.broken.add(bo)
+    before = int(unit.store.counters["global"].delivery_failures or 0)
+    caplog.clear()
+    unit.connect_agent("ana")
+    failed = [r for r in log_lines(caplog, "post_to_connection failed") if r.target == bo]  # type: ignore[attr-defined]
+    assert len(failed) >= 1
+    assert int(unit.store.counters["global"].delivery_failures) == before + len(failed)
