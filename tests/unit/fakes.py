@@ -56,7 +56,9 @@ class Throttled(Exception):
 
 
 def _copy(item: M) -> M:
-    return type(item).from_raw_data(item.serialize())  # type: ignore[attr-defined, no-any-return]
+    # No null check: a table can hold an item that lacks required attributes (a bare connection
+    # item an update recreated), and reading it back gives it as it is, as DynamoDB does.
+    return type(item).from_raw_data(item.serialize(null_check=False))  # type: ignore[attr-defined, no-any-return]
 
 
 class MemoryStore:
@@ -590,11 +592,13 @@ class MemoryStore:
 
     def stale_typing(self, tenant: str, older_than: float) -> list[TypingIndicator]:
         self._enter("stale_typing")
+        # Read through the index key, as the sparse GSI `typing_by_tenant` is: an indicator
+        # stored without its tenant is in no tenant's sweep.
         return [
-            TypingIndicator(t, conversation_id, user, float(p.typing_at))
-            for (t, conversation_id), people in self.participants.items()
+            TypingIndicator(tenant, conversation_id, user, float(p.typing_at))
+            for (_, conversation_id), people in self.participants.items()
             for user, p in people.items()
-            if t == tenant and p.typing_at is not None and float(p.typing_at) < older_than
+            if p.typing_tenant == tenant and p.typing_at is not None and float(p.typing_at) < older_than
         ]
 
     def clear_typing(self, indicator: TypingIndicator) -> bool:
