@@ -185,6 +185,7 @@ def test_a_presence_change_carries_the_number_of_agents_available_and_pushes_no_
 
     hub.act(bo_tab, action="presence", status="available")
     assert [e["agents_available"] for e in hub.sender.take(watcher) if e["type"] == "presence"] == [1]
+    assert HubCounters.get("global", consistent_read=True).agents_available == 1  # the number told, stored
     # A ticket in the same batch as a presence change: one counters event, with both numbers.
     hub.act(bo_tab, action="presence", status="away")
     streamed.tickets.create(watcher_actor, "Open", None)
