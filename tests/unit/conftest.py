@@ -152,3 +152,40 @@ def unit() -> Unit:
         Stores(store, store, store, store, store, store, store, store),
     )
     return Unit(hub, store, sender, clock)
+
+
+# ------------------------------------------------------------------ helpers shared by the rule tests
+def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == kind]
+
+
+def chat(unit: Unit, agent_name: str = "ana") -> tuple[str, str, str]:
+    """A customer's conversation (started by its first message, "Hello") taken by an agent;
+    every inbox emptied. (customer connection, conversation id, agent connection)"""
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    agent = unit.connect_agent(agent_name)
+    unit.act(agent, action="take", conversation_id=conv)
+    unit.sender.sent.clear()
+    return customer, conv, agent
+
+
+@pytest.fixture
+def fresh_metrics() -> Iterator[None]:
+    """Powertools' metrics start empty and are left empty (use with `counted`)."""
+    from chalicelib.platform.observability import metrics
+
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
+
+
+def counted() -> dict[str, float]:
+    """Metric name → the sum of its values, each asserted to be a Count."""
+    from chalicelib.platform.observability import metrics
+
+    out: dict[str, float] = {}
+    for name, metric in metrics.metric_set.items():
+        assert metric["Unit"] == "Count", (name, metric)
+        out[name] = float(sum(metric["Value"]))
+    return out

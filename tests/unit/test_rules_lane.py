@@ -11,21 +11,7 @@ import pytest
 
 from chalicelib.live.events import Listeners
 from chalicelib.live.lane import LiveLane
-from tests.unit.conftest import WIDGET_KEY, Unit
-
-
-def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
-
-
-def chat(unit: Unit) -> tuple[str, str, str]:
-    """Kim's conversation ("Hello") taken by Ana; every inbox emptied."""
-    customer = unit.connect_customer()
-    conv = unit.started(customer)
-    agent = unit.connect_agent("ana")
-    unit.act(agent, action="take", conversation_id=conv)
-    unit.sender.sent.clear()
-    return customer, conv, agent
+from tests.unit.conftest import WIDGET_KEY, Unit, chat, of
 
 
 # ================================================================== the port: who is available

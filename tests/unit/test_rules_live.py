@@ -10,31 +10,16 @@ from typing import Any
 import pytest
 
 from chalicelib.store.models import Message
-from tests.unit.conftest import OTHER_WIDGET_KEY, Unit
+from tests.unit.conftest import OTHER_WIDGET_KEY, Unit, chat, of
 
 
 def types(events: list[dict[str, Any]]) -> list[str]:
     return [e["type"] for e in events]
 
 
-def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
-
-
 def rewind(unit: Unit, hours: float = 3) -> None:
     """Tests that let hours pass start in the past: PyJWT refuses a token issued in the future."""
     unit.clock.set(unit.clock.now() - hours * 3600)
-
-
-def chat(unit: Unit, agent_name: str = "ana") -> tuple[str, str, str]:
-    """A customer's conversation (started by its first message, "Hello") taken by an agent;
-    every inbox emptied."""
-    customer = unit.connect_customer()
-    conv = unit.started(customer)
-    agent = unit.connect_agent(agent_name)
-    unit.act(agent, action="take", conversation_id=conv)
-    unit.sender.sent.clear()
-    return customer, conv, agent
 
 
 # ================================================================== issue 13's named survivors

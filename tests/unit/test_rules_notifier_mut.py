@@ -5,7 +5,6 @@ kill the mutants `make mutation` left alive in `live.notifier`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,38 +12,10 @@ import pytest
 from chalicelib.contract.events import ModeEvent, QueueEvent
 from chalicelib.platform.observability import metrics
 from chalicelib.store.models import Connection
-from tests.unit.conftest import WIDGET_KEY, Unit
+from tests.unit.conftest import WIDGET_KEY, Unit, chat, counted, of
 from tests.unit.fakes import Throttled
 
-
-@pytest.fixture(autouse=True)
-def fresh_metrics() -> Iterator[None]:
-    metrics.clear_metrics()
-    yield
-    metrics.clear_metrics()
-
-
-def counted() -> dict[str, float]:
-    """Metric name → the sum of its values, each asserted to be a Count."""
-    out: dict[str, float] = {}
-    for name, metric in metrics.metric_set.items():
-        assert metric["Unit"] == "Count", (name, metric)
-        out[name] = float(sum(metric["Value"]))
-    return out
-
-
-def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
-
-
-def chat(unit: Unit) -> tuple[str, str, str]:
-    """Kim's conversation ("Hello") taken by Ana; every inbox emptied."""
-    customer = unit.connect_customer()
-    conv = unit.started(customer)
-    agent = unit.connect_agent("ana")
-    unit.act(agent, action="take", conversation_id=conv)
-    unit.sender.sent.clear()
-    return customer, conv, agent
+pytestmark = pytest.mark.usefixtures("fresh_metrics")
 
 
 def bare(connection_id: str, *conversations: str) -> Connection:

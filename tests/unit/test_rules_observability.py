@@ -5,7 +5,6 @@ lines that explain a refusal or a failure. An alarm on `RejectedActions` or `Gon
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,23 +12,9 @@ from chalicelib.live.notifier import CONNECT_GRACE_SECONDS
 from chalicelib.platform.observability import metrics
 from chalicelib.platform.sender import Sender
 from chalicelib.store.ports import SequenceConflict, SequenceTaken
-from tests.unit.conftest import Unit
+from tests.unit.conftest import Unit, counted
 
-
-@pytest.fixture(autouse=True)
-def fresh_metrics() -> Iterator[None]:
-    metrics.clear_metrics()
-    yield
-    metrics.clear_metrics()
-
-
-def counted() -> dict[str, float]:
-    """Metric name → the sum of its values, each asserted to be a Count."""
-    out: dict[str, float] = {}
-    for name, metric in metrics.metric_set.items():
-        assert metric["Unit"] == "Count", (name, metric)
-        out[name] = float(sum(metric["Value"]))
-    return out
+pytestmark = pytest.mark.usefixtures("fresh_metrics")
 
 
 def log_lines(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:

@@ -5,7 +5,6 @@ what the history records and what is published for routing."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
@@ -13,11 +12,7 @@ from chalicelib.live.events import OwnerChanged
 from chalicelib.platform.errors import AlreadyTaken, AtCapacity, NotFound
 from chalicelib.platform.observability import metrics
 from chalicelib.store.keys import history_subject
-from tests.unit.conftest import Unit
-
-
-def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
+from tests.unit.conftest import Unit, of
 
 
 def records(unit: Unit, conv: str) -> list[tuple[str, str, str, str]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -21,16 +20,12 @@ from chalicelib.platform.errors import AlreadyTaken, Forbidden, InvalidAction, N
 from chalicelib.store.keys import history_subject
 from chalicelib.store.work_models import Callback, Ticket
 from chalicelib.work.escalation import escalate_overdue
-from tests.unit.conftest import Unit
+from tests.unit.conftest import Unit, of
 
 ANA = Actor("global", "agent", "sub-ana", "Ana")
 BO = Actor("global", "agent", "sub-bo", "Bo")
 PHONE = "+1 415 555 0100"
 E164 = "+14155550100"
-
-
-def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
 
 
 def customer_chat(unit: Unit) -> tuple[str, str, Actor]:
