@@ -21,10 +21,12 @@ from chalicelib.platform.config import ConfigError
 from chalicelib.platform.observability import logger
 
 # Fan-outs larger than this are posted from a bounded pool instead of one by one. A post waits
-# 10-20 ms on API Gateway and little on the CPU; one handler may make two tenant-wide fan-outs
-# (a new chat: the lobby's snapshot, then its assignment), so 64 posts in flight keep 1,000
-# agent connections at ~0.3 s each (`bench/fanout.py`; 32 took ~0.55 s). The HTTP connection
-# pool is as large, so no thread waits for a connection.
+# 10-20 ms on API Gateway and little on the CPU; 64 posts in flight keep a tenant-wide fan-out to
+# 1,000 agent connections at ~0.3 s (`bench/fanout.py`; 32 took ~0.55 s). The HTTP connection
+# pool is as large, so no thread waits for a connection. Posts count against the account's API
+# Gateway throttle (10,000 a second, bursts of 5,000, shared by every API of the account and
+# Region): one such fan-out is ~3,000 posts a second at most; a throttled post
+# (LimitExceededException) is retried once by botocore's standard retry mode, then counted failed.
 _PARALLEL_FROM = 4
 _POOL_SIZE = 64
 
