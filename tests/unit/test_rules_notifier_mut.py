@@ -102,6 +102,22 @@ def test_a_failed_lobby_lookup_still_tells_the_conversations_own_subscribers(
     assert (line.levelname, line.tenant) == ("ERROR", "global")  # type: ignore[attr-defined]
 
 
+def closes_after_one_frame(unit: Unit, closing: str) -> None:
+    """`closing`'s socket closes just after the next frame reaches it (later posts answer 410);
+    inboxes and metrics start empty."""
+    unit.sender.sent.clear()
+    post = unit.sender._post_bytes
+
+    def post_then_close(connection_id: str, data: bytes) -> bool:
+        ok = post(connection_id, data)
+        if connection_id == closing:
+            unit.sender.gone.add(closing)
+        return ok
+
+    unit.sender._post_bytes = post_then_close  # type: ignore[method-assign]
+    metrics.clear_metrics()
+
+
 def test_a_conversation_change_removes_a_subscription_that_outlived_its_connection(unit: Unit) -> None:
     """Bo's connection item is gone (its `$disconnect` ran, the delete of his subscription did
     not), and his socket closes just after the closing line reached it: the closing snapshot
@@ -111,17 +127,7 @@ def test_a_conversation_change_removes_a_subscription_that_outlived_its_connecti
     unit.act(bo, action="join", conversation_id=conv)
     unit.clock.advance(60)
     del unit.store.connections[bo]
-    unit.sender.sent.clear()
-    post = unit.sender._post_bytes
-
-    def closes_after_one_frame(connection_id: str, data: bytes) -> bool:
-        ok = post(connection_id, data)
-        if connection_id == bo:
-            unit.sender.gone.add(bo)
-        return ok
-
-    unit.sender._post_bytes = closes_after_one_frame  # type: ignore[method-assign]
-    metrics.clear_metrics()
+    closes_after_one_frame(unit, bo)
     unit.act(ana, action="close", conversation_id=conv)
     assert [e["type"] for e in unit.sender.take(bo)] == ["message"]  # the line; the snapshot bounced
     assert set(unit.store.subscriptions[("global", conv)]) == {customer, ana}
@@ -142,17 +148,7 @@ def test_a_conversation_change_removes_a_customer_tab_that_outlived_its_connecti
     unit.act(ana, action="take", conversation_id=conv)
     unit.clock.advance(60)
     del unit.store.connections[tab2]
-    unit.sender.sent.clear()
-    post = unit.sender._post_bytes
-
-    def closes_after_one_frame(connection_id: str, data: bytes) -> bool:
-        ok = post(connection_id, data)
-        if connection_id == tab2:
-            unit.sender.gone.add(tab2)
-        return ok
-
-    unit.sender._post_bytes = closes_after_one_frame  # type: ignore[method-assign]
-    metrics.clear_metrics()
+    closes_after_one_frame(unit, tab2)
     unit.act(ana, action="close", conversation_id=conv)
     assert [e["type"] for e in unit.sender.take(tab2)] == ["message"]
     assert set(unit.store.subscriptions[("global", conv)]) == {tab1, ana}
