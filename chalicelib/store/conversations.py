@@ -26,7 +26,7 @@ _Put = tuple[str, Any, Any]  # (label, item, condition)
 _Update = tuple[str, Any, list[Any], Any]  # (label, item, actions, condition)
 
 
-def _counters(before: ConversationMeta, after: ConversationMeta, now: float) -> _Update:
+def _counters(before: ConversationMeta, after: ConversationMeta | None, now: float) -> _Update:
     return ("counters", HubCounters(before.tenant), counters.update_actions(counters.delta(before, after), now), None)
 
 
@@ -43,7 +43,6 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
         """Closes an open conversation; False when it was already closed."""
         if meta.status != "open":
             return False
-        closed = ConversationMeta(meta.pk, meta.sk, status="closed")
         status = (
             "meta",
             meta,
@@ -59,7 +58,8 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
             (ConversationMeta.status == "open") & _owner_is(meta.owner_id),
         )
         try:
-            self._with_owner_load(meta, -1, [status, _counters(meta, closed, now)])
+            # Closed, it counts in no counter: the change is minus what it counted open.
+            self._with_owner_load(meta, -1, [status, _counters(meta, None, now)])
         except _Cancelled:
             fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
             if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
@@ -74,7 +74,7 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
 
     def reopen_conversation(self, meta: ConversationMeta, now: float) -> bool:
         """A customer wrote into a closed conversation: it is active again."""
-        reopened = ConversationMeta(meta.pk, meta.sk, status="open")
+        reopened = ConversationMeta(status="open")  # what it counts in once open (counters.contribution)
         status = (
             "meta",
             meta,

@@ -1176,3 +1176,58 @@ def test_the_stores_transactions_go_to_the_region_they_are_built_for(
     assert regions == ["eu-west-1", "eu-west-1"]
     assert dynamo.work.get_callback("global", "cb_1") is None
     assert dynamo.connections.get_presence("global", "ana") is None
+
+
+# ------------------------------------------------------------------ closing, reopening, owner races (issue 13)
+def test_a_close_stores_when_it_happened_and_a_reopen_gives_the_owner_back_one_chat(stores: Stores) -> None:
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    state = new_conversation(stores)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    assert open_chats(stores, "ana") == 1
+    assert c.close_conversation(state.meta, NOW + 10) is True
+    closed = new_state_meta(stores)
+    assert (closed.status, closed.closed_at, closed.updated_at) == ("closed", NOW + 10, NOW + 10)
+    assert open_chats(stores, "ana") == 0
+    assert c.reopen_conversation(state.meta, NOW + 20) is True
+    reopened = new_state_meta(stores)
+    assert (reopened.status, reopened.owner_id) == ("open", "ana") and reopened.closed_at is None
+    assert open_chats(stores, "ana") == 1
+    assert stores.counters("global") == {"active_chats": 1}
+
+
+def test_a_close_from_a_copy_read_before_an_owner_change_still_closes_and_frees_the_new_owner(stores: Stores) -> None:
+    """An agent closes what they read while a colleague took it over: the close applies to the
+    conversation as it is now, and the load it frees is the new owner's."""
+    c = stores.conversations
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(stores)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    seen = new_state_meta(stores)  # read with Ana as the owner
+    fresh = c.load_conversation("global", "c_1", NOW)
+    assert fresh is not None
+    c.change_owner(fresh, OwnerChange(("bo", "Bo"), "ana", None), NOW + 2)  # Bo takes it over
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 1)
+    assert c.close_conversation(seen, NOW + 3) is True
+    closed = new_state_meta(stores)
+    assert (closed.status, closed.owner_id, closed.closed_at) == ("closed", "bo", NOW + 3)
+    assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 0)
+    assert stores.counters("global") == {}
+
+
+def test_a_full_agent_is_named_in_the_refusal_and_a_stale_owner_wins_over_a_full_one(stores: Stores) -> None:
+    """The refusal the agent reads: a full colleague by name; when the owner also changed
+    meanwhile, the conflict (re-read and decide again), not the capacity."""
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    c.change_owner(new_conversation(stores, "c_1"), OwnerChange(("ana", "Ana"), None, 1), NOW + 1)
+    second = new_conversation(stores, "c_2", customer="cu_2")
+    with pytest.raises(AgentFull) as full:
+        c.change_owner(second, OwnerChange(("ana", "Ana"), None, 1), NOW + 2)
+    assert str(full.value) == "Ana has no free chat place"
+    with pytest.raises(OwnerConflict) as conflict:  # expects an owner c_2 never had, and Ana is full
+        c.change_owner(second, OwnerChange(("ana", "Ana"), "bo", 1), NOW + 3)
+    assert str(conflict.value) == "the conversation's owner changed meanwhile"
+    left = c.load_conversation("global", "c_2", NOW)
+    assert left is not None and left.meta.owner_id is None and open_chats(stores, "ana") == 1
