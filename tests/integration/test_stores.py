@@ -1188,6 +1188,10 @@ def test_a_close_stores_when_it_happened_and_a_reopen_gives_the_owner_back_one_c
     assert c.close_conversation(state.meta, NOW + 10) is True
     closed = new_state_meta(stores)
     assert (closed.status, closed.closed_at, closed.updated_at) == ("closed", NOW + 10, NOW + 10)
+    # The caller's copy says what was stored: the close line and the snapshots are built from it.
+    held = state.meta
+    assert (held.status, held.closed_at, held.updated_at) == ("closed", NOW + 10, NOW + 10)
+    assert (held.active_tenant, held.queue_tenant, held.queued_at) == (None, None, None)
     assert open_chats(stores, "ana") == 0
     assert c.reopen_conversation(state.meta, NOW + 20) is True
     reopened = new_state_meta(stores)

@@ -308,7 +308,7 @@ class MemoryStore:
         self._count(meta.tenant, counters.delta(before, stored), now)
         meta.status, meta.active_tenant, meta.closed_at = stored.status, stored.active_tenant, stored.closed_at
         meta.gsi_tenant, meta.started_at, meta.customer_key = stored.gsi_tenant, stored.started_at, stored.customer_key
-        meta.queue_tenant, meta.queued_at = stored.queue_tenant, stored.queued_at
+        meta.queue_tenant, meta.queued_at, meta.updated_at = stored.queue_tenant, stored.queued_at, stored.updated_at
         return True
 
     def _load(self, tenant: str, agent_id: str, change: int) -> None:
