@@ -83,16 +83,14 @@ def stream_tenants(records: list[dict[str, Any]]) -> list[str]:
     return list(tenants)
 
 
-def record_agents_available(tenant: str, available: int) -> bool:
-    """Stores how many agents can answer, only when it differs (the write is what makes the
-    counters stream push it). True when it was written."""
+def record_agents_available(tenant: str, available: int) -> None:
+    """Stores how many agents can answer, only when it differs: an unchanged number writes no
+    stream record, so no stream invocation runs for it (the refused condition is no failure)."""
     try:
         HubCounters(tenant).update(
             actions=[HubCounters.agents_available.set(available)],
             condition=HubCounters.agents_available.does_not_exist() | (HubCounters.agents_available != available),
         )
     except UpdateError as exc:
-        if error_code(exc) == CONDITION_FAILED:
-            return False
-        raise
-    return True
+        if error_code(exc) != CONDITION_FAILED:
+            raise

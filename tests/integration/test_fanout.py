@@ -126,6 +126,21 @@ def test_stream_records_delivered_twice_or_out_of_order_push_the_current_state(s
     assert streamed.counters.view("global").open_tickets == 2
 
 
+def test_a_record_without_a_tenant_key_is_skipped_and_the_rest_of_its_batch_still_pushed(streamed: Streamed) -> None:
+    hub = streamed.hub
+    tab, ana = streamed.agent("ana")
+    streamed.deliver()
+    hub.sender.take(tab)
+    streamed.tickets.create(ana, "First", None)
+    batch = streamed.stream.reader.read(1000)  # read, not yet delivered
+    assert batch
+    keyless = {"eventName": "MODIFY", "dynamodb": {"Keys": {}}}
+    result = streamed.counters.stream_batch([keyless, *batch])
+    assert result == {"records": len(batch) + 1, "tenants": 1, "failed": 0}
+    [pushed] = counters_events(hub.sender, tab)
+    assert pushed["open_tickets"] == 1
+
+
 def test_a_change_that_shows_nothing_pushes_nothing(streamed: Streamed) -> None:
     hub = streamed.hub
     tab, _ = streamed.agent("ana")
@@ -192,6 +207,34 @@ def test_a_presence_change_carries_the_number_of_agents_available_and_pushes_no_
     streamed.deliver()
     [pushed] = counters_events(hub.sender, watcher)
     assert pushed["agents_available"] == 0 and pushed["open_tickets"] == 1
+
+
+def test_a_presence_change_that_leaves_the_number_available_as_it_was_writes_nothing_and_fails_nothing(
+    streamed: Streamed,
+) -> None:
+    """Busy → away: still nobody can answer. The colleagues hear the new status; the stored number
+    is not written again (no stream record, so no stream invocation), and that skipped write is no
+    failure: nothing is logged or counted as one."""
+    from chalicelib.platform.observability import metrics
+
+    hub = streamed.hub
+    watcher, _ = streamed.agent("watcher")
+    bo_tab, _ = streamed.agent("bo")
+    hub.act(watcher, action="presence", status="away")
+    hub.act(bo_tab, action="presence", status="busy")
+    streamed.deliver()
+    take_all(hub.sender, [watcher, bo_tab])
+    stored = HubCounters.get("global", consistent_read=True)
+    assert stored.agents_available == 0
+    metrics.clear_metrics()
+    answer = hub.act(bo_tab, action="presence", status="away")
+    assert [e["type"] for e in answer if e["type"] == "error"] == []
+    [told] = [e for e in hub.sender.take(watcher) if e["type"] == "presence"]
+    assert (told["status"], told["agents_available"]) == ("away", 0)
+    assert streamed.deliver() == 0
+    assert HubCounters.get("global", consistent_read=True).agents_available == 0
+    assert not {"ListenerFailures", "PostReplyFailures", "FanoutFailures"} & set(metrics.metric_set)
+    metrics.clear_metrics()
 
 
 def test_a_recompute_that_finds_a_new_number_of_agents_available_pushes_it(streamed: Streamed) -> None:
