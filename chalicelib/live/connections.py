@@ -117,17 +117,19 @@ class Connections:
         dropped only if it is still that one. A tab that connected before the look is found by
         it; one that connected after has beaten since, and the conditional drop keeps its beat.
         The look is a GSI query, which may still list this very connection just after its
-        delete: that one is not another tab."""
+        delete: that one is not another tab. Two tabs closing at once may both find no other:
+        the first drops the heartbeat and tells the colleagues, the second finds it dropped
+        and tells nobody again."""
         self._bound.pop(conn.connection_id, None)
         self.store.delete_connection(conn)
         if conn.role != "agent":
             return None
         before = self.store.get_presence(conn.tenant, conn.user_id)
-        if before is None:
-            return None
+        if before is None or not before.heartbeat_at:
+            return None  # not in the directory, or already unreachable: a racing tab's close told them
         if [c for c in self.store.user_connections(conn.tenant, "agent", conn.user_id) if c != conn.connection_id]:
             return None
-        return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now(), float(before.heartbeat_at or 0))
+        return self.store.drop_heartbeat(conn.tenant, conn.user_id, self.clock.now(), float(before.heartbeat_at))
 
     def forget_cached(self, connection_id: str) -> None:
         self._bound.pop(connection_id, None)

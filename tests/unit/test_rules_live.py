@@ -468,6 +468,24 @@ def test_the_last_tab_closing_makes_an_agent_unreachable_though_the_index_still_
     assert int(unit.store.presence[("global", "sub-ana")].heartbeat_at) == 0
 
 
+def test_two_tabs_closing_at_once_make_the_agent_unreachable_once(unit: Unit) -> None:
+    """Both `$disconnect`s delete their tab before either looks for another: each finds none.
+    The colleagues hear once that Ana left, and when her silence started is not moved."""
+    ana1, ana2, bo = unit.connect_agent("ana"), unit.connect_agent("ana"), unit.connect_agent("bo")
+    unit.sender.sent.clear()
+    second = unit.hub.live.connections.stored(ana2)
+    assert second is not None
+    unit.store.delete_connection(second)  # the second tab's close is under way: its item is gone
+    unit.hub.live.disconnect(ana1)
+    [p] = of(unit.sender.take(bo), "presence")
+    assert (p["agent"]["id"], p["reachable"]) == ("sub-ana", False)
+    left_at = unit.store.presence[("global", "sub-ana")].left_at
+    unit.clock.advance(5)
+    unit.hub.live.notifier.forget(second)  # ... and it goes on: nothing left to tell
+    assert of(unit.sender.take(bo), "presence") == []
+    assert unit.store.presence[("global", "sub-ana")].left_at == left_at
+
+
 def test_a_gone_target_is_dropped_only_after_the_connect_grace(unit: Unit) -> None:
     customer, conv, agent = chat(unit)
     young = unit.connect_agent("bo")
