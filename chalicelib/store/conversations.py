@@ -151,8 +151,6 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
                     user_id=agent_id,
                     name=name,
                     agent_role="owner",
-                    delivered_seq=0,
-                    read_seq=0,
                     joined_at=now,
                 )
                 puts.append(("participant", joined, Participant.sk.does_not_exist()))

@@ -374,6 +374,7 @@ def test_an_owner_change_moves_the_owner_the_roles_the_loads_and_is_recorded(sto
     loaded = c.load_conversation("global", "c_1", NOW)
     assert loaded is not None
     assert (loaded.meta.owner_id, loaded.meta.owner_name, float(loaded.meta.assigned_at)) == ("ana", "Ana", NOW + 1)
+    assert float(loaded.meta.updated_at) == NOW + 1  # the inbox orders by it
     assert loaded.participants["ana"].agent_role == "owner" and loaded.participants["ana"].role == "agent"
     assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (1, 0)
     ana = stores.connections.get_presence("global", "ana")
@@ -396,8 +397,13 @@ def test_an_owner_change_moves_the_owner_the_roles_the_loads_and_is_recorded(sto
     assert [(q.conversation_id, q.customer_id, q.queued_at) for q in c.queue("global")] == [("c_1", "cu_1", NOW + 5)]
     assert (c.queue_place("global", NOW + 5), c.queue_place("global", NOW + 6)) == (1, 2)
     assert c.queue("acme") == []
+    assert float(queued.meta.updated_at) == NOW + 5
     c.change_owner(queued, OwnerChange(("ana", "Ana"), None, None), NOW + 6)  # taken from the queue
     assert c.queue("global") == [] and open_chats(stores, "ana") == 1
+    # Ana was a helper by then: the same participant is the owner again (no second row).
+    taken = c.load_conversation("global", "c_1", NOW)
+    assert taken is not None and taken.participants["ana"].agent_role == "owner"
+    assert sorted(taken.participants) == ["ana", "bo", "cu_1"] and float(taken.meta.updated_at) == NOW + 6
 
 
 def test_an_owner_change_needs_room_an_agent_and_an_open_conversation(stores: Stores) -> None:

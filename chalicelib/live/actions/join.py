@@ -37,8 +37,6 @@ def join(live: Live, conn: Connection, action: Join) -> None:
             user_id=conn.user_id,
             name=conn.name,
             agent_role="helper",
-            delivered_seq=0,
-            read_seq=0,
             joined_at=live.clock.now(),
         )
 

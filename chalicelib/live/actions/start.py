@@ -100,8 +100,6 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         role="customer",
         user_id=conn.user_id,
         name=conn.name,
-        delivered_seq=0,
-        read_seq=0,
         joined_at=now,
     )
     live.timeline.store.create_conversation(meta, customer, now)
