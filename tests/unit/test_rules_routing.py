@@ -448,3 +448,28 @@ def test_a_new_chat_is_announced_even_when_routing_fails(unit: Unit, monkeypatch
     conv = _first_line(unit)
     [snapshot] = _snapshots(unit, bo)  # the listener failed; its starter still tells the agents
     assert snapshot["id"] == conv and snapshot["owner"] is None
+
+
+def test_a_reopened_chat_nobody_can_take_is_queued_and_announced_once_from_any_thread(unit: Unit) -> None:
+    """The customer writes into their closed chat; nobody has room, so routing queues it again.
+    The reopen already told every agent: the queueing tells nobody a second time. It runs on a
+    thread no chat ever started on, as the next invocation of a warm container may."""
+    import threading
+
+    bo = unit.connect_agent("bo")
+    unit.act(bo, action="presence", status="busy")
+    conv = _first_line(unit)
+    customer = next(c for c in unit.store.connections if c.startswith("cust"))
+    unit.act(bo, action="close", conversation_id=conv)
+    unit.sender.sent.clear()
+    metrics.clear_metrics()
+    line = {"action": "send", "conversation_id": conv, "client_id": "c2", "text": "hi?"}
+    worker = threading.Thread(target=unit.act, args=(customer,), kwargs=line)
+    worker.start()
+    worker.join()
+    meta = unit.store.metas[("global", conv)]
+    assert (meta.status, meta.owner_id) == ("open", None) and meta.queued_at is not None
+    [snapshot] = _snapshots(unit, bo)
+    assert snapshot["id"] == conv and snapshot["status"] == "open"
+    assert "ListenerFailures" not in metrics.metric_set
+    metrics.clear_metrics()

@@ -419,6 +419,8 @@ def test_a_customer_reply_reopens_the_ticket_waiting_on_them(unit: Unit) -> None
         "Kim",
         "waiting on customer → open (the customer replied)",
     )
+    [*_, by_customer] = unit.store.histories[history_subject("global", "TK", t.ticket_id)]
+    assert by_customer.actor_id == unit.store.connections[cid].user_id  # who, not only their name
     assert unit.store.metas[("global", conv)].waiting_ticket_id is None
     assert counters(unit)["open_tickets"] == 1  # still the one open ticket, not counted again
     unit.act(cid, action="send", conversation_id=conv, client_id="r2", text="and another")
