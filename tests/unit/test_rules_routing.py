@@ -468,7 +468,7 @@ def test_a_reopened_chat_nobody_can_take_is_queued_and_announced_once_from_any_t
     worker.start()
     worker.join()
     meta = unit.store.metas[("global", conv)]
-    assert (meta.status, meta.owner_id) == ("open", None) and meta.queued_at is not None
+    assert meta.status == "open" and meta.owner_id is None and meta.queued_at is not None
     [snapshot] = _snapshots(unit, bo)
     assert snapshot["id"] == conv and snapshot["status"] == "open"
     assert "ListenerFailures" not in metrics.metric_set
