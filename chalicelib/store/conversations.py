@@ -25,9 +25,21 @@ from chalicelib.store.work_models import HubCounters
 _Put = tuple[str, Any, Any]  # (label, item, condition)
 _Update = tuple[str, Any, list[Any], Any]  # (label, item, actions, condition)
 
+# The labels of a transaction's parts: a cancellation names the parts whose condition failed
+# (`_Cancelled.failed`). Constants, so that each name is written once.
+META, LOAD, OLD_LOAD, OLD_ROLE, PARTICIPANT, RECORD, COUNTERS = (
+    "meta",
+    "load",
+    "old-load",
+    "old-role",
+    "participant",
+    "record",
+    "counters",
+)
+
 
 def _counters(before: ConversationMeta, after: ConversationMeta | None, now: float) -> _Update:
-    return ("counters", HubCounters(before.tenant), counters.update_actions(counters.delta(before, after), now), None)
+    return (COUNTERS, HubCounters(before.tenant), counters.update_actions(counters.delta(before, after), now), None)
 
 
 def _load(tenant: str, agent_id: str, change: int) -> tuple[AgentPresence, list[Any]]:
@@ -44,7 +56,7 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
         if meta.status != "open":
             return False
         status = (
-            "meta",
+            META,
             meta,
             [
                 ConversationMeta.status.set("closed"),
@@ -76,7 +88,7 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
         """A customer wrote into a closed conversation: it is active again."""
         reopened = ConversationMeta(status="open")  # what it counts in once open (counters.contribution)
         status = (
-            "meta",
+            META,
             meta,
             [
                 ConversationMeta.status.set("open"),
@@ -101,16 +113,20 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
             return
         item, actions = _load(str(meta.tenant), str(meta.owner_id), change)
         try:
-            self._transact([], [*updates, ("old-load", item, actions, AgentPresence.agent_id.exists())])
+            self._transact([], [*updates, (OLD_LOAD, item, actions, AgentPresence.agent_id.exists())])
         except _Cancelled as exc:
-            if exc.failed != {"old-load"}:
+            if exc.failed != {OLD_LOAD}:
                 raise
             self._transact([], updates)
 
     def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
         """One transaction: the owner (conditioned on `expect_owner` and on the conversation being
         open), the participants' roles, both agents' open-chat counts (the new owner's conditioned
-        on `capacity`), the queue entry and the history record. Raises OwnerConflict or AgentFull."""
+        on `capacity`), the queue entry and the history record. Raises OwnerConflict or AgentFull.
+        A change to the owner it is expected to have changes nothing (`Ownership.change` does
+        not even call it then)."""
+        if change.to is not None and change.to[0] == change.expect_owner:
+            return
         meta = state.meta
         tenant = str(meta.tenant)
         previous = change.expect_owner
@@ -135,14 +151,12 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
                     ConversationMeta.queued_at.set(change.queue_at),
                 ]
         puts: list[_Put] = []
-        updates: list[_Update] = [
-            ("meta", meta, meta_actions, (ConversationMeta.status == "open") & _owner_is(previous))
-        ]
+        updates: list[_Update] = [(META, meta, meta_actions, (ConversationMeta.status == "open") & _owner_is(previous))]
         if change.to is not None:
             agent_id, name = change.to
             if agent_id in state.participants:
                 p = state.participants[agent_id]
-                updates.append(("participant", p, [Participant.agent_role.set("owner")], None))
+                updates.append((PARTICIPANT, p, [Participant.agent_role.set("owner")], None))
             else:
                 joined = Participant(
                     meta.pk,
@@ -153,31 +167,31 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
                     agent_role="owner",
                     joined_at=now,
                 )
-                puts.append(("participant", joined, Participant.sk.does_not_exist()))
+                puts.append((PARTICIPANT, joined, Participant.sk.does_not_exist()))
             load = AgentPresence(tenant, agent_id)
             room = AgentPresence.agent_id.exists()
             if change.capacity is not None:
                 room = room & (AgentPresence.open_chats.does_not_exist() | (AgentPresence.open_chats < change.capacity))
             updates.append(
-                ("load", load, [AgentPresence.open_chats.add(1), AgentPresence.last_assigned_at.set(now)], room)
+                (LOAD, load, [AgentPresence.open_chats.add(1), AgentPresence.last_assigned_at.set(now)], room)
             )
-        if previous and previous in state.participants and (change.to is None or change.to[0] != previous):
-            updates.append(("old-role", state.participants[previous], [Participant.agent_role.set("helper")], None))
-        if previous and (change.to is None or change.to[0] != previous):
+        if previous and previous in state.participants:  # (never the new owner: see above)
+            updates.append((OLD_ROLE, state.participants[previous], [Participant.agent_role.set("helper")], None))
+        if previous:
             item, actions = _load(tenant, previous, -1)
             # Only a row that is there: an ADD on a missing key would write a ghost agent (no
             # name, -1 chats) into the directory when the old owner's row was deleted.
-            updates.append(("old-load", item, actions, AgentPresence.agent_id.exists()))
+            updates.append((OLD_LOAD, item, actions, AgentPresence.agent_id.exists()))
         if change.record is not None:
-            puts.append(("record", change.record, None))
+            puts.append((RECORD, change.record, None))
         try:
             self._transact(puts, updates)
         except _Cancelled as first:
-            if first.failed != {"old-load"}:
+            if first.failed != {OLD_LOAD}:
                 first.raise_for(change)
             # The previous owner is no longer in the directory: nothing of theirs to count down.
             try:
-                self._transact(puts, [u for u in updates if u[0] != "old-load"])
+                self._transact(puts, [u for u in updates if u[0] != OLD_LOAD])
             except _Cancelled as second:
                 second.raise_for(change)
         if change.to is not None:
@@ -230,7 +244,7 @@ class _Cancelled(Exception):
         self.failed = failed
 
     def raise_for(self, change: OwnerChange) -> None:
-        if "load" in self.failed and "meta" not in self.failed:
+        if LOAD in self.failed and META not in self.failed:
             raise AgentFull(f"{change.to[1] if change.to else 'the agent'} has no free chat place") from self
         raise OwnerConflict("the conversation's owner changed meanwhile") from self
 

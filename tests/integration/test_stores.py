@@ -1195,7 +1195,7 @@ def test_a_close_stores_when_it_happened_and_a_reopen_gives_the_owner_back_one_c
     closed = new_state_meta(stores)
     assert (closed.status, closed.closed_at, closed.updated_at) == ("closed", NOW + 10, NOW + 10)
     # The caller's copy says what was stored: the close line and the snapshots are built from it.
-    held = state.meta
+    held: Any = state.meta  # (PynamoDB types its attributes as never None)
     assert (held.status, held.closed_at, held.updated_at) == ("closed", NOW + 10, NOW + 10)
     assert (held.active_tenant, held.queue_tenant, held.queued_at) == (None, None, None)
     assert open_chats(stores, "ana") == 0
@@ -1241,3 +1241,80 @@ def test_a_full_agent_is_named_in_the_refusal_and_a_stale_owner_wins_over_a_full
     assert str(conflict.value) == "the conversation's owner changed meanwhile"
     left = c.load_conversation("global", "c_2", NOW)
     assert left is not None and left.meta.owner_id is None and open_chats(stores, "ana") == 1
+
+
+def test_an_owner_change_to_the_owner_it_has_changes_nothing(stores: Stores) -> None:
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    state = new_conversation(stores)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), "ana", 1), NOW + 2)  # her own chat, at capacity 1
+    loaded = c.load_conversation("global", "c_1", NOW)
+    assert loaded is not None and loaded.participants["ana"].agent_role == "owner"
+    assert float(loaded.meta.updated_at) == NOW + 1 and open_chats(stores, "ana") == 1
+
+
+def test_the_callers_copy_follows_each_owner_change(stores: Stores) -> None:
+    """Routing and the snapshots read the copy the caller holds after the change."""
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    state = new_conversation(stores)
+    c.change_owner(state, OwnerChange(None, None, None, queue_at=NOW + 1), NOW + 1)  # queued
+    held: Any = state.meta  # (PynamoDB types its attributes as never None)
+    assert (held.owner_id, held.queue_tenant, held.queued_at, float(held.updated_at)) == (
+        None,
+        "global",
+        NOW + 1,
+        NOW + 1,
+    )
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 2)  # taken from the queue
+    assert (held.owner_id, held.owner_name, held.assigned_at) == ("ana", "Ana", NOW + 2)
+    assert (held.queue_tenant, held.queued_at) == (None, None)
+    c.change_owner(state, OwnerChange(None, "ana", None), NOW + 3)  # unassigned, not queued
+    assert (held.owner_id, held.owner_name, held.assigned_at) == (None, None, None)
+    assert (held.queue_tenant, held.queued_at, float(held.updated_at)) == (None, None, NOW + 3)
+
+
+def test_a_full_agent_is_named_when_the_old_owner_left_the_directory(stores: Stores) -> None:
+    """The second try (without the departed owner's row) refuses as the first would: by name."""
+    c = stores.conversations
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    c.change_owner(new_conversation(stores, "c_1"), OwnerChange(("bo", "Bo"), None, 1), NOW + 1)  # Bo is full
+    second = new_conversation(stores, "c_2", customer="cu_2")
+    c.change_owner(second, OwnerChange(("ana", "Ana"), None, None), NOW + 2)
+    remove_from_directory(stores, "ana")
+    with pytest.raises(AgentFull) as full:
+        c.change_owner(second, OwnerChange(("bo", "Bo"), "ana", 1), NOW + 3)
+    assert str(full.value) == "Bo has no free chat place"
+    left = c.load_conversation("global", "c_2", NOW)
+    assert left is not None and left.meta.owner_id == "ana" and open_chats(stores, "bo") == 1
+
+
+def test_a_place_taken_between_the_two_tries_is_refused_by_name(
+    dynamo: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first try fails only on the departed owner's row; before the second, the new owner's
+    last place goes to another chat. The second try refuses as the first would have: by name."""
+    c = dynamo.conversations
+    for agent in ("ana", "bo"):
+        dynamo.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(dynamo)
+    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    remove_from_directory(dynamo, "ana")
+    tries = 0
+    transact = DynamoConversationStore._transact
+
+    def racing(store: DynamoConversationStore, puts: Any, updates: Any) -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 2:  # meanwhile Bo gets another chat: his one place is gone
+            AgentPresence("global", "bo").update(actions=[AgentPresence.open_chats.add(1)])
+        transact(store, puts, updates)
+
+    monkeypatch.setattr(DynamoConversationStore, "_transact", racing)
+    with pytest.raises(AgentFull) as full:
+        c.change_owner(state, OwnerChange(("bo", "Bo"), "ana", 1), NOW + 2)
+    assert tries == 2 and str(full.value) == "Bo has no free chat place"
+    left = c.load_conversation("global", "c_1", NOW)
+    assert left is not None and left.meta.owner_id == "ana" and open_chats(dynamo, "bo") == 1

@@ -324,6 +324,8 @@ class MemoryStore:
     def change_owner(self, state: ConversationState, change: OwnerChange, now: float) -> None:
         """The DynamoDB store's transaction, as one step under the same conditions."""
         self._enter("change_owner")
+        if change.to is not None and change.to[0] == change.expect_owner:
+            return  # already theirs: nothing changes
         meta = state.meta
         key = (meta.tenant, meta.conversation_id)
         stored = self.metas.get(key)
