@@ -4,6 +4,11 @@ chat only when it starts waiting for someone: unowned, and the customer just too
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+import pytest
+
 from tests.unit.conftest import Unit, chat, of
 
 
@@ -33,3 +38,30 @@ def test_an_unowned_chat_whose_customer_answers_a_helper_reaches_every_agent_onc
     assert len(of(told_bo, "conversation")) == 1
     unit.act(customer, action="send", conversation_id=conv, client_id="c3", text="Hello?")
     assert of(unit.sender.take(cy), "conversation") == []  # already waiting: only the chat hears more
+
+
+def test_a_customers_ack_numbers_their_line_in_their_own_numbering(unit: Unit) -> None:
+    """Notes take no public number: after one, the customer's ack says the seq they will see."""
+    customer, conv, ana = chat(unit)
+    unit.act(ana, action="note", conversation_id=conv, client_id="n1", text="VIP")
+    [ack] = of(unit.act(customer, action="send", conversation_id=conv, client_id="c2", text="Hi"), "ack")
+    [seen_by_ana] = of(unit.sender.take(ana), "message")
+    assert seen_by_ana["seq"] == ack["seq"] + 1  # the agents' numbering counts the note
+    [page] = unit.act(customer, action="sync", conversation_id=conv, since=0)
+    assert page["messages"][-1]["seq"] == ack["seq"]
+
+
+def test_a_failure_telling_the_others_leaves_the_line_sent_and_is_logged_against_it(
+    unit: Unit, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer, conv, _ = chat(unit)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("fan-out down")
+
+    monkeypatch.setattr(unit.hub.live.notifier, "message", broken)
+    caplog.set_level(logging.INFO, logger="flow-hub")
+    [ack] = of(unit.act(customer, action="send", conversation_id=conv, client_id="c2", text="Hi"), "ack")
+    assert ack["status"] == "sent" and unit.texts(conv)[-1] == "Hi"
+    [record] = [r for r in caplog.records if r.getMessage() == "work after the reply failed"]
+    assert (record.action, record.connection_id) == ("send", customer)  # type: ignore[attr-defined]
