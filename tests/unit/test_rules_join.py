@@ -86,3 +86,22 @@ def test_a_failure_telling_the_lobby_leaves_the_join_done_and_is_logged_against_
     [record] = [r for r in caplog.records if r.getMessage() == "work after the reply failed"]
     assert (record.action, record.connection_id) == ("join", bo)  # type: ignore[attr-defined]
     assert str(record.exc_info[1]) == "lobby down"  # type: ignore[index]
+
+
+def test_a_take_on_a_thread_no_chat_started_on_reaches_every_agent(unit: Unit) -> None:
+    """The next invocation of a warm container may run on another thread than the one a chat
+    started on: taking a chat there still tells every agent who owns it now."""
+    import threading
+
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana, cy = unit.connect_agent("ana"), unit.connect_agent("cy")
+    unit.sender.sent.clear()
+    answer: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: answer.extend(unit.act(ana, action="take", conversation_id=conv)))
+    worker.start()
+    worker.join()
+    assert unit.store.metas[("global", conv)].owner_id == "sub-ana"
+    [snapshot] = of(unit.sender.take(cy), "conversation")
+    assert snapshot["conversation"]["owner"] == {"id": "sub-ana", "name": "Ana"}
+    assert of(answer, "error") == [] and len(of(answer, "conversation")) == 1
