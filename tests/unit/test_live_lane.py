@@ -9,8 +9,10 @@ def test_customer_and_agent_exchange_messages_and_each_side_sees_its_sequence(un
     customer = unit.connect_customer()
     conv = unit.started(customer, "Hi there")
     agent = unit.connect_agent("ana")
-    [snap] = unit.act(agent, action="take", conversation_id=conv)
+    joined_line, snap = unit.act(agent, action="take", conversation_id=conv)
     assert snap["type"] == "conversation" and snap["conversation"]["owner"]["name"] == "Ana"
+    # Subscribed before the take: the taker's thread gets the line live, as everyone's does.
+    assert (joined_line["type"], joined_line["seq"], joined_line["code"]) == ("message", 2, "agent_joined")
     joined = [e for e in unit.sender.take(customer) if e["type"] != "availability"]
     assert [e["type"] for e in joined] == ["message", "conversation"]
     assert (joined[0]["code"], joined[0]["params"]) == ("agent_joined", {"name": "Ana"})

@@ -105,3 +105,35 @@ def test_a_take_on_a_thread_no_chat_started_on_reaches_every_agent(unit: Unit) -
     [snapshot] = of(unit.sender.take(cy), "conversation")
     assert snapshot["conversation"]["owner"] == {"id": "sub-ana", "name": "Ana"}
     assert of(answer, "error") == [] and len(of(answer, "conversation")) == 1
+
+
+def test_a_join_overtaken_by_its_disconnect_writes_nothing_and_the_socket_is_done(unit: Unit) -> None:
+    """`$disconnect` ran in another container while this one still knew the connection: the join
+    finds it gone, stores nothing, says so, and the next frame is not served from memory."""
+    customer, conv, ana = chat(unit)
+    other = unit.started(unit.connect_customer())
+    del unit.store.connections[ana]  # its $disconnect, elsewhere
+    unit.sender.sent.clear()
+    [err] = unit.act(ana, action="join", conversation_id=other, request_id="j1")
+    assert (err["code"], err["message"]) == ("session_expired", "this connection has closed; reconnect")
+    assert "sub-ana" not in unit.store.participants[("global", other)]
+    assert unit.texts(other) == ["Hello"]
+    [late] = unit.act(ana, action="send", conversation_id=conv, client_id="late", text="still here?")
+    assert late["code"] == "session_expired"
+    assert "still here?" not in unit.texts(conv)
+    assert unit.sender.take(customer) == []
+
+
+def test_a_take_overtaken_by_its_disconnect_takes_nothing(unit: Unit) -> None:
+    customer = unit.connect_customer()
+    conv = unit.started(customer)
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="heartbeat")  # this container knows the connection
+    del unit.store.connections[ana]  # its $disconnect, elsewhere
+    unit.sender.sent.clear()
+    [err] = unit.act(ana, action="take", conversation_id=conv)
+    assert err["code"] == "session_expired"
+    meta = unit.store.metas[("global", conv)]
+    assert meta.owner_id is None and "sub-ana" not in unit.store.participants[("global", conv)]
+    assert int(unit.store.presence[("global", "sub-ana")].open_chats or 0) == 0
+    assert unit.texts(conv) == ["Hello"]

@@ -18,8 +18,10 @@ def join(live: Live, conn: Connection, action: Join) -> None:
     """Helps in a conversation: the agent becomes a helper participant (never its owner)."""
     conversation_id = action.conversation_id
     state = live.timeline.conversation(conn, conversation_id)
+    # Subscribed first: a socket whose `$disconnect` overtook this handler is refused here
+    # (SessionExpired), before anything is written — no half-join, no "joined" line from nobody.
+    live.connections.subscribe(conn, state)
     if conn.user_id in state.participants:
-        live.connections.subscribe(conn, state)
         _answer(live, conn, action, state)
         return
     said = lines.line("agent_joined", name=conn.name)
@@ -42,7 +44,6 @@ def join(live: Live, conn: Connection, action: Join) -> None:
 
     state, msg, _ = live.timeline.append(conn, conversation_id, entry, prepare)
     state = live.timeline.conversation(conn, conversation_id)  # roles as stored
-    live.connections.subscribe(conn, state)
     live.notifier.message(state, msg, conn.connection_id)
     _answer(live, conn, action, state)
     with after_reply("join", conn.connection_id):
@@ -65,7 +66,9 @@ def assign(live: Live, conn: Connection, action: Assign) -> None:
 
 
 def _move(live: Live, conn: Connection, action: Take | Assign, to: tuple[str, str], reason: str) -> None:
-    live.timeline.conversation(conn, action.conversation_id)  # not_found unless the agent may see it
+    seen = live.timeline.conversation(conn, action.conversation_id)  # not_found unless the agent may see it
+    if to[0] == conn.user_id:
+        live.connections.subscribe(conn, seen)  # first: a closed socket takes nothing (as in `join`)
     state = live.ownership.change(
         conn.tenant,
         action.conversation_id,
@@ -75,8 +78,6 @@ def _move(live: Live, conn: Connection, action: Take | Assign, to: tuple[str, st
         reason,
         changed_by_connection=conn.connection_id,
     )
-    if to[0] == conn.user_id:
-        live.connections.subscribe(conn, state)
     _answer(live, conn, action, state)
 
 
