@@ -1,7 +1,9 @@
 """`make mutation`: mutation testing of the rule modules with mutmut, and its report.
 
     python -m tools.mutation run [--jobs N]    mutmut run (incremental), then retry the survivors
-                                               if the tests changed since the last run; report
+                                               if the tests changed since the last run (not those
+                                               docs/testing.md lists as equivalent, unless
+                                               --retry-equivalents); report
         [--only PATTERN ...]                   only the mutants matching these patterns (fnmatch on
                                                mutmut's names, e.g. 'chalicelib.store.keys.*')
                                                that are not known to be killed: not tried yet,
@@ -232,7 +234,7 @@ def open_mutants(patterns: list[str]) -> list[str]:
     return names
 
 
-def run(jobs: int, only: list[str]) -> int:
+def run(jobs: int, only: list[str], retry_equivalents: bool = False) -> int:
     started = time.monotonic()
     fresh = not (MUTANTS / "mutmut-stats.json").exists()
     if not fresh:
@@ -251,7 +253,10 @@ def run(jobs: int, only: list[str]) -> int:
     if only:  # a partial run: the other modules' survivors were not retried with these tests
         pass
     elif not fresh and before != now_hash:
-        survivors = [k for s in load_results().values() for k in s.survivors]
+        # The survivors docs/testing.md explains as equivalent are not retried (each costs every
+        # test that reaches its function, a minute for a store's); `--retry-equivalents` does.
+        skip = set() if retry_equivalents else documented_equivalents()
+        survivors = [k for s in load_results().values() for k in s.survivors if k not in skip]
         if survivors:
             print(f"\nthe tests changed since the last run: retrying {len(survivors)} survivors")
             code = mutmut("run", "--max-children", str(jobs), *survivors)
@@ -273,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run")
     r.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "2")))
     r.add_argument("--only", nargs="+", default=[], metavar="PATTERN")
+    r.add_argument("--retry-equivalents", action="store_true")
     p = sub.add_parser("report")
     p.add_argument("--check", action="store_true")
     p.add_argument("--no-diffs", action="store_true")
@@ -280,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("table")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.jobs, args.only)
+        return run(args.jobs, args.only, args.retry_equivalents)
     if args.command == "report":
         return report(args.check, diffs=not args.no_diffs)
     if args.command == "table":
