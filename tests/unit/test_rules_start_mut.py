@@ -31,14 +31,14 @@ def live_with_offers(unit: Unit, monkeypatch: pytest.MonkeyPatch, *offers: Offer
 
 def test_an_offer_that_flips_during_the_start_reaches_that_widget(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
     customer = unit.connect_customer()
-    chat_now = Offered(agents_available=1, offer="chat", mode="ready")
-    callback_now = Offered(agents_available=0, offer="callback", mode="ready")
+    chat_now = Offered(agents_available=True, offer="chat", mode="ready")
+    callback_now = Offered(agents_available=False, offer="callback", mode="ready")
     live_with_offers(unit, monkeypatch, chat_now, callback_now)
     answer = unit.act(customer, action="start")
     [snap] = of(answer, "conversation")
-    assert (snap["offer"], snap["agents_available"]) == ("chat", 1)  # what was true when it was read
+    assert (snap["offer"], snap["agents_available"]) == ("chat", True)  # what was true when it was read
     [flip] = of(answer, "availability")
-    assert (flip["offer"], flip["agents_available"], flip["mode"]) == ("callback", 0, "ready")
+    assert (flip["offer"], flip["agents_available"], flip["mode"]) == ("callback", False, "ready")
 
 
 def test_a_failed_second_read_leaves_the_start_answered_and_is_logged_against_it(
@@ -51,7 +51,7 @@ def test_a_failed_second_read_leaves_the_start_answered_and_is_logged_against_it
         reads.append(tenant)
         if len(reads) > 1:
             raise RuntimeError("hub unreachable")
-        return Offered(agents_available=1, offer="chat", mode="ready")
+        return Offered(agents_available=True, offer="chat", mode="ready")
 
     monkeypatch.setattr(unit.hub.live.live, "availability", offer)
     caplog.set_level(logging.INFO, logger="flow-hub")
