@@ -177,6 +177,19 @@ def test_a_recompute_that_repairs_drift_reaches_each_dashboard_once(streamed: St
     assert counters_events(hub.sender, tab) == []
 
 
+def watcher_and_bo(streamed: Streamed, bo_status: str) -> tuple[tuple[str, Any], str]:
+    """A watching agent (away) and Bo (`bo_status`), everything so far delivered and read:
+    ((watcher's connection, watcher's actor), Bo's connection)."""
+    hub = streamed.hub
+    watcher = streamed.agent("watcher")
+    bo_tab, _ = streamed.agent("bo")
+    hub.act(watcher[0], action="presence", status="away")
+    hub.act(bo_tab, action="presence", status=bo_status)
+    streamed.deliver()
+    take_all(hub.sender, [watcher[0], bo_tab])
+    return watcher, bo_tab
+
+
 def test_a_presence_change_carries_the_number_of_agents_available_and_pushes_no_counters(
     streamed: Streamed,
 ) -> None:
@@ -184,12 +197,7 @@ def test_a_presence_change_carries_the_number_of_agents_available_and_pushes_no_
     says how many agents can answer now; the number is stored (the snapshot and the recompute
     read it), and the counters stream pushes nothing for it."""
     hub = streamed.hub
-    watcher, watcher_actor = streamed.agent("watcher")
-    bo_tab, _ = streamed.agent("bo")
-    hub.act(watcher, action="presence", status="away")
-    hub.act(bo_tab, action="presence", status="available")
-    streamed.deliver()
-    take_all(hub.sender, [watcher, bo_tab])
+    (watcher, watcher_actor), bo_tab = watcher_and_bo(streamed, "available")
 
     hub.act(bo_tab, action="presence", status="busy")  # available → busy: one fewer can answer
     [told] = [e for e in hub.sender.take(watcher) if e["type"] == "presence"]
@@ -218,12 +226,7 @@ def test_a_presence_change_that_leaves_the_number_available_as_it_was_writes_not
     from chalicelib.platform.observability import metrics
 
     hub = streamed.hub
-    watcher, _ = streamed.agent("watcher")
-    bo_tab, _ = streamed.agent("bo")
-    hub.act(watcher, action="presence", status="away")
-    hub.act(bo_tab, action="presence", status="busy")
-    streamed.deliver()
-    take_all(hub.sender, [watcher, bo_tab])
+    (watcher, _), bo_tab = watcher_and_bo(streamed, "busy")
     stored = HubCounters.get("global", consistent_read=True)
     assert stored.agents_available == 0
     metrics.clear_metrics()

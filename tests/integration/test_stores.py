@@ -438,15 +438,21 @@ def remove_from_directory(stores: Stores, agent: str) -> None:
         AgentPresence("global", agent).delete()
 
 
+def owned_by_a_departed_ana(stores: Stores) -> ConversationState:
+    """Ana and Bo in the directory; `c_1` owned by Ana (at NOW + 1), whose row is then deleted."""
+    for agent in ("ana", "bo"):
+        stores.connections.touch_presence("global", agent, agent.title(), NOW)
+    state = new_conversation(stores)
+    stores.conversations.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
+    remove_from_directory(stores, "ana")
+    return state
+
+
 def test_an_owner_gone_from_the_directory_comes_back_as_no_ghost(stores: Stores) -> None:
     """Close, reopen and an owner change still happen when the owner's directory row is gone, and
     none of them writes the row back (an ADD on a missing key would list a nameless agent)."""
     c = stores.conversations
-    for agent in ("ana", "bo"):
-        stores.connections.touch_presence("global", agent, agent.title(), NOW)
-    state = new_conversation(stores)
-    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
-    remove_from_directory(stores, "ana")
+    state = owned_by_a_departed_ana(stores)
     assert c.close_conversation(state.meta, NOW + 2) is True
     assert stores.connections.get_presence("global", "ana") is None
     assert c.reopen_conversation(state.meta, NOW + 3) is True
@@ -1297,11 +1303,7 @@ def test_a_place_taken_between_the_two_tries_is_refused_by_name(
     """The first try fails only on the departed owner's row; before the second, the new owner's
     last place goes to another chat. The second try refuses as the first would have: by name."""
     c = dynamo.conversations
-    for agent in ("ana", "bo"):
-        dynamo.connections.touch_presence("global", agent, agent.title(), NOW)
-    state = new_conversation(dynamo)
-    c.change_owner(state, OwnerChange(("ana", "Ana"), None, None), NOW + 1)
-    remove_from_directory(dynamo, "ana")
+    state = owned_by_a_departed_ana(dynamo)
     tries = 0
     transact = DynamoConversationStore._transact
 

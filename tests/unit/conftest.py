@@ -154,6 +154,19 @@ def unit() -> Unit:
     return Unit(hub, store, sender, clock)
 
 
+@pytest.fixture
+def http(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The REST API (`app.py`) through Chalice's test client, on this test's hub."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+
+    monkeypatch.setattr(wiring, "hub", lambda: unit.hub)
+    with Client(app) as c:
+        yield c.http
+
+
 # ------------------------------------------------------------------ helpers shared by the rule tests
 def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == kind]

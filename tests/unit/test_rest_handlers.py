@@ -4,23 +4,11 @@ views out, every domain error mapped in one place."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from chalicelib import wiring
 from tests.unit.conftest import WIDGET_KEY, Unit
-
-
-@pytest.fixture
-def http(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr(wiring, "hub", lambda: unit.hub)
-    from app import app
-
-    with Client(app) as c:
-        yield c.http
 
 
 def call(

@@ -5,13 +5,10 @@ conversation, closed at the moment it closed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.platform.clock import iso
 from chalicelib.platform.observability import metrics
 from chalicelib.store.models import Connection
@@ -20,15 +17,6 @@ from tests.unit.conftest import Unit, chat, counted, of
 from tests.unit.test_rest_handlers import call
 
 pytestmark = pytest.mark.usefixtures("fresh_metrics")
-
-
-@pytest.fixture
-def http(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr(wiring, "hub", lambda: unit.hub)
-    from app import app
-
-    with Client(app) as c:
-        yield c.http
 
 
 def test_a_failure_after_the_close_reply_is_logged_for_the_closing_connection_and_the_close_stands(
