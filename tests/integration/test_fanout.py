@@ -104,12 +104,19 @@ def test_a_burst_of_changes_reaches_each_agent_connection_as_one_counters_event_
     assert streamed.deliver() == 0 and all(counters_events(hub.sender, c) == [] for c in agents)
 
 
-def test_stream_records_delivered_twice_or_out_of_order_push_the_current_state(streamed: Streamed) -> None:
-    hub = streamed.hub
+def ana_opens_a_ticket(streamed: Streamed) -> tuple[str, Any]:
+    """Ana's dashboard, quiet, and then a ticket she opens (its stream records not yet delivered):
+    (her connection, her actor)."""
     tab, ana = streamed.agent("ana")
     streamed.deliver()
-    hub.sender.take(tab)
+    streamed.hub.sender.take(tab)
     streamed.tickets.create(ana, "First", None)
+    return tab, ana
+
+
+def test_stream_records_delivered_twice_or_out_of_order_push_the_current_state(streamed: Streamed) -> None:
+    hub = streamed.hub
+    tab, ana = ana_opens_a_ticket(streamed)
     streamed.deliver()
     [batch] = streamed.stream.delivered[-1:]
     assert counters_events(hub.sender, tab)[-1]["open_tickets"] == 1
@@ -128,10 +135,7 @@ def test_stream_records_delivered_twice_or_out_of_order_push_the_current_state(s
 
 def test_a_record_without_a_tenant_key_is_skipped_and_the_rest_of_its_batch_still_pushed(streamed: Streamed) -> None:
     hub = streamed.hub
-    tab, ana = streamed.agent("ana")
-    streamed.deliver()
-    hub.sender.take(tab)
-    streamed.tickets.create(ana, "First", None)
+    tab, _ = ana_opens_a_ticket(streamed)
     batch = streamed.stream.reader.read(1000)  # read, not yet delivered
     assert batch
     keyless = {"eventName": "MODIFY", "dynamodb": {"Keys": {}}}
