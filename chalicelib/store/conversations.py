@@ -27,15 +27,13 @@ _Update = tuple[str, Any, list[Any], Any]  # (label, item, actions, condition)
 
 # The labels of a transaction's parts: a cancellation names the parts whose condition failed
 # (`_Cancelled.failed`). Constants, so that each name is written once.
-META, LOAD, OLD_LOAD, OLD_ROLE, PARTICIPANT, RECORD, COUNTERS = (
-    "meta",
-    "load",
-    "old-load",
-    "old-role",
-    "participant",
-    "record",
-    "counters",
-)
+META = "meta"
+LOAD = "load"
+OLD_LOAD = "old-load"
+OLD_ROLE = "old-role"
+PARTICIPANT = "participant"
+RECORD = "record"
+COUNTERS = "counters"
 
 
 def _counters(before: ConversationMeta, after: ConversationMeta | None, now: float) -> _Update:

@@ -361,7 +361,7 @@ class MemoryStore:
             stored.owner_id = stored.owner_name = stored.assigned_at = None
             if change.queue_at is not None:
                 stored.queue_tenant, stored.queued_at = meta.tenant, change.queue_at
-        if previous and (change.to is None or change.to[0] != previous):
+        if previous:  # (never the new owner: returned above)
             if previous in parts:
                 parts[previous].agent_role = "helper"
             self._load(meta.tenant, previous, -1)
