@@ -206,8 +206,49 @@ def test_a_phone_search_finds_the_callback_and_opens_its_thread(
     customer_result = agent.locator('[data-testid="search-result"][data-kind="customer"]')
     expect(customer_result).to_have_count(1)
     search.press("Enter")
+    # The thread is already open from the phone search: the opening is done when the focus
+    # is in its reply box (the title alone would pass before the customer's panel is read).
+    expect(agent.get_by_test_id("composer-input")).to_be_focused()
     expect(agent.get_by_test_id("thread-title")).to_have_text(name)
     search.fill("+46 70 000 00 00")
+    expect(agent.get_by_test_id("search-note")).to_have_text("No callback to +46700000000.")
+    expect(agent.get_by_test_id("composer-input")).to_have_value("")
+    watch.check()
+
+
+def test_a_name_search_opening_late_leaves_the_keyboard_in_the_search(
+    agent_page: Any, local_hub: Any, peers: list[Peer]
+) -> None:
+    """Enter on a customer reads their panel before the thread opens. An agent who types a new
+    search meanwhile keeps typing into the search, not into the reply box of the thread that
+    opens under them (the CI run of 2026-12-02 caught the focus moving mid-fill)."""
+    watch = Watch()
+    agent = watch.page(agent_page, "agent")
+    name = f"Quinn {''.join(secrets.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(6))}"
+    customer_with_message(local_hub, peers, name, "Where is my parcel?")
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # answered below (Playwright needs a function it can tag)
+        held.append(route)
+
+    agent.route("**/customers/*", hold)
+    sign_in(agent, local_hub)
+    search = agent.get_by_test_id("conversation-search")
+    search.fill(name.split()[1])
+    expect(agent.locator('[data-testid="search-result"][data-kind="customer"]')).to_have_count(1)
+    search.press("Enter")
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not held:
+        assert time.monotonic() < deadline, "Enter never asked for the customer's panel"
+        agent.wait_for_timeout(50)
+    search.fill("+46 70 000 00 00")  # typed while the panel is on its way
+    for route in held:
+        route.continue_()
+    agent.unroute("**/customers/*")
+    expect(agent.get_by_test_id("thread-title")).to_have_text(name)  # it still opens
+    expect(search).to_be_focused()
+    expect(search).to_have_value("+46 70 000 00 00")
+    expect(agent.get_by_test_id("composer-input")).to_have_value("")
     expect(agent.get_by_test_id("search-note")).to_have_text("No callback to +46700000000.")
     watch.check()
 

@@ -166,9 +166,13 @@ export class Desk {
   async openResult(r: SearchResult): Promise<void> {
     if (r.conversation_id) return this.ws.select(r.conversation_id);
     if (r.kind === "customer" && r.customer_id) {
+      // The thread opens once the customer's panel is read. If the agent typed a new search
+      // meanwhile, the thread still opens but leaves the keyboard where it is: taking the focus
+      // away mid-word would send the rest of the search into the reply box.
+      const query = this.ws.state.search.query;
       const panel = await this.loadCustomer(r.customer_id, true);
       const newest = panel?.conversations[0];
-      if (newest) return this.ws.select(newest.id);
+      if (newest) return this.ws.select(newest.id, this.ws.state.search.query === query);
       return this.ws.toast(`${r.title} has no conversation yet.`, "info");
     }
     if (r.kind === "ticket") return this.openTicket(r.id);
