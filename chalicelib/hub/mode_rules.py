@@ -48,8 +48,9 @@ class ModeRules(Struct, frozen=True):
         return 0.0 if self.reassign_at_once else grace
 
 
+READY = ModeRules("ready", chat_when_available=True, reassign_at_once=False, first="launch")
 RULES: dict[str, ModeRules] = {
-    "ready": ModeRules("ready", chat_when_available=True, reassign_at_once=False, first="launch"),
+    "ready": READY,
     "live": ModeRules("live", chat_when_available=True, reassign_at_once=False, first="next_move"),
     "recovery": ModeRules("recovery", chat_when_available=False, reassign_at_once=True, first="recovery"),
 }
@@ -57,4 +58,4 @@ RULES: dict[str, ModeRules] = {
 
 def rules_for(mode: str | None) -> ModeRules:
     """An unknown or missing mode reads as ready (a tenant that never chose one)."""
-    return RULES.get(mode or "ready", RULES["ready"])
+    return RULES.get(mode, READY) if mode else READY

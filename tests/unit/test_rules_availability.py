@@ -4,10 +4,13 @@ together, told to the tenant's customers when it flips — and counted for the o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from chalicelib.contract.views.hub import TeamStatus
+from chalicelib.hub.availability import MAX_CORRECTIONS, Availability
+from chalicelib.live.port import LivePort
 from chalicelib.platform.observability import metrics
 from tests.unit.conftest import Unit
 
@@ -60,3 +63,83 @@ def test_recovery_mode_offers_a_callback_even_while_someone_is_available(unit: U
         {"type": "availability", "agents_available": True, "offer": "callback", "mode": "recovery"}
         | {"open": True, "next_open_at": None}
     ]
+
+
+class Told:
+    """A live port that records what the widgets were told (the only call `check` makes)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def push_to_customers(self, tenant: str, event: Any) -> int:
+        self.events.append({"tenant": tenant, "offer": event.offer, "open": event.open})
+        return 3  # three widgets heard it
+
+
+def scripted(unit: Unit, *hours: bool) -> tuple[Availability, Told, list[bool]]:
+    """An availability check whose team opens and closes as scripted, one step per read of the
+    truth (the last step stays): a change racing the check, without threads."""
+    told = Told()
+    reads: list[bool] = []
+    metrics.clear_metrics()  # what the agent's connect counted is not under test
+
+    def team(tenant: str) -> TeamStatus:
+        step = hours[min(len(reads), len(hours) - 1)]
+        reads.append(step)
+        return TeamStatus(step, None if step else "2027-01-04T08:00:00Z")
+
+    check = Availability(unit.store, cast(LivePort, told), unit.clock, unit.hub.availability.rule, team)
+    return check, told, reads
+
+
+def test_a_change_racing_the_push_is_told_after_it_and_stored(unit: Unit) -> None:
+    unit.connect_agent("ana")  # available: open means chat, closed means a callback
+    check, told, reads = scripted(unit, False, True)
+    assert check.check("global") is True
+    # Closed was told, then the re-read found the team open: that is told too, and is last.
+    assert told.events == [
+        {"tenant": "global", "offer": "callback", "open": False},
+        {"tenant": "global", "offer": "chat", "open": True},
+    ]
+    assert unit.store.counters["global"].widget_offer == "chat:1:1"
+    assert reads == [False, True, True]  # told, corrected, then the truth held: no third tell
+    assert counted() == {"AvailabilityFlips": 2, "AvailabilityFanout": 6}
+    assert check.check("global") is False  # stored: the next check tells nobody
+    assert len(told.events) == 2
+
+
+def test_a_truth_that_keeps_changing_is_corrected_three_times_at_most(unit: Unit) -> None:
+    unit.connect_agent("ana")
+    check, told, reads = scripted(unit, False, True, False, True, False, True, False)
+    assert check.check("global") is True
+    assert [e["open"] for e in told.events] == [False, True, False, True]  # 1 + MAX_CORRECTIONS
+    assert len(reads) == 1 + MAX_CORRECTIONS
+    assert unit.store.counters["global"].widget_offer == "chat:1:1"  # what it told last
+
+
+def test_an_offer_told_already_is_not_told_or_read_again(unit: Unit) -> None:
+    unit.connect_agent("ana")
+    check, told, reads = scripted(unit, True, False)  # the agentday check stored "chat" already
+    assert check.check("global") is False
+    assert (told.events, reads, counted()) == ([], [True], {})
+
+
+def test_a_stale_offer_stored_by_a_racing_check_is_still_told(unit: Unit) -> None:
+    """The racing check stored the truth before this one re-read it: storing finds nothing to
+    change, and the widgets are told anyway (that check's push may have gone out first)."""
+    unit.connect_agent("ana")
+    check, told, _ = scripted(unit, False, True)
+    real_set = unit.store.set_widget_offer
+    stored: list[bool] = []
+
+    def racing_set(tenant: str, offer: str) -> bool:
+        if offer == "chat:1:1":  # the racing check stored it already
+            stored.append(False)
+            return False
+        stored.append(real_set(tenant, offer))
+        return stored[-1]
+
+    unit.store.set_widget_offer = racing_set  # type: ignore[method-assign]
+    assert check.check("global") is True
+    assert stored == [True, False]
+    assert [e["offer"] for e in told.events] == ["callback", "chat"]
