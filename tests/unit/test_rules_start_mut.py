@@ -32,13 +32,16 @@ def live_with_offers(unit: Unit, monkeypatch: pytest.MonkeyPatch, *offers: Offer
 def test_an_offer_that_flips_during_the_start_reaches_that_widget(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
     customer = unit.connect_customer()
     chat_now = Offered(agents_available=True, offer="chat", mode="ready")
-    callback_now = Offered(agents_available=False, offer="callback", mode="ready")
+    # The team closed by the clock in between: the widget hears that too, and when it opens.
+    opens = "2027-01-04T08:00:00.000Z"
+    callback_now = Offered(agents_available=False, offer="callback", mode="ready", open=False, next_open_at=opens)
     live_with_offers(unit, monkeypatch, chat_now, callback_now)
     answer = unit.act(customer, action="start")
     [snap] = of(answer, "conversation")
     assert (snap["offer"], snap["agents_available"]) == ("chat", True)  # what was true when it was read
     [flip] = of(answer, "availability")
     assert (flip["offer"], flip["agents_available"], flip["mode"]) == ("callback", False, "ready")
+    assert (flip["open"], flip["next_open_at"]) == (False, opens)
 
 
 def test_a_failed_second_read_leaves_the_start_answered_and_is_logged_against_it(
