@@ -184,6 +184,6 @@ class Connections:
 def well_formed(conn: Connection) -> bool:
     """Whether the item holds everything `$connect` binds (anything else is an orphan)."""
     return all(
-        getattr(conn, name, None) is not None
+        getattr(conn, name) is not None
         for name in ("tenant", "role", "user_id", "connected_at", "auth_expires_at", "expires_at")
     )

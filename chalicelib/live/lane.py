@@ -195,7 +195,7 @@ class LiveLane:
     ) -> None:
         self.ownership.change(tenant, conversation_id, to, expect_owner, by, reason, capacity, queue_at)
 
-    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+    def queue(self, tenant: str, limit: int) -> list[QueuedConversation]:
         return self.timeline.store.queue(tenant, limit)
 
     def queue_place(self, tenant: str, queued_at: float) -> int:

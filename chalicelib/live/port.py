@@ -59,7 +59,7 @@ class LivePort(Protocol):
         `expect_owner` any more) or AtCapacity (`capacity` reached)."""
         ...
 
-    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+    def queue(self, tenant: str, limit: int) -> list[QueuedConversation]:
         """AP-V7: conversations waiting for an agent, first come first."""
         ...
 

@@ -45,8 +45,9 @@ def test_the_port_answers_a_waiting_customers_place_in_the_queue(unit: Unit) -> 
     conv1 = unit.started(first)
     unit.clock.advance(5)
     conv2 = unit.started(second)
-    queue = unit.hub.live.queue("global")
+    queue = unit.hub.live.queue("global", 10)
     assert [q.conversation_id for q in queue] == [conv1, conv2]
+    assert [q.conversation_id for q in unit.hub.live.queue("global", 1)] == [conv1]  # the longest waiting first
     places = [unit.hub.live.queue_place("global", float(q.queued_at)) for q in queue]
     assert places == [1, 2]
     assert unit.hub.live.queue_place("acme", float(queue[1].queued_at)) == 1  # another tenant's queue is empty

@@ -14,6 +14,7 @@ from chalicelib.live import connections as connections_module
 from chalicelib.platform.errors import SessionExpired
 from chalicelib.platform.limits import LimitSettings
 from chalicelib.platform.observability import metrics
+from chalicelib.store import keys
 from tests.unit.conftest import Unit
 
 LIMITS = LimitSettings()
@@ -157,3 +158,41 @@ def test_a_callback_request_racing_the_first_message_does_not_claim_the_start(un
     assert unit.hub.live.start_conversation("global", conv) is False
     assert [e for e in unit.sender.take(watcher) if e["type"] == "conversation"] == []
     assert unit.store.metas[("global", conv)].status == "open"
+
+
+def test_a_heartbeat_overtaken_by_its_disconnect_says_reconnect_and_is_not_served_from_memory(unit: Unit) -> None:
+    ana = unit.connect_agent("ana")
+    unit.act(ana, action="heartbeat")  # this container knows the connection
+    unit.clock.advance(unit.hub.live.connections.rule.window + 1)  # the beat must be recorded in full
+    del unit.store.connections[ana]  # its $disconnect, elsewhere
+    [err] = unit.act(ana, action="presence", status="away")
+    assert (err["code"], err["message"]) == ("session_expired", "this connection has closed; reconnect")
+    unit.store.calls.clear()
+    [again] = unit.act(ana, action="heartbeat")
+    assert again["code"] == "session_expired"
+    assert unit.store.calls[:1] == ["get_connection"]  # read again, not taken from memory
+    assert unit.store.presence[("global", "sub-ana")].status != "away"
+
+
+def test_a_heartbeat_of_a_closed_connection_this_container_forgot_says_reconnect(unit: Unit) -> None:
+    ana = unit.connect_agent("ana")
+    conns = unit.hub.live.connections
+    conn = conns.bound(ana, unit.clock.now())
+    assert conn is not None
+    conns.forget_cached(ana)  # a `$disconnect` in this very process
+    del unit.store.connections[ana]
+    with pytest.raises(SessionExpired, match="this connection has closed; reconnect"):
+        conns.heartbeat(conn, "away")
+
+
+def test_a_new_conversation_stores_its_customer_under_the_participant_key(unit: Unit) -> None:
+    """Every later write to the customer's participant item (cursors, the customer panel) is
+    keyed by `participant_sk(customer id)`: `start` must store it there."""
+    customer = unit.connect_customer()
+    conv = unit.start(customer)
+    conn = unit.hub.live.connections.bound(customer, unit.clock.now())
+    assert conn is not None
+    stored = unit.store.participants[("global", conv)][conn.user_id]
+    assert (stored.sk, stored.role, stored.user_id) == (keys.participant_sk(conn.user_id), "customer", conn.user_id)
+    meta = unit.store.metas[("global", conv)]
+    assert (int(meta.last_seq), int(meta.last_pseq), meta.status) == (0, 0, "new")

@@ -89,8 +89,6 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         status="new",
         customer_id=conn.user_id,
         customer_name=conn.name,
-        last_seq=0,
-        last_pseq=0,
         created_at=now,
         updated_at=now,
     )
@@ -103,4 +101,4 @@ def _create(live: Live, conn: Connection) -> ConversationState:
         joined_at=now,
     )
     live.timeline.store.create_conversation(meta, customer, now)
-    return ConversationState(meta, {conn.user_id: customer}, [])
+    return ConversationState(meta, {conn.user_id: customer})
