@@ -196,3 +196,17 @@ def test_a_new_conversation_stores_its_customer_under_the_participant_key(unit: 
     assert (stored.sk, stored.role, stored.user_id) == (keys.participant_sk(conn.user_id), "customer", conn.user_id)
     meta = unit.store.metas[("global", conv)]
     assert (int(meta.last_seq), int(meta.last_pseq), meta.status) == (0, 0, "new")
+
+
+def test_connect_records_the_agent_s_presence_in_one_write(unit: Unit) -> None:
+    """`$connect` has just written the connection: its beat is the full record at once, never
+    the frame's conditional refresh first (which would cost a second write for an agent who was
+    not reachable)."""
+    unit.store.calls.clear()
+    ana = unit.connect_agent("ana")
+    presence = [c for c in unit.store.calls if c in ("refresh_heartbeat", "touch_presence")]
+    assert presence == ["touch_presence"]
+    unit.store.calls.clear()
+    unit.connect_agent("ana")  # a second tab of a reachable agent: the same one write
+    assert [c for c in unit.store.calls if c in ("refresh_heartbeat", "touch_presence")] == ["touch_presence"]
+    assert ana in unit.store.connections
