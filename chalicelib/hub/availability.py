@@ -45,20 +45,20 @@ class Availability:
         live: LivePort,
         clock: Clock,
         rule: PresenceRule,
-        team: Callable[[str], TeamStatus] | None = None,
+        team: Callable[[str], TeamStatus],
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.rule = rule
-        self.team = team  # within business hours, and the next opening (None: always open)
+        self.team = team  # within business hours, and the next opening (`hub/opening.py`)
 
     def current(self, tenant_id: str) -> Offered:
         """Whether someone can answer, what the widget offers, the mode and the team's hours, as of now."""
         tenant = self.store.get_tenant(tenant_id)
         rules = rules_for(tenant.mode if tenant else None)
         available = bool(self.rule.available_agents(self.store.tenant_presence(tenant_id), self.clock.now()))
-        team = self.team(tenant_id) if self.team is not None else TeamStatus(True, None)
+        team = self.team(tenant_id)
         return Offered(
             agents_available=available,
             offer=rules.offer(available and team.open),

@@ -49,7 +49,7 @@ class ModeRules(Struct, frozen=True):
 
 
 READY = ModeRules("ready", chat_when_available=True, reassign_at_once=False, first="launch")
-RULES: dict[str, ModeRules] = {
+RULES: dict[str | None, ModeRules] = {
     "ready": READY,
     "live": ModeRules("live", chat_when_available=True, reassign_at_once=False, first="next_move"),
     "recovery": ModeRules("recovery", chat_when_available=False, reassign_at_once=True, first="recovery"),
@@ -58,4 +58,4 @@ RULES: dict[str, ModeRules] = {
 
 def rules_for(mode: str | None) -> ModeRules:
     """An unknown or missing mode reads as ready (a tenant that never chose one)."""
-    return RULES.get(mode, READY) if mode else READY
+    return RULES.get(mode, READY)

@@ -72,8 +72,9 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
             self._with_owner_load(meta, -1, [status, _counters(meta, None, now)])
         except _Cancelled:
             fresh = self.load_conversation(meta.tenant, meta.conversation_id, now)
-            if fresh is not None and fresh.meta.status == "open" and fresh.meta.owner_id != meta.owner_id:
-                return self.close_conversation(fresh.meta, now)  # the owner changed meanwhile
+            if fresh is not None and fresh.meta.status == "open":
+                # Still open: its owner changed meanwhile (perhaps and back): close what is there now.
+                return self.close_conversation(fresh.meta, now)
             return False
         meta.status = "closed"
         meta.active_tenant = None

@@ -62,6 +62,14 @@ class Stores:
         names = ("open_tickets", "waiting_internal", "callback_queued", "callback_overdue", "active_chats")
         return {n: int(getattr(row, n) or 0) for n in names if int(getattr(row, n) or 0)}
 
+    def counted_at(self, tenant: str) -> float | None:
+        """When the counters last changed (what a dashboard shows them "as of")."""
+        if isinstance(self.work, MemoryStore):
+            row = self.work.counters.get(tenant)
+        else:
+            row = HubCounters.get(tenant, consistent_read=True)
+        return None if row is None or row.updated_at is None else float(row.updated_at)
+
 
 @pytest.fixture(params=["dynamo", "memory"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
@@ -236,7 +244,7 @@ def test_close_and_reopen_move_the_status_once(stores: Stores) -> None:
     meta = state.meta
     assert stores.conversations.close_conversation(meta, NOW + 10) is True
     assert (meta.status, meta.closed_at) == ("closed", NOW + 10)
-    assert stores.counters("global") == {}
+    assert stores.counters("global") == {} and stores.counted_at("global") == NOW + 10
     assert stores.conversations.close_conversation(meta, NOW + 11) is False
     stale = new_state_meta(stores)
     stale.status = "open"  # a copy read before the close: the store refuses it, the counter stays
@@ -246,7 +254,7 @@ def test_close_and_reopen_move_the_status_once(stores: Stores) -> None:
     assert loaded is not None and loaded.meta.status == "closed" and loaded.meta.active_tenant is None
     assert stores.conversations.reopen_conversation(meta, NOW + 20) is True
     assert (meta.status, meta.active_tenant, meta.closed_at) == ("open", "global", None)
-    assert stores.counters("global") == {"active_chats": 1}
+    assert stores.counters("global") == {"active_chats": 1} and stores.counted_at("global") == NOW + 20
     assert stores.conversations.reopen_conversation(meta, NOW + 21) is False
     loaded = stores.conversations.load_conversation("global", "c_1", NOW)
     assert loaded is not None and loaded.meta.status == "open" and loaded.meta.active_tenant == "global"

@@ -160,3 +160,20 @@ def test_the_call_falls_in_open_hours_and_the_window_and_the_sla_is_open_time(
         assert start.date() == end.date() and opens <= start.time() and end.time() <= closes
         # Cut short only by the end of that day's open time inside the window.
         assert abs(counted - sla_minutes * 60) < 1e-6 or not hours.is_open(due.due_at) or end.time() == closes
+
+
+def test_an_sla_that_ends_exactly_at_closing_is_due_at_closing_not_next_morning() -> None:
+    hours = weekdays(("09:00", "17:00"))
+    due = callback_due("asap", at(STOCKHOLM, 2027, 3, 10, 16, 45), SLA, STOCKHOLM, hours)
+    assert (local(due.not_before, STOCKHOLM), local(due.due_at, STOCKHOLM)) == ("2027-03-10 16:45", "2027-03-10 17:00")
+
+
+def test_an_sla_longer_than_all_the_open_time_known_is_due_at_its_last_open_moment() -> None:
+    """The hours are known a fixed number of days ahead: an SLA beyond them is due at the last
+    open moment of that horizon (from the first), never at an unknown or empty time."""
+    hours = weekdays(("09:00", "17:00"))
+    now = at(STOCKHOLM, 2027, 3, 10, 10, 0)
+    due = callback_due("asap", now, timedelta(days=10_000), STOCKHOLM, hours)
+    *_, (_, last_close) = hours.windows(now)
+    assert due == CallbackDue(now, last_close)
+    assert last_close - now > 14 * 86_400  # well past the first days: the whole horizon was counted
