@@ -48,7 +48,10 @@ TARGET = 0.90
 TESTS_HASH = MUTANTS / "tests.sha256"
 
 # mutmut's exit-code vocabulary (mutmut.stats.status_by_exit_code), folded into what the report needs.
-KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # a test failed, errored, or the mutant timed out / failed types
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # a test failed or errored, or the mutant timed out
+# mypy (strict, as `make typecheck` runs it) rejected the mutant before any test ran
+# (`type_check_command` in pyproject.toml): it could never pass the project's checks.
+REJECTED_BY_MYPY = {37}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 NOT_CHECKED = {None}
@@ -65,13 +68,26 @@ class ModuleScore:
         return sum(v for k, v in self.counts.items() if k != "not checked")
 
     @property
+    def caught(self) -> int:
+        return self.counts["killed"] + self.counts["mypy"]
+
+    @property
     def score(self) -> float:
-        return self.counts["killed"] / self.tried if self.tried else 1.0
+        """Caught (by a test, or by mypy before any test) / tried."""
+        return self.caught / self.tried if self.tried else 1.0
+
+    @property
+    def test_score(self) -> float:
+        """Killed by a test / the mutants mypy let through: what the tests alone catch."""
+        ran = self.tried - self.counts["mypy"]
+        return self.counts["killed"] / ran if ran else 1.0
 
 
 def status_of(code: int | None) -> str:
     if code in KILLED:
         return "killed"
+    if code in REJECTED_BY_MYPY:
+        return "mypy"
     if code in SURVIVED:
         return "survived"
     if code in NO_TESTS:
@@ -135,7 +151,10 @@ def report(check: bool, diffs: bool = True) -> int:
         return 1
     equivalent = documented_equivalents()
     total: Counter[str] = Counter()
-    print(f"\n{'module':44} {'mutants':>7} {'killed':>7} {'surv.':>6} {'no test':>7} {'equiv.':>6} {'score':>7}")
+    print(
+        f"\n{'module':44} {'mutants':>7} {'mypy':>6} {'killed':>7} {'surv.':>6} {'no test':>7} {'equiv.':>6} "
+        f"{'score':>7} {'tests':>7}"
+    )
     failing: list[str] = []
     unexplained: list[str] = []
     for name, s in sorted(scores.items()):
@@ -146,15 +165,18 @@ def report(check: bool, diffs: bool = True) -> int:
         if s.score < TARGET:
             failing.append(name)
         print(
-            f"{name:44} {s.tried:7} {s.counts['killed']:7} {s.counts['survived']:6} "
-            f"{s.counts['no tests']:7} {eq:6} {s.score:7.1%}{flag}"
+            f"{name:44} {s.tried:7} {s.counts['mypy']:6} {s.counts['killed']:7} {s.counts['survived']:6} "
+            f"{s.counts['no tests']:7} {eq:6} {s.score:7.1%} {s.test_score:7.1%}{flag}"
         )
         unexplained += [k for k in s.survivors if k not in equivalent]
     tried = sum(v for k, v in total.items() if k not in ("not checked", "equivalent"))
+    caught, ran = total["killed"] + total["mypy"], tried - total["mypy"]
     print(
-        f"{'all rule modules':44} {tried:7} {total['killed']:7} {total['survived']:6} "
-        f"{total['no tests']:7} {total['equivalent']:6} {total['killed'] / max(tried, 1):7.1%}"
+        f"{'all rule modules':44} {tried:7} {total['mypy']:6} {total['killed']:7} {total['survived']:6} "
+        f"{total['no tests']:7} {total['equivalent']:6} {caught / max(tried, 1):7.1%} "
+        f"{total['killed'] / max(ran, 1):7.1%}"
     )
+    print("score: caught by a test or by mypy, of all tried; tests: killed by a test, of those mypy let through")
     if total["not checked"]:
         print(f"\n{total['not checked']} mutants not tried yet (an interrupted run): run `make mutation` again")
     if unexplained:
@@ -178,24 +200,28 @@ def table() -> int:
     """The scores as the Markdown table docs/testing.md keeps (modules with mutants only)."""
     os.chdir(ROOT)
     equivalent = documented_equivalents()
-    print("| module | mutants | tried | killed | survived | no test reaches it | equivalent | killed % |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| module | mutants | tried | rejected by mypy | killed by a test | survived | no test reaches it | "
+        "equivalent | caught % | tests alone % |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     total: Counter[str] = Counter()
     for name, s in sorted(load_results().items()):
         every = s.tried + s.counts["not checked"]
         if not every:
             continue
         eq = sum(1 for k in s.survivors if k in equivalent)
-        score = f"{s.score:.1%}" if s.tried else "not run yet"
+        score = f"{s.score:.1%} | {s.test_score:.1%}" if s.tried else "not run yet | -"
         print(
-            f"| `{name.removeprefix('chalicelib.')}` | {every} | {s.tried} | {s.counts['killed']} | "
-            f"{s.counts['survived']} | {s.counts['no tests']} | {eq} | {score} |"
+            f"| `{name.removeprefix('chalicelib.')}` | {every} | {s.tried} | {s.counts['mypy']} | "
+            f"{s.counts['killed']} | {s.counts['survived']} | {s.counts['no tests']} | {eq} | {score} |"
         )
         total.update({"every": every, "tried": s.tried, "equivalent": eq, **s.counts})
-    overall = total["killed"] / total["tried"] if total["tried"] else 0.0
+    overall = (total["killed"] + total["mypy"]) / total["tried"] if total["tried"] else 0.0
+    alone = total["killed"] / max(total["tried"] - total["mypy"], 1)
     print(
-        f"| **all** | {total['every']} | {total['tried']} | {total['killed']} | {total['survived']} | "
-        f"{total['no tests']} | {total['equivalent']} | {overall:.1%} |"
+        f"| **all** | {total['every']} | {total['tried']} | {total['mypy']} | {total['killed']} | "
+        f"{total['survived']} | {total['no tests']} | {total['equivalent']} | {overall:.1%} | {alone:.1%} |"
     )
     return 0
 
@@ -211,7 +237,9 @@ def tests_hash() -> str:
 
 def mutmut(*args: str) -> int:
     exe = Path(sys.executable).with_name("mutmut")
-    return subprocess.call([str(exe), *args], cwd=ROOT)
+    # `type_check_command` runs `python -m mypy`: this environment's python, wherever make found it.
+    env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.call([str(exe), *args], cwd=ROOT, env=env)
 
 
 def refresh_copies() -> None:
@@ -229,7 +257,7 @@ def open_mutants(patterns: list[str]) -> list[str]:
     names = []
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
         for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if status_of(code) != "killed" and any(fnmatch.fnmatchcase(key, p) for p in patterns):
+            if status_of(code) not in ("killed", "mypy") and any(fnmatch.fnmatchcase(key, p) for p in patterns):
                 names.append(key)
     return names
 
