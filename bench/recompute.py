@@ -152,7 +152,7 @@ def measure(n_open: int, n_closed: int) -> list[tuple[str, int, int, int, float]
         ensure_tables()
         ensure_tenant(TENANT, "Bench", "wk_global_bench")
         clock = ManualClock(time.time())
-        counters = Counters(DynamoHubStore(), cast(LivePort, _NoPush()), clock, PresenceRule())
+        counters = Counters(DynamoHubStore(), cast(LivePort, _NoPush()), clock, PresenceRule(), pushed_by_stream=False)
         _load(_items(n_open, 0, 0, clock.now()))
         for label, closed in (("open only", 0), (f"+{n_closed:,} closed", n_closed)):
             if closed:

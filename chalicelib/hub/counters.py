@@ -51,7 +51,8 @@ class Counters:
         clock: Clock,
         rule: PresenceRule,
         team: Callable[[str], TeamStatus] | None = None,
-        pushed_by_stream: bool = False,
+        *,
+        pushed_by_stream: bool,
     ) -> None:
         self.store = store
         self.live = live

@@ -222,7 +222,7 @@ class DynamoConversationStore(ConversationItems, TimelineAppends, TimelineReads)
             }
             raise _Cancelled(failed) from exc
 
-    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+    def queue(self, tenant: str, limit: int) -> list[QueuedConversation]:
         """AP-V7: conversations waiting for an agent, first come first."""
         return [
             QueuedConversation(str(m.conversation_id), str(m.customer_id), float(m.queued_at or 0))

@@ -402,12 +402,14 @@ def test_an_owner_change_moves_the_owner_the_roles_the_loads_and_is_recorded(sto
     assert queued is not None and queued.meta.owner_id is None and queued.meta.owner_name is None
     assert queued.participants["bo"].agent_role == "helper"
     assert (open_chats(stores, "ana"), open_chats(stores, "bo")) == (0, 0)
-    assert [(q.conversation_id, q.customer_id, q.queued_at) for q in c.queue("global")] == [("c_1", "cu_1", NOW + 5)]
+    assert [(q.conversation_id, q.customer_id, q.queued_at) for q in c.queue("global", 10)] == [
+        ("c_1", "cu_1", NOW + 5)
+    ]
     assert (c.queue_place("global", NOW + 5), c.queue_place("global", NOW + 6)) == (1, 2)
-    assert c.queue("acme") == []
+    assert c.queue("acme", 10) == []
     assert float(queued.meta.updated_at) == NOW + 5
     c.change_owner(queued, OwnerChange(("ana", "Ana"), None, None), NOW + 6)  # taken from the queue
-    assert c.queue("global") == [] and open_chats(stores, "ana") == 1
+    assert c.queue("global", 10) == [] and open_chats(stores, "ana") == 1
     # Ana was a helper by then: the same participant is the owner again (no second row).
     taken = c.load_conversation("global", "c_1", NOW)
     assert taken is not None and taken.participants["ana"].agent_role == "owner"
@@ -436,6 +438,47 @@ def test_an_owner_change_needs_room_an_agent_and_an_open_conversation(stores: St
     with pytest.raises(OwnerConflict):  # a closed conversation gets no owner
         c.change_owner(third, OwnerChange(("ana", "Ana"), None, None), NOW + 6)
     assert open_chats(stores, "ana") == 2
+
+
+def test_the_queue_is_read_longest_waiting_first_and_at_most_the_limit(stores: Stores) -> None:
+    c = stores.conversations
+    for i, cid in enumerate(("c_1", "c_2", "c_3")):
+        state = new_conversation(stores, cid, customer=f"cu_{i}")
+        c.change_owner(state, OwnerChange(None, None, None, queue_at=NOW + 10 - i), NOW + 10)
+    assert [(q.conversation_id, q.queued_at) for q in c.queue("global", 10)] == [
+        ("c_3", NOW + 8),
+        ("c_2", NOW + 9),
+        ("c_1", NOW + 10),
+    ]
+    assert [q.conversation_id for q in c.queue("global", 2)] == ["c_3", "c_2"]
+
+
+def test_an_owner_change_read_before_the_agent_joined_keeps_what_her_participant_holds(stores: Stores) -> None:
+    """Ana joined (and read) between the read and the change that makes her the owner: the change
+    must not write her a fresh participant over the one she has (her read cursor would go back
+    to 0 and her unread come back). It is refused; a retry from a fresh read promotes her."""
+    c = stores.conversations
+    stores.connections.touch_presence("global", "ana", "Ana", NOW)
+    stale = new_conversation(stores)
+    c.append(stale, entry("Hello"), NOW + 1)
+    joined = c.load_conversation("global", "c_1", NOW)
+    assert joined is not None
+    c.append(
+        joined, entry("Ana joined", kind="system", role="system", author="hub"), NOW + 2, agent_participant(joined)
+    )
+    mine = c.load_conversation("global", "c_1", NOW)
+    assert mine is not None
+    assert c.advance_cursor(mine.participants["ana"], "read_seq", 2, 1)
+    with pytest.raises(OwnerConflict):
+        c.change_owner(stale, OwnerChange(("ana", "Ana"), None, None), NOW + 3)
+    kept = c.load_conversation("global", "c_1", NOW)
+    assert kept is not None and kept.meta.owner_id is None
+    assert kept.participants["ana"].agent_role != "owner" and int(kept.participants["ana"].read_seq) == 2
+    assert open_chats(stores, "ana") == 0
+    c.change_owner(kept, OwnerChange(("ana", "Ana"), None, None), NOW + 4)
+    owner = c.load_conversation("global", "c_1", NOW)
+    assert owner is not None
+    assert (owner.participants["ana"].agent_role, int(owner.participants["ana"].read_seq)) == ("owner", 2)
 
 
 def remove_from_directory(stores: Stores, agent: str) -> None:

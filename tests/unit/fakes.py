@@ -332,6 +332,9 @@ class MemoryStore:
         if stored is None or stored.status != "open" or (stored.owner_id or None) != change.expect_owner:
             raise OwnerConflict("the conversation's owner changed meanwhile")
         if change.to is not None:
+            if change.to[0] not in state.participants and change.to[0] in self.participants[key]:
+                # The DynamoDB store puts the new owner's participant only where none is.
+                raise OwnerConflict("the conversation's owner changed meanwhile")
             agent = self.presence.get((meta.tenant, change.to[0]))
             if agent is None or (change.capacity is not None and int(agent.open_chats or 0) >= change.capacity):
                 raise AgentFull(f"{change.to[1]} has no free chat place")
@@ -371,7 +374,7 @@ class MemoryStore:
         meta.owner_id, meta.owner_name, meta.assigned_at = stored.owner_id, stored.owner_name, stored.assigned_at
         meta.queue_tenant, meta.queued_at, meta.updated_at = stored.queue_tenant, stored.queued_at, now
 
-    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+    def queue(self, tenant: str, limit: int) -> list[QueuedConversation]:
         self._enter("queue")
         waiting = sorted(
             (m for (t, _), m in self.metas.items() if t == tenant and m.queue_tenant), key=lambda m: float(m.queued_at)

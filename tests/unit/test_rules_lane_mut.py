@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.live import connections as connections_module
-from chalicelib.platform.errors import SessionExpired
+from chalicelib.platform.errors import SessionExpired, Unauthorized
 from chalicelib.platform.limits import LimitSettings
 from chalicelib.platform.observability import metrics
 from chalicelib.store import keys
@@ -210,3 +210,12 @@ def test_connect_records_the_agent_s_presence_in_one_write(unit: Unit) -> None:
     unit.connect_agent("ana")  # a second tab of a reachable agent: the same one write
     assert [c for c in unit.store.calls if c in ("refresh_heartbeat", "touch_presence")] == ["touch_presence"]
     assert ana in unit.store.connections
+
+
+def test_a_connect_without_a_credential_is_told_how_to_connect(unit: Unit) -> None:
+    with pytest.raises(Unauthorized) as refused:
+        unit.hub.live.identify_and_bind("nobody=", {})
+    assert refused.value.message == (
+        "no credential: connect with ?token=<Cognito ID token> or ?session=<widget session>"
+    )
+    assert "nobody=" not in unit.store.connections

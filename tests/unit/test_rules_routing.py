@@ -115,7 +115,7 @@ def test_waiting_customers_hear_their_place_and_it_moves_up(unit: Unit) -> None:
     unit.connect_agent("ana")  # available: she takes the first in line, the others move up
     assert [owner(unit, c) for c in convs] == ["sub-ana", None, None]
     assert [places(unit, c)[-1:] for c in customers[1:]] == [[1], [2]]
-    assert unit.hub.live.ownership.timeline.store.queue("global")[0].conversation_id == convs[1]
+    assert unit.hub.live.ownership.timeline.store.queue("global", 100)[0].conversation_id == convs[1]
 
 
 def test_nobody_jumps_the_queue(unit: Unit) -> None:
@@ -221,7 +221,7 @@ def test_a_reopened_chat_nobody_owned_is_routed_and_a_vanished_owners_goes_back_
     unit.hub.routing.sweep()  # Bo's open chat (later) goes back to the queue
     assert owner(unit, later) is None
     unit.act(first_customer, action="send", conversation_id=first, client_id="again", text="hello?")
-    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global")]
+    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global", 100)]
     assert waiting == [first, later]  # first started first: it waits ahead
 
 
@@ -272,7 +272,7 @@ def test_a_vanished_agents_chat_goes_back_ahead_of_later_ones_and_the_sweep_drai
     metrics.clear_metrics()
     caplog.set_level(logging.INFO, logger="flow-hub")
     assert unit.hub.routing.sweep() == {"tenants": 2, "requeued": 1, "assigned": 0}
-    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global")]
+    waiting = [q.conversation_id for q in unit.hub.live.ownership.timeline.store.queue("global", 100)]
     assert waiting == [first, later]  # back at the place it had
     assert metrics.metric_set["ChatsRequeued"]["Unit"] == "Count"
     [line] = [r for r in caplog.records if r.getMessage() == "vanished agents' chats requeued"]

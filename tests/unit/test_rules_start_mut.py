@@ -72,3 +72,13 @@ def test_the_new_conversation_limit_is_each_customers_own(unit: Unit) -> None:
     [refused] = unit.act(first, action="start")
     assert refused["code"] == "rate_limited"
     assert of(unit.act(second, action="start"), "conversation")  # another customer of the tenant
+
+
+def test_a_new_conversation_s_start_reply_lists_its_customer_as_its_participant(unit: Unit) -> None:
+    customer = unit.connect_customer()
+    [snap] = of(unit.act(customer, action="start"), "conversation")
+    conn = unit.hub.live.connections.bound(customer, unit.clock.now())
+    assert conn is not None
+    assert [(p["role"], p["id"], p["name"]) for p in snap["conversation"]["participants"]] == [
+        ("customer", conn.user_id, "Kim")
+    ]

@@ -33,7 +33,7 @@ class ConversationStore(Protocol):
         Raises OwnerConflict or AgentFull."""
         ...
 
-    def queue(self, tenant: str, limit: int = 100) -> list[QueuedConversation]:
+    def queue(self, tenant: str, limit: int) -> list[QueuedConversation]:
         """AP-V7: conversations waiting for an agent, first come first."""
         ...
 
