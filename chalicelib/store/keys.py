@@ -92,7 +92,7 @@ def conversation_id_from_pk(pk: str) -> str:
 
 def text_hash(text: str) -> str:
     """What an idempotency key remembers of its message: a resend must carry the same text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()  # str.encode is always UTF-8
 
 
 def tenant_role(tenant: str, role: str) -> str:

@@ -29,7 +29,7 @@ after no answer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -74,7 +74,7 @@ def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 def _whole_days(since: float, tz: ZoneInfo) -> Iterator[tuple[float, float]]:
     """The calendar of a tenant without business hours: every local day, open all day."""
-    day = datetime.fromtimestamp(since, UTC).astimezone(tz).date()
+    day = datetime.fromtimestamp(since, tz).date()
     while True:
         start, day = _local(day, time(0), tz).timestamp(), day + timedelta(days=1)
         yield start, _local(day, time(0), tz).timestamp()
@@ -87,7 +87,7 @@ def _allowed(
     that local day; each with its local day."""
     hours = WINDOWS[window]
     for w_start, w_end in open_windows:
-        day = datetime.fromtimestamp(w_start, UTC).astimezone(tz).date()
+        day = datetime.fromtimestamp(w_start, tz).date()
         start, end = max(w_start, since), w_end
         if hours is not None:
             start, end = (

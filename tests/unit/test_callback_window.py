@@ -177,3 +177,11 @@ def test_an_sla_longer_than_all_the_open_time_known_is_due_at_its_last_open_mome
     *_, (_, last_close) = hours.windows(now)
     assert due == CallbackDue(now, last_close)
     assert last_close - now > 14 * 86_400  # well past the first days: the whole horizon was counted
+
+
+def test_asap_late_in_the_evening_west_of_utc_is_due_that_evening() -> None:
+    """21:00 in New York is already tomorrow in UTC: the call is still due at 21:15 New York time,
+    not from New York's next midnight."""
+    now = at(NEW_YORK, 2027, 3, 10, 21, 0)
+    due = callback_due("asap", now, SLA, NEW_YORK)
+    assert (local(due.not_before, NEW_YORK), local(due.due_at, NEW_YORK)) == ("2027-03-10 21:00", "2027-03-10 21:15")
