@@ -48,7 +48,7 @@ browser: ## browser tier: headless Chromium against the local stack
 	@scripts/bootstrap python frontend chromium
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
-mutation: ## mutation testing of the rule modules (mutmut, incremental; ~30 min from scratch, not part of test)
+mutation: ## mutation testing of the rule modules (mypy first, then mutmut; incremental; ~23 min from scratch, not part of test)
 	@scripts/bootstrap python
 	nice -n 19 $(PY) -m tools.mutation run $(if $(JOBS),--jobs $(JOBS)) $(if $(ONLY),--only $(ONLY))
 
