@@ -241,6 +241,8 @@ def function_environment(
             "PATH": "/usr/local/bin:/usr/bin:/bin",
         }
     )
+    if os.environ.get("FLOW_GC_STATS"):  # the one local diagnostic let through (`local/procutil.py`)
+        env["FLOW_GC_STATS"] = os.environ["FLOW_GC_STATS"]
     return env
 
 
