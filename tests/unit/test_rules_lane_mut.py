@@ -124,24 +124,6 @@ def test_the_connection_cache_keeps_the_newest_and_reads_the_evicted_again(
     assert unit.store.calls == ["get_connection"]  # the cached one costs nothing, the evicted one a read
 
 
-def test_subscribing_a_closed_connection_that_this_container_forgot_says_reconnect(unit: Unit) -> None:
-    """A `$disconnect` in this very process (the local gateway runs frames in threads) dropped
-    the cached connection between this frame's look and its subscribe."""
-    customer = unit.connect_customer()
-    conv = unit.started(customer)
-    ana = unit.connect_agent("ana")
-    conns = unit.hub.live.connections
-    conn = conns.bound(ana, unit.clock.now())
-    assert conn is not None
-    state = unit.store.load_conversation("global", conv, unit.clock.now())
-    assert state is not None
-    conns.forget_cached(ana)
-    del unit.store.connections[ana]
-    with pytest.raises(SessionExpired, match="this connection has closed; reconnect"):
-        conns.subscribe(conn, state)
-    assert ana not in unit.store.subscriptions[("global", conv)]
-
-
 def test_a_callback_request_racing_the_first_message_does_not_claim_the_start(unit: Unit) -> None:
     """Both saw the conversation `new`; the customer's first line started it in another
     container. The request's start finds it started: it says so and tells no agent again."""
