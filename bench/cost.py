@@ -697,9 +697,9 @@ HUB_RELOAD: tuple[str, ...] = ("/hub", "/hub/mode")  # work-lanes.ts loadHub: bo
 
 
 def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
-    """A customer message and the agent's side of it, as the shipped clients make them."""
+    """A customer message and the agent's side of it, as the shipped clients make them: typing
+    starts, and the send is its stop (docs/protocol.md, "Typing": no `stop` frame)."""
     h.act(customer, out, "customer typing start", action="typing", conversation_id=conv, state="start")
-    h.act(customer, out, "customer typing stop", action="typing", conversation_id=conv, state="stop")
     h.act(customer, out, "customer send", action="send", conversation_id=conv, client_id=f"c{i}", text=f"question {i}")
     seq = last_seq(h, agent, conv)
     for kind in RECEIPTS:
@@ -708,7 +708,6 @@ def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out:
 
 def reply_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
     h.act(agent, out, "agent typing start", action="typing", conversation_id=conv, state="start")
-    h.act(agent, out, "agent typing stop", action="typing", conversation_id=conv, state="stop")
     h.act(agent, out, "agent send", action="send", conversation_id=conv, client_id=f"a{i}", text=f"answer {i}")
     seq = last_seq(h, customer, conv)
     for kind in RECEIPTS:
@@ -1127,8 +1126,9 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     minimum = minimum_message(1, small.mem("WebsocketMessage")) * (1 + typical.reply_ratio) * 1e6
     msg_ratio = total(per_million) / total(minimum)
     print(
-        f"== $ per 1M customer messages ({typical.reply_ratio:g} agent reply each; typing start+stop before every "
-        f"message; {' + '.join(RECEIPTS)} by the reader for {typical.receipt_share:.0%} of the messages)"
+        f"== $ per 1M customer messages ({typical.reply_ratio:g} agent reply each; typing start before every "
+        f"message, the send its stop; {' + '.join(RECEIPTS)} by the reader for {typical.receipt_share:.0%} "
+        "of the messages)"
     )
     print(
         table(

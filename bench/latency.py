@@ -11,7 +11,7 @@ delivered within `--drain` seconds after the last send are lost.
 
 With receipts on (the default) both sockets behave like the shipped clients
 (`frontend/src/shared/chat.ts`): the customer sends `typing` start shortly before each
-message and `typing` stop right before the `send` (`userTyping`, then `stopTyping` on send);
+message and then the `send`, which is the stop (docs/protocol.md, "Typing": no `stop` frame);
 the agent socket answers every message with the receipts in `CLIENT_RECEIPTS` (`receipts()`:
 `delivered` up to it, then `read` when the thread is the one on screen — one open thread per
 agent socket), at once or coalesced every `--receipt-interval` seconds (`--receipt-kinds read`
@@ -214,7 +214,7 @@ class Behaviour:
         if not self.receipts and not self.typing:
             return "receipts and typing off (sends only)"
         when = f"coalesced every {self.receipt_interval:g} s" if self.receipt_interval else "per message"
-        return f"typing start/stop + {'+'.join(self.receipts) or 'no receipts'} {when}"
+        return f"typing start (the send stops it) + {'+'.join(self.receipts) or 'no receipts'} {when}"
 
 
 OFF = Behaviour(receipts=(), typing=False)
@@ -345,9 +345,6 @@ async def customer_loop(
             await asyncio.sleep(delay)
         elif delay < -0.010:
             tally.late_sends += 1
-        if behaviour.typing:  # chat.ts: sending stops typing first
-            tally.frames_in += 1
-            await ws.send_str(json.dumps({**typing, "state": "stop"}))
         client_id = f"b{index}-{k}"
         tally.sent_at[client_id] = time.perf_counter()
         tally.frames_in += 1

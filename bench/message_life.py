@@ -14,7 +14,9 @@ out = posts to any connection (acks included).
 Targets (issue 12, part 1): send + delivered + read ≤ 4 DynamoDB calls in ≤ 2 invocations (the
 shipped clients send only `read` for a message that arrives while its thread is on screen:
 `read` implies `delivered`); a receipt that moves no cursor writes nothing; a resend of a
-stored message ≤ 2 calls; typing that changes nothing writes nothing; a heartbeat 1 call.
+stored message ≤ 2 calls; typing that changes nothing writes nothing; a heartbeat 1 call; a
+send while typing is the stop, in its own 2 calls (docs/protocol.md, "Typing": before 2026-12-03
+the clients sent a `stop` frame before every message, 1 invocation and 2 calls more).
 
 Before (2026-12-02, commit d57a4d7, this bench): send 2 (Query, TransactWriteItems); the agent's
 `delivered` 2 (Query, UpdateItem) and `read` 2 (Query, UpdateItem): 6 calls in 3 invocations, 7
@@ -154,6 +156,17 @@ def life_of_a_message() -> list[Step]:
         hub.clock.advance(3)
         steps.append(_count(hub, counter, "typing stop", [typing("stop")]))
         steps.append(_count(hub, counter, "typing stop, again", [typing("stop")], **nothing))
+        steps.append(_count(hub, counter, "typing start", [typing("start")]))
+        steps.append(
+            _count(
+                hub,
+                counter,
+                "send while typing (it is the stop)",
+                [say(customer, "one more thing")],
+                target="2 calls, no stop frame",
+                limit=(2, 1),
+            )
+        )
         hub.clock.advance(30)
         steps.append(
             _count(hub, counter, "heartbeat (agent)", [(agent, {"action": "heartbeat"})], target="1 call", limit=(1, 1))

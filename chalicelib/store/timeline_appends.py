@@ -53,6 +53,7 @@ class TimelineAppends:
             actions.append(ConversationMeta.last_pseq.set(pseq))
         message = self._message(state, entry, alloc, now)
         key = self._key(state, entry, alloc, now)
+        typist = _typing_author(state, entry)
         try:
             with TransactWrite(connection=self._ddb) as tw:
                 tw.update(meta, actions=actions, condition=ConversationMeta.last_seq == prev)
@@ -60,8 +61,11 @@ class TimelineAppends:
                 tw.save(key, condition=ClientKey.sk.does_not_exist(), return_values="ALL_OLD")
                 if new_participant is not None:
                     tw.save(new_participant, condition=Participant.sk.does_not_exist())
+                if typist is not None:
+                    _stop_typing(tw, typist)
         except TransactWriteError as exc:
-            # PynamoDB sends puts before updates, in call order: [message, key, (participant), meta].
+            # PynamoDB sends puts before updates, in call order:
+            # [message, key, (participant), meta, (typing off)].
             reasons = list(exc.cancellation_reasons or [])
             if _failed(reasons, 1):
                 raise ClientIdTaken(_stored_key(reasons[1])) from exc
@@ -69,6 +73,7 @@ class TimelineAppends:
                 raise SequenceConflict() from exc
             raise
         self._applied(meta, entry, alloc, now)
+        _typing_stopped(typist)
         return message
 
     def allocate(
@@ -118,21 +123,26 @@ class TimelineAppends:
         ParticipantExists. On any of them nothing was written."""
         message = self._message(state, entry, alloc, now)
         key = self._key(state, entry, alloc, now)
+        typist = _typing_author(state, entry)
         try:
             with TransactWrite(connection=self._ddb) as tw:
                 tw.save(message, condition=Message.seq.does_not_exist())
                 tw.save(key, condition=ClientKey.sk.does_not_exist(), return_values="ALL_OLD")
                 if new_participant is not None:
                     tw.save(new_participant, condition=Participant.sk.does_not_exist())
+                if typist is not None:
+                    _stop_typing(tw, typist)
         except TransactWriteError as exc:
+            # Puts before updates: [message, key, (participant), (typing off)].
             reasons = list(exc.cancellation_reasons or [])
             if _failed(reasons, 1):
                 raise ClientIdTaken(_stored_key(reasons[1])) from exc
             if _failed(reasons, 0):
                 raise SequenceTaken(alloc.seq) from exc
-            if _failed(reasons, 2):
+            if new_participant is not None and _failed(reasons, 2):
                 raise ParticipantExists() from exc
             raise
+        _typing_stopped(typist)
         return message
 
     def put_void(self, tenant: str, conversation_id: str, void: Allocation, now: float) -> bool:
@@ -218,6 +228,28 @@ class TimelineAppends:
             created_at=now,
             text_hash=keys.text_hash(entry.text),
         )
+
+
+def _typing_author(state: ConversationState, entry: NewEntry) -> Participant | None:
+    """The author, when their typing indicator is stored as on: sending stops typing, so the
+    entry's own transaction switches it off (docs/protocol.md, "Typing"; no call of its own)."""
+    author = state.participants.get(entry.author_id)
+    return author if author is not None and author.typing_at is not None else None
+
+
+def _stop_typing(tw: TransactWrite, typist: Participant) -> None:
+    # Participants are never deleted; the condition only keeps the update from creating one.
+    tw.update(
+        typist,
+        actions=[Participant.typing_at.remove(), Participant.typing_tenant.remove()],
+        condition=Participant.sk.exists(),
+    )
+
+
+def _typing_stopped(typist: Participant | None) -> None:
+    if typist is not None:
+        typist.typing_at = None
+        typist.typing_tenant = None
 
 
 def _failed(reasons: list[CancellationReason | None], index: int) -> bool:

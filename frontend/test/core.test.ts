@@ -286,8 +286,26 @@ test("typing from the other side shows and clears on stop; our own is throttled"
   client.userTyping(t);
   client.userTyping(t);
   assert.equal(ws.actions("typing").filter((f) => f.state === "start").length, 1);
-  client.send(t, "done");
+  client.stopTyping(t);
   assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 1);
+  client.stopTyping(t);
+  assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 1, "no second stop when none is on");
+});
+
+test("sending ends our typing without a stop frame; the next keystroke starts it again at once", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  client.userTyping(t);
+  client.send(t, "done");
+  assert.deepEqual(
+    ws.sent.map((f: any) => (f.action === "typing" ? `typing ${f.state}` : f.action)).filter((a: string) => a.startsWith("typing") || a === "send"),
+    ["typing start", "send"],
+    "the hub takes the send as the stop",
+  );
+  client.userTyping(t);
+  assert.equal(ws.actions("typing").filter((f) => f.state === "start").length, 2, "not throttled by the typing before the send");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 0);
 });
 
 test("a permanent error marks the message failed, internal marks it for retry", async () => {

@@ -8,6 +8,7 @@ older than its sources. Screenshots go to tests/browser/artifacts/.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -47,6 +48,11 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
         agent = agent_ctx.new_page()
         _watch_errors(customer, "customer", errors)
         _watch_errors(agent, "agent", errors)
+        customer_frames: list[dict[str, object]] = []
+        customer.on(
+            "websocket",
+            lambda ws: ws.on("framesent", lambda payload: customer_frames.append(json.loads(payload))),
+        )
 
         # --- the customer opens the widget on the demo store and writes ------------
         customer.goto(f"{base}/")
@@ -100,7 +106,14 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
         customer.get_by_test_id("widget-input").press_sequentially("Also, one more")
         expect(agent.get_by_test_id("typing-indicator")).to_be_visible()
         expect(agent.get_by_test_id("typing-indicator")).to_contain_text("typing")
-        customer.get_by_test_id("widget-input").fill("")
+        # Sending is the stop (docs/protocol.md, "Typing"): the widget sends no `stop`, and the
+        # agent's indicator goes with the message, not 6 s later.
+        typed_from = len(customer_frames)
+        customer.get_by_test_id("widget-send").click()
+        expect(agent.get_by_test_id("thread-message").filter(has_text="Also, one more")).to_have_count(1)
+        expect(agent.get_by_test_id("typing-indicator")).to_be_hidden(timeout=3_000)
+        after = [(f.get("action"), f.get("state")) for f in customer_frames[typed_from:]]
+        assert ("send", None) in after and ("typing", "stop") not in after, after
         agent.get_by_test_id("composer-input").press_sequentially("Checking")
         expect(customer.get_by_test_id("widget-typing")).to_be_visible()
         agent.get_by_test_id("composer-input").fill("")

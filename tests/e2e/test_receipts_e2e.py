@@ -27,6 +27,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 STREAM_READS = {"DescribeStream", "GetShardIterator", "GetRecords", "ListStreams"}
+CURSORS = ("delivered_seq", "read_seq", "delivered_pseq", "read_pseq")
 
 
 @dataclass
@@ -55,15 +56,14 @@ class Counted:
                 last, since = now, time.monotonic()
         self.proxy.reset()
 
-    def participant(self, conversation_id: str, user_id: str) -> dict[str, int]:
+    def participant(self, conversation_id: str, user_id: str, fields: tuple[str, ...] = CURSORS) -> dict[str, int]:
         table = stage_variables(ROOT)["CONVERSATIONS_TABLE"]
         item = self.dynamodb.get_item(
             TableName=table,
             Key={"pk": {"S": f"T#global#C#{conversation_id}"}, "sk": {"S": f"P#{user_id}"}},
             ConsistentRead=True,
         )["Item"]
-        fields = ("delivered_seq", "read_seq", "delivered_pseq", "read_pseq")
-        return {f: int(item[f]["N"]) for f in fields if f in item}
+        return {f: int(float(item[f]["N"])) for f in fields if f in item}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,8 @@ def pair(counted: Counted, peers: list[Peer]) -> dict[str, Any]:
     # Busy: routing gives them no chat by itself (an earlier test may have left them available),
     # so the `take` below is what makes them the owner.
     agent.request("ack", action="presence", status="busy")
-    conv = customer.request("conversation", action="start")["conversation"]["id"]
+    started = customer.request("conversation", action="start")["conversation"]
+    conv = started["id"]
     customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hello")
     customer.expect("conversation")
     taken = agent.request("conversation", action="take", conversation_id=conv)["conversation"]
@@ -90,7 +91,8 @@ def pair(counted: Counted, peers: list[Peer]) -> dict[str, Any]:
     customer.request("ack", action="heartbeat")
     settle(customer, agent)
     counted.reset()
-    return {"customer": customer, "agent": agent, "conversation_id": conv, "agent_id": owner}
+    me = started["customer"]["id"]
+    return {"customer": customer, "agent": agent, "conversation_id": conv, "agent_id": owner, "customer_id": me}
 
 
 def settle(*peers: Peer) -> list[dict[str, Any]]:
@@ -173,3 +175,20 @@ def test_typing_that_changes_nothing_writes_nothing_and_a_reachable_agents_heart
     counted.reset()
     agent.request("ack", action="heartbeat")
     assert counted.calls() == {"TransactWriteItems": 1}
+
+
+def test_a_send_is_the_typing_stop_in_the_same_two_calls(counted: Counted, pair: dict[str, Any]) -> None:
+    """docs/protocol.md, "Typing": the shipped clients send no `stop` with a message. The send's
+    own transaction switches the stored indicator off, and the agent hears the message, no stop."""
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    customer.send(action="typing", conversation_id=conv, state="start")
+    assert agent.expect("typing")["state"] == "start"
+    settle(customer, agent)
+    assert "typing_at" in counted.participant(conv, pair["customer_id"], ("typing_at",))
+    counted.reset()
+    ack = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Found it")
+    agent.expect("message", client_id=ack["client_id"])
+    heard = settle(customer, agent)
+    assert counted.calls() == {"Query": 1, "TransactWriteItems": 1}
+    assert [e for e in heard if e["type"] == "typing"] == []
+    assert counted.participant(conv, pair["customer_id"], ("typing_at",)) == {}

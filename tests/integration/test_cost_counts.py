@@ -46,10 +46,8 @@ def test_every_action_is_counted_from_the_lane_and_billed_for_every_call(measure
 
 
 def test_the_message_figure_is_the_sum_of_the_actions_the_clients_send(measured: Measured) -> None:
-    customer = ["customer typing start", "customer typing stop", "customer send"] + [
-        f"agent {r}" for r in cost.RECEIPTS
-    ]
-    agent = ["agent typing start", "agent typing stop", "agent send"] + [f"customer {r}" for r in cost.RECEIPTS]
+    customer = ["customer typing start", "customer send"] + [f"agent {r}" for r in cost.RECEIPTS]
+    agent = ["agent typing start", "agent send"] + [f"customer {r}" for r in cost.RECEIPTS]
     parts = Usage()
     for name in customer + agent:  # reply ratio 1
         parts = parts + measured.per_action[name]

@@ -15,8 +15,8 @@ from typing import Any
 import botocore.client
 import pytest
 
-from chalicelib.live.timeline import TYPING_REFRESH_SECONDS
-from chalicelib.store.models import AgentPresence, Participant
+from chalicelib.live.timeline import CONTENDED_SECONDS, TYPING_REFRESH_SECONDS
+from chalicelib.store.models import AgentPresence, ConversationMeta, Participant
 from tests.integration.conftest import Harness
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
@@ -226,3 +226,57 @@ def test_a_heartbeat_after_its_disconnect_writes_nothing(hub: Harness) -> None:
     [err] = hub.act(ana, action="heartbeat")
     assert err["code"] == "session_expired"
     assert float(AgentPresence.get("global", who).heartbeat_at) == seen
+
+
+@pytest.mark.parametrize("contended", [False, True], ids=["compare-and-set", "contended"])
+def test_a_send_switches_its_authors_typing_off_in_its_own_transaction(
+    hub: Harness, counting: Callable[[], contextlib.AbstractContextManager[Calls]], contended: bool
+) -> None:
+    """Sending stops typing (docs/protocol.md, "Typing"): the shipped clients send no `stop`
+    with a message, so the send's own transaction switches the stored indicator off. Nothing
+    is left for the drift sweep to clear, and nobody hears a late `stop` 15 s on."""
+    customer, ana, conv = chat(hub)
+    me = hub.lane.connections.stored(customer).user_id  # type: ignore[union-attr]
+    hub.act(customer, action="typing", conversation_id=conv, state="start")
+    assert participant(hub, conv, me).typing_at is not None
+    if contended:
+        ConversationMeta(f"T#global#C#{conv}", "META").update(
+            actions=[ConversationMeta.contended_until.set(hub.clock.now() + CONTENDED_SECONDS)]
+        )
+    hub.sender.take(ana)
+    with counting() as calls:
+        [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="t1", text="here it is")
+    assert ack["status"] == "sent"
+    # No call of its own: the usual send is still Query + TransactWriteItems; a contended one
+    # adds only its key read and counter update, as before.
+    expected = {"Query": 1, "TransactWriteItems": 1} | ({"GetItem": 1, "UpdateItem": 1} if contended else {})
+    assert dict(calls.ops) == expected
+    stored = participant(hub, conv, me)
+    assert stored.typing_at is None and stored.typing_tenant is None
+    assert [m.text for m in hub.lane.timeline.store.entries_from("global", conv, 1)][-1] == "here it is"
+    assert [e["type"] for e in hub.sender.take(ana)] == ["message"]  # the message is the stop
+
+    hub.clock.advance(60.0)
+    assert hub.built.drift.sweep()["typing_cleared"] == 0
+    assert [e for e in hub.sender.take(ana) if e["type"] == "typing"] == []
+
+
+def test_a_send_without_typing_writes_nothing_more_and_a_note_stops_a_note_being_typed(
+    hub: Harness, counting: Callable[[], contextlib.AbstractContextManager[Calls]]
+) -> None:
+    customer, ana, conv = chat(hub)
+    sizes: list[int] = []
+    original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
+
+    def items_of(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            sizes.append(len(params["TransactItems"]))
+        return original(self, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", items_of)
+        hub.act(customer, action="send", conversation_id=conv, client_id="n1", text="no typing first")
+        hub.act(ana, action="typing", conversation_id=conv, state="start", note=True)
+        hub.act(ana, action="note", conversation_id=conv, client_id="n2", text="checked the order")
+    assert sizes == [3, 4]  # META, message, key; and the indicator switched off with the note
+    assert participant(hub, conv, agent_id(hub, ana)).typing_at is None

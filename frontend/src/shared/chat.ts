@@ -303,7 +303,7 @@ export class ChatClient {
     };
     msg.key = messageKey(msg);
     t.outbox.push(msg);
-    this.stopTyping(t);
+    this.typingEnded(t); // the hub takes the send as the stop: no `stop` frame (docs/protocol.md, "Typing")
     this.transmit(t, msg);
     this.changed(t);
     return msg;
@@ -414,12 +414,19 @@ export class ChatClient {
   }
 
   stopTyping(t: Thread): void {
+    const active = t.typingActive;
+    const note = t.typingNote;
+    this.typingEnded(t);
+    if (!active) return;
+    const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "stop" };
+    if (note) frame.note = true;
+    this.socket.send(frame);
+  }
+
+  // Forgets our own typing without telling anyone: a send ends it on the hub and for readers.
+  private typingEnded(t: Thread): void {
     if (t.typingIdle) clearTimeout(t.typingIdle);
     t.typingIdle = null;
-    if (!t.typingActive) return;
-    const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "stop" };
-    if (t.typingNote) frame.note = true;
-    this.socket.send(frame);
     t.typingActive = false;
     t.typingSentAt = 0;
   }
