@@ -24,6 +24,7 @@ from moto.core import responses as core_responses
 from moto.core.base_backend import BackendDict
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb import responses as dynamodb_responses
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
@@ -114,6 +115,11 @@ def test_moto_is_the_version_the_patches_were_checked_against() -> None:
         (dynamodb_responses.DynamoHandler.serialized, ["self", "action_result"]),
         (BackendDict._create_account_specific_backend, ["self", "account_id"]),
         (UpdateExpressionParser.make, ["expression_str"]),
+        (ConditionExpressionParser.parse, ["self"]),
+        (ConditionExpressionParser._parse_paths, ["self", "nodes"]),
+        (ConditionExpressionParser._make_op_condition, ["self", "node"]),
+        (ConditionExpressionParser._lookup_expression_attribute_value, ["self", "name"]),
+        (ConditionExpressionParser._lookup_expression_attribute_name, ["self", "name"]),
         (core_responses.method_names_from_class, ["clazz"]),  # type: ignore[attr-defined]
     ],
     ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
@@ -158,6 +164,20 @@ def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
     assert "backend.clear()" in reset and "BackendDict._instances.clear()" in reset
     # 9: moto's validator works on a deep copy of the parsed tree.
     assert "self.node_to_validate = deepcopy(expression)" in _source(Validator.__init__)
+    # 10: every parse lexes and parses the text again; names and values are only looked up
+    #    where `_parse_paths` makes its leaves, and parse makes its ops of the whole tree once.
+    parse = _source(ConditionExpressionParser.parse)
+    assert "nodes = self._lex_condition_expression() nodes = self._parse_paths(nodes)" in parse
+    assert "op = self._make_op_condition(node) return op" in parse
+    assert parse.count("self._parse_paths(") == 1 and parse.count("self._make_op_condition(") == 1
+    element = _source(ConditionExpressionParser._parse_path_element)
+    assert "value=self._lookup_expression_attribute_value(name)," in element
+    assert "value=self._lookup_expression_attribute_name(name)," in element
+    from moto.dynamodb import comparisons
+
+    module = " ".join(inspect.getsource(comparisons).split())
+    for looked_up in ("self.expression_attribute_values", "self.expression_attribute_names"):
+        assert module.count(looked_up) == 2, looked_up  # set in __init__, read by its lookup only
 
 
 def test_the_module_list_and_action_names_are_moto_s_own() -> None:
@@ -534,6 +554,194 @@ def test_an_update_expression_is_parsed_once_and_applied_each_time(ddb: Any, mon
     for _ in range(2):  # a bad expression is not kept: moto's own error, each time
         with pytest.raises(ddb.exceptions.ClientError, match="Invalid UpdateExpression: Syntax error"):
             ddb.update_item(TableName="a", Key={"k": {"S": "x"}}, UpdateExpression="SET = 1")
+
+
+@pytest.fixture
+def lexed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The condition expressions moto lexes (the first step of every parse of its own)."""
+    texts: list[str] = []
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    def counted(self: ConditionExpressionParser) -> Any:
+        texts.append(str(self.condition_expression))
+        return lex(self)
+
+    monkeypatch.setattr(ConditionExpressionParser, "_lex_condition_expression", counted)
+    return texts
+
+
+def test_a_condition_expression_is_parsed_once_and_applied_each_time(ddb: Any, lexed: list[str]) -> None:
+    new = "attribute_not_exists(k) AND attribute_not_exists(v)"  # texts no other test parses (kept per process)
+    ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "1"}}, ConditionExpression=new)
+    assert lexed == [new]  # parsed once where moto parses it in the handler and again in the backend
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "2"}}, ConditionExpression=new)
+    ddb.put_item(TableName="a", Item={"k": {"S": "y"}, "v": {"S": "1"}, "w": {"S": "1"}}, ConditionExpression=new)
+
+    # One text, other names and values: each request's own are the ones compared.
+    seq = "#f = :prev"
+
+    def step(key: str, attribute: str, prev: str, new_value: str) -> None:
+        ddb.update_item(
+            TableName="a",
+            Key={"k": {"S": key}},
+            UpdateExpression="SET #f = :next",
+            ConditionExpression=seq,
+            ExpressionAttributeNames={"#f": attribute},
+            ExpressionAttributeValues={":prev": {"S": prev}, ":next": {"S": new_value}},
+        )
+
+    step("x", "v", "1", "2")
+    step("x", "v", "2", "3")
+    step("y", "w", "1", "5")
+    for key, attribute, stale in (("x", "v", "2"), ("y", "w", "1"), ("y", "v", "5")):
+        with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+            step(key, attribute, stale, "9")
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "b", "Item": {"k": {"S": "t"}}, "ConditionExpression": new}},
+            {
+                "Update": {
+                    "TableName": "a",
+                    "Key": {"k": {"S": "y"}},
+                    "UpdateExpression": "SET #f = :next",
+                    "ConditionExpression": seq,
+                    "ExpressionAttributeNames": {"#f": "v"},
+                    "ExpressionAttributeValues": {":prev": {"S": "1"}, ":next": {"S": "4"}},
+                }
+            },
+        ]
+    )
+    with pytest.raises(ddb.exceptions.TransactionCanceledException) as failed:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "b", "Item": {"k": {"S": "u"}}, "ConditionExpression": new}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "a",
+                        "Key": {"k": {"S": "x"}},
+                        "ConditionExpression": seq,
+                        "ExpressionAttributeNames": {"#f": "v"},
+                        "ExpressionAttributeValues": {":prev": {"S": "2"}},
+                    }
+                },
+            ]
+        )
+    assert [r["Code"] for r in failed.value.response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert sorted(lexed) == sorted([new, seq])
+    assert items(ddb, "a") == {"x": "3", "y": "4"} and items(ddb, "b") == {"t": ""}
+    assert ddb.get_item(TableName="a", Key={"k": {"S": "y"}})["Item"]["w"] == {"S": "5"}
+
+
+def _op_tree(value: Any) -> Any:
+    """What a parse made, as plain data: each operator and operand with its attributes."""
+    if isinstance(value, list | tuple):
+        return [_op_tree(v) for v in value]
+    if hasattr(value, "__dict__"):
+        return (type(value).__name__, {k: _op_tree(v) for k, v in vars(value).items()})
+    return value
+
+
+CONDITIONS = [
+    "attribute_not_exists(pk)",
+    "last_seq = :prev",
+    "#a = :v AND attribute_exists(#b.c[0].d)",
+    "a BETWEEN :lo AND :hi",
+    "x IN (:a, :b, :v)",
+    "NOT (a = :v) OR size(#l) > :n",
+    "begins_with(#a, :v) and contains(tags, :b)",
+    "attribute_type(x, :t)",
+    "(a = :a AND b = :b) OR c <> :v",
+    "a.b[1].#a >= :n",
+    ":v = :a",
+    "x = y",
+    # invalid whatever the names and values: moto's error each time
+    "((a = :v))",
+    "a = ",
+    "a = :v AND",
+    "(a = :v",
+    "a & b",
+    "attribute_exists(:v)",
+    "status = :v",
+]
+ARGUMENTS: list[tuple[Any, Any]] = [
+    ({"#a": "a", "#b": "b", "#l": "l"}, {k: {"S": k} for k in (":prev", ":v", ":lo", ":hi", ":a", ":b", ":n", ":t")}),
+    ({"#a": "x", "#b": "y", "#l": "z"}, {k: {"N": "7"} for k in (":prev", ":v", ":lo", ":hi", ":a", ":b", ":n", ":t")}),
+    ({"#a": "a"}, {":v": {"S": "v"}}),  # some missing: moto's KeyError
+    (None, None),
+    ({}, {":prev": {"L": []}, ":v": {"NULL": True}, ":lo": {"NULL": True}, ":hi": {"N": "1"}, ":a": {}}),
+]
+
+
+def test_a_kept_condition_is_moto_s_own_parse_whatever_the_names_and_values(lexed: list[str]) -> None:
+    moto_parse = inspect.unwrap(ConditionExpressionParser.parse)
+
+    def outcome(parse: Callable[[ConditionExpressionParser], Any], text: str, names: Any, values: Any) -> Any:
+        parser = ConditionExpressionParser(text, names, values)
+        made: tuple[Any, ...]
+        try:
+            made = ("op", _op_tree(parse(parser)))
+        except Exception as error:
+            made = ("error", type(error), str(error))
+        return made, parser.expr_attr_names_found, parser.expr_attr_values_found
+
+    counts = dict.fromkeys(CONDITIONS, 0)  # the lexes of the patched parse
+    for text in CONDITIONS:
+        for names, values in ARGUMENTS * 2:
+            before = len(lexed)
+            mine = outcome(ConditionExpressionParser.parse, text, names, values)
+            counts[text] += len(lexed) - before
+            assert mine == outcome(moto_parse, text, names, values), (text, names, values)
+    # The patch lexed each valid text once at most (kept for the process: maybe by an earlier
+    # test), the invalid ones each time (never kept).
+    assert all(counts[text] <= 1 for text in CONDITIONS[:12]), counts
+    assert all(counts[text] == 2 * len(ARGUMENTS) for text in CONDITIONS[12:]), counts
+
+
+def test_an_invalid_condition_expression_still_gets_moto_s_error(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "1"}})
+    requests: list[dict[str, Any]] = [
+        {"ConditionExpression": "attribute_not_exists(k"},  # no such expression
+        {"ConditionExpression": "status = :p", "ExpressionAttributeValues": {":p": {"S": "1"}}},  # a reserved word
+        {"ConditionExpression": "v = :p", "ExpressionAttributeValues": {":p": {"S": "1"}}},  # kept: it passes
+        {"ConditionExpression": "v = :p", "ExpressionAttributeValues": {":q": {"S": "1"}}},  # its value missing
+        {"ConditionExpression": "#f = :p", "ExpressionAttributeValues": {":p": {"S": "1"}}},  # a name missing
+        {
+            "ConditionExpression": "v BETWEEN :p AND :q",
+            "ExpressionAttributeValues": {":p": {"S": "0"}, ":q": {"S": "2"}},
+        },
+        {
+            "ConditionExpression": "v BETWEEN :p AND :q",
+            "ExpressionAttributeValues": {":p": {"NULL": True}, ":q": {"S": "2"}},
+        },
+    ]
+
+    def outcomes() -> list[Any]:
+        out: list[Any] = []
+        for request in requests * 2:
+            try:
+                ddb.put_item(TableName="a", Item={"k": {"S": "x"}, "v": {"S": "1"}}, **request)
+                out.append("ok")
+            except Exception as error:  # moto raises some of them as they are (a 500 from its server)
+                out.append((type(error).__name__, str(error)))
+        return out
+
+    mine = outcomes()
+    monkeypatch.setattr(ConditionExpressionParser, "parse", inspect.unwrap(ConditionExpressionParser.parse))
+    assert mine == outcomes()
+    assert mine[:7] == [
+        ("ValueError", "Bad function expression at attribute_not_exists ( k"),
+        (
+            "ClientError",
+            "An error occurred (ValidationException) when calling the PutItem operation: "
+            "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
+        ),
+        "ok",
+        ("KeyError", "':p'"),
+        ("KeyError", "'#f'"),
+        "ok",
+        ("IncorrectOperandType", mine[6][1]),
+    ]
 
 
 # ------------------------------------------------------------------ Cognito behaviour
