@@ -14,11 +14,14 @@ With receipts on (the default) both sockets behave like the shipped clients
 message and then the `send`, which is the stop (docs/protocol.md, "Typing": no `stop` frame);
 the agent socket answers every message with the receipts in `CLIENT_RECEIPTS` (`receipts()`:
 `delivered` up to it, then `read` when the thread is the one on screen — one open thread per
-agent socket), at once or coalesced every `--receipt-interval` seconds (`--receipt-kinds read`
-for a client that sends only a cumulative `read`). The agents do not reply here, so the agent
-side sends receipts but no typing. `--receipts off` is the old run: sends only. With receipts
-on there is one agent socket per 3 conversations (`CHATS_PER_AGENT`), so that no socket goes
-over the hub's 5 actions a second per connection.
+agent socket), at once or coalesced as chat.ts does with `--receipt-interval` seconds
+(`receipt_delay`: a `read` at once but at most one an interval, a `delivered` an interval after
+the message; one timer per conversation, so receipts are spread as the messages are; until
+2026-12-03 the bench flushed every socket's receipts together each second, a burst chat.ts never
+makes), or `--receipt-kinds read` for a client that sends only a cumulative `read`. The
+agents do not reply here, so the agent side sends receipts but no typing. `--receipts off` is
+the old run: sends only. With receipts on there is one agent socket per 3 conversations
+(`CHATS_PER_AGENT`), so that no socket goes over the hub's 5 actions a second per connection.
 
 Setup: each customer writes a first message before an agent joins (a conversation is invisible
 to agents until then); widget sessions are limited to 30 a minute per client address, so each
@@ -41,6 +44,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -242,6 +246,9 @@ class AgentSocket:
     ws: aiohttp.ClientWebSocketResponse
     open_thread: str | None = None
     owed: dict[str, int] = field(default_factory=dict)  # conversation -> highest seq not yet receipted
+    read_at: dict[str, float] = field(default_factory=dict)  # conversation -> when its last `read` left
+    pending: set[str] = field(default_factory=set)  # conversations with a receipt timer armed
+    timers: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 async def send_receipts(agent: AgentSocket, behaviour: Behaviour, tally: Tally, conversation: str, seq: int) -> None:
@@ -255,12 +262,44 @@ async def send_receipts(agent: AgentSocket, behaviour: Behaviour, tally: Tally, 
         await agent.ws.send_str(json.dumps({"action": kind, "conversation_id": conversation, "seq": seq}))
 
 
-async def flush_receipts(agent: AgentSocket, behaviour: Behaviour, tally: Tally) -> None:
-    while True:
-        await asyncio.sleep(behaviour.receipt_interval)
-        owed, agent.owed = agent.owed, {}
-        for conversation, seq in owed.items():
-            await send_receipts(agent, behaviour, tally, conversation, seq)
+def receipt_delay(agent: AgentSocket, behaviour: Behaviour, conversation: str, now: float) -> float:
+    """When chat.ts sends this conversation's receipt, in seconds from now (`receipts`,
+    `markRead`, `receiptLater`): on screen a `read` at once, but at most one an interval;
+    otherwise one cumulative `delivered` an interval after the message that owes it. Each
+    conversation has its own timer, armed by its own messages: the agents' receipts are spread
+    as the messages are, never flushed together."""
+    if conversation == agent.open_thread and "read" in behaviour.receipts:
+        return max(0.0, agent.read_at.get(conversation, -math.inf) + behaviour.receipt_interval - now)
+    return behaviour.receipt_interval
+
+
+async def owe_receipt(agent: AgentSocket, behaviour: Behaviour, tally: Tally, conversation: str, seq: int) -> None:
+    agent.owed[conversation] = max(seq, agent.owed.get(conversation, 0))
+    if conversation in agent.pending:
+        return  # one pending receipt per conversation: it will carry this seq too
+    delay = receipt_delay(agent, behaviour, conversation, time.perf_counter())
+    if delay <= 0:
+        await pay_receipt(agent, behaviour, tally, conversation)
+        return
+    agent.pending.add(conversation)
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        agent.pending.discard(conversation)
+        await pay_receipt(agent, behaviour, tally, conversation)
+
+    task = asyncio.create_task(later())
+    agent.timers.add(task)
+    task.add_done_callback(agent.timers.discard)
+
+
+async def pay_receipt(agent: AgentSocket, behaviour: Behaviour, tally: Tally, conversation: str) -> None:
+    seq = agent.owed.pop(conversation, None)
+    if seq is None or agent.ws.closed:
+        return
+    if conversation == agent.open_thread:
+        agent.read_at[conversation] = time.perf_counter()
+    await send_receipts(agent, behaviour, tally, conversation, seq)
 
 
 async def read_agent(agent: AgentSocket, tally: Tally, behaviour: Behaviour = OFF) -> None:
@@ -281,7 +320,7 @@ async def read_agent(agent: AgentSocket, tally: Tally, behaviour: Behaviour = OF
                 if behaviour.receipts:
                     conversation, seq = str(event["conversation_id"]), int(event["seq"])
                     if behaviour.receipt_interval:
-                        agent.owed[conversation] = max(seq, agent.owed.get(conversation, 0))
+                        await owe_receipt(agent, behaviour, tally, conversation, seq)
                     else:
                         await send_receipts(agent, behaviour, tally, conversation, seq)
         elif event.get("type") == "error":
@@ -407,8 +446,6 @@ async def exercise(
         ]
         readers = [asyncio.create_task(read_agent(a, tally, behaviour)) for a in sockets]
         readers += [asyncio.create_task(read_customer(ws, tally)) for ws in customer_ws]
-        if behaviour.receipts and behaviour.receipt_interval:
-            readers += [asyncio.create_task(flush_receipts(a, behaviour, tally)) for a in sockets]
         await asyncio.sleep(0.5)  # let the join fan-out (system messages, lobby updates) settle
         t0 = time.perf_counter() + 0.1 + (TYPING_LEAD_S if behaviour.typing else 0.0)
         period = 1.0 / conversations
@@ -428,6 +465,10 @@ async def exercise(
                 last_progress, seen = time.perf_counter(), len(tally.delivered_ms)
             if time.perf_counter() - sent_end > MAX_DRAIN:
                 break
+        timers = [t for a in sockets for t in a.timers]
+        for task in timers:  # receipts still owed: the run is over
+            task.cancel()
+        await asyncio.gather(*timers, return_exceptions=True)
         for ws in [*customer_ws, *agent_ws]:
             await ws.close()
         for task in readers:

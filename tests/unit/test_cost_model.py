@@ -141,6 +141,21 @@ def test_the_typical_client_is_the_shipped_client() -> None:
     assert int(interval.replace("_", "")) / 1000 == cost.Typical().heartbeat_s
 
 
+def test_the_latency_bench_times_each_conversations_receipt_as_chat_ts_does() -> None:
+    """On screen a `read` at once, then at most one an interval; elsewhere a `delivered` an
+    interval after the message. Per conversation: one thread's receipt never waits for another's."""
+    agent = latency.AgentSocket(ws=None, open_thread="c-open")  # type: ignore[arg-type]
+    behaviour = latency.Behaviour()
+    every = behaviour.receipt_interval
+    assert latency.receipt_delay(agent, behaviour, "c-open", now=100.0) == 0.0
+    agent.read_at["c-open"] = 100.0
+    assert latency.receipt_delay(agent, behaviour, "c-open", now=100.25) == pytest.approx(every - 0.25)
+    assert latency.receipt_delay(agent, behaviour, "c-open", now=100.0 + every) == 0.0
+    assert latency.receipt_delay(agent, behaviour, "c-other", now=100.25) == every
+    only_delivered = latency.Behaviour(receipts=("delivered",))
+    assert latency.receipt_delay(agent, only_delivered, "c-open", now=100.25) == every
+
+
 # ----------------------------------------------------------------------------- the dashboard's hub reloads
 def _measured(agents: int, reload: Usage) -> cost.Measured:
     """A tenant of `agents` where each connect, disconnect and presence change posts one `presence`
