@@ -9,7 +9,9 @@ upstream fixes are described in docs/local-stack.md), adapt or drop the patch, t
 
 from __future__ import annotations
 
+import copy
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -26,6 +28,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
@@ -121,6 +124,29 @@ def test_moto_is_the_version_the_patches_were_checked_against() -> None:
         (ConditionExpressionParser._lookup_expression_attribute_value, ["self", "name"]),
         (ConditionExpressionParser._lookup_expression_attribute_name, ["self", "name"]),
         (core_responses.method_names_from_class, ["clazz"]),  # type: ignore[attr-defined]
+        # 11: the backend's update_item is wrapped (the table name first); the handler takes no argument;
+        #    the validator copies the tree it is given; the snapshot stands in for an item's to_json.
+        (
+            DynamoDBBackend.update_item,
+            [
+                "self",
+                "table_name",
+                "key",
+                "update_expression",
+                "expression_attribute_names",
+                "expression_attribute_values",
+                "attribute_updates",
+                "expected",
+                "condition_expression",
+                "return_values_on_condition_check_failure",
+            ],
+        ),
+        (dynamodb_responses.DynamoHandler.update_item, ["self"]),
+        (
+            Validator.__init__,
+            ["self", "expression", "expression_attribute_names", "expression_attribute_values", "item", "table"],
+        ),
+        (Item.to_json, ["self", "root_attr_name"]),
     ],
     ids=lambda value: getattr(value, "__qualname__", "") if callable(value) else "",
 )
@@ -136,7 +162,8 @@ def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
     transact = _source(DynamoDBBackend.transact_write_items)
     assert "original_table_state[table_name] = copy.deepcopy( self.tables[table_name] )" in transact
     assert "self.tables[table_name] = original_table_state[table_name]" in transact
-    assert type(getattr(dynamodb_models, "copy")).__name__ == "_CopyButNotTables"  # noqa: B009
+    models_copy = getattr(dynamodb_models, "copy")  # noqa: B009 - patch 11's stand-in, around patch 1's
+    assert type(models_copy).__name__ == "_NoStreamImage" and type(models_copy._inner).__name__ == "_CopyButNotTables"
     # 2: a base-table query walks `self.all_items()` (which the patch narrows to a partition).
     assert "for item in self.all_items() if isinstance(item, Item) and item.hash_key == hash_key" in _source(
         Table.query
@@ -164,6 +191,35 @@ def test_the_moto_code_the_patches_work_around_is_still_there() -> None:
     assert "backend.clear()" in reset and "BackendDict._instances.clear()" in reset
     # 9: moto's validator works on a deep copy of the parsed tree.
     assert "self.node_to_validate = deepcopy(expression)" in _source(Validator.__init__)
+    # 11: the validator deep-copies the tree through the module's `deepcopy` (the patch's), the
+    #    nodes hold `type`, `children` and `parent` only and are copied by their state; the handler
+    #    deep-copies the stored item through its module's `copy` only to read its to_json; the
+    #    backend's copy (through its module's `copy`) is read by the stream alone.
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    assert getattr(validators, "deepcopy") is moto_patches._deepcopy  # noqa: B009
+    assert " ".join(inspect.getsource(validators).split()).count("deepcopy(") == 2  # the tree's, list_append's
+    node_class = ast_nodes.Node  # type: ignore[attr-defined]
+    assert set(re.findall(r"self\.(\w+) =", _source(node_class.__init__))) == {"type", "children", "parent"}
+    nodes = [c for c in vars(ast_nodes).values() if isinstance(c, type) and issubclass(c, node_class)]
+    assert len(nodes) > 20 and all(moto_patches._copied_by_state(c) for c in nodes)
+    assert {"type", "children", "parent"} == moto_patches._NODE_ATTRIBUTES
+    handler = _source(dynamodb_responses.DynamoHandler.update_item)
+    assert "existing_item = copy.deepcopy(self.dynamodb_backend.get_item(name, key))" in handler
+    assert 'if existing_item: existing_attributes = existing_item.to_json()["Attributes"]' in handler
+    assert handler.count("existing_item") == 3
+    responses_module = " ".join(inspect.getsource(dynamodb_responses).split())
+    assert responses_module.count("copy.") == 1 and "from copy import" not in responses_module  # that one use
+    assert type(getattr(dynamodb_responses, "copy")).__name__ == "_CopyItemsAsJson"  # noqa: B009
+    update = _source(DynamoDBBackend.update_item)
+    assert "orig_item = copy.deepcopy(item)" in update and update.count("orig_item") == 2
+    assert "if table.stream_shard is not None: table.stream_shard.add(orig_item, item)" in update
+    assert "table = self.get_table(table_name)" in update  # by name first: the table the patch looks at
+    assert "# Find table by name if table := self.tables.get(table_name): return table" in _source(
+        DynamoDBBackend.get_table
+    )
+    models_module = " ".join(inspect.getsource(dynamodb_models).split())
+    assert models_module.count("copy.") == 2  # update_item's item, transact_write_items' tables
     # 10: every parse lexes and parses the text again; names and values are only looked up
     #    where `_parse_paths` makes its leaves, and parse makes its ops of the whole tree once.
     parse = _source(ConditionExpressionParser.parse)
@@ -742,6 +798,503 @@ def test_an_invalid_condition_expression_still_gets_moto_s_error(ddb: Any, monke
         "ok",
         ("IncorrectOperandType", mine[6][1]),
     ]
+
+
+# ------------------------------------------------------------------ UpdateItem's copies (11)
+def _same_copies(original: Any, mine: Any, theirs: Any) -> None:
+    """`mine` and `theirs`, two deep copies of `original`, are one graph: the same types, keys
+    and atoms, an object kept (not copied) by one kept by the other, a new object for each
+    object copied, and what `original` shares shared alike in both."""
+    seen: dict[int, tuple[Any, Any, Any]] = {}  # id(original's object) -> (it, mine's, theirs')
+    made: set[int] = set()
+
+    def walk(o: Any, m: Any, t: Any) -> None:
+        assert type(m) is type(o) and type(t) is type(o), (o, m, t)
+        if id(o) in seen:
+            assert seen[id(o)][1] is m and seen[id(o)][2] is t, o
+            return
+        seen[id(o)] = (o, m, t)
+        assert (m is o) == (t is o), o
+        if m is o:
+            return
+        assert id(m) not in made, o
+        made.add(id(m))
+        if isinstance(o, list | tuple):
+            assert len(m) == len(o) == len(t), o
+            for triple in zip(o, m, t, strict=True):
+                walk(*triple)
+        elif isinstance(o, dict):
+            assert list(m) == list(o) == list(t), o
+            for key in o:
+                walk(o[key], m[key], t[key])
+        elif hasattr(o, "__dict__"):
+            assert list(vars(m)) == list(vars(o)) == list(vars(t)), o
+            for key in vars(o):
+                walk(vars(o)[key], vars(m)[key], vars(t)[key])
+        else:
+            assert m == t, o
+
+    walk(original, mine, theirs)
+
+
+UPDATE_EXPRESSIONS = [
+    "SET a = :a, b = :b",
+    "ADD n :one",
+    "REMOVE x, y",
+    "SET #v = if_not_exists(#v, :zero) + :one, seen = list_append(if_not_exists(seen, :e), :l)",
+    "SET a.b[1].#c = :v REMOVE d[2], d[0] ADD s :s DELETE t :t",
+    "SET a = b, c = #d.e, f = g - :h",
+    "SET a = :v, a = :w",
+    "SET a = :a SET b = :b",
+]
+
+
+def test_moto_s_update_copies_are_made_as_deepcopy_makes_them() -> None:
+    from decimal import Decimal
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.parsing.ast_nodes import ExpressionAttribute, UpdateExpression  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        table = dynamodb_backends[ACCOUNT][REGION].tables["t"]
+    stored = {
+        **EVERY_TYPE,
+        "seen": {"L": [{"S": "a"}, {"SS": ["x"]}]},
+        "a": {"M": {"b": {"L": [{"N": "1"}, {"M": {"c": {"S": "z"}}}]}}},
+        "d": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]},
+    }
+    item = Item(DynamoType({"S": "x"}), None, stored)
+    values: list[Any] = []
+    for text in UPDATE_EXPRESSIONS:
+        tree = UpdateExpressionParser.make(text)  # the kept tree moto's validator copies
+        values += [tree, [tree, tree.children, tree.children[0], tree]]  # shared: shared in the copies
+    validated = UpdateExpressionValidator(  # a tree holding moto's values (copied by deepcopy itself)
+        UpdateExpressionParser.make(UPDATE_EXPRESSIONS[3]),
+        expression_attribute_names={"#v": "n"},
+        expression_attribute_values={":zero": {"N": "0"}, ":one": {"N": "1"}, ":e": {"L": []}, ":l": {"L": []}},
+        item=item,
+        table=table,
+    ).validate()
+    odd = ExpressionAttribute("a")
+    odd.extra = [1]  # an attribute no node holds: deepcopy copies that node
+    shared = ["a", "b"]
+    loop: list[Any] = [1]
+    loop.append(loop)
+    values += [
+        validated,
+        UpdateExpression(children=[odd, odd]),
+        item.to_json()["Attributes"],
+        {"x": {"SS": shared}, "y": {"SS": shared}, "z": [shared, {"k": shared}], "loop": loop},
+        {"d": Decimal("1.5"), "t": (1, [2]), "b": b"\x00", "f": 1.5, "n": None, "c": 1j, "dt": DynamoType({"N": "1"})},
+    ]
+    for value in values:
+        _same_copies(value, moto_patches._deepcopy(value), copy.deepcopy(value))
+    memo: dict[int, Any] = {}  # a memo given is used as deepcopy uses it
+    mine = moto_patches._deepcopy(values[0], memo)
+    assert memo[id(values[0])] is mine and moto_patches._deepcopy(values[0], memo) is mine
+    # The handler's snapshot is the JSON of moto's own deep copy, before the update (which
+    # changes the stored item in place: a set added to, a map's member set).
+    snapshot = moto_patches._ItemSnapshot(item).to_json()
+    moto_s = copy.deepcopy(item).to_json()
+    _same_copies(item.to_json(), snapshot, moto_s)
+    before = copy.deepcopy(moto_s)
+    item.attrs["ss"].value.append("c")
+    item.attrs["m"].value["nested"].value.append(DynamoType({"S": "new"}))
+    item.attrs["a"].value["b"] = DynamoType({"N": "2"})
+    assert snapshot == moto_s == before != item.to_json()
+
+
+def _s(value: str) -> dict[str, Any]:
+    return {"S": value}
+
+
+def _n(value: str) -> dict[str, Any]:
+    return {"N": value}
+
+
+# (key, UpdateItem arguments): run on a table without a stream and on one with a stream and an index.
+UPDATES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "x",
+        {
+            "UpdateExpression": "SET a = :a, b = :b",
+            "ConditionExpression": "attribute_not_exists(k)",
+            "ExpressionAttributeValues": {":a": _s("1"), ":b": _n("2")},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET a = :a, b = :b",
+            "ConditionExpression": "attribute_not_exists(k)",
+            "ExpressionAttributeValues": {":a": _s("1"), ":b": _n("2")},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET a = :a2",
+            "ConditionExpression": "a = :a",
+            "ExpressionAttributeValues": {":a": _s("1"), ":a2": _s("2")},
+            "ReturnValues": "UPDATED_OLD",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": _n("1")},
+            "ReturnValues": "UPDATED_NEW",
+        },
+    ),
+    (
+        "x",
+        {"UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": _n("1")}, "ReturnValues": "ALL_OLD"},
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "ADD tags :t",
+            "ExpressionAttributeValues": {":t": {"SS": ["a", "b"]}},
+            "ReturnValues": "UPDATED_OLD",
+        },
+    ),
+    # moto adds to a stored set in place: the old values are the copy's
+    (
+        "x",
+        {
+            "UpdateExpression": "ADD tags :t",
+            "ExpressionAttributeValues": {":t": {"SS": ["c"]}},
+            "ReturnValues": "UPDATED_OLD",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "ADD tags :t",
+            "ExpressionAttributeValues": {":t": {"SS": ["d"]}},
+            "ReturnValues": "UPDATED_NEW",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "ADD tags :t",
+            "ExpressionAttributeValues": {":t": {"SS": ["e"]}},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "DELETE tags :t",
+            "ExpressionAttributeValues": {":t": {"SS": ["a"]}},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    ("x", {"UpdateExpression": "ADD a :one", "ExpressionAttributeValues": {":one": _n("1")}}),  # ADD to a string
+    (
+        "x",
+        {
+            "UpdateExpression": "SET m = :m",
+            "ReturnValues": "UPDATED_NEW",
+            "ExpressionAttributeValues": {":m": {"M": {"kid": {"M": {"v": _n("1")}}, "lst": {"L": [_s("p")]}}}},
+        },
+    ),
+    ("x", {"UpdateExpression": "SET m.gone.deeper = :v", "ExpressionAttributeValues": {":v": _s("v")}}),  # no such path
+    (
+        "x",
+        {
+            "UpdateExpression": "SET m.kid.v = m.kid.v + :one, m.lst[5] = :v, m.kid.w = :v",
+            "ReturnValues": "UPDATED_OLD",
+            "ExpressionAttributeValues": {":one": _n("1"), ":v": _s("v")},
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET l = list_append(if_not_exists(l, :empty), :l)",
+            "ReturnValues": "ALL_NEW",
+            "ExpressionAttributeValues": {":empty": {"L": []}, ":l": {"L": [_s("1"), {"M": {"q": {"NS": ["1"]}}}]}},
+        },
+    ),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET l = list_append(if_not_exists(l, :empty), :l)",
+            "ReturnValues": "UPDATED_OLD",
+            "ExpressionAttributeValues": {":empty": {"L": []}, ":l": {"L": [_s("2")]}},
+        },
+    ),
+    ("x", {"UpdateExpression": "REMOVE l[0], b", "ReturnValues": "UPDATED_OLD"}),
+    ("x", {"UpdateExpression": "REMOVE nothing_here", "ReturnValues": "UPDATED_OLD"}),
+    ("x", {"UpdateExpression": "SET a = :v, a = :w", "ExpressionAttributeValues": {":v": _s("v"), ":w": _s("w")}}),
+    ("x", {"UpdateExpression": "SET a = :v", "ExpressionAttributeValues": {":v": _s("v"), ":unused": _s("u")}}),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET a = :v, b = :v",
+            "ExpressionAttributeValues": {":v": _s("same")},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    ("x", {"UpdateExpression": "SET a = :missing, b = :v", "ExpressionAttributeValues": {":v": _s("v")}}),
+    ("x", {"UpdateExpression": "SET #nope = :v", "ExpressionAttributeValues": {":v": _s("v")}}),
+    ("x", {"UpdateExpression": "SET n = n - :s", "ExpressionAttributeValues": {":s": _s("1")}}),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET n = n + :one",
+            "ExpressionAttributeValues": {":one": _n("1")},
+            "ReturnValues": "UPDATED_NEW",
+        },
+    ),
+    ("x", {"UpdateExpression": "SET k = :s", "ExpressionAttributeValues": {":s": _s("other")}}),
+    ("x", {"UpdateExpression": "SET g = :one", "ExpressionAttributeValues": {":one": _n("1")}}),  # the index's key is S
+    ("x", {"UpdateExpression": "SET g = :e", "ExpressionAttributeValues": {":e": _s("")}}),
+    ("x", {"UpdateExpression": "SET a = :a SET b = :b", "ExpressionAttributeValues": {":a": _s("a"), ":b": _s("b")}}),
+    ("x", {"UpdateExpression": "SET = 1"}),
+    ("x", {"UpdateExpression": "SET a = b", "ReturnValues": "ALL_NEW"}),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET a = :a",
+            "ConditionExpression": "attribute_exists(nope)",
+            "ExpressionAttributeValues": {":a": _s("a")},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        },
+    ),
+    ("x", {"UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": _s("a")}, "ReturnValues": "BOGUS"}),
+    (
+        "y",
+        {
+            "UpdateExpression": "SET a = :a",
+            "ConditionExpression": "attribute_exists(k)",
+            "ExpressionAttributeValues": {":a": _s("a")},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        },
+    ),
+    ("y", {"UpdateExpression": "REMOVE x, y", "ReturnValues": "ALL_NEW"}),
+    (
+        "y",
+        {
+            "UpdateExpression": "SET a = if_not_exists(a, :v)",
+            "ExpressionAttributeValues": {":v": _s("v")},
+            "ReturnValues": "UPDATED_NEW",
+        },
+    ),
+    (
+        "z",
+        {
+            "AttributeUpdates": {"a": {"Value": _s("v"), "Action": "PUT"}, "n": {"Value": _n("3"), "Action": "ADD"}},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    ("z", {"AttributeUpdates": {"n": {"Value": _n("3"), "Action": "ADD"}}, "ReturnValues": "UPDATED_OLD"}),
+]
+
+
+def _update_outcomes() -> list[Any]:
+    """What moto answers to UPDATES (and transactions of updates), stores and streams, step by step."""
+    out: list[Any] = []
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="a",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.create_table(
+            TableName="s",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}, {"AttributeName": "r", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("k", "r", "g")],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            BillingMode="PAY_PER_REQUEST",
+        )
+        tables = dynamodb_backends[ACCOUNT][REGION].tables
+        assert tables["a"].stream_shard is None and tables["s"].stream_shard is not None
+
+        def key(table: str, k: str) -> dict[str, Any]:
+            return {"k": _s(k)} if table == "a" else {"k": _s(k), "r": _s("1")}
+
+        def call(operation: str, **params: Any) -> None:
+            try:
+                answer = getattr(client, operation)(**params)
+                answer.pop("ResponseMetadata", None)
+                out.append(("ok", answer))
+            except client.exceptions.ClientError as error:
+                out.append(("error", {k: v for k, v in error.response.items() if k != "ResponseMetadata"}))
+            except Exception as error:  # moto raises some as they are
+                out.append(("raised", type(error).__name__, str(error)))
+            out.append(sorted(map(str, client.scan(TableName="a")["Items"] + client.scan(TableName="s")["Items"])))
+            shard = tables["s"].stream_shard
+            records = [r.to_json() for r in shard.items] if shard is not None else []
+            unstable = {"ApproximateCreationDateTime": "", "SizeBytes": 0}  # a time, and the record's size with it
+            out.append(
+                copy.deepcopy([{**r, "eventID": "", "dynamodb": {**r["dynamodb"], **unstable}} for r in records])
+            )
+
+        for table in ("a", "s"):
+            for k, params in UPDATES:
+                call("update_item", TableName=table, Key=key(table, k), **params)
+        for table, other in (("a", "s"), ("s", "a")):
+            updates = [
+                {
+                    "TableName": table,
+                    "Key": key(table, "x"),
+                    "UpdateExpression": "SET a = :v",
+                    "ConditionExpression": "a = :w",
+                    "ExpressionAttributeValues": {":v": _s("t"), ":w": _s("wrong")},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                },
+                {
+                    "TableName": other,
+                    "Key": key(other, "x"),
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": _n("1")},
+                },
+            ]
+            call("transact_write_items", TransactItems=[{"Update": u} for u in updates])  # cancelled, the item returned
+            passing = {**updates[0], "ConditionExpression": "a <> :w"}
+            call("transact_write_items", TransactItems=[{"Update": passing}, {"Update": updates[1]}])
+            new_items = [
+                {
+                    "TableName": t,
+                    "Key": key(t, "w"),
+                    "UpdateExpression": "SET a = :v REMOVE x",
+                    "ExpressionAttributeValues": {":v": _s("v")},
+                }
+                for t in (table, other)
+            ]
+            call("transact_write_items", TransactItems=[{"Update": u} for u in new_items])
+            call(
+                "transact_write_items",
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": key(table, "w"),
+                            "UpdateExpression": "ADD tags :t",
+                            "ExpressionAttributeValues": {":t": {"SS": ["q"]}},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": other,
+                            "Key": key(other, "x"),
+                            "UpdateExpression": "ADD a :one",
+                            "ExpressionAttributeValues": {":one": _n("1")},
+                        }
+                    },
+                ],
+            )  # cancelled: ADD to a string
+    return out
+
+
+def test_update_item_answers_stores_and_streams_what_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.parsing import validators
+
+    mine = _update_outcomes()
+    monkeypatch.setattr(validators, "deepcopy", copy.deepcopy)
+    monkeypatch.setattr(dynamodb_responses, "copy", copy)
+    monkeypatch.setattr(dynamodb_models, "copy", getattr(dynamodb_models, "copy")._inner)  # noqa: B009
+    monkeypatch.setattr(DynamoDBBackend, "update_item", inspect.unwrap(DynamoDBBackend.update_item))
+    monkeypatch.setattr(moto_patches, "_deepcopy", copy.deepcopy)  # patch 1's rollback copy
+    moto_s = _update_outcomes()
+    assert len(mine) == len(moto_s)
+    for step, (a, b) in enumerate(zip(mine, moto_s, strict=True)):
+        assert a == b, step
+    answers = [o for o in mine if isinstance(o, tuple)]
+    assert len(answers) == 2 * len(UPDATES) + 8
+    assert sum(o[0] == "ok" for o in answers) > 30 and sum(o[0] != "ok" for o in answers) > 20
+
+
+def test_update_item_copies_no_tree_and_no_item_it_does_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    installed = (DynamoDBBackend.update_item, dynamodb_models.copy, dynamodb_responses.copy)  # type: ignore[attr-defined]
+    assert getattr(installed[0], "_copies_less", False)  # by install()
+    moto_patches._install_update_copies()  # again: nothing more wrapped
+    assert (DynamoDBBackend.update_item, dynamodb_models.copy, dynamodb_responses.copy) == installed  # type: ignore[attr-defined]
+    assert getattr(installed[0], "__wrapped__") is inspect.unwrap(installed[0])  # noqa: B009
+    assert getattr(validators, "deepcopy") is moto_patches._deepcopy  # noqa: B009
+    copied: list[str] = []
+    deepcopy = copy.deepcopy
+
+    def recorded(value: Any, memo: Any = None, _nil: Any = None) -> Any:
+        if isinstance(value, Node | Item):
+            copied.append(type(value).__name__)
+        return deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", recorded)  # moto's deepcopy copies each object through it
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        for name, stream in (
+            ("plain", {}),
+            ("streamed", {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}),
+        ):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+                **stream,
+            )
+
+        def updates(table: str) -> None:
+            client.put_item(TableName=table, Item={"k": _s("x"), "x": _s("1"), "y": _s("2")})
+            client.update_item(
+                TableName=table,
+                Key={"k": _s("x")},
+                UpdateExpression="SET a = :a, b = :b",
+                ConditionExpression="attribute_exists(k)",
+                ReturnValues="ALL_NEW",
+                ExpressionAttributeValues={":a": _s("a"), ":b": _n("1")},
+            )
+            client.update_item(
+                TableName=table,
+                Key={"k": _s("x")},
+                UpdateExpression="ADD n :one",
+                ExpressionAttributeValues={":one": _n("1")},
+                ReturnValues="UPDATED_OLD",
+            )
+            client.update_item(TableName=table, Key={"k": _s("x")}, UpdateExpression="REMOVE x, y")
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": {"k": _s("x")},
+                            "UpdateExpression": "SET l = list_append(if_not_exists(l, :e), :l)",
+                            "ExpressionAttributeValues": {":e": {"L": []}, ":l": {"L": [_s("1")]}},
+                        }
+                    }
+                ]
+            )
+
+        updates("plain")
+        assert copied == []  # moto copied 2 items and 1 tree per update (transactions: 1 and 1)
+        updates("streamed")
+        assert copied == ["Item"] * 4  # the stream's old image, its only reader
 
 
 # ------------------------------------------------------------------ Cognito behaviour
