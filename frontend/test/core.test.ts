@@ -308,6 +308,18 @@ test("sending ends our typing without a stop frame; the next keystroke starts it
   assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 0);
 });
 
+test("a note sent while a public reply was being typed still stops the public typing", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  client.userTyping(t); // public: the customer sees it
+  client.send(t, "internal: check the order", "note");
+  const typing = ws.actions("typing").map((f) => `${f.state}${f.note ? " note" : ""}`);
+  assert.deepEqual(typing, ["start", "stop"], "the customer never hears the note, so they hear the stop");
+  client.userTyping(t, true);
+  client.send(t, "internal: done", "note");
+  assert.deepEqual(ws.actions("typing").map((f) => `${f.state}${f.note ? " note" : ""}`), ["start", "stop", "start note"]);
+});
+
 test("a permanent error marks the message failed, internal marks it for retry", async () => {
   const ws = await connect();
   const t = client.threads.get(CONV)!;

@@ -303,7 +303,11 @@ export class ChatClient {
     };
     msg.key = messageKey(msg);
     t.outbox.push(msg);
-    this.typingEnded(t); // the hub takes the send as the stop: no `stop` frame (docs/protocol.md, "Typing")
+    // The hub takes the send as the stop: no `stop` frame (docs/protocol.md, "Typing"). Only a
+    // note sent while typing a public reply (or the reverse) still says `stop`: the customer
+    // never sees a note, so their indicator would otherwise stay on until it runs out.
+    if (t.typingActive && t.typingNote !== (kind === "note")) this.stopTyping(t);
+    else this.typingEnded(t);
     this.transmit(t, msg);
     this.changed(t);
     return msg;
