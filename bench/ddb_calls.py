@@ -63,6 +63,7 @@ PASSWORD = "Passw0rd!bench"
 AGENT_SHARE = 0.3  # of the other connections, this share are agent connections
 AGENT_USERS_MAX = 20  # other agent connections are spread over at most this many agent users
 TARGET_DDB_CALLS = 3
+UNANSWERED = {"typing", "delivered", "read"}  # the sender hears back only on an error (docs/protocol.md)
 
 Call = tuple[str, str]  # (service, operation)
 
@@ -239,10 +240,13 @@ class Hub:
         return cid
 
     def act(self, connection_id: str, **action: Any) -> dict[str, Any]:
-        """Runs one action; returns the last event the acting connection was sent."""
+        """Runs one action; returns the last event the acting connection was sent (`{}` for a
+        receipt or typing without a `request_id`: the hub answers those only with an error)."""
         self.sender.last.pop(connection_id, None)
         self.lane.handle(connection_id, json.dumps(action))
         reply = self.sender.last.get(connection_id)
+        if reply is None and action.get("action") in UNANSWERED and "request_id" not in action:
+            return {}
         if reply is None or reply.get("type") == "error":
             raise RuntimeError(f"{action.get('action')} failed: {reply}")
         return reply

@@ -3,8 +3,9 @@ stack, with every DynamoDB call counted on the wire: the hub reaches DynamoDB th
 `local.ddb_faults`' proxy (faults off), which counts the calls per operation.
 
 The protocol as docs/protocol.md ("Receipts") states it: `read` implies `delivered` (the other
-side hears one `read` and the stored cursors both move), a receipt that moves nothing is
-answered and stores nothing, and a resend answers the stored ack.
+side hears one `read` and the stored cursors both move), a receipt that moves nothing stores
+nothing, a receipt is answered with an `ack` only when it carries a `request_id`, and a resend
+answers the stored ack.
 """
 
 from __future__ import annotations
@@ -127,7 +128,9 @@ def test_one_read_tells_the_customer_delivered_and_read_in_four_calls_for_the_wh
     assert stored == {"delivered_seq": seq, "read_seq": seq, "delivered_pseq": ack["seq"], "read_pseq": ack["seq"]}
 
 
-def test_a_receipt_that_moves_nothing_stores_nothing_and_still_acks(counted: Counted, pair: dict[str, Any]) -> None:
+def test_a_receipt_that_moves_nothing_stores_nothing_and_acks_when_asked(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
     customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
     ack = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hi?")
     seq = agent.expect("message", client_id=ack["client_id"])["seq"]
@@ -143,6 +146,26 @@ def test_a_receipt_that_moves_nothing_stores_nothing_and_still_acks(counted: Cou
     assert [e for e in heard if e["type"] in ("delivered", "read")] == []
     assert counted.calls() == {"Query": 3}  # one per receipt: no write was even tried
     assert counted.participant(conv, pair["agent_id"]) == before
+
+
+def test_a_receipt_without_a_request_id_is_heard_by_the_other_side_and_not_answered(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
+    """As the shipped clients send them: no `request_id`, so no `ack` comes back (one post less
+    per receipt), while the other side hears it and the cursor is stored. An error still comes."""
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    ack = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Hm?")
+    seq = agent.expect("message", client_id=ack["client_id"])["seq"]
+    settle(customer, agent)
+    counted.reset()
+    agent.send(action="read", conversation_id=conv, seq=seq)
+    assert customer.expect("read")["seq"] == ack["seq"]
+    assert agent.drain(0.6) == []  # nothing back to the reader: no ack, no error
+    assert counted.calls() == {"Query": 1, "UpdateItem": 1}
+    assert counted.participant(conv, pair["agent_id"])["read_seq"] == seq
+    agent.send(action="read", conversation_id=conv, seq=seq + 50)
+    [error] = agent.drain(0.6)
+    assert (error["type"], error["code"]) == ("error", "invalid_action")
 
 
 def test_a_resend_of_a_stored_message_answers_the_stored_ack_in_two_calls(

@@ -86,10 +86,10 @@ def test_a_message_and_its_read_cost_four_calls_and_read_moves_delivered_in_the_
         [ack] = hub.act(customer, action="send", conversation_id=conv, client_id="c1", text="where is it?")
     [message] = hub.sender.take(ana)
     with counting() as read:
-        [read_ack] = hub.act(ana, action="read", conversation_id=conv, seq=message["seq"])
+        [read_ack] = hub.act(ana, action="read", conversation_id=conv, seq=message["seq"], request_id="r1")
     assert send.ops == {"Query": 1, "TransactWriteItems": 1}
     assert read.ops == {"Query": 1, "UpdateItem": 1}  # one write moves both cursors
-    assert read_ack["type"] == "ack" and read_ack["action"] == "read"
+    assert (read_ack["type"], read_ack["action"], read_ack["request_id"]) == ("ack", "read", "r1")
     # The customer hears one `read` (their clients take it as delivered too), in their numbering.
     [event] = hub.sender.take(customer)
     assert (event["type"], event["seq"], event["by"]["role"]) == ("read", ack["seq"], "agent")

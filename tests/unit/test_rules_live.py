@@ -225,8 +225,9 @@ def test_receipts_move_cursors_forward_and_read_implies_delivered(unit: Unit) ->
     unit.act(customer, action="read", conversation_id=conv, seq=4)
     assert (int(stored.delivered_seq), int(stored.read_seq)) == (4, 4)
     assert [(e["type"], e["seq"]) for e in unit.sender.take(agent)] == [("read", 4)]
-    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=4)
+    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=4, request_id="r4")
     assert ack["seq"] == 4 and unit.sender.take(agent) == []  # no move, nobody told
+    assert unit.act(customer, action="read", conversation_id=conv, seq=4) == []  # nor answered, unasked
     unit.act(customer, action="delivered", conversation_id=conv, seq=1)
     assert int(stored.delivered_seq) == 4 and unit.sender.take(agent) == []
 
@@ -237,8 +238,8 @@ def test_a_customer_acknowledges_only_what_they_can_see(unit: Unit) -> None:
     [err] = unit.act(customer, action="read", conversation_id=conv, seq=3)
     assert err["code"] == "invalid_action"
     assert err["message"] == "read: seq 3 is beyond the conversation's last entry (2)"
-    [ack] = unit.act(agent, action="read", conversation_id=conv, seq=3)
-    assert ack["seq"] == 3
+    [ack] = unit.act(agent, action="read", conversation_id=conv, seq=3, request_id="r3")
+    assert (ack["type"], ack["seq"]) == ("ack", 3)
     stranger = unit.connect_agent("bo")
     [err] = unit.act(stranger, action="read", conversation_id=conv, seq=1)
     assert err["code"] == "not_joined"

@@ -63,8 +63,7 @@ def test_an_agents_receipt_below_the_last_entry_reaches_the_customer_as_their_pu
     """Ana has seen up to her note (seq 3) and, before that, Kim's first message (seq 1): Kim
     hears each in her own numbering — the public entries up to there (2, then 1)."""
     customer, conv, agent = chat(unit)
-    [ack] = unit.act(agent, action="delivered", conversation_id=conv, seq=1)
-    assert (ack["type"], ack["seq"]) == ("ack", 1)
+    assert unit.act(agent, action="delivered", conversation_id=conv, seq=1) == []  # unasked: no ack
     assert receipts(unit.sender.take(customer)) == [("delivered", 1)]
     assert cursors(stored(unit, conv, agent)) == (1, 1, 0, 0)
     unit.act(agent, action="read", conversation_id=conv, seq=3)
@@ -140,7 +139,7 @@ def test_a_customer_cannot_acknowledge_anything_before_the_first_public_entry(un
     [err] = unit.act(customer, action="delivered", conversation_id=conv, seq=1)
     beyond = "delivered: seq 1 is beyond the conversation's last entry (0)"
     assert (err["code"], err["message"]) == ("invalid_action", beyond)
-    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=0)  # nothing to move, nothing refused
+    [ack] = unit.act(customer, action="read", conversation_id=conv, seq=0, request_id="r0")  # nothing to move or refuse
     assert (ack["type"], ack["seq"]) == ("ack", 0)
 
 
@@ -163,8 +162,8 @@ def test_a_receipt_at_or_below_either_cursor_writes_nothing_and_tells_nobody(uni
     assert receipts(unit.sender.take(customer)) == [("delivered", 3), ("read", 1)]
     unit.store.calls.clear()
     for kind, seq in [("delivered", 4), ("delivered", 3), ("read", 1)]:
-        [ack] = unit.act(agent, action=kind, conversation_id=conv, seq=seq)
-        assert (ack["type"], ack["action"], ack["seq"]) == ("ack", kind, seq)
+        [ack] = unit.act(agent, action=kind, conversation_id=conv, seq=seq, request_id=f"{kind}{seq}")
+        assert (ack["type"], ack["action"], ack["seq"], ack["request_id"]) == ("ack", kind, seq, f"{kind}{seq}")
     assert "advance_cursor" not in unit.store.calls
     assert unit.sender.take(customer) == []
     assert cursors(stored(unit, conv, agent)) == (4, 3, 1, 1)
