@@ -78,10 +78,24 @@ Seven cut what every request costs moto's server (`local.moto_server`), its answ
    table has a stream: for a table without one the copy is not made. Patch 1's rollback copies
    the items' JSON with `_deepcopy` too. The test compares every answer, stored item and stream
    record with moto's own copies, and each copy with `copy.deepcopy`'s, object for object.
+12. The update validator's tree walks cost what the tree holds. moto validates an update
+   expression with about ten `DepthFirstTraverser`s, and at every node of every walk each one
+   built its processing map anew (`nodes_to_be_processed`, `process`) and asked `isinstance`
+   of ABCs (`Node` has `ABCMeta`), about 18% of moto's CPU under load. The walk now takes the
+   map once per walk and looks a node's kind (not a node; a node no key takes; else the first
+   key of the map, in its order, that it is an instance of, as `process` picks) up by its type,
+   computed once per type with `issubclass` and forgotten when an ABC registers a class. A
+   traverser that overrides the walk, `nodes_to_be_processed` or `process` keeps moto's walk;
+   `pre_processing_of_child` is still called wherever a traverser overrides it.
+13. `Node.find_clauses` asks its two `isinstance`s (of ABCs) once per node type, not per child.
+   Patches 12 and 13 together: 0.50x the backend's CPU for an UpdateItem like the hub's
+   (SET with `if_not_exists`, REMOVE, ADD; 3,370 -> 1,680 us, `/tmp`-style microbenchmark of
+   3,000 calls), answers compared with moto's own by the UpdateItem and transaction tables.
 """
 
 from __future__ import annotations
 
+import abc
 import base64
 import copy
 import copyreg
@@ -128,6 +142,8 @@ def install() -> None:
     _install_update_expression_cache()
     _install_condition_expression_cache()
     _install_update_copies()
+    _install_quick_traversal()
+    _install_quick_find_clauses()
 
 
 def _install_cognito_write_rules() -> None:
@@ -765,3 +781,141 @@ def _install_update_copies() -> None:
 
     update_item._copies_less = True  # type: ignore[attr-defined]
     backend.update_item = update_item  # type: ignore[method-assign]
+
+
+# A node type's kind for a traverser's processing keys (`_traversal_kinds`): no Node at all,
+# or a Node no key takes; otherwise the kind is the key `process` picks.
+_NOT_A_NODE = object()
+_UNPROCESSED = object()
+# (processing keys, in their order) -> node type -> its kind; emptied when an ABC registers a
+# class (`abc.get_cache_token()` changes), since `isinstance` answers may change then.
+_traversal_kinds: dict[tuple[type, ...], dict[type, Any]] = {}
+_traversal_token: list[object] = [abc.get_cache_token()]
+
+
+def _forget_kinds_if_abcs_changed() -> None:
+    token = abc.get_cache_token()
+    if token != _traversal_token[0]:
+        _traversal_kinds.clear()
+        _descent_classes.clear()
+        _traversal_token[0] = token
+
+
+def _node_kinds(keys: tuple[type, ...]) -> dict[type, Any]:
+    _forget_kinds_if_abcs_changed()
+    kinds = _traversal_kinds.get(keys)
+    if kinds is None:
+        kinds = _traversal_kinds[keys] = {}
+    return kinds
+
+
+def _node_kind(kinds: dict[type, Any], keys: tuple[type, ...], cls: type) -> Any:
+    """What moto's traverser does with an instance of `cls`: `isinstance(node, Node)`, then the
+    first key of the processing map (in its order) the node is an instance of, as `process`."""
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    if not issubclass(cls, Node):
+        kind = _NOT_A_NODE
+    else:
+        kind = next((key for key in keys if issubclass(cls, key)), _UNPROCESSED)
+    kinds[cls] = kind
+    return kind
+
+
+# The DepthFirstTraverser methods the quick walk stands in for: a traverser class overriding
+# one of them walks with moto's `traverse`.
+_TRAVERSER_METHODS = ("traverse_node_recursively", "nodes_to_be_processed", "process")
+
+
+def _install_quick_traversal() -> None:
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+
+    if getattr(DepthFirstTraverser.traverse, "_quick", False):
+        return
+    original = DepthFirstTraverser.traverse
+    base_hook = DepthFirstTraverser.pre_processing_of_child
+    base_methods = [getattr(DepthFirstTraverser, name) for name in _TRAVERSER_METHODS]
+    classes: dict[type, tuple[bool, bool]] = {}  # traverser class -> (walked quickly?, its own hook?)
+
+    # moto offers no cheaper walk: written by hand, as `traverse_node_recursively` walks.
+    @functools.wraps(original)
+    def traverse(self: Any, node: Any) -> Any:
+        cls = type(self)
+        how = classes.get(cls)
+        if how is None:
+            quick = [getattr(cls, name) for name in _TRAVERSER_METHODS] == base_methods
+            how = classes[cls] = (quick, cls.pre_processing_of_child is not base_hook)
+        quick, hooked = how
+        if not quick:
+            return original(self, node)
+        processors = self._processing_map()  # moto's asks for it at every node: the same map
+        keys = tuple(processors)
+        kinds = _node_kinds(keys)
+        hook = self.pre_processing_of_child if hooked else None
+        get = kinds.get
+
+        def walk(node: Any, child_id: int) -> Any:
+            kind = get(type(node))
+            if kind is None:
+                kind = _node_kind(kinds, keys, type(node))
+            if kind is _NOT_A_NODE:
+                return node
+            parent_node = node.parent
+            children = node.children
+            if children is not None:
+                for i, child_node in enumerate(children):
+                    if hook is not None:
+                        hook(node, i)
+                    if get(type(child_node)) is not _NOT_A_NODE:
+                        walk(child_node, i)
+            if kind is not _UNPROCESSED:
+                node = processors[kind](node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+            return node
+
+        return walk(node, -1)
+
+    traverse._quick = True  # type: ignore[attr-defined]
+    DepthFirstTraverser.traverse = traverse
+
+
+# Node type -> whether `Node.find_clauses` looks into its children (an Expression or an
+# UpdateExpressionFunction); emptied with `_traversal_kinds`.
+_descent_classes: dict[type, bool] = {}
+
+
+def _install_quick_find_clauses() -> None:
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        Expression,
+        Node,
+        UpdateExpressionFunction,
+    )
+
+    if getattr(Node.find_clauses, "_quick", False):
+        return
+    original = Node.find_clauses
+    descended = (Expression, UpdateExpressionFunction)
+    get_cache_token = abc.get_cache_token
+
+    # moto's, with its two `isinstance` checks (of ABCs) looked up by the child's type.
+    @functools.wraps(original)
+    def find_clauses(self: Any, clause_types: Any) -> list[Any]:
+        if get_cache_token() != _traversal_token[0]:
+            _forget_kinds_if_abcs_changed()
+        clauses: list[Any] = []
+        for child in self.children or []:
+            cls = type(child)
+            if cls in clause_types:
+                clauses.append(child)
+            else:
+                descend = _descent_classes.get(cls)
+                if descend is None:
+                    descend = _descent_classes[cls] = issubclass(cls, descended)
+                if descend:
+                    clauses.extend(child.find_clauses(clause_types))
+        return clauses
+
+    find_clauses._quick = True  # type: ignore[attr-defined]
+    Node.find_clauses = find_clauses

@@ -1366,3 +1366,51 @@ def test_a_client_without_write_attributes_may_write_every_attribute(idp: Any) -
     idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:tenant", "Value": "t2"}])
     attributes = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool, Username="u")["UserAttributes"]}
     assert attributes["custom:tenant"] == "t2"
+
+
+def test_the_quick_walk_processes_each_node_with_the_first_key_of_the_map_as_moto_s_walk_does() -> None:
+    """moto's own traversers never list a class and its subclass as keys, so the answer tables
+    above cannot tell whether the quick walk (patch 12) picks the *first* matching key, as
+    `process` does: a traverser of our own that lists both, with a hook, walked both ways."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    install()
+
+    class Base(Node):  # type: ignore[misc]
+        pass
+
+    class Special(Base):
+        pass
+
+    class Leaf(Node):  # type: ignore[misc]
+        pass
+
+    def tree() -> Node:
+        return Leaf([Special([Leaf(["x"]), "y"]), Base([Leaf(None)]), 7])
+
+    class Marker(DepthFirstTraverser):  # type: ignore[misc]
+        def __init__(self, order: str) -> None:
+            self.order = order
+            self.seen: list[tuple[str, int]] = []
+
+        def _processing_map(self) -> dict[type, Callable[[Node], Node]]:
+            special: dict[type, Callable[[Node], Node]] = {Special: lambda n: Leaf([f"special:{len(n.children)}"])}
+            base: dict[type, Callable[[Node], Node]] = {Base: lambda n: Leaf([f"base:{len(n.children)}"])}
+            return {**special, **base} if self.order == "special first" else {**base, **special}
+
+        def pre_processing_of_child(self, parent_node: Node, child_id: int) -> None:
+            self.seen.append((parent_node.type, child_id))
+
+    def shape(node: Any) -> Any:
+        if isinstance(node, Node):
+            return (node.type, [shape(c) for c in node.children or []])
+        return node
+
+    assert getattr(DepthFirstTraverser.traverse, "_quick", False)
+    for order in ("special first", "base first"):
+        quick, moto = Marker(order), Marker(order)
+        walked = quick.traverse(tree())
+        expected = DepthFirstTraverser.traverse.__wrapped__(moto, tree())
+        assert shape(walked) == shape(expected)
+        assert quick.seen == moto.seen and quick.seen
+    assert shape(Marker("special first").traverse(tree())) != shape(Marker("base first").traverse(tree()))
