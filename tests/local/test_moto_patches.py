@@ -1101,6 +1101,20 @@ UPDATES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("z", {"AttributeUpdates": {"n": {"Value": _n("3"), "Action": "ADD"}}, "ReturnValues": "UPDATED_OLD"}),
+    # 12, 13: what the validator's walks decide (a missing list, a list of a string, paths and counts)
+    ("x", {"UpdateExpression": "SET l2 = list_append(nothere, :l)", "ExpressionAttributeValues": {":l": {"L": []}}}),
+    ("x", {"UpdateExpression": "SET l = list_append(:l, a)", "ExpressionAttributeValues": {":l": {"L": []}}}),
+    (
+        "x",
+        {
+            "UpdateExpression": "SET #a = if_not_exists(#gone, :v), m.kid.#w = :v REMOVE m.lst[0] ADD tags :t",
+            "ExpressionAttributeNames": {"#a": "a", "#gone": "gone", "#w": "w"},
+            "ExpressionAttributeValues": {":v": _s("v"), ":t": {"SS": ["z"]}},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    ("x", {"UpdateExpression": "SET m.kid = :v, m.kid.w = :v", "ExpressionAttributeValues": {":v": _s("v")}}),
+    ("x", {"UpdateExpression": "REMOVE a ADD a :one", "ExpressionAttributeValues": {":one": _n("1")}}),
 ]
 
 
@@ -1295,6 +1309,254 @@ def test_update_item_copies_no_tree_and_no_item_it_does_not_read(monkeypatch: py
         assert copied == []  # moto copied 2 items and 1 tree per update (transactions: 1 and 1)
         updates("streamed")
         assert copied == ["Item"] * 4  # the stream's old image, its only reader
+
+
+# ------------------------------------------------------------------ the validator's walks (12, 13)
+def test_moto_s_traversal_and_find_clauses_are_what_the_quick_ones_stand_in_for() -> None:
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    traverser, node = ast_nodes.DepthFirstTraverser, ast_nodes.Node  # type: ignore[attr-defined]
+    assert getattr(traverser.traverse, "_quick", False) and getattr(node.find_clauses, "_quick", False)
+    moto_patches._install_quick_traversal()  # again: nothing more wrapped
+    moto_patches._install_quick_find_clauses()
+    assert inspect.unwrap(traverser.traverse) is getattr(traverser.traverse, "__wrapped__")  # noqa: B009
+    assert inspect.unwrap(node.find_clauses) is getattr(node.find_clauses, "__wrapped__")  # noqa: B009
+    # 12: moto's walk, which the quick one follows step by step.
+    assert "def traverse(self, node): return self.traverse_node_recursively(node)" in _source(traverser.traverse)
+    assert (
+        "if isinstance(node, Node): parent_node = node.parent if node.children is not None: "
+        "for i, child_node in enumerate(node.children): self.pre_processing_of_child(node, i) "
+        "self.traverse_node_recursively(child_node, i) # noinspection PyTypeChecker "
+        "if isinstance(node, self.nodes_to_be_processed()): node = self.process(node) node.parent = parent_node "
+        "if parent_node: parent_node.children[child_id] = node return node"
+    ) in _source(traverser.traverse_node_recursively)
+    assert "return tuple(k for k in self._processing_map().keys())" in _source(traverser.nodes_to_be_processed)
+    assert (
+        "for class_key, processor in self._processing_map().items(): "
+        "if isinstance(node, class_key): return processor(node)"
+    ) in _source(traverser.process)
+    assert "pass" in _source(traverser.pre_processing_of_child).split('"""')[-1]
+    # moto's traversers: none walks otherwise, one has its own hook, each map is the same at every node.
+    classes: list[Any] = [c for c in vars(validators).values() if isinstance(c, type) and issubclass(c, traverser)]
+    classes.remove(traverser)
+    assert len(classes) == 10
+    for cls in classes:
+        assert all(getattr(cls, name) is getattr(traverser, name) for name in moto_patches._TRAVERSER_METHODS)
+        assert cls.traverse is traverser.traverse
+        code = _source(cls._processing_map)
+        assert re.fullmatch(r"def _processing_map\(.*?\) -> .*?: return \{[^{}]*\}", code), code
+    assert [c.__name__ for c in classes if c.pre_processing_of_child is not traverser.pre_processing_of_child] == [
+        "ExpressionAttributeResolvingProcessor"
+    ]
+    # 13: moto's find_clauses, whose isinstance checks the quick one looks up by type.
+    assert (
+        "clauses = [] for child in self.children or []: if type(child) in clause_types: clauses.append(child) "
+        "elif isinstance(child, Expression): clauses.extend(child.find_clauses(clause_types)) "
+        "elif isinstance(child, UpdateExpressionFunction): clauses.extend(child.find_clauses(clause_types)) "
+        "return clauses"
+    ) in _source(node.find_clauses)
+    nodes = [c for c in vars(ast_nodes).values() if isinstance(c, type) and issubclass(c, node)]
+    assert [c for c in nodes if "find_clauses" in vars(c)] == [node]
+
+
+@pytest.fixture
+def moto_s_walks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Puts moto's own traverse and find_clauses back (for the rest of the test)."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    def put_back() -> None:
+        monkeypatch.setattr(DepthFirstTraverser, "traverse", inspect.unwrap(DepthFirstTraverser.traverse))
+        monkeypatch.setattr(Node, "find_clauses", inspect.unwrap(Node.find_clauses))
+
+    return put_back
+
+
+def _graph(value: Any) -> list[Any]:
+    """`value` as a list of its objects (each once, in the order first reached, through
+    children, parents and attributes alike), each object's attributes naming the others by
+    their place: two trees are alike, parents and sharing included, when their graphs are equal."""
+    places: dict[int, int] = {}
+    graph: list[Any] = []
+
+    def ref(x: Any) -> Any:
+        if isinstance(x, list):
+            return [ref(e) for e in x]
+        if isinstance(x, dict):
+            return {k: ref(e) for k, e in x.items()}
+        if not hasattr(x, "__dict__"):
+            return x
+        if id(x) not in places:
+            places[id(x)] = len(graph)
+            graph.append(None)
+            graph[places[id(x)]] = (type(x).__name__, {k: ref(e) for k, e in vars(x).items()})
+        return ("@", places[id(x)])
+
+    ref(value)
+    return graph
+
+
+# (update expression, names): validated against VALIDATED_ITEM with VALIDATED_VALUES.
+VALIDATED = [
+    ("SET a = :a, b = :b", {}),
+    ("ADD n :one", {}),
+    ("ADD s :one", {}),
+    ("ADD nothere.path :one", {}),
+    ("REMOVE x, y", {}),
+    ("SET #v = if_not_exists(#v, :zero) + :one, seen = list_append(if_not_exists(seen, :e), :l)", {"#v": "n"}),
+    ("SET x = if_not_exists(nothere, :a), y = if_not_exists(s, :a)", {}),
+    ("SET x = list_append(nothere, :l)", {}),
+    ("SET x = list_append(:l, s)", {}),
+    ("SET x = nothere", {}),
+    ("SET x = nothere.deeper[2]", {}),
+    ("SET m.gone.deeper = :a", {}),
+    ("SET a.b[1].#c = :a REMOVE d[2], d[0] ADD ss :ss DELETE ts :ss", {"#c": "c"}),
+    ("SET a.b[7] = :a, d[1] = d[0] + :one", {}),
+    ("SET x = b, c = #d.e, f = n - :one", {"#d": "m"}),
+    ("SET x = s, c = #d.e, f = n - :one", {"#d": "m"}),
+    ("SET x = s + :one", {}),
+    ("SET x = :one - s", {}),
+    ("SET a = :a, a = :b", {}),
+    ("SET a.b = :a, a = :b", {}),
+    ("SET #a = :a, #b = :b", {"#a": "q", "#b": "q"}),
+    ("SET a = :a SET b = :b", {}),
+    ("ADD n :one ADD m :one", {}),
+    ("REMOVE a REMOVE b", {}),
+    ("SET k = :a", {}),
+    ("SET #k = :a", {"#k": "k"}),
+    ("SET a = :missing", {}),
+    ("SET #nope = :a", {}),
+    ("SET x = :one, y = :e, z = :l REMOVE a.b[0], d ADD ns :ns", {}),
+]
+VALIDATED_VALUES: dict[str, Any] = {
+    ":a": {"S": "a"},
+    ":b": {"S": "b"},
+    ":one": {"N": "1"},
+    ":zero": {"N": "0"},
+    ":e": {"L": []},
+    ":l": {"L": [{"S": "l"}]},
+    ":ss": {"SS": ["x"]},
+    ":ns": {"NS": ["2"]},
+}
+VALIDATED_ITEM = {
+    "k": {"S": "x"},
+    "s": {"S": "text"},
+    "n": {"N": "5"},
+    "ss": {"SS": ["x", "y"]},
+    "ts": {"SS": ["x"]},
+    "seen": {"L": [{"S": "a"}]},
+    "a": {"M": {"b": {"L": [{"N": "1"}, {"M": {"c": {"S": "z"}}}]}}},
+    "d": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]},
+    "m": {"M": {"e": {"S": "e"}}},
+}
+
+
+def _validated() -> list[Any]:
+    """What moto's update validator makes of each of VALIDATED (its tree, as `_graph`s), or raises."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("k", "g")],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        table = dynamodb_backends[ACCOUNT][REGION].tables["t"]
+    out: list[Any] = []
+    for text, names in [*VALIDATED, ("SET g = :one", {}), ("SET g = :e", {}), ("SET #g = :s", {"#g": "g"})]:
+        item = Item(DynamoType({"S": "x"}), None, copy.deepcopy(VALIDATED_ITEM))
+        tree = UpdateExpressionParser.make(text)
+        try:
+            validated = UpdateExpressionValidator(
+                tree, names, {**VALIDATED_VALUES, ":s": {"S": ""}}, item, table
+            ).validate()
+            out.append(("ok", text, _graph(validated)))
+        except Exception as error:  # moto's own errors, compared by type and message
+            out.append(("raised", text, type(error).__name__, str(error)))
+        out.append(_graph(tree))  # the kept tree: not changed by the validator
+    return out
+
+
+def test_the_validator_makes_moto_s_trees_and_raises_moto_s_errors(moto_s_walks: Callable[[], None]) -> None:
+    mine = _validated()
+    moto_s_walks()
+    moto_s = _validated()
+    assert len(mine) == len(moto_s) == 2 * (len(VALIDATED) + 3)
+    for a, b in zip(mine, moto_s, strict=True):
+        assert a == b
+    outcomes = mine[::2]
+    assert sum(o[0] == "ok" for o in outcomes) >= 8 and sum(o[0] == "raised" for o in outcomes) >= 15
+    assert len({o[2] for o in outcomes if o[0] == "raised"}) >= 8  # as many kinds of error
+
+
+def test_update_item_answers_what_moto_s_walks_answer(moto_s_walks: Callable[[], None]) -> None:
+    mine = _update_outcomes()
+    moto_s_walks()
+    moto_s = _update_outcomes()
+    assert len(mine) == len(moto_s)
+    for step, (a, b) in enumerate(zip(mine, moto_s, strict=True)):
+        assert a == b, step
+
+
+def test_a_traverser_is_walked_as_moto_walks_it(moto_s_walks: Callable[[], None]) -> None:
+    """Processors in the map's order (the first that applies), the hook before each child,
+    replacements put in the parent's children, and a traverser with its own walk walked by it."""
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        DepthFirstTraverser,
+        Expression,
+        UpdateExpression,
+        UpdateExpressionSetAction,
+    )
+
+    class Recording(DepthFirstTraverser):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.log: list[Any] = []
+
+        def _processing_map(self) -> dict[type, Callable[[Any], Any]]:
+            return {
+                UpdateExpressionSetAction: self.action,
+                UpdateExpression: self.other,
+                Expression: self.other,
+            }
+
+        def pre_processing_of_child(self, parent_node: Any, child_id: int) -> None:
+            self.log.append(("child", type(parent_node).__name__, child_id))
+
+        def action(self, node: Any) -> Any:
+            self.log.append(("action", type(node).__name__))
+            return UpdateExpressionSetAction(children=list(node.children))
+
+        def other(self, node: Any) -> Any:
+            self.log.append(("other", type(node).__name__, len(node.children or [])))
+            return node
+
+    class OwnProcess(Recording):
+        def process(self, node: Any) -> Any:
+            self.log.append(("own", type(node).__name__))
+            return node
+
+    def walked() -> list[Any]:
+        out: list[Any] = []
+        for text in ("SET a = :a, b.c[1] = if_not_exists(#b, :b) + :c REMOVE d ADD e :e", "SET a = b"):
+            for cls in (Recording, OwnProcess):
+                traverser = cls()
+                tree = copy.deepcopy(UpdateExpressionParser.make(text))
+                out += [traverser.traverse(tree) is tree, traverser.log, _graph(tree)]
+        return out
+
+    mine = walked()
+    moto_s_walks()
+    assert mine == walked()
+    assert any(entry[0] == "action" for entry in mine[1]) and any(entry[0] == "own" for entry in mine[4])
 
 
 # ------------------------------------------------------------------ Cognito behaviour
