@@ -87,6 +87,7 @@ class Stack:
 
     info: dict[str, Any]
     data_dir: Path | None = None  # set when this benchmark started the stack (its log is there)
+    pid: int | None = None  # the stack's `local.run` process, when this benchmark started it
 
     def get(self, snake: str) -> str:
         camel = "".join(part.title() if i else part for i, part in enumerate(snake.split("_")))
@@ -157,7 +158,7 @@ def local_stack(attach: Path | None, extra_args: Sequence[str] = ()) -> Iterator
                     raise RuntimeError(f"local stack not ready after {READY_TIMEOUT:.0f} s:\n{_tail(log_path)}")
                 time.sleep(0.05)
             print(f"   local stack ready in {time.monotonic() - t0:.1f} s (pid {proc.pid})")
-            yield Stack(json.loads(ready.read_text(encoding="utf-8")), data_dir)
+            yield Stack(json.loads(ready.read_text(encoding="utf-8")), data_dir, proc.pid)
         except BaseException:
             print(f"   the run failed; the stack's log is kept: {log_path}")
             raise
@@ -173,6 +174,52 @@ def local_stack(attach: Path | None, extra_args: Sequence[str] = ()) -> Iterator
 
 def _tail(path: Path, chars: int = 4000) -> str:
     return path.read_text(encoding="utf-8", errors="replace")[-chars:] if path.exists() else ""
+
+
+def _role(cmdline: list[str]) -> str:
+    """The part of the local stack a process is: moto, one Lambda function's worker, or the
+    gateway (`local.run`: the WebSocket and REST gateways, the streams and the scheduler)."""
+    if "local.moto_server" in cmdline:
+        return "moto"
+    if "local.worker" in cmdline:
+        handler = cmdline[cmdline.index("--handler") + 1] if "--handler" in cmdline else ""
+        return handler.removeprefix("app.") if handler and not handler.startswith("--") else "api"
+    return "gateway"
+
+
+def stack_cpu_s(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the stack's processes, by role: `root` and
+    every process below it, read from /proc (Linux; empty elsewhere). CPU per message is a
+    figure a busy, shared machine disturbs much less than a latency percentile."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    parent: dict[int, int] = {}
+    ticks: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = float(fields[11]) + float(fields[12])  # utime, stime
+    hz = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for pid, used in ticks.items():
+        up = pid
+        while up not in (root, 0, 1) and up in parent:
+            up = parent[up]
+        if up != root:
+            continue
+        try:
+            cmdline = (proc / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        role = _role(cmdline)
+        out[role] = out.get(role, 0.0) + used / hz
+    return out
 
 
 def agent_token(stack: Stack, username: str) -> str:
@@ -407,6 +454,12 @@ class Outcome:
     setup_s: float
     frames_in: int = 0
     receipts: int = 0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # the stack's CPU while sending and draining, by role
+
+    def cpu_ms_per_message(self) -> dict[str, float]:
+        """The stack's CPU ms per message sent, by role (the roles that used at least 0.1 ms)."""
+        per = {role: 1000 * s / max(1, self.sent) for role, s in self.cpu_s.items()}
+        return {role: ms for role, ms in sorted(per.items(), key=lambda kv: -kv[1]) if ms >= 0.1}
 
     @property
     def lost(self) -> int:
@@ -416,6 +469,7 @@ class Outcome:
 async def exercise(
     stack: Stack, conversations: int, agents: int, seconds: int, drain: float, behaviour: Behaviour = OFF
 ) -> Outcome:
+    cpu_before: dict[str, float] = {}
     tally = Tally()
     timeout = aiohttp.ClientTimeout(total=60)
     t_setup = time.perf_counter()
@@ -449,6 +503,8 @@ async def exercise(
         await asyncio.sleep(0.5)  # let the join fan-out (system messages, lobby updates) settle
         t0 = time.perf_counter() + 0.1 + (TYPING_LEAD_S if behaviour.typing else 0.0)
         period = 1.0 / conversations
+        if stack.pid is not None:
+            cpu_before = stack_cpu_s(stack.pid)
         await asyncio.gather(
             *(
                 customer_loop(ws, i, conversation_ids[i], seconds, t0, period, tally, behaviour)
@@ -465,6 +521,7 @@ async def exercise(
                 last_progress, seen = time.perf_counter(), len(tally.delivered_ms)
             if time.perf_counter() - sent_end > MAX_DRAIN:
                 break
+        cpu_after = stack_cpu_s(stack.pid) if stack.pid is not None else {}
         timers = [t for a in sockets for t in a.timers]
         for task in timers:  # receipts still owed: the run is over
             task.cancel()
@@ -486,6 +543,7 @@ async def exercise(
         setup_s=setup,
         frames_in=tally.frames_in,
         receipts=tally.receipts,
+        cpu_s={role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after},
     )
 
 
@@ -664,6 +722,10 @@ def print_rate(r: RateRun, agents: int) -> None:
         f"a send's calls in sequence before/after {r.before.send_floor_ms:.1f} / {r.after.send_floor_ms:.1f} ms "
         f"(TransactWriteItems {r.before.transact_ms:.1f} / {r.after.transact_ms:.1f}, items {r.after.items})"
     )
+    cpu = o.cpu_ms_per_message()
+    if cpu:
+        parts = ", ".join(f"{role} {ms:.1f}" for role, ms in cpu.items())
+        print(f"   the stack's CPU per message, ms: {sum(cpu.values()):.1f} ({parts})")
     for err in [*o.errors, *o.gateway_errors][:5]:
         print(f"     {err}")
 

@@ -4,7 +4,11 @@ sizing rules, and the assumed client behaviour is the shipped clients'."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
@@ -246,3 +250,30 @@ def test_the_hub_reloads_are_the_shipped_dashboards() -> None:
     load = lanes[lanes.index("  async loadHub(") :]
     load = load[: load.index("\n  }\n")]
     assert re.findall(r'api<[^(]*\("(/[\w/]+)"', load) == list(cost.HUB_RELOAD)
+
+
+def test_the_latency_bench_counts_the_stacks_cpu_by_role_for_its_processes_only() -> None:
+    """`bench.latency` prints the stack's CPU per message from /proc: each process below the
+    stack's root, by role (moto, a function's worker, the gateway), and nothing else."""
+    assert latency._role(["python", "-m", "local.moto_server", "-p", "1"]) == "moto"
+    assert (
+        latency._role(["python", "-m", "local.worker", "--app", "app:app", "--handler", "app.ws_message"])
+        == "ws_message"
+    )
+    assert latency._role(["python", "-m", "local.worker", "--app", "app:app", "--handler", "--stage", "dev"]) == "api"
+    assert latency._role(["python", "-m", "local.run", "--port", "0"]) == "gateway"
+    burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\ntime.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", burn, "local.moto_server"])
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while latency.stack_cpu_s(os.getpid()).get("moto", 0.0) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        used = latency.stack_cpu_s(os.getpid())
+        assert 0.25 <= used["moto"] < 5 and used["gateway"] > 0  # the child, and this process itself
+        assert set(latency.stack_cpu_s(stranger.pid)) == {"gateway"}  # another tree: only its own root
+        assert latency.stack_cpu_s(stranger.pid)["gateway"] < 0.25
+    finally:
+        for p in (child, stranger):
+            p.kill()
+            p.wait()
