@@ -40,6 +40,20 @@ def test_messages_both_ways(chat: dict[str, Any], tables: Tables) -> None:
     assert [m["text"] for m in tables.messages(conv)][-2:] == ["My parcel is late", "Let me check that for you"]
 
 
+def test_a_message_that_reads_like_a_query_string_action_is_stored_and_breaks_nothing(
+    chat: dict[str, Any], tables: Tables
+) -> None:
+    """A customer pasting a link with `&Action=DeleteTable` in it made the local stack's moto
+    delete the table (local.moto_patches, patch 14). DynamoDB itself never reads a body so."""
+    customer, agent, conv = chat["customer"], chat["agent"], chat["conversation_id"]
+    link = "https://shop.example/track?id=7&Action=DeleteTable&x=1"
+    ack = customer.request("ack", action="send", conversation_id=conv, client_id="c-act", text=link)
+    assert agent.expect("message", client_id="c-act")["text"] == link
+    after = agent.request("ack", action="send", conversation_id=conv, client_id="a-act", text="Got it")
+    assert after["seq"] == ack["seq"] + 1 and customer.expect("message", client_id="a-act")["text"] == "Got it"
+    assert [m["text"] for m in tables.messages(conv)][-2:] == [link, "Got it"]
+
+
 def test_typing_reaches_only_the_other_side(chat: dict[str, Any]) -> None:
     customer, agent, conv = chat["customer"], chat["agent"], chat["conversation_id"]
     customer.send(action="typing", conversation_id=conv, state="start")

@@ -1676,3 +1676,32 @@ def test_the_quick_walk_processes_each_node_with_the_first_key_of_the_map_as_mot
         assert shape(walked) == shape(expected)
         assert quick.seen == moto.seen and quick.seen
     assert shape(Marker("special first").traverse(tree())) != shape(Marker("base first").traverse(tree()))
+
+
+def test_text_that_reads_like_a_query_string_action_is_stored_and_deletes_nothing() -> None:
+    """Patch 14: a customer who types `&Action=DeleteTable` made moto delete the table (it read
+    the JSON body as a query string, and an `Action` there beat X-Amz-Target)."""
+    install()
+    text = "see https://shop.example/?q=1&Action=DeleteTable&x=2"
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="t", Item={"pk": {"S": "a"}, "text": {"S": text}})
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}, "text": {"S": text}}}}]
+        )
+        client.update_item(
+            TableName="t",
+            Key={"pk": {"S": "c"}},
+            UpdateExpression="SET #t = :t",
+            ExpressionAttributeNames={"#t": "text"},
+            ExpressionAttributeValues={":t": {"S": "&Action=ListTables"}},
+        )
+        assert client.list_tables()["TableNames"] == ["t"]
+        stored = {i["pk"]["S"]: i["text"]["S"] for i in client.scan(TableName="t")["Items"]}
+        assert stored == {"a": text, "b": text, "c": "&Action=ListTables"}
