@@ -13,7 +13,13 @@ client id exactly once (gapless, no duplicates) — the run fails otherwise.
 
 Target (issue 9): about one write per message, flat from 1 to 200 senders (not a retry storm).
 
-    python -m bench.appends [--senders 1,20,200] [--messages 50,100,200]
+Then one more scenario (issue 12): a conversation a collision marked contended, and a chat that
+goes on at a line every 2 s (a clock of its own, so it takes no real time). Lines that far
+apart never collide: the conversation must go back to the one-write compare-and-set once the
+mark expires (5 s), not stay on the allocation path (counter update + key read + transaction)
+for as long as the chat runs.
+
+    python -m bench.appends [--senders 1,20,200] [--messages 50,100,200] [--lines 20]
 """
 
 from __future__ import annotations
@@ -36,11 +42,12 @@ from typing import Any
 import botocore.client
 
 from bench.report import Figure, table
-from chalicelib.platform.clock import SystemClock
+from chalicelib.live.timeline import CONTENDED_SECONDS
+from chalicelib.platform.clock import ManualClock, SystemClock
 from chalicelib.platform.config import TABLE_ENV_VARS
 from chalicelib.platform.limits import LimitSettings
 from chalicelib.platform.sender import Sender
-from chalicelib.store.models import Message
+from chalicelib.store.models import ConversationMeta, Message
 from chalicelib.store.tables import ensure_tables
 from chalicelib.store.tenants import ensure_tenant
 from local import inprocess
@@ -50,6 +57,10 @@ REGION = "us-east-1"
 WIDGET_KEY = "wk_global_appends"
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 TARGET_WRITES_PER_MESSAGE = 2.5
+LINE_EVERY_SECONDS = 2.0
+# A line is 2 calls (Query + the compare-and-set transaction) once the mark expired; the lines
+# inside the 5 s the mark lasts take the allocation path (4 calls).
+TARGET_CALLS_AFTER_COLLISION = 2.5
 
 
 class Calls:
@@ -218,10 +229,61 @@ def run_once(senders: int, messages: int, tag: str) -> Run:
     )
 
 
+@dataclass
+class Calm:
+    lines: int
+    stored: int
+    errors: int
+    calls: int
+    allocations: int  # lines that took the allocation path (an UpdateItem each)
+
+    @property
+    def calls_per_line(self) -> float:
+        return self.calls / max(self.stored, 1)
+
+
+def run_after_collision(lines: int, tag: str = "calm") -> Calm:
+    """One conversation marked contended the way a writer that lost the compare-and-set marks
+    it, then `lines` lines one every LINE_EVERY_SECONDS on a manual clock."""
+    ensure_tables()
+    ensure_tenant("global", "Global", WIDGET_KEY)
+    sender = ErrorSender()
+    clock = ManualClock(start=time.time())
+    built = inprocess.build(sender, clock, f"appends-{tag}", signing_key="appends-signing-key-0123456789abcdef")
+    lane = built.hub.live
+    session = built.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
+    tab = f"{tag}tab="
+    lane.identify_and_bind(tab, {"session": session.token})
+    lane.handle(tab, json.dumps({"action": "start"}))
+    conv = sender.conversations[-1]
+    lane.handle(tab, json.dumps({"action": "send", "conversation_id": conv, "client_id": f"{tag}-0", "text": "Hi"}))
+    ConversationMeta(f"T#global#C#{conv}", "META").update(
+        actions=[ConversationMeta.contended_until.set(clock.now() + CONTENDED_SECONDS)]
+    )
+    with counting_calls() as calls:
+        calls.active = True
+        for n in range(1, lines + 1):
+            clock.advance(LINE_EVERY_SECONDS)
+            lane.handle(
+                tab,
+                json.dumps({"action": "send", "conversation_id": conv, "client_id": f"{tag}-{n}", "text": f"line {n}"}),
+            )
+        calls.active = False
+    stored = [m for m in Message.query(f"T#global#C#{conv}", consistent_read=True) if m.kind == "text"]
+    return Calm(
+        lines=lines,
+        stored=len(stored) - 1,  # the opening line was written before the mark
+        errors=len(sender.errors),
+        calls=sum(n for op, n in calls.by_op.items() if op != "PostToConnection"),
+        allocations=calls.by_op["UpdateItem"],
+    )
+
+
 def run(argv: Sequence[str] = ()) -> list[Figure]:
     parser = argparse.ArgumentParser(prog="python -m bench.appends", description=__doc__.split("\n\n")[0])
     parser.add_argument("--senders", default="1,20,200", help="comma list of concurrent senders")
     parser.add_argument("--messages", default="50,100,200", help="messages per run, one per --senders entry")
+    parser.add_argument("--lines", type=int, default=20, help="lines of the chat after a collision (0: skip it)")
     args = parser.parse_args(list(argv))
     senders = [int(x) for x in args.senders.split(",")]
     messages = [int(x) for x in args.messages.split(",")]
@@ -237,6 +299,7 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
     with moto_environment(), contextlib.redirect_stdout(io.StringIO()):
         for n, m in zip(senders, messages, strict=True):
             runs.append(run_once(n, m, f"s{n}"))
+        calm = run_after_collision(args.lines) if args.lines else None
     print(
         table(
             [
@@ -272,6 +335,13 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
             ],
         )
     )
+    if calm is not None:
+        print(
+            f"\nafter one collision, a line every {LINE_EVERY_SECONDS:.0f} s: "
+            f"{calm.stored} of {calm.lines} lines stored, {calm.errors} errors, "
+            f"{calm.calls_per_line:.2f} DynamoDB calls per line, "
+            f"{calm.allocations} took the allocation path (target <= {TARGET_CALLS_AFTER_COLLISION} calls per line)"
+        )
     bad = [r for r in runs if not r.gapless]
     if bad:
         raise AssertionError(f"gaps or duplicates with {', '.join(str(r.senders) for r in bad)} senders")
@@ -284,7 +354,19 @@ def run(argv: Sequence[str] = ()) -> list[Figure]:
             r.writes_per_message <= TARGET_WRITES_PER_MESSAGE and r.errors == 0,
         )
         for r in runs
-    ]
+    ] + (
+        [
+            Figure(
+                "appends",
+                f"DynamoDB calls per line after one collision, a line every {LINE_EVERY_SECONDS:.0f} s",
+                f"{calm.calls_per_line:.2f} ({calm.allocations} of {calm.lines} allocated, {calm.errors} errors)",
+                f"<= {TARGET_CALLS_AFTER_COLLISION}, no errors",
+                calm.calls_per_line <= TARGET_CALLS_AFTER_COLLISION and calm.errors == 0 and calm.stored == calm.lines,
+            )
+        ]
+        if calm is not None
+        else []
+    )
 
 
 if __name__ == "__main__":

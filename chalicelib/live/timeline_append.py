@@ -22,6 +22,12 @@ from chalicelib.store.ports import (
 
 MAX_APPEND_ATTEMPTS = 8
 CONTENDED_SECONDS = 5.0
+# An allocation renews the contended mark only while writes still come this close together.
+# Writes further apart than this never collide (a write's Query-to-transaction window is tens
+# of milliseconds), so a conversation marked once by a collision — a customer's line and the
+# hub's "assigned" line at the same moment — goes back to the one-write compare-and-set
+# CONTENDED_SECONDS after that burst, however long the chat then runs.
+BUSY_SECONDS = 1.0
 
 # What a helper's join adds while appending its line: a new participant (None: already one).
 Prepare = Callable[[ConversationState], Participant | None]
@@ -79,6 +85,7 @@ class TimelineAppend(TimelineAccess):
                     msg = self.store.append(state, entry, now, new_participant)
                 except SequenceConflict:
                     metrics.add_metric(name="SequenceRetries", unit=MetricUnit.Count, value=1)
+                    mark = CONTENDED_SECONDS  # we lost a race: mark the conversation contended
                 except ClientIdTaken as taken:
                     found = self._stored(state, entry, taken.key, attempted)
                     if found is not None:
@@ -93,7 +100,10 @@ class TimelineAppend(TimelineAccess):
                     found = self._stored(state, entry, key, None)
                     if found is not None:
                         return found
-            alloc = self.store.allocate(state, entry, now, CONTENDED_SECONDS)
+                # Renewed only while the burst goes on (see BUSY_SECONDS).
+                busy = now - float(state.meta.updated_at or 0) < BUSY_SECONDS
+                mark = CONTENDED_SECONDS if busy else 0.0
+            alloc = self.store.allocate(state, entry, now, mark)
             try:
                 msg = self.store.write_allocated(state, entry, alloc, now, new_participant)
             except ClientIdTaken as taken:

@@ -124,6 +124,50 @@ def test_a_resend_costs_two_calls_quiet_or_contended(hub: Harness) -> None:
     assert [m.client_id for m in _entries(conv)].count("r1") == 1
 
 
+def _contended_until(conv: str) -> float:
+    return float(ConversationMeta.get(f"T#global#C#{conv}", "META", consistent_read=True).contended_until or 0)
+
+
+def test_a_conversation_marked_by_one_collision_goes_back_to_one_write_once_writes_space_out(hub: Harness) -> None:
+    # A collision marked it (a customer's line and the hub's "assigned" line at once). The chat
+    # then runs at a line every 2 s: those writes never collide, so they do not renew the mark,
+    # and 5 s after the collision a line is one compare-and-set again, not an allocation.
+    customer, _agent, conv = _chat(hub)
+    marked_at = hub.clock.now()
+    _contend(conv, hub)
+    paths = []
+    for n in range(4):
+        hub.clock.advance(2.0)
+        with _dynamodb_calls() as calls:
+            [ack] = hub.act(customer, action="send", conversation_id=conv, client_id=f"s{n}", text=f"line {n}")
+        assert ack["status"] == "sent" and ack["seq"] == 3 + n
+        paths.append(calls)
+    allocation = ["Query", "GetItem", "UpdateItem", "TransactWriteItems"]
+    compare_and_set = ["Query", "TransactWriteItems"]
+    assert paths == [allocation, allocation, compare_and_set, compare_and_set]
+    assert _contended_until(conv) == marked_at + CONTENDED_SECONDS  # never renewed
+    assert [int(m.seq) for m in _entries(conv)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_burst_keeps_the_conversation_marked_while_it_lasts(hub: Harness) -> None:
+    customer, _agent, conv = _chat(hub)
+    _contend(conv, hub)
+    for n in range(3):  # lines half a second apart: each allocation renews the mark
+        hub.clock.advance(0.5)
+        [ack] = hub.act(customer, action="send", conversation_id=conv, client_id=f"b{n}", text=f"burst {n}")
+        assert ack["status"] == "sent"
+        assert _contended_until(conv) == hub.clock.now() + CONTENDED_SECONDS
+    last = hub.clock.now()
+    hub.clock.advance(CONTENDED_SECONDS - 0.1)  # still marked: allocated, and quiet for 4.9 s: not renewed
+    with _dynamodb_calls() as calls:
+        hub.act(customer, action="send", conversation_id=conv, client_id="quiet", text="after a pause")
+    assert "UpdateItem" in calls and _contended_until(conv) == last + CONTENDED_SECONDS
+    hub.clock.advance(0.2)
+    with _dynamodb_calls() as calls:
+        hub.act(customer, action="send", conversation_id=conv, client_id="calm", text="calm again")
+    assert calls == ["Query", "TransactWriteItems"]
+
+
 def test_a_writer_that_died_leaves_a_number_readers_fill_after_a_while(hub: Harness) -> None:
     customer, agent, conv = _chat(hub)
     lost = _stalled_writer(hub, conv)  # numbers 3 (public 3), never written
