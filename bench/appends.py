@@ -42,8 +42,9 @@ from typing import Any
 import botocore.client
 
 from bench.report import Figure, table
+from chalicelib.live.lane import LiveLane
 from chalicelib.live.timeline import CONTENDED_SECONDS
-from chalicelib.platform.clock import ManualClock, SystemClock
+from chalicelib.platform.clock import Clock, ManualClock, SystemClock
 from chalicelib.platform.config import TABLE_ENV_VARS
 from chalicelib.platform.limits import LimitSettings
 from chalicelib.platform.sender import Sender
@@ -156,7 +157,19 @@ class Run:
         return self.writes / max(self.stored, 1)
 
 
-def run_once(senders: int, messages: int, tag: str) -> Run:
+@dataclass
+class Chat:
+    lane: LiveLane
+    sender: ErrorSender
+    tabs: list[str]  # connections of the one customer
+    conversation_id: str
+    opening: str  # the client id of the first line, written before anything is measured
+
+
+def open_chat(tag: str, tabs: int, clock: Clock) -> Chat:
+    """The hub as built for production on `clock`, one customer in `tabs` connections and a
+    conversation they started. Opening starts nothing: the customer's first line does (routing,
+    counters); that line is written here, so the figures are the appends alone."""
     ensure_tables()
     ensure_tenant("global", "Global", WIDGET_KEY)
     sender = ErrorSender()
@@ -164,19 +177,23 @@ def run_once(senders: int, messages: int, tag: str) -> Run:
     # would meet its write budget. Everything else is the hub as built for production.
     unlimited = LimitSettings(actions_per_second=1e6, action_burst=10**6, writes_per_second=1e6, write_burst=10**6)
     built = inprocess.build(
-        sender, SystemClock(), f"appends-{tag}", signing_key="appends-signing-key-0123456789abcdef", limits=unlimited
+        sender, clock, f"appends-{tag}", signing_key="appends-signing-key-0123456789abcdef", limits=unlimited
     )
     lane = built.hub.live
     session = built.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
-    tabs = [f"{tag}tab{i:03d}=" for i in range(senders)]
-    for tab in tabs:
+    ids = [f"{tag}tab{i:03d}=" for i in range(tabs)]
+    for tab in ids:
         lane.identify_and_bind(tab, {"session": session.token})
-    lane.handle(tabs[0], json.dumps({"action": "start"}))
-    conv = sender.conversations[0]
-    # Opening starts nothing: the customer's first line does (routing, counters). That line is
-    # written before the measured burst, so the figures are the appends alone.
+    lane.handle(ids[0], json.dumps({"action": "start"}))
+    conv = sender.conversations[-1]
     opening = f"{tag}-opening"
-    lane.handle(tabs[0], json.dumps({"action": "send", "conversation_id": conv, "client_id": opening, "text": "Hi"}))
+    lane.handle(ids[0], json.dumps({"action": "send", "conversation_id": conv, "client_id": opening, "text": "Hi"}))
+    return Chat(lane, sender, ids, conv, opening)
+
+
+def run_once(senders: int, messages: int, tag: str) -> Run:
+    chat = open_chat(tag, senders, SystemClock())
+    lane, sender, tabs, conv, opening = chat.lane, chat.sender, chat.tabs, chat.conversation_id, chat.opening
     per = [messages // senders + (1 if i < messages % senders else 0) for i in range(senders)]
     barrier = threading.Barrier(senders)
     timings: list[float] = []
@@ -245,18 +262,9 @@ class Calm:
 def run_after_collision(lines: int, tag: str = "calm") -> Calm:
     """One conversation marked contended the way a writer that lost the compare-and-set marks
     it, then `lines` lines one every LINE_EVERY_SECONDS on a manual clock."""
-    ensure_tables()
-    ensure_tenant("global", "Global", WIDGET_KEY)
-    sender = ErrorSender()
     clock = ManualClock(start=time.time())
-    built = inprocess.build(sender, clock, f"appends-{tag}", signing_key="appends-signing-key-0123456789abcdef")
-    lane = built.hub.live
-    session = built.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
-    tab = f"{tag}tab="
-    lane.identify_and_bind(tab, {"session": session.token})
-    lane.handle(tab, json.dumps({"action": "start"}))
-    conv = sender.conversations[-1]
-    lane.handle(tab, json.dumps({"action": "send", "conversation_id": conv, "client_id": f"{tag}-0", "text": "Hi"}))
+    chat = open_chat(tag, 1, clock)
+    lane, [tab], conv = chat.lane, chat.tabs, chat.conversation_id
     ConversationMeta(f"T#global#C#{conv}", "META").update(
         actions=[ConversationMeta.contended_until.set(clock.now() + CONTENDED_SECONDS)]
     )
@@ -269,12 +277,16 @@ def run_after_collision(lines: int, tag: str = "calm") -> Calm:
                 json.dumps({"action": "send", "conversation_id": conv, "client_id": f"{tag}-{n}", "text": f"line {n}"}),
             )
         calls.active = False
-    stored = [m for m in Message.query(f"T#global#C#{conv}", consistent_read=True) if m.kind == "text"]
+    stored = [
+        m
+        for m in Message.query(f"T#global#C#{conv}", consistent_read=True)
+        if m.kind == "text" and m.client_id != chat.opening
+    ]
     return Calm(
         lines=lines,
-        stored=len(stored) - 1,  # the opening line was written before the mark
-        errors=len(sender.errors),
-        calls=sum(n for op, n in calls.by_op.items() if op != "PostToConnection"),
+        stored=len(stored),
+        errors=len(chat.sender.errors),
+        calls=sum(calls.by_op.values()),  # DynamoDB only: ErrorSender posts nowhere
         allocations=calls.by_op["UpdateItem"],
     )
 
