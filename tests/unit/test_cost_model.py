@@ -289,3 +289,39 @@ def test_the_latency_bench_counts_the_stacks_cpu_by_role_for_its_processes_only(
         for p in (root, stranger):
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+
+
+def _rate_run(rate: int, delivered: dict[str, float], sent_at: dict[str, float]) -> latency.RateRun:
+    probe = latency.Probe(get_item_ms=1.0, query_ms=1.0, transact_ms=1.0, post_ms=1.0, items=0)
+    outcome = latency.Outcome(
+        sent=len(sent_at),
+        delivered=list(delivered.values()),
+        acked=[],
+        errors=[],
+        gateway_errors=[],
+        delivered_in_window=len(delivered),
+        worst_second_ms=latency.worst_second_median(sent_at, delivered),
+        duplicates=0,
+        late_sends=0,
+        setup_s=0.0,
+    )
+    return latency.RateRun(rate, outcome, probe, probe, seconds=len(sent_at) // rate)
+
+
+def test_a_rate_that_builds_a_backlog_is_not_sustained_though_its_throughput_keeps_up() -> None:
+    """Delivered at the rate while sending and none lost, but the messages of the middle seconds
+    waited 1.2 s (a queue that drained later): not sustained. The same throughput with every
+    second's median under the limit is."""
+    rate, seconds = 10, 6
+    sent_at = {f"m{s}-{i}": 100.0 + s + i / rate for s in range(seconds) for i in range(rate)}
+    calm = {cid: 40.0 for cid in sent_at}
+    backlog = {cid: (1200.0 if 2 <= int(at - 100.0) <= 3 else 40.0) for cid, at in sent_at.items()}
+    assert latency.worst_second_median(sent_at, calm) == 40.0
+    assert latency.worst_second_median(sent_at, backlog) == 1200.0
+    assert _rate_run(rate, calm, sent_at).follows
+    assert not _rate_run(rate, backlog, sent_at).follows
+    # A message never delivered makes its second infinitely late (and the run lost one).
+    lost = {cid: ms for cid, ms in calm.items() if cid != "m0-0"}
+    assert latency.worst_second_median({"m0-0": 1.0}, {}) == float("inf")
+    assert not _rate_run(rate, lost, sent_at).follows
+    assert latency.worst_second_median({}, {}) == 0.0
