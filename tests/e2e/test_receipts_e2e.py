@@ -215,3 +215,51 @@ def test_a_send_is_the_typing_stop_in_the_same_two_calls(counted: Counted, pair:
     assert counted.calls() == {"Query": 1, "TransactWriteItems": 1}
     assert [e for e in heard if e["type"] == "typing"] == []
     assert counted.participant(conv, pair["customer_id"], ("typing_at",)) == {}
+
+
+def _meta(counted: Counted, conversation_id: str) -> dict[str, Any]:
+    table = stage_variables(ROOT)["CONVERSATIONS_TABLE"]
+    key = {"pk": {"S": f"T#global#C#{conversation_id}"}, "sk": {"S": "META"}}
+    item: dict[str, Any] = counted.dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    return item
+
+
+def test_a_chat_a_collision_marked_goes_back_to_two_calls_a_line_once_the_mark_runs_out(
+    counted: Counted, pair: dict[str, Any]
+) -> None:
+    """docs/architecture.md, "Sequences without contention": a writer that lost the
+    compare-and-set marks the chat contended for a few seconds, and the lines in that window take
+    their numbers from the atomic counter (Query, key GetItem, counter UpdateItem, transaction).
+    A line written when the chat is no longer busy (its last write 1 s or more ago) does not renew
+    the mark, so the chat goes back to one transaction a line when it runs out. The collision is
+    set here as a losing writer leaves it (`contended_until` on META), so the test never depends
+    on two Lambdas meeting by chance."""
+    customer, agent, conv = pair["customer"], pair["agent"], pair["conversation_id"]
+    table = stage_variables(ROOT)["CONVERSATIONS_TABLE"]
+    time.sleep(max(0.0, float(_meta(counted, conv)["updated_at"]["N"]) + 1.1 - time.time()))  # not busy
+    counted.reset()
+    mark = round(time.time() + 3.0, 3)
+    counted.dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": f"T#global#C#{conv}"}, "sk": {"S": "META"}},
+        UpdateExpression="SET contended_until = :m",
+        ExpressionAttributeValues={":m": {"N": str(mark)}},
+    )
+    first = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="One")
+    assert time.time() < mark, "the line was not written inside the mark: the machine stalled; the test proves nothing"
+    one = agent.expect("message", client_id=first["client_id"])["seq"]
+    settle(customer, agent)
+    assert counted.calls() == {"Query": 1, "GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1}
+    assert float(_meta(counted, conv)["contended_until"]["N"]) == mark  # not renewed
+
+    time.sleep(max(0.0, mark + 0.1 - time.time()))
+    counted.reset()
+    second = customer.request("ack", action="send", conversation_id=conv, client_id=new_client_id(), text="Two")
+    two = agent.expect("message", client_id=second["client_id"])["seq"]
+    settle(customer, agent)
+    assert counted.calls() == {"Query": 1, "TransactWriteItems": 1}
+    # The counter's numbers and the compare-and-set's meet: no hole in either numbering.
+    assert (two, second["seq"]) == (one + 1, first["seq"] + 1)
+    sync = customer.request("sync", action="sync", conversation_id=conv, since=0)
+    assert [m["seq"] for m in sync["messages"]] == list(range(1, second["seq"] + 1))
+    assert [m["text"] for m in sync["messages"][-2:]] == ["One", "Two"]
