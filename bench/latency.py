@@ -52,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -461,6 +462,10 @@ class Outcome:
     frames_in: int = 0
     receipts: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)  # the stack's CPU while sending and draining, by role
+    # This benchmark's own CPU over the same window: its clients share the stack's cores here,
+    # where on AWS they would be the users' machines.
+    clients_cpu_s: float = 0.0
+    speed_samples: list[float] = field(default_factory=list)  # `reference_round()` ms, once a second
 
     def cpu_ms_per_message(self) -> dict[str, float]:
         """The stack's CPU ms per message sent, by role (the roles that used at least 0.1 ms)."""
@@ -511,6 +516,8 @@ async def exercise(
         period = 1.0 / conversations
         if stack.pid is not None:
             cpu_before = stack_cpu_s(stack.pid)
+        clients_before = time.process_time()
+        sampler = SpeedSampler().start()
         await asyncio.gather(
             *(
                 customer_loop(ws, i, conversation_ids[i], seconds, t0, period, tally, behaviour)
@@ -528,6 +535,8 @@ async def exercise(
             if time.perf_counter() - sent_end > MAX_DRAIN:
                 break
         cpu_after = stack_cpu_s(stack.pid) if stack.pid is not None else {}
+        speed_samples = sampler.stop()
+        clients_cpu = time.process_time() - clients_before - sum(speed_samples) / 1000  # not the sampler's
         timers = [t for a in sockets for t in a.timers]
         for task in timers:  # receipts still owed: the run is over
             task.cancel()
@@ -551,6 +560,8 @@ async def exercise(
         frames_in=tally.frames_in,
         receipts=tally.receipts,
         cpu_s={role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after},
+        clients_cpu_s=clients_cpu,
+        speed_samples=speed_samples,
     )
 
 
@@ -564,6 +575,75 @@ def worst_second_median(sent_at: dict[str, float], delivered_ms: dict[str, float
     for cid, at in sent_at.items():
         seconds.setdefault(int(at - start), []).append(delivered_ms.get(cid, float("inf")))
     return max(statistics.median(v) for v in seconds.values())
+
+
+# The machine's speed. This VM's CPU time for the same work moves by up to ~1.8x from one
+# minute to the next (the same commit's CPU per message moved 56-80 ms within an hour), so each
+# run measures how fast the machine was while it ran: a fixed workload (`reference_round`), timed
+# in thread CPU time, at its best before the run and once a second during it.
+_REFERENCE_ITEM = {
+    "pk": {"S": "T#acme#C#0123456789abcdef"},
+    "sk": {"S": "M#000000000042"},
+    "text": {"S": "Hello, my parcel has not arrived yet " * 3},
+    "seq": {"N": "42"},
+    "params": {"M": {f"k{i}": {"S": f"v{i}"} for i in range(8)}},
+}
+REFERENCE_ITERATIONS = 400  # ~14 ms of CPU on this machine at its best: ~1.4 % of a core once a second
+
+
+def reference_round(iterations: int = REFERENCE_ITERATIONS) -> float:
+    """This thread's CPU ms for a fixed piece of interpreter work of the kind the stack does on
+    each call (building, encoding and parsing the JSON of a DynamoDB-shaped item)."""
+    t0 = time.thread_time()
+    for i in range(iterations):
+        item = json.loads(json.dumps({**_REFERENCE_ITEM, "n": {"N": str(i)}}))
+        "|".join(sorted(item)).encode().hex()
+    return 1000 * (time.thread_time() - t0)
+
+
+def best_reference_ms(rounds: int = 15) -> float:
+    """The machine at its best right now: the fastest of `rounds` reference rounds."""
+    return min(reference_round() for _ in range(rounds))
+
+
+class SpeedSampler:
+    """One reference round a second in a thread, from `start()` to `stop()`."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="speed-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.samples.append(reference_round())
+
+    def start(self) -> SpeedSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+
+@dataclass(frozen=True)
+class MachineSpeed:
+    """How fast the machine ran during a run, against its best just before it."""
+
+    best_ms: float
+    during_ms: float  # the median reference round while the load ran
+
+    @property
+    def factor(self) -> float:
+        """1.0 when the machine ran the load at its best; 0.6 when the same work took 1/0.6 as long."""
+        return self.best_ms / self.during_ms if self.during_ms > 0 else float("nan")
+
+    @staticmethod
+    def of(best_ms: float, samples: Sequence[float]) -> MachineSpeed:
+        return MachineSpeed(best_ms, statistics.median(samples) if samples else float("nan"))
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -682,6 +762,7 @@ class RateRun:
     before: Probe
     after: Probe
     seconds: int
+    speed: MachineSpeed = MachineSpeed(float("nan"), float("nan"))
 
     @property
     def delivered_rate(self) -> float:
@@ -709,6 +790,7 @@ def run_rate(args: argparse.Namespace, rate: int, behaviour: Behaviour, extra: S
     with local_stack(args.attach, extra) as stack:
         before = probe_stack(stack)
         agents = agent_sockets(args, rate, behaviour)
+        best = best_reference_ms()
         outcome = asyncio.run(exercise(stack, rate, agents, args.seconds, args.drain, behaviour))
         after = probe_stack(stack)
     if stack.data_dir is not None:
@@ -716,7 +798,7 @@ def run_rate(args: argparse.Namespace, rate: int, behaviour: Behaviour, extra: S
             print(f"   the stack's log is kept: {stack.data_dir / 'hub.log'}")
         else:
             shutil.rmtree(stack.data_dir, ignore_errors=True)
-    return RateRun(rate, outcome, before, after, args.seconds)
+    return RateRun(rate, outcome, before, after, args.seconds, MachineSpeed.of(best, outcome.speed_samples))
 
 
 def print_rate(r: RateRun, agents: int) -> None:
@@ -751,6 +833,17 @@ def print_rate(r: RateRun, agents: int) -> None:
     if cpu:
         parts = ", ".join(f"{role} {ms:.1f}" for role, ms in cpu.items())
         print(f"   the stack's CPU per message, ms: {sum(cpu.values()):.1f} ({parts})")
+        print(
+            f"   the clients' CPU per message (this process, on the same cores), ms: "
+            f"{1000 * o.clients_cpu_s / max(1, o.sent):.1f}"
+        )
+    sp = r.speed
+    print(
+        f"   the machine during the run: {sp.factor:.2f}x its best speed (a reference round took "
+        f"{sp.during_ms:.1f} ms, the median of {len(o.speed_samples)} rounds, against {sp.best_ms:.1f} ms at its best "
+        "just before)"
+        + (f"; the stack's CPU per message at its best speed: {sum(cpu.values()) * sp.factor:.1f} ms" if cpu else "")
+    )
     for err in [*o.errors, *o.gateway_errors][:5]:
         print(f"     {err}")
 
