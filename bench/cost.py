@@ -698,8 +698,9 @@ HUB_RELOAD: tuple[str, ...] = ("/hub", "/hub/mode")  # work-lanes.ts loadHub: bo
 
 def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
     """A customer message and the agent's side of it, as the shipped clients make them: typing
-    starts, and the send is its stop (docs/protocol.md, "Typing": no `stop` frame)."""
-    h.act(customer, out, "customer typing start", action="typing", conversation_id=conv, state="start")
+    starts (the start that opens a spell says `first`, and is not stored), and the send is its
+    stop (docs/protocol.md, "Typing": no `stop` frame)."""
+    h.act(customer, out, "customer typing start", action="typing", conversation_id=conv, state="start", first=True)
     h.act(customer, out, "customer send", action="send", conversation_id=conv, client_id=f"c{i}", text=f"question {i}")
     seq = last_seq(h, agent, conv)
     for kind in RECEIPTS:
@@ -707,7 +708,7 @@ def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out:
 
 
 def reply_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
-    h.act(agent, out, "agent typing start", action="typing", conversation_id=conv, state="start")
+    h.act(agent, out, "agent typing start", action="typing", conversation_id=conv, state="start", first=True)
     h.act(agent, out, "agent send", action="send", conversation_id=conv, client_id=f"a{i}", text=f"answer {i}")
     seq = last_seq(h, customer, conv)
     for kind in RECEIPTS:

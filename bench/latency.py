@@ -11,7 +11,8 @@ delivered within `--drain` seconds after the last send are lost.
 
 With receipts on (the default) both sockets behave like the shipped clients
 (`frontend/src/shared/chat.ts`): the customer sends `typing` start shortly before each
-message and then the `send`, which is the stop (docs/protocol.md, "Typing": no `stop` frame);
+message, the start that opens a spell (`first: true`: told, not stored), and then the `send`,
+which is the stop (docs/protocol.md, "Typing": no `stop` frame);
 the agent socket answers every message with the receipts in `CLIENT_RECEIPTS` (`receipts()`:
 `delivered` up to it, then `read` when the thread is the one on screen — one open thread per
 agent socket), at once or coalesced as chat.ts does with `--receipt-interval` seconds
@@ -431,7 +432,7 @@ async def customer_loop(
             if delay > 0:
                 await asyncio.sleep(delay)
             tally.frames_in += 1
-            await ws.send_str(json.dumps({**typing, "state": "start"}))
+            await ws.send_str(json.dumps({**typing, "state": "start", "first": True}))
         delay = slot - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)

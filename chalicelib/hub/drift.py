@@ -20,7 +20,8 @@ from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.ports import HubStore
 
-# A typing indicator with no refresh for this long was left on by a client that went away.
+# A typing indicator with no refresh for this long was left on by a client that went away. (A
+# spell's opening `start` is never stored: the sweep sees a spell from its second `start` on.)
 TYPING_STALE_SECONDS = 15
 
 

@@ -103,9 +103,16 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
         expect(own).to_contain_text("Read")
 
         # --- typing reaches the other side, in both directions ---------------------
-        customer.get_by_test_id("widget-input").press_sequentially("Also, one more")
+        typing_from = len(customer_frames)
+        # Typed over ~3.5 s: the opening start, then the client's repeat 3 s on.
+        customer.get_by_test_id("widget-input").press_sequentially("Also, one more", delay=250)
         expect(agent.get_by_test_id("typing-indicator")).to_be_visible()
         expect(agent.get_by_test_id("typing-indicator")).to_contain_text("typing")
+        # Only the start that opens the spell says `first` (docs/protocol.md, "Typing": the hub
+        # stores the indicator from the next one on).
+        starts = [f for f in customer_frames[typing_from:] if (f.get("action"), f.get("state")) == ("typing", "start")]
+        assert len(starts) >= 2 and starts[0].get("first") is True, starts
+        assert all("first" not in f for f in starts[1:]), starts
         # Sending is the stop (docs/protocol.md, "Typing"): the widget sends no `stop`, and the
         # agent's indicator goes with the message, not 6 s later.
         typed_from = len(customer_frames)

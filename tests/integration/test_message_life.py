@@ -280,3 +280,56 @@ def test_a_send_without_typing_writes_nothing_more_and_a_note_stops_a_note_being
         hub.act(ana, action="note", conversation_id=conv, client_id="n2", text="checked the order")
     assert sizes == [3, 4]  # META, message, key; and the indicator switched off with the note
     assert participant(hub, conv, agent_id(hub, ana)).typing_at is None
+
+
+def test_the_start_that_opens_a_spell_is_told_not_stored_and_a_message_sent_before_the_next_costs_no_typing_item(
+    hub: Harness, counting: Callable[[], contextlib.AbstractContextManager[Calls]]
+) -> None:
+    """docs/protocol.md, "Typing": a `start` with `first: true` reaches the other side and
+    writes nothing; the next `start` (the client's, 3 s on) stores the indicator; a message sent
+    before it finds no indicator to switch off, so its transaction stays at three items."""
+    customer, ana, conv = chat(hub)
+    me = hub.lane.connections.stored(customer).user_id  # type: ignore[union-attr]
+    sizes: list[int] = []
+    original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
+
+    def items_of(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            sizes.append(len(params["TransactItems"]))
+        return original(self, operation, params)
+
+    hub.sender.take(ana)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", items_of)
+        # A quick message: the opening start is told, not stored, and the send has nothing to switch off.
+        with counting() as calls:
+            hub.act(customer, action="typing", conversation_id=conv, state="start", first=True)
+        assert dict(calls.ops) == {"Query": 1}
+        assert participant(hub, conv, me).typing_at is None
+        hub.clock.advance(2.0)
+        hub.act(customer, action="send", conversation_id=conv, client_id="q1", text="quick one")
+        assert sizes == [3]
+        assert [e["type"] for e in hub.sender.take(ana)] == ["typing", "message"]
+
+        # A longer one: the client's next start, 3 s on, stores it; the send switches it off.
+        hub.clock.advance(5.0)
+        hub.act(customer, action="typing", conversation_id=conv, state="start", first=True)
+        hub.clock.advance(3.0)
+        with counting() as calls:
+            hub.act(customer, action="typing", conversation_id=conv, state="start")
+        assert calls.writes == 1 and participant(hub, conv, me).typing_at == hub.clock.now()
+        hub.clock.advance(2.0)
+        hub.act(customer, action="send", conversation_id=conv, client_id="q2", text="a longer one")
+        assert sizes == [3, 4] and participant(hub, conv, me).typing_at is None
+
+        # A spell whose client went away in its first seconds: nothing stored, nothing to sweep.
+        hub.act(customer, action="typing", conversation_id=conv, state="start", first=True)
+    hub.sender.take(ana)
+    hub.clock.advance(60.0)
+    assert hub.built.drift.sweep()["typing_cleared"] == 0
+    assert participant(hub, conv, me).typing_at is None
+    # A `stop` after an opening start only is told, and has nothing to write.
+    with counting() as calls:
+        hub.act(customer, action="typing", conversation_id=conv, state="stop")
+    assert calls.writes == 0
+    assert [e["state"] for e in hub.sender.take(ana) if e["type"] == "typing"] == ["stop"]

@@ -2,7 +2,11 @@
 
 The indicator is stored (so the drift sweep can switch off one a client left on) only when it
 changes: a repeated `start` far from going stale, or a `stop` when none is on, writes nothing.
-The other side is told every time (their clients show a `start` for a few seconds)."""
+The `start` that opens a spell of typing (`first: true`) is not stored either: most messages are
+sent before the client's next `start` (3 s on), and a send or a `stop` then has nothing to
+switch off; a person still typing is stored by that next `start`. The other side is told every
+time (their clients show a `start` for 6 s, so one left on by a client gone in its first
+seconds of typing goes out there without the sweep, which does not count it as drift)."""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ def typing(live: Live, conn: Connection, action: Typing) -> None:
     if note and conn.role != "agent":
         raise Forbidden("only agents type notes")
     me = state.participants.get(conn.user_id)
-    if me is not None:
+    opens_a_spell = action.state == "start" and action.first is True
+    if me is not None and not opens_a_spell:
         live.timeline.typing(conn.tenant, me, action.state == "start")
     event = TypingEvent(
         conversation_id=state.conversation_id,

@@ -406,6 +406,9 @@ export class ChatClient {
     if (!t.typingActive || t.typingNote !== note || now - t.typingSentAt >= TYPING_THROTTLE_MS) {
       const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "start" };
       if (note) frame.note = true;
+      // The start that opens a spell of typing: the hub tells the other side and stores nothing
+      // until the next start, 3 s on, shows the person is still at it (docs/protocol.md, "Typing").
+      if (!t.typingActive || t.typingNote !== note) frame.first = true;
       if (t.typingActive && t.typingNote !== note) this.stopTyping(t);
       if (this.socket.send(frame)) {
         t.typingSentAt = now;

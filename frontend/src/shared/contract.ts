@@ -534,13 +534,16 @@ export interface Note {
   tenant?: string;
 }
 /**
- * Typing started or stopped; `note: true` while typing an internal note.
+ * Typing started or stopped; `note: true` while typing an internal note; `first: true` on the
+ *     `start` that opens a spell of typing (told to the other side, not stored: the next `start`,
+ *     3 s later if the person keeps typing, stores it).
  */
 export interface Typing {
   action: "typing";
   conversation_id: string;
   state: "start" | "stop";
   note?: boolean;
+  first?: boolean;
   request_id?: string;
   /**
    * optional; must equal the connection's tenant
