@@ -261,10 +261,9 @@ def test_a_send_switches_its_authors_typing_off_in_its_own_transaction(
     assert [e for e in hub.sender.take(ana) if e["type"] == "typing"] == []
 
 
-def test_a_send_without_typing_writes_nothing_more_and_a_note_stops_a_note_being_typed(
-    hub: Harness, counting: Callable[[], contextlib.AbstractContextManager[Calls]]
-) -> None:
-    customer, ana, conv = chat(hub)
+@contextlib.contextmanager
+def transaction_sizes() -> Iterator[list[int]]:
+    """The number of items of each TransactWriteItems made inside the block, as sent to DynamoDB."""
     sizes: list[int] = []
     original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
 
@@ -275,6 +274,14 @@ def test_a_send_without_typing_writes_nothing_more_and_a_note_stops_a_note_being
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.client.BaseClient, "_make_api_call", items_of)
+        yield sizes
+
+
+def test_a_send_without_typing_writes_nothing_more_and_a_note_stops_a_note_being_typed(
+    hub: Harness, counting: Callable[[], contextlib.AbstractContextManager[Calls]]
+) -> None:
+    customer, ana, conv = chat(hub)
+    with transaction_sizes() as sizes:
         hub.act(customer, action="send", conversation_id=conv, client_id="n1", text="no typing first")
         hub.act(ana, action="typing", conversation_id=conv, state="start", note=True)
         hub.act(ana, action="note", conversation_id=conv, client_id="n2", text="checked the order")
@@ -290,17 +297,8 @@ def test_the_start_that_opens_a_spell_is_told_not_stored_and_a_message_sent_befo
     before it finds no indicator to switch off, so its transaction stays at three items."""
     customer, ana, conv = chat(hub)
     me = hub.lane.connections.stored(customer).user_id  # type: ignore[union-attr]
-    sizes: list[int] = []
-    original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
-
-    def items_of(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "TransactWriteItems":
-            sizes.append(len(params["TransactItems"]))
-        return original(self, operation, params)
-
     hub.sender.take(ana)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", items_of)
+    with transaction_sizes() as sizes:
         # A quick message: the opening start is told, not stored, and the send has nothing to switch off.
         with counting() as calls:
             hub.act(customer, action="typing", conversation_id=conv, state="start", first=True)
