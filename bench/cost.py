@@ -19,7 +19,7 @@ the figures follow. What *is* assumed — how often typing, receipts, heartbeats
 changes happen — mirrors the shipped clients (`frontend/src`) and is stated in `Typical`.
 
     python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0] [--receipt-share 1.0]
-                         [--hub-on-screen 0.1]
+                         [--hub-on-screen 0.1] [--typing-seconds 10]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -687,6 +687,29 @@ class Typical:
     hub_on_screen: float = 0.1
     hub_poll_s: float = 30.0  # frontend/src/agent/workspace.ts: setInterval(loadHub, 30_000)
     hub_debounce_s: float = 0.6  # frontend/src/agent/work-lanes.ts: hubSoon's setTimeout(..., 600)
+    # How long a person types each message, keys pressed throughout (the send ends the spell). A
+    # guess, not a measurement: a support message of 40-60 characters at 4-6 characters a second
+    # (an agent's canned reply is typed in none). Every TYPING_THROTTLE_S of it costs one more
+    # `start` (a frame, the conversation Query, a post to each reader; chat.ts `userTyping`), so
+    # the per-message figure depends on it: `--typing-seconds`. Until 2026-12-03 the model assumed
+    # every message was typed in under TYPING_THROTTLE_S (the opening `start` only).
+    typing_s: float = 10.0
+
+
+# frontend/src/shared/chat.ts TYPING_THROTTLE_MS: while keys are pressed, a `start` at most this
+# often after the one that opened the spell (a test compares it).
+TYPING_THROTTLE_S = 3.0
+
+
+# The rows of "by how long each message is typed": from a message sent before the first repeat
+# to a long one (the default is measured too).
+TYPING_ROWS = (2.0, 10.0, 20.0, 30.0)
+
+
+def refresh_starts(typing_s: float) -> int:
+    """The `start`s chat.ts sends after the opening one while keys are pressed for `typing_s`
+    seconds and the message then sent: one at each TYPING_THROTTLE_S before the send."""
+    return max(0, math.ceil(typing_s / TYPING_THROTTLE_S) - 1)
 
 
 RECEIPTS: tuple[str, ...] = ("read",)  # what a client sends per message received in the thread on screen
@@ -696,19 +719,36 @@ HUB_EVENTS: tuple[str, ...] = ("presence", "callback", "callback_alert", "ticket
 HUB_RELOAD: tuple[str, ...] = ("/hub", "/hub/mode")  # work-lanes.ts loadHub: both, in parallel
 
 
-def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
+def typed(h: CostHub, who: str, side: str, conv: str, typing_s: float, out: list[Step]) -> None:
+    """Someone typing one message for `typing_s` seconds, as chat.ts `userTyping` tells it: the
+    `start` that opens the spell (`first: true`, told, not stored) at once, then a `start` every
+    TYPING_THROTTLE_S while keys are pressed (the hub stores the indicator when it is missing or
+    going stale); the clock moves on to the moment of the send, which is the stop
+    (docs/protocol.md, "Typing": no `stop` frame)."""
+    h.act(who, out, f"{side} typing start", action="typing", conversation_id=conv, state="start", first=True)
+    refreshes = refresh_starts(typing_s)
+    for _ in range(refreshes):
+        h.clock.advance(TYPING_THROTTLE_S)
+        h.act(who, out, f"{side} typing refresh", action="typing", conversation_id=conv, state="start")
+    h.clock.advance(typing_s - refreshes * TYPING_THROTTLE_S)
+
+
+def message_cycle(
+    h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float = 0.0
+) -> None:
     """A customer message and the agent's side of it, as the shipped clients make them: typing
-    starts (the start that opens a spell says `first`, and is not stored), and the send is its
-    stop (docs/protocol.md, "Typing": no `stop` frame)."""
-    h.act(customer, out, "customer typing start", action="typing", conversation_id=conv, state="start", first=True)
+    (`typed`), the send, and the agent's receipts."""
+    typed(h, customer, "customer", conv, typing_s, out)
     h.act(customer, out, "customer send", action="send", conversation_id=conv, client_id=f"c{i}", text=f"question {i}")
     seq = last_seq(h, agent, conv)
     for kind in RECEIPTS:
         h.act(agent, out, f"agent {kind}", action=kind, conversation_id=conv, seq=seq)
 
 
-def reply_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step]) -> None:
-    h.act(agent, out, "agent typing start", action="typing", conversation_id=conv, state="start", first=True)
+def reply_cycle(
+    h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float = 0.0
+) -> None:
+    typed(h, agent, "agent", conv, typing_s, out)
     h.act(agent, out, "agent send", action="send", conversation_id=conv, client_id=f"a{i}", text=f"answer {i}")
     seq = last_seq(h, customer, conv)
     for kind in RECEIPTS:
@@ -784,17 +824,26 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
     h.act(customer, None, action="send", conversation_id=conv, client_id="first", text="hello")
     h.act(agent, None, action="join", conversation_id=conv)
     h.act(agent, None, action="send", conversation_id=conv, client_id="hi", text="hi")
+    typing_s = typical.typing_s
+
+    def beat() -> None:
+        """Typing moves the clock: every agent stays reachable (unmetered), as its client's
+        heartbeats keep it, so what follows is measured with the same agents online."""
+        for a in agents:
+            h.act(a, None, action="heartbeat")
+        h.sender.clear()
+
     # Warm-up: the first of each action pays for first-use work (imports, caches); not counted.
-    message_cycle(h, customer, agent, conv, -1, [])
-    reply_cycle(h, customer, agent, conv, -1, [])
-    h.sender.clear()
+    message_cycle(h, customer, agent, conv, -1, [], typing_s)
+    reply_cycle(h, customer, agent, conv, -1, [], typing_s)
+    beat()
 
     steps: list[Step] = []
     for i in range(messages):
-        message_cycle(h, customer, agent, conv, i, steps)
+        message_cycle(h, customer, agent, conv, i, steps, typing_s)
         h.sender.clear()
-        reply_cycle(h, customer, agent, conv, i, steps)
-        h.sender.clear()
+        reply_cycle(h, customer, agent, conv, i, steps, typing_s)
+        beat()
     per_action: dict[str, Usage] = {}
     for name in dict.fromkeys(s.name for s in steps):
         per_action[name] = _mean([s for s in steps if s.name == name])
@@ -1074,12 +1123,20 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         help="share of the shift an agent has the hub's figures on screen (command view, or lanes with no "
         "conversation selected, tab visible): the dashboard reloads GET /hub and /hub/mode only then",
     )
+    parser.add_argument(
+        "--typing-seconds",
+        type=float,
+        default=Typical.typing_s,
+        help="how long each message is typed, keys pressed throughout: a typing start every "
+        f"{TYPING_THROTTLE_S:g} s of it (chat.ts)",
+    )
     args = parser.parse_args(argv)
     typical = Typical(
         reply_ratio=args.reply_ratio,
         receipt_share=args.receipt_share,
         months_agents=args.month_agents,
         hub_on_screen=args.hub_on_screen,
+        typing_s=args.typing_seconds,
     )
     sizes = sorted({int(s) for s in args.agents.split(",") if s})
 
@@ -1127,9 +1184,10 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     minimum = minimum_message(1, small.mem("WebsocketMessage")) * (1 + typical.reply_ratio) * 1e6
     msg_ratio = total(per_million) / total(minimum)
     print(
-        f"== $ per 1M customer messages ({typical.reply_ratio:g} agent reply each; typing start before every "
-        f"message, the send its stop; {' + '.join(RECEIPTS)} by the reader for {typical.receipt_share:.0%} "
-        "of the messages)"
+        f"== $ per 1M customer messages ({typical.reply_ratio:g} agent reply each; each message typed for "
+        f"{typical.typing_s:g} s: the start that opens the spell and {refresh_starts(typical.typing_s)} more, "
+        f"one every {TYPING_THROTTLE_S:g} s, the send its stop; {' + '.join(RECEIPTS)} by the reader for "
+        f"{typical.receipt_share:.0%} of the messages)"
     )
     print(
         table(
@@ -1137,6 +1195,20 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
             [
                 *(usage_row(f"the hub, measured, {n} agents online", m.message * 1e6) for n, m in at.items()),
                 usage_row("physical minimum (1 write, 1 query, 1 post each)", minimum),
+            ],
+        )
+    )
+    print(f"   by how long each message is typed (--typing-seconds), measured with {n_small} agents online:")
+    typed_for = {}
+    for seconds in sorted({*TYPING_ROWS, typical.typing_s}):
+        m = small if seconds == typical.typing_s else measure(n_small, replace(typical, typing_s=seconds))
+        typed_for[seconds] = m.message * 1e6
+    print(
+        table(
+            USAGE_HEADERS,
+            [
+                usage_row(f"typed for {s:g} s: {refresh_starts(s)} repeated start(s) a side", u)
+                for s, u in typed_for.items()
             ],
         )
     )
@@ -1242,13 +1314,16 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     print()
     elsewhere_msgs = pusher_for(0, per_day)
+    otherwise = ", ".join(
+        f"{fmt_usd(total(u))} if typed for {s:g} s" for s, u in typed_for.items() if s != typical.typing_s
+    )
     elsewhere_agents = pusher_for(typical.months_agents, 0)
     return [
         Figure(
             "cost",
             f"$ per 1M customer messages ({n_small} agents online)",
-            f"{fmt_usd(total(per_million))}: {msg_ratio:.1f}x the minimum {fmt_usd(total(minimum))}; "
-            f"same traffic elsewhere: {elsewhere_msgs}",
+            f"{fmt_usd(total(per_million))}: {msg_ratio:.1f}x the minimum {fmt_usd(total(minimum))} (each "
+            f"message typed for {typical.typing_s:g} s; {otherwise}); same traffic elsewhere: {elsewhere_msgs}",
         ),
         Figure(
             "cost",

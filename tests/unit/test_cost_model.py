@@ -146,6 +146,13 @@ def test_the_typical_client_is_the_shipped_client() -> None:
     socket = (ROOT / "frontend/src/shared/socket.ts").read_text(encoding="utf-8")
     (interval,) = re.findall(r"heartbeatMs \?\? ([\d_]+)", socket)
     assert int(interval.replace("_", "")) / 1000 == cost.Typical().heartbeat_s
+    (throttle,) = re.findall(r"TYPING_THROTTLE_MS = ([\d_]+)", chat)
+    assert int(throttle.replace("_", "")) / 1000 == cost.TYPING_THROTTLE_S
+
+
+def test_a_start_is_repeated_each_throttle_interval_before_the_send() -> None:
+    t = cost.TYPING_THROTTLE_S
+    assert [cost.refresh_starts(s) for s in (0.0, t - 0.1, t, t + 0.1, 3 * t + 1, 10 * t)] == [0, 0, 0, 1, 3, 9]
 
 
 def test_the_latency_bench_times_each_conversations_receipt_as_chat_ts_does() -> None:
