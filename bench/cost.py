@@ -691,14 +691,14 @@ class Typical:
     # guess, not a measurement: a support message of 40-60 characters at 4-6 characters a second
     # (an agent's canned reply is typed in none). Every TYPING_THROTTLE_S of it costs one more
     # `start` (a frame, the conversation Query, a post to each reader; chat.ts `userTyping`), so
-    # the per-message figure depends on it: `--typing-seconds`. Until 2026-12-03 the model assumed
-    # every message was typed in under TYPING_THROTTLE_S (the opening `start` only).
+    # the per-message figure depends on it: `--typing-seconds`, and the rows for TYPING_ROWS.
+    # Until 2026-12-03 the model had no repeated start (as if every message took under 3 s).
     typing_s: float = 10.0
 
 
 # frontend/src/shared/chat.ts TYPING_THROTTLE_MS: while keys are pressed, a `start` at most this
 # often after the one that opened the spell (a test compares it).
-TYPING_THROTTLE_S = 3.0
+TYPING_THROTTLE_S = 10.0
 
 
 # The rows of "by how long each message is typed": from a message sent before the first repeat
@@ -835,13 +835,14 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
 
     # Warm-up: the first of each action pays for first-use work (imports, caches); not counted.
     message_cycle(h, customer, agent, conv, -1, [], typing_s)
+    beat()
     reply_cycle(h, customer, agent, conv, -1, [], typing_s)
     beat()
 
     steps: list[Step] = []
     for i in range(messages):
         message_cycle(h, customer, agent, conv, i, steps, typing_s)
-        h.sender.clear()
+        beat()
         reply_cycle(h, customer, agent, conv, i, steps, typing_s)
         beat()
     per_action: dict[str, Usage] = {}

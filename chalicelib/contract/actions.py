@@ -95,7 +95,7 @@ class Note(BaseAction, tag="note"):
 class Typing(BaseAction, tag="typing"):
     """Typing started or stopped; `note: true` while typing an internal note; `first: true` on the
     `start` that opens a spell of typing (told to the other side, not stored: the next `start`,
-    3 s later if the person keeps typing, stores it)."""
+    10 s later if the person keeps typing, stores it)."""
 
     conversation_id: Id
     state: Literal["start", "stop"]

@@ -20,9 +20,11 @@ from chalicelib.platform.clock import Clock
 from chalicelib.platform.observability import MetricUnit, metrics
 from chalicelib.store.ports import HubStore
 
-# A typing indicator with no refresh for this long was left on by a client that went away. (A
-# spell's opening `start` is never stored: the sweep sees a spell from its second `start` on.)
-TYPING_STALE_SECONDS = 15
+# A typing indicator with no refresh for this long was left on by a client that went away: while
+# keys are pressed it is at most TYPING_REFRESH_SECONDS + one repeat of the client (10 s, plus up
+# to 4 s to the next key) old. (A spell's opening `start` is never stored: the sweep sees a spell
+# from its second `start` on.)
+TYPING_STALE_SECONDS = 45
 
 
 class DriftSweep:

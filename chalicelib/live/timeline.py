@@ -47,10 +47,11 @@ __all__ = [
 ]
 
 
-# A typing indicator is written again only when the stored one is older than this: half the
-# drift sweep's stale age (`hub/drift.py`, TYPING_STALE_SECONDS), so a person still typing is
-# never swept, while the clients' `start` every 3 s mostly writes nothing.
-TYPING_REFRESH_SECONDS = 7.5
+# A typing indicator is written again only when the stored one is older than this: twice the
+# clients' repeat (chat.ts TYPING_THROTTLE_MS, 10 s), so every other repeated `start` writes
+# nothing, and well under the drift sweep's stale age (`hub/drift.py`, TYPING_STALE_SECONDS), so a
+# person still typing is never swept.
+TYPING_REFRESH_SECONDS = 20.0
 
 
 class Cursor(Struct, frozen=True):

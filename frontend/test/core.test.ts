@@ -4,7 +4,8 @@ import { FakeSocket, installBrowserFakes, tick } from "./fakes";
 
 installBrowserFakes();
 
-const { ACK_TIMEOUT_MS, AUTO_RESEND_MAX, ChatClient, RECEIPT_INTERVAL_MS } = await import("../src/shared/chat");
+const { ACK_TIMEOUT_MS, AUTO_RESEND_MAX, ChatClient, RECEIPT_INTERVAL_MS, TYPING_IDLE_MS, TYPING_SHOW_MS, TYPING_THROTTLE_MS } =
+  await import("../src/shared/chat");
 const { backoffDelay } = await import("../src/shared/socket");
 
 const ME = { role: "customer" as const, id: "cu_1", name: "Kim" };
@@ -306,6 +307,44 @@ test("sending ends our typing without a stop frame; the next keystroke starts it
   assert.equal(ws.actions("typing").filter((f) => f.state === "start").length, 2, "not throttled by the typing before the send");
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 0);
+});
+
+test("a long spell repeats its start every TYPING_THROTTLE_MS, and the reader shows it across the widest gap", async () => {
+  const ws = await connect();
+  const t = client.threads.get(CONV)!;
+  mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  try {
+    // 25 s of typing, a key every 3.9 s (just under the idle stop): the opening start, then a
+    // repeat with the first key 10 s or more after the last start.
+    const keysAt: number[] = [];
+    for (let at = 0; at <= 25_000; at += 3_900) keysAt.push(at);
+    let clock = 0;
+    const startsAt: number[] = [];
+    for (const at of keysAt) {
+      mock.timers.tick(at - clock);
+      clock = at;
+      const before = ws.actions("typing").length;
+      client.userTyping(t);
+      if (ws.actions("typing").length > before) startsAt.push(at);
+    }
+    assert.deepEqual(startsAt, [0, 11_700, 23_400], "a start at most every 10 s, with the next key");
+    const starts = ws.actions("typing").filter((f) => f.state === "start");
+    assert.equal(starts[0].first, true);
+    assert.ok(starts.slice(1).every((f) => !("first" in f)), "only the opening start says first");
+    assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 0, "no stop while keys come");
+    // The widest gap between two starts of a spell is under TYPING_THROTTLE_MS + TYPING_IDLE_MS:
+    // the reader still shows the first start when the next one arrives.
+    assert.ok(TYPING_SHOW_MS > TYPING_THROTTLE_MS + TYPING_IDLE_MS);
+    ws.recv({ type: "typing", conversation_id: CONV, by: AGENT, state: "start" });
+    mock.timers.tick(TYPING_THROTTLE_MS + TYPING_IDLE_MS - 1);
+    assert.equal(t.typers().length, 1, "still shown when the next repeat can arrive at the latest");
+    mock.timers.tick(TYPING_SHOW_MS - (TYPING_THROTTLE_MS + TYPING_IDLE_MS) + 1);
+    assert.equal(t.typers().length, 0, "gone once no repeat came (the typist vanished)");
+    // The keys stopped meanwhile: one stop went, TYPING_IDLE_MS after the last.
+    assert.equal(ws.actions("typing").filter((f) => f.state === "stop").length, 1);
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test("a note sent while a public reply was being typed still stops the public typing", async () => {

@@ -25,6 +25,7 @@ TIMEOUT_MS = 20_000
 
 CUSTOMER_TEXT = "Hello from the customer"
 AGENT_TEXT = "Hi! Thanks for reaching out, how can I help with your order?"
+LONG_LINE = "Also, one more thing about the parcel"  # typed a key every 300 ms: ~11 s
 
 
 def _shot(page: object, name: str) -> None:
@@ -104,20 +105,21 @@ def test_customer_and_agent_chat_live(frontend_dist: Path, local_hub: object, br
 
         # --- typing reaches the other side, in both directions ---------------------
         typing_from = len(customer_frames)
-        # Typed over ~3.5 s: the opening start, then the client's repeat 3 s on.
-        customer.get_by_test_id("widget-input").press_sequentially("Also, one more", delay=250)
+        # Typed over ~11 s: the opening start, then the client's repeat 10 s on (chat.ts
+        # TYPING_THROTTLE_MS).
+        customer.get_by_test_id("widget-input").press_sequentially(LONG_LINE, delay=300)
         expect(agent.get_by_test_id("typing-indicator")).to_be_visible()
         expect(agent.get_by_test_id("typing-indicator")).to_contain_text("typing")
         # Only the start that opens the spell says `first` (docs/protocol.md, "Typing": the hub
         # stores the indicator from the next one on).
         starts = [f for f in customer_frames[typing_from:] if (f.get("action"), f.get("state")) == ("typing", "start")]
-        assert len(starts) >= 2 and starts[0].get("first") is True, starts
+        assert len(starts) == 2 and starts[0].get("first") is True, starts  # not one every 3 s
         assert all("first" not in f for f in starts[1:]), starts
         # Sending is the stop (docs/protocol.md, "Typing"): the widget sends no `stop`, and the
         # agent's indicator goes with the message, not 6 s later.
         typed_from = len(customer_frames)
         customer.get_by_test_id("widget-send").click()
-        expect(agent.get_by_test_id("thread-message").filter(has_text="Also, one more")).to_have_count(1)
+        expect(agent.get_by_test_id("thread-message").filter(has_text=LONG_LINE)).to_have_count(1)
         expect(agent.get_by_test_id("typing-indicator")).to_be_hidden(timeout=3_000)
         after = [(f.get("action"), f.get("state")) for f in customer_frames[typed_from:]]
         assert ("send", None) in after and ("typing", "stop") not in after, after

@@ -47,7 +47,6 @@ def test_every_action_is_counted_from_the_lane_and_billed_for_every_call(measure
 
 def test_the_message_figure_is_the_sum_of_the_actions_the_clients_send(measured: Measured) -> None:
     refreshes = cost.refresh_starts(Typical().typing_s)
-    assert refreshes >= 1  # the typical message is typed for longer than the clients' throttle
     customer = ["customer typing start", *["customer typing refresh"] * refreshes, "customer send"]
     customer += [f"agent {r}" for r in cost.RECEIPTS]
     agent = ["agent typing start", *["agent typing refresh"] * refreshes, "agent send"]
@@ -60,20 +59,24 @@ def test_the_message_figure_is_the_sum_of_the_actions_the_clients_send(measured:
     assert total(measured.message) == pytest.approx(total(parts))
 
 
-def test_a_message_typed_for_longer_pays_for_each_start_the_client_repeats(measured: Measured) -> None:
+def test_a_message_typed_for_longer_pays_for_each_start_the_client_repeats() -> None:
     """Each repeated start is a frame, the conversation Query and a post to the reader; the hub
-    stores the indicator only when it is missing or going stale (once in a 10 s spell: the first
-    repeat), and the send then switches it off inside its own transaction."""
-    assert Typical().typing_s == 10.0
-    refresh = measured.per_action["customer typing refresh"]
-    assert (refresh.frames_in, refresh.posts, refresh.ddb_calls["Query"]) == (1, 1, 1)
-    assert refresh.ddb_calls["UpdateItem"] == pytest.approx(1 / cost.refresh_starts(10.0))  # 1 write in 3
-    opening = measured.per_action["customer typing start"]
+    stores the indicator only when it is missing or going stale (the spell's first repeat, then
+    every other one), and the send then switches it off inside its own transaction."""
+    throttle = cost.TYPING_THROTTLE_S
+    long_s = 5 * throttle - 1  # four repeats a side
+    assert cost.refresh_starts(long_s) == 4
+    long = cost.measure(2, Typical(typing_s=long_s), messages=1)
+    repeat = long.per_action["customer typing refresh"]
+    assert (repeat.frames_in, repeat.posts, repeat.ddb_calls["Query"]) == (1, 1, 1)
+    assert repeat.ddb_calls["UpdateItem"] == pytest.approx(2 / 4)  # stored at the 1st and the 3rd
+    opening = long.per_action["customer typing start"]
     assert "UpdateItem" not in opening.ddb_calls  # the start that opens the spell is told, not stored
-    quick = cost.measure(2, Typical(typing_s=2.0), messages=1)
+    quick = cost.measure(2, Typical(typing_s=throttle / 2), messages=1)
     assert "customer typing refresh" not in quick.per_action
-    assert total(measured.message) > total(quick.message) * 1.3
-    assert measured.message.frames_in - quick.message.frames_in == 2 * cost.refresh_starts(10.0)
+    assert long.message.frames_in - quick.message.frames_in == 2 * 4
+    assert long.message.posts - quick.message.posts == 2 * 4
+    assert total(long.message) > total(quick.message) * 1.3
 
 
 def test_a_callback_is_created_escalated_claimed_and_completed_and_reaches_the_agents(measured: Measured) -> None:

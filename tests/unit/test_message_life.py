@@ -3,17 +3,29 @@ writes each receipt, typing frame and heartbeat makes (none when nothing changes
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from chalicelib.hub.drift import TYPING_STALE_SECONDS
 from chalicelib.live.timeline import TYPING_REFRESH_SECONDS
 from tests.unit.conftest import Unit
 
-CLIENT_TYPING_THROTTLE_SECONDS = 3  # frontend/src/shared/chat.ts, TYPING_THROTTLE_MS
+CHAT_TS = Path(__file__).resolve().parents[2] / "frontend/src/shared/chat.ts"
+
+
+def client_seconds(name: str) -> float:
+    """A constant of the shipped clients (frontend/src/shared/chat.ts), in seconds."""
+    (value,) = re.findall(rf"export const {name} = ([\d_]+);", CHAT_TS.read_text(encoding="utf-8"))
+    return int(value.replace("_", "")) / 1000
 
 
 def test_someone_still_typing_is_never_swept_although_most_starts_write_nothing() -> None:
-    # The stored indicator is at most refresh + one client throttle old while keys are pressed.
-    assert TYPING_REFRESH_SECONDS + CLIENT_TYPING_THROTTLE_SECONDS < TYPING_STALE_SECONDS
-    assert TYPING_REFRESH_SECONDS > CLIENT_TYPING_THROTTLE_SECONDS  # else every start would write
+    # While keys are pressed the client repeats its start with the first key after the throttle,
+    # and keys come less than the idle time apart (else it sends `stop`): the stored indicator is
+    # at most refresh + throttle + idle old.
+    throttle, idle = client_seconds("TYPING_THROTTLE_MS"), client_seconds("TYPING_IDLE_MS")
+    assert TYPING_REFRESH_SECONDS + throttle + idle < TYPING_STALE_SECONDS
+    assert throttle < TYPING_REFRESH_SECONDS  # else every repeated start would write
 
 
 def writes(unit: Unit, since: int) -> list[str]:
@@ -45,14 +57,15 @@ def test_typing_writes_only_when_the_stored_indicator_changes(unit: Unit) -> Non
     ana = unit.connect_agent("ana")
     unit.act(ana, action="take", conversation_id=conv)
     counted: list[int] = []
-    for state, wait in (("start", 0), ("start", 3), ("start", 3), ("start", 3), ("stop", 1), ("stop", 1)):
+    repeat = client_seconds("TYPING_THROTTLE_MS")  # the shipped clients' cadence while keys are pressed
+    for state, wait in (("start", 0), ("start", repeat), ("start", repeat), ("stop", 1), ("stop", 1)):
         unit.clock.advance(wait)
         n = len(unit.store.calls)
         unit.act(customer, action="typing", conversation_id=conv, state=state)
         counted.append(len(writes(unit, n)))
-    assert counted == [1, 0, 0, 1, 1, 0]  # the fourth start: 9 s after the stored one
+    assert counted == [1, 0, 1, 1, 0]  # the third start: two repeats after the stored one
     typing = [e["state"] for e in unit.sender.take(ana) if e["type"] == "typing"]
-    assert typing == ["start"] * 4 + ["stop"] * 2
+    assert typing == ["start"] * 3 + ["stop"] * 2
 
 
 def test_a_reachable_agents_heartbeat_is_one_refresh_and_nobody_else_hears_it(unit: Unit) -> None:

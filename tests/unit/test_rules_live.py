@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.hub.drift import TYPING_STALE_SECONDS
 from chalicelib.store.models import Message
 from tests.unit.conftest import OTHER_WIDGET_KEY, Unit, chat, of
 
@@ -546,7 +547,9 @@ def test_a_typing_indicator_left_on_is_switched_off_for_the_others(unit: Unit) -
     kim = unit.store.connections[customer].user_id
     unit.act(customer, action="typing", conversation_id=conv, state="start")
     unit.sender.sent.clear()
-    unit.clock.advance(16)
+    unit.clock.advance(TYPING_STALE_SECONDS - 1)
+    assert unit.hub.drift.sweep()["typing_cleared"] == 0  # not stale yet: the typist may still be at it
+    unit.clock.advance(2)
     stats = unit.hub.drift.sweep()
     assert stats["typing_cleared"] == 1
     [stop] = of(unit.sender.take(agent), "typing")

@@ -27,9 +27,17 @@ import type {
 import { toMs, uuid } from "./util";
 
 export const ACK_TIMEOUT_MS = 8_000;
-export const TYPING_THROTTLE_MS = 3_000;
+// While keys are pressed the `start` is repeated this often: only so that the other side keeps
+// showing it (and the hub keeps its indicator fresh) when a `stop` never comes because this client
+// vanished. Every repeat is a frame in, a Lambda invocation, a Query and a post for each reader
+// (docs/cost.md, "Typing that goes on"), so it is rare: a spell ends with the send, or with a
+// `stop` after TYPING_IDLE_MS without a key, long before most repeats would be due.
+export const TYPING_THROTTLE_MS = 10_000;
 export const TYPING_IDLE_MS = 4_000;
-export const TYPING_SHOW_MS = 6_000;
+// A `start` shows this long: longer than the widest gap between two starts of one spell (the
+// repeat goes with the first key after the throttle, and keys come less than TYPING_IDLE_MS
+// apart), plus 2 s for the frame to arrive.
+export const TYPING_SHOW_MS = TYPING_THROTTLE_MS + TYPING_IDLE_MS + 2_000;
 export const SENT_AGAIN_SHOW_MS = 2_500;
 /** Automatic resends of an unacknowledged message (same client_id: the hub answers
  * `sent-again` if the first try was stored), spaced 2 s, 4 s, 8 s … up to 30 s. */
@@ -407,7 +415,7 @@ export class ChatClient {
       const frame: Record<string, unknown> = { action: "typing", conversation_id: t.id, state: "start" };
       if (note) frame.note = true;
       // The start that opens a spell of typing: the hub tells the other side and stores nothing
-      // until the next start, 3 s on, shows the person is still at it (docs/protocol.md, "Typing").
+      // until the next start, 10 s on, shows the person is still at it (docs/protocol.md, "Typing").
       if (!t.typingActive || t.typingNote !== note) frame.first = true;
       if (t.typingActive && t.typingNote !== note) this.stopTyping(t);
       if (this.socket.send(frame)) {

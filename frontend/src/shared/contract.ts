@@ -536,7 +536,7 @@ export interface Note {
 /**
  * Typing started or stopped; `note: true` while typing an internal note; `first: true` on the
  *     `start` that opens a spell of typing (told to the other side, not stored: the next `start`,
- *     3 s later if the person keeps typing, stores it).
+ *     10 s later if the person keeps typing, stores it).
  */
 export interface Typing {
   action: "typing";
