@@ -12,6 +12,7 @@ Screenshots go to tests/browser/artifacts/ (dashboard.png and widget.png are the
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -236,4 +237,50 @@ def test_network_drop_every_message_once(contexts: tuple[Any, Any], local_hub: A
     ]
     assert len(seqs) == len(set(seqs)), f"duplicate seqs in the widget: {seqs}"
     shot(customer, "15-widget-after-drop")
+    watch.check()
+
+
+def test_status_changes_go_one_at_a_time_and_the_last_one_chosen_is_what_the_hub_keeps(
+    contexts: tuple[Any, Any], local_hub: Any
+) -> None:
+    """Each frame of a connection runs in its own Lambda invocation, so two status changes sent
+    back to back can be stored in either order (an agent who went away and back at once stayed
+    away, and got no chats). The dashboard sends the next change only once the hub acknowledged
+    the one before, and shows the status last chosen while they go."""
+    _, agent_ctx = contexts
+    watch = Watch()
+    agent = watch.page(agent_ctx, "agent")
+    frames: list[tuple[str, dict[str, Any]]] = []
+
+    def on_socket(ws: Any) -> None:
+        ws.on("framesent", lambda payload: frames.append(("out", json.loads(payload))))
+        ws.on("framereceived", lambda payload: frames.append(("in", json.loads(payload))))
+
+    agent.on("websocket", on_socket)
+    sign_in(agent, local_hub)
+    select = agent.get_by_test_id("presence-select")
+    chosen = ("away", "busy", "available", "away", "available")
+    for status in chosen:  # as fast as the page takes them: several are waiting for the hub at once
+        select.select_option(status)
+    dot = agent.get_by_test_id("reachable-dot")
+    expect(dot).to_have_class(re.compile(r"status-available"))
+
+    token = {"Authorization": local_hub.agent_token()}
+    deadline = time.monotonic() + 15
+    while local_hub.request("GET", local_hub.api_url + "/me", headers=token)["presence"]["status"] != "available":
+        assert time.monotonic() < deadline, "the hub did not keep the status chosen last"
+        time.sleep(0.2)
+    agent.wait_for_timeout(1_000)  # any late event of an earlier change has arrived by now
+    expect(dot).to_have_class(re.compile(r"status-available"))
+    assert local_hub.request("GET", local_hub.api_url + "/me", headers=token)["presence"]["status"] == "available"
+
+    sent = [f["status"] for way, f in frames if way == "out" and f.get("action") == "presence"]
+    assert sent and sent[-1] == "available", sent
+    waiting = False  # never a second change on the wire before the hub answered the first
+    for way, f in frames:
+        if way == "out" and f.get("action") == "presence":
+            assert not waiting, frames
+            waiting = True
+        elif way == "in" and f.get("type") == "ack" and f.get("action") == "presence":
+            waiting = False
     watch.check()

@@ -40,6 +40,11 @@ export class Workspace {
   private joinSent = new Set<string>();
   private followed = new Set<string>();
   private meStale = false;
+  // The status change the hub has not answered yet. Each frame of a connection runs in its own
+  // Lambda invocation, so two changes sent back to back (away, then available) can be stored in
+  // either order: the next one goes only once the hub has acknowledged this one.
+  private presenceInFlight: PresenceStatus | null = null;
+  private presenceStored: PresenceStatus | null = null; // the last change the hub acknowledged
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private toastSeq = 0;
   /** Alerts already given (an event arriving twice notifies once). */
@@ -142,14 +147,38 @@ export class Workspace {
     // connection; once our first heartbeat is acknowledged, re-read /me.
     this.meStale = true;
     this.client.sendAction({ action: "heartbeat" });
-    const pending = this.state.presencePending;
-    if (pending) this.client.sendAction({ action: "presence", status: pending });
+    // A change in flight on the old socket may or may not have been stored: send what is wanted.
+    this.presenceInFlight = this.presenceStored = null;
+    this.sendPendingPresence();
     // What was read before this socket opened can have missed events sent before it connected
     // (a chat that started between the first read and the connection reached no socket of ours;
     // after a reconnect, anything while we were away): read the lists again, quietly.
     void this.loadConversations(true);
     void this.lanes.loadAll(true);
     if (resumed) void this.desk.loadCanned();
+  }
+
+  /** The hub answered our status change (stored, or refused): send the next one, if any. */
+  presenceAnswered(): void {
+    this.presenceStored = this.presenceInFlight;
+    this.presenceInFlight = null;
+    this.sendPendingPresence();
+  }
+
+  /** A `presence` event of ours: the hub's stored status may have moved (another tab of ours),
+   *  so what we last stored is no longer known to be there. */
+  presenceHeard(status: PresenceStatus): void {
+    if (status !== this.presenceStored) this.presenceStored = null;
+  }
+
+  /** Sends the wanted status unless one is in flight or the hub already stored it; false when
+   *  the socket is down (onOpen sends it). */
+  private sendPendingPresence(): boolean {
+    const pending = this.state.presencePending;
+    if (!pending || this.presenceInFlight || pending === this.presenceStored) return true;
+    if (!this.client.sendAction({ action: "presence", status: pending })) return false;
+    this.presenceInFlight = pending;
+    return true;
   }
 
   heartbeatAcked(): void {
@@ -252,7 +281,10 @@ export class Workspace {
             ? "Couldn't close the conversation"
             : "Something went wrong";
     this.toast(`${what}: ${text || code}`, "error");
-    if (action === "presence") this.store.set({ presencePending: null });
+    if (action === "presence") {
+      this.presenceInFlight = this.presenceStored = null;
+      this.store.set({ presencePending: null });
+    }
   }
 
   isJoined(t: Thread): boolean {
@@ -392,13 +424,14 @@ export class Workspace {
   }
 
   setPresence(status: PresenceStatus): void {
-    if (!this.client.sendAction({ action: "presence", status })) {
-      this.toast("You're offline: your status changes when the connection is back.", "warn");
-    }
     this.store.update((s) => {
       s.presencePending = status;
       s.me = { ...s.me, presence: { ...s.me.presence, status } };
     });
+    // Sent now, or when the hub answers the change in flight.
+    if (!this.sendPendingPresence()) {
+      this.toast("You're offline: your status changes when the connection is back.", "warn");
+    }
     // Going available is when an agent wants to hear about new chats: a
     // sensible moment to ask for desktop notifications (never on page load).
     if (status === "available" && !this.state.muted) void this.askNotifications();

@@ -71,6 +71,7 @@ export const EVENTS: EventMap = {
 
   ack(ws, ev) {
     if (ev.action === "heartbeat") ws.heartbeatAcked();
+    if (ev.action === "presence") ws.presenceAnswered();
     if ((ev.action === "send" || ev.action === "note") && ev.conversation_id) {
       const t = ws.client.threads.get(ev.conversation_id);
       const m = t && ev.client_id ? t.byClient.get(ev.client_id) : undefined;
@@ -84,6 +85,7 @@ export const EVENTS: EventMap = {
   },
 
   presence(ws, ev) {
+    if (ev.agent && ev.agent.id === ws.state.me.agent_id) ws.presenceHeard(ev.status);
     ws.store.update((s) => {
       if (ev.agent) s.agents.set(ev.agent.id, ev.agent.name);
       // How many agents can answer comes with the change; no `counters` event follows it.
@@ -91,7 +93,9 @@ export const EVENTS: EventMap = {
         s.work.counters = { ...s.work.counters, agents_available: ev.agents_available };
       }
       if (ev.agent && ev.agent.id === s.me.agent_id) {
-        s.me = { ...s.me, presence: { status: ev.status, reachable: ev.reachable } };
+        // While a change of ours is on its way, an earlier one's event does not undo it on screen.
+        const status = s.presencePending ?? ev.status;
+        s.me = { ...s.me, presence: { status, reachable: ev.reachable } };
         if (s.presencePending === ev.status) s.presencePending = null;
       }
     });
