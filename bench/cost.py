@@ -733,9 +733,7 @@ def typed(h: CostHub, who: str, side: str, conv: str, typing_s: float, out: list
     h.clock.advance(typing_s - refreshes * TYPING_THROTTLE_S)
 
 
-def message_cycle(
-    h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float = 0.0
-) -> None:
+def message_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float) -> None:
     """A customer message and the agent's side of it, as the shipped clients make them: typing
     (`typed`), the send, and the agent's receipts."""
     typed(h, customer, "customer", conv, typing_s, out)
@@ -745,9 +743,7 @@ def message_cycle(
         h.act(agent, out, f"agent {kind}", action=kind, conversation_id=conv, seq=seq)
 
 
-def reply_cycle(
-    h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float = 0.0
-) -> None:
+def reply_cycle(h: CostHub, customer: str, agent: str, conv: str, i: int, out: list[Step], typing_s: float) -> None:
     typed(h, agent, "agent", conv, typing_s, out)
     h.act(agent, out, "agent send", action="send", conversation_id=conv, client_id=f"a{i}", text=f"answer {i}")
     seq = last_seq(h, customer, conv)
