@@ -220,3 +220,16 @@ def test_a_presence_flip_whose_disconnect_ran_elsewhere_first_changes_nothing(un
     stored = unit.store.presence[("global", "sub-ana")]
     assert (stored.status, stored.heartbeat_at) == ("busy", 0)
     assert unit.hub.live.connections.available_agents("global") == set()
+
+
+def test_a_status_change_reaches_its_own_connection_before_the_ack(unit: Unit) -> None:
+    """The dashboard sends its next status change only once the hub acked the one before; the
+    change's own `presence` event comes before that ack, so an earlier change's event can never
+    arrive after a later one's and put the earlier status back on screen."""
+    ana, other_tab = unit.connect_agent("ana"), unit.connect_agent("ana")
+    unit.sender.take(other_tab)
+    got = unit.act(ana, action="presence", status="away")
+    order = [(e["type"], e.get("status") or e.get("action")) for e in got if e["type"] in ("presence", "ack")]
+    assert order == [("presence", "away"), ("ack", "presence")]
+    assert [e["status"] for e in unit.sender.take(other_tab) if e["type"] == "presence"] == ["away"]
+    assert unit.store.presence[("global", "sub-ana")].status == "away"

@@ -10,9 +10,12 @@ from chalicelib.store.models import Connection
 
 def presence(live: Live, conn: Connection, action: Presence) -> None:
     after = live.connections.heartbeat(conn, action.status)
-    live.notifier.reply(conn.connection_id, AckEvent(action="presence", request_id=action.request_id))
     if after is not None:
+        # The change's `presence` event is posted before the ack: a client sends its next change
+        # only once acked, so an earlier change's event can never reach it after a later one's
+        # (it did, when the ack went first: the dashboard then showed the earlier status).
         live.notifier.presence(conn.tenant, after)
+    live.notifier.reply(conn.connection_id, AckEvent(action="presence", request_id=action.request_id))
 
 
 def heartbeat(live: Live, conn: Connection, action: Heartbeat) -> None:
