@@ -898,8 +898,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     print(f"   cores: {cores()} (shared: other work on the machine makes these figures noisy)")
     print(f"   clients: {behaviour.label}")
     # The stack's snapshotter (local durability, not part of the hub) stops every handler while
-    # it dumps all tables; unless asked, it is pushed past the end of the run.
-    extra = [] if args.snapshots else ["--snapshot-interval", "3600"]
+    # it dumps all tables; unless asked, it writes only on exit.
+    extra = [] if args.snapshots else ["--snapshot-interval", "0"]
     if args.attach is None:
         snapshots = "every 5 s" if args.snapshots else "off for the run"
         print(f"   local stack snapshots: {snapshots}; a fresh stack per rate")

@@ -46,7 +46,12 @@ def parse_args(argv: list[str] | None = None) -> HubOptions:
     for field, kind, text in _LIMITS:
         p.add_argument("--" + field.replace("_", "-"), type=kind, default=getattr(defaults.limits, field), help=text)
     p.add_argument("--concurrency", type=int, default=defaults.concurrency, help="invocations at once per function")
-    p.add_argument("--snapshot-interval", type=float, default=defaults.snapshot_interval, help="seconds (default 5)")
+    p.add_argument(
+        "--snapshot-interval",
+        type=float,
+        default=defaults.snapshot_interval,
+        help="seconds between snapshots while running (default 5; 0: only the one on a clean exit)",
+    )
     p.add_argument("--stage", default=defaults.stage, help="the .chalice/config.json stage to run (default dev)")
     p.add_argument("--frontend-dir", type=Path, help="static files to serve at / (default frontend/dist)")
     p.add_argument("--app", default=defaults.app, help="module:attribute of the Chalice app (default app:app)")
@@ -83,12 +88,18 @@ def parse_args(argv: list[str] | None = None) -> HubOptions:
     return options
 
 
+def _snapshots(interval: float) -> str:
+    if interval > 0:
+        return f"every {interval:g} s when changed, and on exit"
+    return "on a clean exit only: a crash loses everything since the start"
+
+
 def banner(hub: Hub) -> str:
     u = hub.urls()
     durability = (
         f"DynamoDB at {hub.options.dynamodb_endpoint} (durable there; no snapshot)"
         if hub.options.dynamodb_endpoint
-        else f"{u['dataDir']}/dynamodb.json (every {hub.options.snapshot_interval:g} s when changed, and on exit)"
+        else f"{u['dataDir']}/dynamodb.json ({_snapshots(hub.options.snapshot_interval)})"
     )
     lines = [
         "",

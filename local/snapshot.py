@@ -214,7 +214,10 @@ class Snapshotter:
             self._last_hash = DynamoSnapshot.content_hash(data)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
+        """Periodic snapshots every `interval` seconds; an interval of 0 (or less) means none:
+        only the final one, on a clean exit (a benchmark's choice, so no dump pauses a handler)."""
+        if self.interval > 0:
+            self._task = asyncio.create_task(self._loop())
 
     async def _loop(self) -> None:
         while True:

@@ -100,6 +100,26 @@ def test_a_crash_loses_at_most_the_last_snapshot_interval(
     assert _value(again, "before-crash") == "kept"
 
 
+def test_a_snapshot_interval_of_0_writes_only_on_a_clean_exit(
+    hub_factory: Callable[..., HubProcess], tmp_path: Path
+) -> None:
+    # `--snapshot-interval 0` used to mean "dump continuously": every handler paused while the
+    # whole store was serialized again and again (found profiling the latency benchmark).
+    data_dir = tmp_path / "data"
+    first = hub_factory(data_dir, ["--snapshot-interval", "0"])
+    hub = first.start()
+    run_async(_put(hub, "on-exit", "kept"))
+    time.sleep(1.5)
+    status, body = run_async(get_json(f"{hub.base_url}/_local/status"))
+    assert status == 200
+    assert body["snapshotWrites"] == 0
+    assert not (data_dir / "dynamodb.json").exists()
+    assert first.stop() == 0
+
+    again = hub_factory(data_dir).start()
+    assert _value(again, "on-exit") == "kept"
+
+
 def test_widget_secret_is_kept_in_the_data_dir(hub_factory: Callable[..., HubProcess], tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     process = hub_factory(data_dir)
