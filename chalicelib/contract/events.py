@@ -62,6 +62,15 @@ class PresenceEvent(Struct, forbid_unknown_fields=True, tag="presence", tag_fiel
     reachable: bool
     heartbeat_at: Timestamp | None
     agents_available: Seq | UnsetType = UNSET
+    version: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="The agent's presence version: one more for every change others hear about. "
+            "Two changes racing (two tabs, a tab and the drift sweep) can arrive in either order; "
+            "keep the event with the highest version per agent, the status the hub stored last.",
+        ),
+    ] = 0
 
 
 class ConversationEvent(Struct, forbid_unknown_fields=True, tag="conversation", tag_field="type", kw_only=True):

@@ -100,4 +100,5 @@ def presence_event(p: AgentPresence, reachable: bool, agents_available: int) -> 
         reachable=reachable,
         heartbeat_at=iso(float(p.heartbeat_at)) if p.heartbeat_at else None,
         agents_available=agents_available,
+        version=int(p.version or 0),
     )

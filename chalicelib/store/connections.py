@@ -173,18 +173,19 @@ class DynamoConnectionStore:
         # A directory entry that never had a heartbeat (created by the admin CLI) starts available,
         # like an agent seen for the first time.
         first = before is None or (not before.heartbeat_at and not before.left_at)
-        chosen = status or ("available" if first or before is None else str(before.status))
         item = AgentPresence(tenant, agent_id)
         actions: list[Any] = [
             AgentPresence.name.set(name),
             AgentPresence.heartbeat_at.set(now),
-            AgentPresence.status.set(chosen),
             AgentPresence.drift_status.remove(),
+            AgentPresence.version.add(1),
         ]
-        if status or before is None or first:
-            actions.append(AgentPresence.status_at.set(now))
+        # Only a chosen status (or an agent's first beat) writes the status: a heartbeat that wrote
+        # back the one it read could undo a change stored by another tab in between.
+        if status or first:
+            actions += [AgentPresence.status.set(status or "available"), AgentPresence.status_at.set(now)]
         if connection_id is None:
-            item.update(actions=actions)
+            item.update(actions=actions)  # answers with the item as stored (ALL_NEW)
             return before, item
         try:
             with TransactWrite(connection=self._ddb) as tw:
@@ -195,12 +196,13 @@ class DynamoConnectionStore:
             if error_code(exc) == TRANSACTION_CANCELED and "ConditionalCheckFailed" in reasons:
                 raise ConnectionGone(connection_id) from exc
             raise
-        # The item as the update left it (a transaction returns no values).
-        after = AgentPresence.from_raw_data(before.serialize()) if before is not None else item
-        after.name, after.heartbeat_at, after.status, after.drift_status = name, now, chosen, None
-        if status or before is None or first:
-            after.status_at = now
-        return before, after
+        # A transaction returns no values: read the item back (strongly consistent), so the
+        # event tells what is stored at this version, even when another write raced this one.
+        try:
+            return before, AgentPresence.get(tenant, agent_id, consistent_read=True)
+        except DoesNotExist:  # the agent was removed from the directory in between
+            item.name, item.heartbeat_at, item.status = name, now, status or "offline"
+            return before, item
 
     def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         """The agent's last connection closed: keep the chosen status, mark unreachable, and
@@ -210,7 +212,11 @@ class DynamoConnectionStore:
         presence = AgentPresence(tenant, agent_id)
         try:
             presence.update(
-                actions=[AgentPresence.heartbeat_at.set(0), AgentPresence.left_at.set(now)],
+                actions=[
+                    AgentPresence.heartbeat_at.set(0),
+                    AgentPresence.left_at.set(now),
+                    AgentPresence.version.add(1),
+                ],
                 condition=AgentPresence.agent_id.exists() & (AgentPresence.heartbeat_at == seen),
             )
         except UpdateError as exc:

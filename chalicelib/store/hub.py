@@ -81,7 +81,7 @@ class DynamoHubStore(OpenWorkReads):
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:
         try:
             presence.update(
-                actions=[AgentPresence.drift_status.set(target)],
+                actions=[AgentPresence.drift_status.set(target), AgentPresence.version.add(1)],
                 condition=AgentPresence.heartbeat_at == presence.heartbeat_at,
             )
         except UpdateError as exc:

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { Thread, type ChatMessage } from "../src/shared/chat";
 import type { ConversationSnapshot, MessageEvent, ServerEvent } from "../src/shared/types";
 import { alertFor } from "../src/agent/notify/rules";
-import { attention, initialState, nextUnread, titleFor, unread, visibleConvs, type AgentState } from "../src/agent/store/state";
+import { attention, heardPresence, initialState, nextUnread, settlePresence, titleFor, unread, visibleConvs, type AgentState } from "../src/agent/store/state";
 import { isTyping, shortcutFor } from "../src/agent/keyboard";
 
 const ME = { agent_id: "a1", name: "Demo Agent", tenant: "global", presence: { status: "available" as const, reachable: true } };
@@ -188,4 +188,38 @@ test("assigned to me alerts: routing or a colleague gives me a chat; my own take
   assert.ok(/Bo assigned this chat to you/.test(alertFor(s, ev("u-bo"), true)?.body || ""));
   assert.equal(alertFor(s, ev(me), true), null, "my own take");
   assert.equal(alertFor(s, ev("routing", "u-bo"), true), null, "a colleague's chat");
+});
+
+test("our status: the highest presence version wins, whatever order two tabs' changes arrive in", () => {
+  const s = state();
+  // Another tab stored `away` (version 6) after ours stored `busy` (version 5); events arrive 6 first.
+  assert.equal(heardPresence(s, { status: "away", reachable: true, version: 6 }), true);
+  assert.equal(heardPresence(s, { status: "busy", reachable: true, version: 5 }), false);
+  assert.deepEqual(s.me.presence, { status: "away", reachable: true });
+  assert.deepEqual(s.presenceHub, { status: "away", reachable: true, version: 6 });
+  // The same version again (two writers' read-backs can both see the later write) is kept.
+  assert.equal(heardPresence(s, { status: "away", reachable: false, version: 6 }), true);
+  assert.equal(s.me.presence.reachable, false);
+});
+
+test("our status: a change pending stays on screen until answered, then what the hub holds shows", () => {
+  const s = state();
+  s.presencePending = "busy";
+  s.me = { ...s.me, presence: { status: "busy", reachable: true } };
+  heardPresence(s, { status: "away", reachable: true, version: 3 }); // another tab's change
+  assert.equal(s.me.presence.status, "busy");
+  heardPresence(s, { status: "busy", reachable: true, version: 2 }); // ours, stored before it
+  settlePresence(s); // our change answered
+  assert.equal(s.presencePending, null);
+  assert.deepEqual(s.me.presence, { status: "away", reachable: true });
+});
+
+test("our status: GET /me read before a newer event does not put the older status back", () => {
+  const s = state();
+  heardPresence(s, { status: "busy", reachable: true, version: 4 });
+  assert.equal(heardPresence(s, { status: "available", reachable: true, version: 3 }), false);
+  assert.equal(s.me.presence.status, "busy");
+  // An answer without a version (a hub before versions) counts as 0: kept only at the start.
+  const fresh = state();
+  assert.equal(heardPresence(fresh, { status: "away", reachable: true }), true);
 });

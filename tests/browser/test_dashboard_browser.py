@@ -240,6 +240,43 @@ def test_network_drop_every_message_once(contexts: tuple[Any, Any], local_hub: A
     watch.check()
 
 
+def dot_status(page: Any) -> str:
+    found = re.search(r"status-(\w+)", page.get_by_test_id("reachable-dot").get_attribute("class") or "")
+    return found.group(1) if found else ""
+
+
+def test_two_windows_of_one_agent_changing_status_at_once_agree_with_the_hub(
+    contexts: tuple[Any, Any], local_hub: Any
+) -> None:
+    """Two windows of one agent change status at the same moment, again and again: each change
+    runs in its own invocation, so the hub stores them in some order and their events reach each
+    window in some order. Both windows end on the status the hub stored last (the events carry the
+    presence version; a window keeps the highest), never on one the hub no longer holds."""
+    first_ctx, second_ctx = contexts
+    watch = Watch()
+    first, second = watch.page(first_ctx, "agent"), watch.page(second_ctx, "agent, second window")
+    sign_in(first, local_hub)
+    sign_in(second, local_hub)
+    token = {"Authorization": local_hub.agent_token()}
+    rounds = (("away", "busy"), ("available", "away"), ("busy", "available"), ("away", "busy"), ("available", "away"))
+    for one, other in rounds:
+        first.get_by_test_id("presence-select").select_option(one)
+        second.get_by_test_id("presence-select").select_option(other)
+
+    deadline = time.monotonic() + 20
+    while True:
+        kept = local_hub.request("GET", local_hub.api_url + "/me", headers=token)["presence"]["status"]
+        shown = (dot_status(first), dot_status(second))
+        if shown == (kept, kept):
+            break
+        assert time.monotonic() < deadline, f"windows show {shown}, the hub kept {kept!r}"
+        time.sleep(0.2)
+    first.wait_for_timeout(1_500)  # a late event of an earlier change has arrived by now
+    kept = local_hub.request("GET", local_hub.api_url + "/me", headers=token)["presence"]["status"]
+    assert (dot_status(first), dot_status(second)) == (kept, kept)
+    watch.check()
+
+
 def test_status_changes_go_one_at_a_time_and_the_last_one_chosen_is_what_the_hub_keeps(
     contexts: tuple[Any, Any], local_hub: Any
 ) -> None:

@@ -98,3 +98,5 @@ def test_agent_connect_makes_agent_reachable_and_last_disconnect_unreachable(hub
     hub.lane.disconnect(second_tab)
     [gone] = [e for e in hub.sender.take(watcher) if e["type"] == "presence"]
     assert gone["agent"]["name"] == "Ana" and gone["reachable"] is False
+    # Each write others hear about moves the version on: the leaving one beats the arrival.
+    assert gone["version"] > event["version"] >= 1

@@ -62,7 +62,7 @@ def test_conversations_need_a_verified_agent_and_stay_in_its_tenant(hub: Harness
 def test_me_reports_presence_and_availability_follows_it(hub: Harness, client: Any) -> None:
     token = hub.agent_token("ana")
     res = client.get("/me", headers={"Authorization": token})
-    assert res.json_body["presence"] == {"status": "offline", "reachable": False}
+    assert res.json_body["presence"] == {"status": "offline", "reachable": False, "version": 0}
     avail = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
     assert avail == {
         "agents_available": False,
@@ -78,6 +78,7 @@ def test_me_reports_presence_and_availability_follows_it(hub: Harness, client: A
     assert client.get("/me", headers={"Authorization": token}).json_body["presence"] == {
         "status": "available",
         "reachable": True,
+        "version": 2,  # the sign-in's write, then the change's
     }
     offered = client.get(f"/widget/availability?widget_key={WIDGET_KEY}").json_body
     assert (offered["agents_available"], offered["offer"]) == (True, "chat")

@@ -136,6 +136,7 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
 
     hub.clock.advance(2 * MINUTE)  # ana's heartbeats stopped; bo keeps sending them
     hub.act(bo_conn, action="heartbeat")
+    version_before = hub.lane.connections.store.get_presence("global", ana.id).version  # type: ignore[union-attr]
     stats = work.drift.sweep()
     # Ana's tab is still open (only her heartbeats stopped): two agent tabs and one customer.
     assert stats == {
@@ -149,7 +150,11 @@ def test_drift_sweep_marks_silent_agents_and_clears_stuck_typing(work: Work) -> 
     assert presence[ana.id].drift_status == "away" and presence[ana.id].status == "available"  # choice remembered
     assert presence[bo.id].drift_status is None
     seen = hub.sender.take(bo_conn)
-    assert any(e["type"] == "presence" and e["agent"]["id"] == ana.id and e["reachable"] is False for e in seen)
+    [drifted] = [e for e in seen if e["type"] == "presence" and e["agent"]["id"] == ana.id]
+    assert drifted["reachable"] is False
+    # The sweep's write moved Ana's presence version on, and its event says so: a dashboard that
+    # heard her last change (version one lower) takes this one over it.
+    assert drifted["version"] == presence[ana.id].version == version_before + 1
     [stopped] = [e for e in seen if e["type"] == "typing"]
     assert stopped["state"] == "stop" and stopped["by"]["role"] == "customer"
     pressure = work.command.pressure("global")

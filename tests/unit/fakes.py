@@ -237,9 +237,9 @@ class MemoryStore:
         stored = self.presence.setdefault((tenant, agent_id), AgentPresence(tenant, agent_id, status_at=now))
         kept = _copy(before) if before else None
         stored.name, stored.heartbeat_at, stored.drift_status = name, now, None
-        stored.status = status or ("available" if first else str(stored.status))
+        stored.version = int(stored.version or 0) + 1
         if status or first:
-            stored.status_at = now
+            stored.status, stored.status_at = status or "available", now
         return kept, _copy(stored)
 
     def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
@@ -248,6 +248,7 @@ class MemoryStore:
         if p is None or float(p.heartbeat_at or 0) != seen:
             return None
         p.heartbeat_at, p.left_at = 0, now
+        p.version = int(p.version or 0) + 1
         return _copy(p)
 
     def set_capacity(self, tenant: str, agent_id: str, capacity: int | None) -> AgentPresence | None:
@@ -264,6 +265,8 @@ class MemoryStore:
         if stored is None or stored.heartbeat_at != presence.heartbeat_at:
             return False
         stored.drift_status = target
+        stored.version = int(stored.version or 0) + 1
+        presence.drift_status, presence.version = target, stored.version
         return True
 
     # ------------------------------------------------------------------ conversations

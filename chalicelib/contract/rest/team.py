@@ -72,6 +72,9 @@ class AgentList(Struct, forbid_unknown_fields=True):
 class MyPresence(Struct, forbid_unknown_fields=True):
     status: Annotated[PresenceStatus, Meta(description="Chosen status.")]
     reachable: Annotated[bool, Meta(description="Heartbeats arrive within the window.")]
+    version: Annotated[
+        int, Meta(ge=0, description="The presence version read (as in `presence` events): newer events win.")
+    ] = 0
 
 
 class Me(Struct, forbid_unknown_fields=True):

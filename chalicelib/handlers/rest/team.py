@@ -30,7 +30,8 @@ def me(request: Request | None) -> Me:
     presence = h.live.connections.store.get_presence(agent["tenant"], agent["agent_id"])
     reachable = presence is not None and h.rule.reachable(presence, h.clock.now())
     status = presence.status if presence else "offline"
-    return Me(agent["agent_id"], agent["name"], agent["tenant"], MyPresence(status, reachable))  # type: ignore[arg-type]
+    version = int(presence.version or 0) if presence else 0
+    return Me(agent["agent_id"], agent["name"], agent["tenant"], MyPresence(status, reachable, version))  # type: ignore[arg-type]
 
 
 @rest_errors

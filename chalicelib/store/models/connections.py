@@ -89,3 +89,7 @@ class AgentPresence(Model):
     capacity = NumberAttribute(null=True)  # open chats routing may give them; None: the tenant's default
     open_chats = NumberAttribute(default=0)
     last_assigned_at = NumberAttribute(default=0)  # routing's tie-break: longest since the last chat first
+    # +1 on every write others hear about (a chosen status, reachable again, gone, drifting):
+    # `presence` events carry it, and a client keeps the highest it heard. Events of two writes
+    # racing can arrive in either order; this says which one the store kept last.
+    version = NumberAttribute(null=True)

@@ -70,6 +70,8 @@ class ConnectionStore(Protocol):
         connection_id: str | None = None,
     ) -> tuple[AgentPresence | None, AgentPresence]:
         """Records a heartbeat (and optionally a new chosen status); returns (before, after).
+        `after` is the item as stored after this write, read back: its `version` is one more
+        than any earlier write others heard about (it can include a write that raced this one).
         With `connection_id`, only while that connection's item exists: raises ConnectionGone
         (nothing written) when its `$disconnect` ran first."""
         ...
@@ -77,5 +79,6 @@ class ConnectionStore(Protocol):
     def drop_heartbeat(self, tenant: str, agent_id: str, now: float, seen: float) -> AgentPresence | None:
         """The agent's last connection closed: keep the chosen status, mark unreachable (left at
         `now`) — only while the heartbeat is still the one `seen` before looking for other
-        connections (a new tab's heartbeat since then is kept). None when nothing changed."""
+        connections (a new tab's heartbeat since then is kept). None when nothing changed;
+        otherwise the item as stored, its `version` moved on."""
         ...

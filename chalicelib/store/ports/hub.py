@@ -46,7 +46,8 @@ class HubStore(TenantStore, Protocol):
         ...
 
     def mark_presence_drift(self, presence: AgentPresence, target: str) -> bool:
-        """Sets `drift_status`; False when a heartbeat arrived since `presence` was read."""
+        """Sets `drift_status`; False when a heartbeat arrived since `presence` was read. True:
+        `presence` is now the item as stored, its `version` moved on."""
         ...
 
     def stale_typing(self, tenant: str, older_than: float) -> list[TypingIndicator]:

@@ -12,7 +12,19 @@ import { alertFor, type Alert } from "./notify/rules";
 import { chime, unlockAudio } from "./notify/sound";
 import type { Session } from "./session";
 import { applyEvent, upsertConversation } from "./store/events";
-import { attention, inLobby, initialState, isMine, nextUnread, titleFor, type AgentState, type Me, type View } from "./store/state";
+import {
+  attention,
+  heardPresence,
+  inLobby,
+  initialState,
+  isMine,
+  nextUnread,
+  settlePresence,
+  titleFor,
+  type AgentState,
+  type Me,
+  type View,
+} from "./store/state";
 import { Store } from "./store/store";
 import { Desk } from "./desk";
 import { WorkLanes } from "./work-lanes";
@@ -158,11 +170,15 @@ export class Workspace {
     if (resumed) void this.desk.loadCanned();
   }
 
-  /** The hub answered our status change (stored, or refused): send the next one, if any. */
+  /** The hub stored our status change (its `presence` event, posted first, has reached us):
+   *  send the next one, if one was chosen meanwhile; otherwise show what the hub holds, ours
+   *  unless another tab's change was stored after it. */
   presenceAnswered(): void {
-    this.presenceStored = this.presenceInFlight;
+    const answered = this.presenceInFlight;
     this.presenceInFlight = null;
-    this.sendPendingPresence();
+    this.presenceStored = answered !== null && this.state.presenceHub.status === answered ? answered : null;
+    if (this.state.presencePending === answered) this.store.update(settlePresence);
+    else this.sendPendingPresence();
   }
 
   /** A `presence` event of ours: the hub's stored status may have moved (another tab of ours),
@@ -192,7 +208,8 @@ export class Workspace {
       const me = await this.api<Me>("/me");
       if (this.destroyed) return;
       this.store.update((s) => {
-        s.me = { ...s.me, ...me, presence: s.presencePending ? { ...me.presence, status: s.presencePending } : me.presence };
+        s.me = { ...s.me, ...me, presence: s.me.presence };
+        heardPresence(s, me.presence); // unless an event told us of a newer change already
         s.agents.set(me.agent_id, me.name);
       });
     } catch {
@@ -283,7 +300,7 @@ export class Workspace {
     this.toast(`${what}: ${text || code}`, "error");
     if (action === "presence") {
       this.presenceInFlight = this.presenceStored = null;
-      this.store.set({ presencePending: null });
+      this.store.update(settlePresence);
     }
   }
 

@@ -1010,6 +1010,10 @@ export interface MyPresence {
    * Heartbeats arrive within the window.
    */
   reachable: boolean;
+  /**
+   * The presence version read (as in `presence` events): newer events win.
+   */
+  version?: number;
 }
 /**
  * A colleague's note names this agent (`@Name`): to every connection of the mentioned agents,
@@ -1092,6 +1096,10 @@ export interface PresenceEvent {
   reachable: boolean;
   heartbeat_at: string | null;
   agents_available?: number;
+  /**
+   * The agent's presence version: one more for every change others hear about. Two changes racing (two tabs, a tab and the drift sweep) can arrive in either order; keep the event with the highest version per agent, the status the hub stored last.
+   */
+  version?: number;
 }
 /**
  * To a waiting customer: their place in the queue (1 = next), again whenever it moves.

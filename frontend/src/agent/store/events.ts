@@ -7,7 +7,7 @@ import type { ConversationSnapshot, ServerEvent } from "../../shared/types";
 import { isOlder } from "../../shared/chat";
 import { formatTime, toMs } from "../../shared/util";
 import type { Workspace } from "../workspace";
-import type { AgentState } from "./state";
+import { heardPresence, type AgentState } from "./state";
 
 type EventOf<K extends ServerEvent["type"]> = Extract<ServerEvent, { type: K }>;
 export type EventMap = { [K in ServerEvent["type"]]?: (ws: Workspace, ev: EventOf<K>) => void };
@@ -85,20 +85,17 @@ export const EVENTS: EventMap = {
   },
 
   presence(ws, ev) {
-    if (ev.agent && ev.agent.id === ws.state.me.agent_id) ws.presenceHeard(ev.status);
+    let ours = false;
     ws.store.update((s) => {
       if (ev.agent) s.agents.set(ev.agent.id, ev.agent.name);
       // How many agents can answer comes with the change; no `counters` event follows it.
       if (typeof ev.agents_available === "number" && s.work.counters) {
         s.work.counters = { ...s.work.counters, agents_available: ev.agents_available };
       }
-      if (ev.agent && ev.agent.id === s.me.agent_id) {
-        // While a change of ours is on its way, an earlier one's event does not undo it on screen.
-        const status = s.presencePending ?? ev.status;
-        s.me = { ...s.me, presence: { status, reachable: ev.reachable } };
-        if (s.presencePending === ev.status) s.presencePending = null;
-      }
+      // Ours, and newer than what we hold (an older one arriving late changes nothing).
+      if (ev.agent && ev.agent.id === s.me.agent_id) ours = heardPresence(s, ev);
     });
+    if (ours) ws.presenceHeard(ev.status);
     ws.lanes.hubSoon();
   },
 

@@ -22,7 +22,14 @@ export interface Me {
   agent_id: string;
   name: string;
   tenant: string;
-  presence: { status: PresenceStatus; reachable: boolean };
+  presence: { status: PresenceStatus; reachable: boolean; version?: number };
+}
+
+/** Our presence as the hub stored it: the highest `version` heard (events, GET /me). */
+export interface HubPresence {
+  status: PresenceStatus;
+  reachable: boolean;
+  version: number;
 }
 
 export type Filter = "all" | "unassigned" | "mine";
@@ -56,6 +63,8 @@ export interface AgentState {
   conn: ConnState;
   /** A status chosen while the hub had not confirmed it yet. */
   presencePending: PresenceStatus | null;
+  /** What the hub stored last; `me.presence` shows it unless a change is pending. */
+  presenceHub: HubPresence;
   convs: Map<string, ConversationSnapshot>;
   /** The chat core's threads (the same Map the ChatClient fills). */
   threads: Map<string, Thread>;
@@ -113,6 +122,7 @@ export function initialState(me: Me, threads: Map<string, Thread>, muted: boolea
     me,
     conn: "idle",
     presencePending: null,
+    presenceHub: { status: me.presence.status, reachable: me.presence.reachable, version: me.presence.version ?? 0 },
     convs: new Map(),
     threads,
     listLoad: "loading",
@@ -239,4 +249,23 @@ export const BASE_TITLE = "Agent workspace · Flow Conversation Live Hub";
 
 export function titleFor(count: number): string {
   return count > 0 ? `(${count > 99 ? "99+" : count}) ${BASE_TITLE}` : BASE_TITLE;
+}
+
+/** Our presence as the hub reports it (a `presence` event about us, or GET /me): kept only when
+ *  its version is at least the one we hold. Two changes racing (two tabs, a tab and the drift
+ *  sweep) reach us in either order; the higher version is the one the hub stored last. On screen
+ *  a change still pending stays until the hub answers it. Returns whether it was kept. */
+export function heardPresence(s: AgentState, p: { status: PresenceStatus; reachable: boolean; version?: number }): boolean {
+  const version = p.version ?? 0;
+  if (version < s.presenceHub.version) return false;
+  s.presenceHub = { status: p.status, reachable: p.reachable, version };
+  s.me = { ...s.me, presence: { status: s.presencePending ?? p.status, reachable: p.reachable } };
+  return true;
+}
+
+/** Nothing pending any more (the hub answered our last change, or refused it): show what the
+ *  hub stored last, which is our change unless another tab's came after it. */
+export function settlePresence(s: AgentState): void {
+  s.presencePending = null;
+  s.me = { ...s.me, presence: { status: s.presenceHub.status, reachable: s.presenceHub.reachable } };
 }
