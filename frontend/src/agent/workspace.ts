@@ -176,9 +176,12 @@ export class Workspace {
   presenceAnswered(): void {
     const answered = this.presenceInFlight;
     this.presenceInFlight = null;
-    this.presenceStored = answered !== null && this.state.presenceHub.status === answered ? answered : null;
+    const held = answered !== null && this.state.presenceHub.status === answered;
+    this.presenceStored = held ? answered : null;
     if (this.state.presencePending === answered) this.store.update(settlePresence);
     else this.sendPendingPresence();
+    // Another window's change stored after ours, or our own event lost on the way: ask the hub.
+    if (!held) void this.refreshMe();
   }
 
   /** A `presence` event of ours: the hub's stored status may have moved (another tab of ours),
