@@ -61,6 +61,22 @@ def before_first_presence_post(hub: Harness, race: Callable[[], object], monkeyp
     monkeypatch.setattr(hub.sender, "_post_bytes", wrapped)
 
 
+def after_first_presence_read(hub: Harness, race: Callable[[], object], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first read of an agent's presence returns only after `race` has run to its end."""
+    store = hub.lane.connections.store
+    real = store.get_presence
+    fired: list[bool] = []
+
+    def wrapped(tenant: str, agent_id: str) -> AgentPresence | None:
+        found = real(tenant, agent_id)
+        if not fired:
+            fired.append(True)
+            race()
+        return found
+
+    monkeypatch.setattr(store, "get_presence", wrapped)
+
+
 def test_two_tabs_changing_status_at_once_end_on_the_status_the_hub_kept(
     hub: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,18 +110,8 @@ def test_a_change_read_before_another_tabs_write_gets_the_higher_version(
     start = int(stored(hub, ana).version or 0)
     since = len(hub.sender.log)
 
-    store = hub.lane.connections.store
-    real = store.get_presence
-    fired: list[bool] = []
-
-    def read_then_other_tab(tenant: str, agent_id: str) -> AgentPresence | None:
-        found = real(tenant, agent_id)
-        if not fired:
-            fired.append(True)
-            hub.act(tab2, action="presence", status="busy")  # reads, writes and posts in between
-        return found
-
-    monkeypatch.setattr(store, "get_presence", read_then_other_tab)
+    # Tab 2 reads, writes and posts in between tab 1's read and its write.
+    after_first_presence_read(hub, lambda: hub.act(tab2, action="presence", status="busy"), monkeypatch)
     hub.act(tab1, action="presence", status="away")
 
     kept = stored(hub, ana)
@@ -128,21 +134,13 @@ def test_a_heartbeat_that_read_before_a_status_change_does_not_put_the_old_statu
     hub.clock.advance(hub.lane.settings.presence_window + 1)  # no heartbeat for a while: unreachable
     since = len(hub.sender.log)
 
-    store = hub.lane.connections.store
-    real = store.get_presence
-    fired: list[bool] = []
-
-    def read_then_busy(tenant: str, agent_id: str) -> AgentPresence | None:
-        found = real(tenant, agent_id)
-        if not fired:
-            fired.append(True)
-            hub.act(tab2, action="presence", status="busy")
-        return found
-
-    monkeypatch.setattr(store, "get_presence", read_then_busy)
+    went_busy: list[bool] = []
+    after_first_presence_read(
+        hub, lambda: went_busy.append(bool(hub.act(tab2, action="presence", status="busy"))), monkeypatch
+    )
     hub.act(tab1, action="heartbeat")
 
-    assert fired
+    assert went_busy
     kept = stored(hub, ana)
     assert kept.status == "busy"
     assert hub.lane.connections.reachable(kept)  # the heartbeat itself was recorded
