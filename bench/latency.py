@@ -478,6 +478,14 @@ class Outcome:
         return self.sent - len(self.delivered)
 
 
+def client_session(timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    """The bench's one client session for every socket it holds open. aiohttp caps a session at
+    100 connections by default, and a WebSocket holds its connection for its whole life: at 75
+    msg/s and up (one customer per conversation, plus the agents) the 101st `ws_connect` waited
+    for a free one until its timeout, and the run died in setup. No cap here."""
+    return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0))
+
+
 async def exercise(
     stack: Stack, conversations: int, agents: int, seconds: int, drain: float, behaviour: Behaviour = OFF
 ) -> Outcome:
@@ -485,7 +493,7 @@ async def exercise(
     tally = Tally()
     timeout = aiohttp.ClientTimeout(total=60)
     t_setup = time.perf_counter()
-    async with aiohttp.ClientSession(timeout=timeout) as http:
+    async with client_session(timeout) as http:
         usernames = stack.agent_usernames()
         tokens = [agent_token(stack, usernames[i % len(usernames)]) for i in range(agents)]
         agent_ws = [await http.ws_connect(f"{stack.ws_url}?token={t}", heartbeat=None) for t in tokens]
