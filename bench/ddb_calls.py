@@ -5,7 +5,7 @@ depend on the backend. Every AWS API call made through botocore — PynamoDB's c
 and any boto3 client — is counted by wrapping `botocore.client.BaseClient._make_api_call`;
 posts are counted by a `Sender` whose `_post_bytes` records instead of calling AWS.
 
-Scenario: one customer and one agent joined in a conversation, in a tenant that also has
+Scenario: one customer and one agent in a conversation the agent owns, in a tenant that also has
 N other open connections (agents and customers bound through `identify_and_bind`, about
 half of the customers in conversations of their own, some agents joined to those). After
 one warm-up send each, the customer and the agent each send several messages and every
@@ -63,6 +63,7 @@ PASSWORD = "Passw0rd!bench"
 AGENT_SHARE = 0.3  # of the other connections, this share are agent connections
 AGENT_USERS_MAX = 20  # other agent connections are spread over at most this many agent users
 TARGET_DDB_CALLS = 3
+OWNER_USERNAME, OWNER_NAME = "ana", "Ana"  # the agent of the measured chat (Cognito `name`: username.title())
 UNANSWERED = {"typing", "delivered", "read"}  # the sender hears back only on an error (docs/protocol.md)
 
 Call = tuple[str, str]  # (service, operation)
@@ -265,6 +266,29 @@ class Hub:
         return conversation
 
 
+def owned_chat(hub: Hub) -> tuple[str, str, str]:
+    """(customer, agent, conversation): a chat the agent owns, each side's first send made (the
+    warm-up, not counted: the customer's opens the chat; an agent can join only an open one).
+
+    The agent takes the chat it joined unless routing gave it to them already. Routing gives a
+    new chat to an available agent under capacity, else queues it, and whom it reaches depended
+    on a tie: with 1,000 connections all 20 agents are full, and every queued chat carries the
+    same `queued_at` (the bench's clock stands still), so the agent coming online was given this
+    chat in some runs and another queued one in others. Left unowned, each customer line after
+    an agent's reply goes to every agent's lobby (301 posts), by design, and the "owned chat"
+    rows measured that instead in some runs."""
+    customer = hub.connect_customer()
+    conversation = hub.open(customer)
+    agent = hub.connect_agent(OWNER_USERNAME)
+    joined = hub.act(agent, action="join", conversation_id=conversation)["conversation"]
+    owner = joined.get("owner")
+    if owner is None or owner.get("name") != OWNER_NAME:  # the bench's only agent of that name
+        expect = owner.get("id") if owner else None
+        hub.act(agent, action="take", conversation_id=conversation, expect_owner=expect, request_id="take")
+    hub.act(agent, action="send", conversation_id=conversation, client_id="warm-a", text="hi")
+    return customer, agent, conversation
+
+
 def populate(hub: Hub, others: int) -> tuple[int, int, int, int]:
     """Binds `others` connections of the tenant, some of them subscribed to other conversations.
 
@@ -327,13 +351,7 @@ def run_size(others: int, sends: int) -> tuple[list[SendCount], str]:
         t0 = time.perf_counter()
         n_agents, n_customers, n_convs, n_joins = populate(hub, others)
         setup = time.perf_counter() - t0
-        customer = hub.connect_customer()
-        # Warm-up: the first send of each side is not counted (the customer's opens the chat;
-        # an agent can join only an open one).
-        conversation = hub.open(customer)
-        agent = hub.connect_agent("ana")
-        hub.act(agent, action="join", conversation_id=conversation)
-        hub.act(agent, action="send", conversation_id=conversation, client_id="warm-a", text="hi")
+        customer, agent, conversation = owned_chat(hub)
         results: list[SendCount] = []
         sides = (("customer send", customer, "question"), ("agent send", agent, "answer"))
         for i in range(sends):

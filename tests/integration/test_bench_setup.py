@@ -5,6 +5,7 @@ each), and the latency bench must hold every socket of its highest rate open at 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 from aiohttp import web
@@ -58,3 +59,26 @@ def test_the_latency_bench_holds_more_than_100_sockets_open_at_once() -> None:
             await runner.cleanup()
 
     assert asyncio.run(exercise()) == wanted
+
+
+def test_the_call_count_bench_measures_a_chat_its_agent_owns_when_every_agent_is_full() -> None:
+    """With 1,000 connections every agent is at capacity and new chats queue. The chat the bench
+    measures must still be owned by the agent in it; else each customer line after an agent's
+    reply goes to every agent's lobby, and the "owned chat" rows count that instead."""
+    with ddb_calls.aws_environment(), mock_aws():
+        hub = ddb_calls.Hub.create()
+        hub.clock.set(time.time() - 60)  # stepped below, and never past now: sessions' `iat` is checked
+        hub.connect_agent("agent00")
+        for _ in range(6):  # 3 chats an agent (the tenant's capacity): 3 to agent00, 3 queue
+            hub.clock.advance(1)
+            hub.open(hub.connect_customer())
+        # The measured chat queues behind those; its agent, coming online, is given the 3 older ones.
+        hub.clock.advance(1)
+        customer, agent, conversation = ddb_calls.owned_chat(hub)
+
+        hub.sender.reset()
+        hub.act(customer, action="send", conversation_id=conversation, client_id="q", text="question")
+        assert dict(hub.sender.kinds) == {"ack": 1, "message": 1}  # to the owner only: no lobby update
+        hub.sender.reset()
+        hub.act(agent, action="send", conversation_id=conversation, client_id="a", text="answer")
+        assert dict(hub.sender.kinds) == {"ack": 1, "message": 1}  # to the customer only
