@@ -15,7 +15,12 @@ DynamoDB calls and the handler time:
 - callback: an agent claims a queued callback;
 - ticket: an agent creates a ticket;
 - counters burst: 20 ticket changes back to back; the figure is the `counters` events each
-  agent connection received (the target: about one per second however fast changes come).
+  agent connection received (the target: about one per second however fast changes come);
+- queue moves: every agent is full and chats wait (5, and 50 with 1,000 agent connections); an
+  agent closes a chat, routing gives them the oldest waiting one and tells every customer still
+  waiting their new place (`queue_moves`). Added in the twelfth round: it took 1.40 s of handler
+  time without moto's at 1,000 agents and 50 waiting, as each waiting customer's place was
+  posted after the one before; 0.65 s once they were posted all at once.
 
 When the hub pushes counters from the counters table's DynamoDB stream, the stream's batch
 (`chalicelib/handlers/streams.py`, as Lambda would call it after its 1 s batching window)
@@ -351,8 +356,59 @@ def run_size(n_agents: int, repeat: int) -> tuple[list[Measured], str]:
                 work.tickets.create(agent_actor, f"Burst {i}", None)
 
         results.append(bench.measure(f"counters burst ({BURST} changes)", burst, handlers=BURST))
-    note = f"{n_agents} agent connections (over {len(users)} agents), {n_customers} customers; set up in {setup:.0f} s"
+        waiting, moves = queue_moves(bench, work, agent_actor, repeat)
+        results += moves
+    note = (
+        f"{n_agents} agent connections (over {len(users)} agents), {n_customers} customers, "
+        f"{waiting} chats waiting for the queue moves; set up in {setup:.0f} s"
+    )
     return results, note
+
+
+def queue_waiting(n_agents: int) -> int:
+    """Chats waiting in the queue for the queue moves: 5, and 50 with 1,000 agent connections."""
+    return max(5, min(50, n_agents // 20))
+
+
+def queue_moves(bench: Bench, work: Hub, admin: Actor, repeat: int) -> tuple[int, list[Measured]]:
+    """The queue moves: an agent closes a chat and routing gives them the oldest waiting one,
+    then tells every customer still waiting their new place (`queue`, one per customer).
+
+    Setup (not measured): the tenant's capacity goes to 0, so every agent is full and new chats
+    wait; `queue_waiting` + `repeat` chats start, a clock tick apart (first come, first served);
+    one agent ("mover") gets a capacity of 1 and the oldest. Each measured run, the mover closes
+    the chat they hold and gets the next. Returns how many chats waited at the first run, and
+    the runs (shown with the size's agent connections; the mover is one more)."""
+    hub, sender = bench.hub, bench.sender
+    waiting = queue_waiting(len(bench.agents))
+    with no_latency(sender):
+        work.team.change(admin, {"chat_capacity": 0})
+        mover = hub.connect_agent("mover")
+        queued: list[str] = []
+        for i in range(waiting + repeat):
+            hub.clock.advance(0.01)
+            customer = hub.connect_customer()
+            conversation = hub.start(customer)
+            _act(hub, customer, "send", conversation_id=conversation, client_id=f"w-{i}", text="anyone?")
+            queued.append(conversation)
+        work.team.set_capacity(admin, _agent_actor(hub, mover).id, 1)
+        work.routing.drain(TENANT)
+        bench.quiet()
+    mover_id = _agent_actor(hub, mover).id
+    runs: list[Measured] = []
+    for i in range(repeat):
+        held, following = queued[i], queued[i + 1]
+        _owned_by(work, held, mover_id)
+        runs.append(bench.measure("queue moves", partial(_act, hub, mover, "close", conversation_id=held)))
+        _owned_by(work, following, mover_id)  # the close gave them the next one: the queue moved
+    return waiting, runs
+
+
+def _owned_by(work: Hub, conversation_id: str, agent_id: str) -> None:
+    meta = work.live.conversation(TENANT, conversation_id)
+    owner = meta.owner_id if meta is not None else None
+    if owner != agent_id:
+        raise RuntimeError(f"queue moves: {conversation_id} is owned by {owner!r}, expected the mover {agent_id!r}")
 
 
 def _ignore(_: object) -> None:

@@ -8,6 +8,7 @@ failure becomes one `error` event to the sending connection only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import msgspec
@@ -163,6 +164,9 @@ class LiveLane:
 
     def push_to_customers(self, tenant: str, event: Event) -> int:
         return self.notifier.customers(tenant, event)
+
+    def push_each_to_customer(self, tenant: str, events: Sequence[tuple[str, Event]]) -> int:
+        return self.notifier.customers_each(tenant, events)
 
     def post_to_thread(self, tenant: str, conversation_id: str, line: Line, key: str) -> None:
         """A system line in a conversation's thread, told to its subscribers. `key` makes it

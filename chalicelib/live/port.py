@@ -6,6 +6,7 @@ They never hold its stores or parts; `LiveLane` implements this, unit tests may 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from chalicelib.contract.events import Event
@@ -30,6 +31,10 @@ class LivePort(Protocol):
 
     def push_to_customers(self, tenant: str, event: Event) -> int:
         """Pushes an event to every customer connection of the tenant (availability flips only)."""
+        ...
+
+    def push_each_to_customer(self, tenant: str, events: Sequence[tuple[str, Event]]) -> int:
+        """Pushes each customer (by id) their own event, all at once (every waiting customer's place)."""
         ...
 
     def post_to_thread(self, tenant: str, conversation_id: str, line: Line, key: str) -> None:

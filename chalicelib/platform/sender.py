@@ -97,15 +97,28 @@ class Sender:
             return [], []
         self._require_endpoint()  # a missing endpoint is a configuration error, not a failed target
         data = encode(event)
-        if len(targets) < _PARALLEL_FROM:
-            results = [self._safe_post(t, data) for t in targets]
+        return self._post_all([(t, data) for t in targets])
+
+    def post_each(self, posts: Iterable[tuple[str, Event]]) -> tuple[list[str], list[str]]:
+        """Posts each its own event (a waiting customer's own place in the queue), all in flight
+        at once as `post_many` does; returns (gone, failed) the same way. A target named twice
+        gets its last event only."""
+        targets = dict(posts)
+        if not targets:
+            return [], []
+        self._require_endpoint()
+        return self._post_all([(t, encode(e)) for t, e in targets.items()])
+
+    def _post_all(self, posts: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
+        if len(posts) < _PARALLEL_FROM:
+            results = [self._safe_post(t, data) for t, data in posts]
         else:
             with self._lock:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="fanout")
-            results = list(self._pool.map(lambda t: self._safe_post(t, data), targets))
-        gone = [t for t, ok in zip(targets, results, strict=True) if ok is False]
-        failed = [t for t, ok in zip(targets, results, strict=True) if ok is None]
+            results = list(self._pool.map(lambda post: self._safe_post(*post), posts))
+        gone = [t for (t, _), ok in zip(posts, results, strict=True) if ok is False]
+        failed = [t for (t, _), ok in zip(posts, results, strict=True) if ok is None]
         return gone, failed
 
     def _safe_post(self, connection_id: str, data: bytes) -> bool | None:

@@ -181,8 +181,11 @@ class Routing:
 
     def tell_places(self, tenant_id: str) -> None:
         """Every waiting customer hears their place (1 = next)."""
-        for place, queued in enumerate(self.live.queue(tenant_id, DRAIN_BATCH * 4), start=1):
-            self.live.push_to_customer(tenant_id, queued.customer_id, QueueEvent(queued.conversation_id, place))
+        waiting = self.live.queue(tenant_id, DRAIN_BATCH * 4)
+        self.live.push_each_to_customer(
+            tenant_id,
+            [(q.customer_id, QueueEvent(q.conversation_id, place)) for place, q in enumerate(waiting, start=1)],
+        )
 
     def _assign(self, tenant_id: str, conversation_id: str, pool: list[Candidate]) -> str | None:
         """Tries the candidates best first; a full one leaves the pool. Mutates `pool`."""

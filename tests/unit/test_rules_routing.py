@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 
@@ -304,6 +305,33 @@ def test_each_waiting_customer_hears_their_new_place_once(unit: Unit) -> None:
     [first_conv] = [c for (_, c), m in unit.store.metas.items() if m.owner_id == "sub-ana"]
     unit.act(ana, action="close", conversation_id=first_conv)  # her place frees: the next is hers
     assert [places(unit, c) for c in customers[1:]] == [[], [1]]
+
+
+def test_every_waiting_customers_place_is_in_flight_at_once(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue move tells each waiting customer their place. One post after another, 50 waiting
+    customers took 50 posts' round trips (~0.75 s at 15 ms a post, `bench.fanout` "queue moves").
+    Here each `queue` post waits until all of them are in flight: one by one, the first waits
+    for the others in vain, times out and fails, and nobody hears their place."""
+    rewind(unit)
+    customers = [unit.connect_customer() for _ in range(6)]
+    for c in customers:
+        unit.clock.advance(1)
+        conv = unit.start(c)
+        unit.hub.live.handle(c, json.dumps({"action": "send", "conversation_id": conv, "client_id": "m", "text": "hi"}))
+    for c in customers:
+        unit.sender.take(c)
+    unit.store.tenants["global"].chat_capacity = 1
+    all_in_flight = threading.Barrier(len(customers) - 1, timeout=5)
+    post = unit.sender._post_bytes
+
+    def post_when_all_are_in_flight(connection_id: str, data: bytes) -> bool:
+        if json.loads(data)["type"] == "queue":
+            all_in_flight.wait()
+        return post(connection_id, data)
+
+    monkeypatch.setattr(unit.sender, "_post_bytes", post_when_all_are_in_flight)
+    unit.connect_agent("ana")  # takes the first: the other five move up, told all at once
+    assert [places(unit, c) for c in customers[1:]] == [[1], [2], [3], [4], [5]]
 
 
 def test_a_chat_taken_meanwhile_is_not_counted_as_moved(unit: Unit) -> None:
