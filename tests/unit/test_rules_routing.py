@@ -290,9 +290,11 @@ def test_a_vanished_agents_chat_goes_back_ahead_of_later_ones_and_the_sweep_drai
     assert (owner(unit, first), owner(unit, later)) == ("sub-bo", "sub-bo")
 
 
-def test_each_waiting_customer_hears_their_new_place_once(unit: Unit) -> None:
+def waiting_customers(unit: Unit, n: int) -> list[str]:
+    """`n` customers whose chats wait, a second apart, with no agent online; from now on an agent
+    takes 1 chat (the tenant's capacity). What they were sent so far is dropped."""
     rewind(unit)
-    customers = [unit.connect_customer() for _ in range(3)]
+    customers = [unit.connect_customer() for _ in range(n)]
     for c in customers:
         unit.clock.advance(1)
         conv = unit.start(c)
@@ -300,6 +302,11 @@ def test_each_waiting_customer_hears_their_new_place_once(unit: Unit) -> None:
     for c in customers:
         unit.sender.take(c)
     unit.store.tenants["global"].chat_capacity = 1
+    return customers
+
+
+def test_each_waiting_customer_hears_their_new_place_once(unit: Unit) -> None:
+    customers = waiting_customers(unit, 3)
     ana = unit.connect_agent("ana")  # takes the first: the other two move up, told once each
     assert [places(unit, c) for c in customers[1:]] == [[1], [2]]
     [first_conv] = [c for (_, c), m in unit.store.metas.items() if m.owner_id == "sub-ana"]
@@ -312,15 +319,7 @@ def test_every_waiting_customers_place_is_in_flight_at_once(unit: Unit, monkeypa
     customers took 50 posts' round trips (~0.75 s at 15 ms a post, `bench.fanout` "queue moves").
     Here each `queue` post waits until all of them are in flight: one by one, the first waits
     for the others in vain, times out and fails, and nobody hears their place."""
-    rewind(unit)
-    customers = [unit.connect_customer() for _ in range(6)]
-    for c in customers:
-        unit.clock.advance(1)
-        conv = unit.start(c)
-        unit.hub.live.handle(c, json.dumps({"action": "send", "conversation_id": conv, "client_id": "m", "text": "hi"}))
-    for c in customers:
-        unit.sender.take(c)
-    unit.store.tenants["global"].chat_capacity = 1
+    customers = waiting_customers(unit, 6)
     all_in_flight = threading.Barrier(len(customers) - 1, timeout=5)
     post = unit.sender._post_bytes
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from chalicelib.contract.events import AckEvent, QueueEvent
 from chalicelib.platform.config import ConfigError, Settings
 from chalicelib.platform.sender import Sender
+from tests.unit.conftest import RecordingSender
 
 
 def test_a_post_without_a_management_endpoint_is_a_configuration_error() -> None:
@@ -31,27 +30,11 @@ def test_sender_has_no_way_to_guess_the_endpoint_from_an_event() -> None:
     assert not hasattr(Sender, "configure_from_event")
 
 
-class _Recording(Sender):
-    """`gone` answers 410, `broken` fails; the rest are recorded."""
-
-    def __init__(self, gone: set[str], broken: set[str]) -> None:
-        super().__init__("http://recording.invalid", "us-east-1")
-        self.sent: dict[str, list[dict[str, object]]] = {}
-        self.gone, self.broken = gone, broken
-
-    def _post_bytes(self, connection_id: str, data: bytes) -> bool:
-        if connection_id in self.broken:
-            raise ConnectionError("PostToConnection failed")
-        if connection_id in self.gone:
-            return False
-        self.sent.setdefault(connection_id, []).append(json.loads(data))
-        return True
-
-
 @pytest.mark.parametrize("targets", [2, 9])  # one by one, and from the pool
 def test_post_each_gives_each_target_its_own_event_and_reports_the_gone_and_the_failed(targets: int) -> None:
     ids = [f"c{i}=" for i in range(targets)]
-    sender = _Recording(gone={ids[0]}, broken={ids[1]})
+    sender = RecordingSender()
+    sender.gone, sender.broken = {ids[0]}, {ids[1]}
     posts = [(c, QueueEvent(conversation_id=f"conv-{i}", place=i + 1)) for i, c in enumerate(ids)]
     assert sender.post_each(posts) == ([ids[0]], [ids[1]])
     assert sender.sent == {
