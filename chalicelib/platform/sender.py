@@ -102,12 +102,12 @@ class Sender:
     def post_each(self, posts: Iterable[tuple[str, Event]]) -> tuple[list[str], list[str]]:
         """Posts each its own event (a waiting customer's own place in the queue), all in flight
         at once as `post_many` does; returns (gone, failed) the same way. A target named twice
-        gets its last event only."""
-        targets = dict(posts)
-        if not targets:
+        (a customer waiting in two chats) gets both events, in no set order."""
+        encoded = [(t, encode(e)) for t, e in posts]
+        if not encoded:
             return [], []
         self._require_endpoint()
-        return self._post_all([(t, encode(e)) for t, e in targets.items()])
+        return self._post_all(encoded)
 
     def _post_all(self, posts: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
         if len(posts) < _PARALLEL_FROM:

@@ -43,3 +43,16 @@ def test_post_each_gives_each_target_its_own_event_and_reports_the_gone_and_the_
     assert sender.post_each([]) == ([], [])
     with pytest.raises(ConfigError, match="WS_MANAGEMENT_ENDPOINT"):
         Sender(None, "us-east-1").post_each(posts)
+
+
+@pytest.mark.parametrize("others", [0, 5])  # one by one, and from the pool
+def test_post_each_gives_a_customer_waiting_in_two_chats_both_places(others: int) -> None:
+    sender = RecordingSender()
+    posts = [
+        ("kim=", QueueEvent(conversation_id="first", place=1)),
+        ("kim=", QueueEvent(conversation_id="second", place=2)),
+    ]
+    posts += [(f"c{i}=", QueueEvent(conversation_id=f"conv-{i}", place=3 + i)) for i in range(others)]
+    assert sender.post_each(posts) == ([], [])
+    assert sorted((e["conversation_id"], e["place"]) for e in sender.sent["kim="]) == [("first", 1), ("second", 2)]
+    assert len(sender.sent) == 1 + others
