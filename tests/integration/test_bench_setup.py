@@ -4,7 +4,6 @@ each), and the latency bench must hold every socket of its highest rate open at 
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import aiohttp
@@ -13,6 +12,7 @@ from moto import mock_aws
 
 from bench import ddb_calls, latency
 from chalicelib.platform.limits import LimitSettings
+from tests.local.wsclient import run_async
 
 
 def test_the_call_count_bench_opens_more_customer_sessions_than_one_address_may() -> None:
@@ -58,7 +58,7 @@ def test_the_latency_bench_holds_more_than_100_sockets_open_at_once() -> None:
         finally:
             await runner.cleanup()
 
-    assert asyncio.run(exercise()) == wanted
+    assert run_async(exercise()) == wanted  # on a thread: another test's Playwright may hold a loop here
 
 
 def test_the_call_count_bench_measures_a_chat_its_agent_owns_when_every_agent_is_full() -> None:
