@@ -31,7 +31,8 @@ from chalicelib.store.ports import ConversationState
 # API Gateway answers 410 for a connection whose $connect has not finished yet. A 410 for a
 # connection younger than this is not proof that it left (the $connect Lambda times out at 10 s).
 CONNECT_GRACE_SECONDS = 30
-# Events for at most this many agents read their connections one agent at a time (AP-C3).
+# Events for at most this many users read their connections one user at a time (AP-C3); for
+# more, one Query of the tenant's connections of that role (AP-C2) costs fewer calls.
 FEW_USERS = 3
 
 
@@ -231,15 +232,30 @@ class Notifier:
     def customers_each(self, tenant: str, events: Sequence[tuple[str, Event]]) -> int:
         """Each customer's connections their own event (every waiting customer's place), posted
         all at once: one by one, 50 waiting customers took 50 posts' round trips (~0.75 s at
-        15 ms a post, `bench/fanout.py` "queue moves"). Returns the connections posted to."""
-        posts = [
-            (connection_id, event)
-            for customer_id, event in events
-            for connection_id in self.connections.store.user_connections(tenant, "customer", customer_id)
-        ]
+        15 ms a post, `bench/fanout.py` "queue moves"). Their connections are read with one
+        Query of the tenant's customer connections, not one per customer (49 Queries one after
+        another for 50 waiting). Returns the connections posted to."""
+        connections = self.users_connections(tenant, "customer", {customer for customer, _ in events})
+        posts = [(connection_id, event) for customer_id, event in events for connection_id in connections[customer_id]]
         what = ", ".join(sorted({type(e).__name__ for _, e in events}))
         self._deliver(tenant, lambda: self.sender.post_each(posts), None, what, len(posts))
         return len(posts)
+
+    def users_connections(self, tenant: str, role: str, users: set[str]) -> dict[str, list[str]]:
+        """user id → their live connections of that role in the tenant (an empty list for a user
+        with none). Up to FEW_USERS users: their own index entries (AP-C3), one Query each, as
+        reading every connection of the tenant to keep a handful costs more. More: one Query of
+        the tenant's connections of that role (AP-C2, which carries each one's user)."""
+        store = self.connections.store
+        found: dict[str, list[str]] = {user: [] for user in users}
+        if len(users) <= FEW_USERS:
+            for user in sorted(users):
+                found[user] = list(dict.fromkeys(store.user_connections(tenant, role, user)))
+            return found
+        for connection_id, user in store.tenant_users_online(tenant, role):
+            if user in found:
+                found[user].append(connection_id)
+        return found
 
     def presence(self, tenant: str, presence: AgentPresence, exclude: str | None = None) -> None:
         """The change, with how many agents can answer now, to the tenant's agents: their
@@ -265,15 +281,14 @@ class Notifier:
     def agents(self, tenant: str, event: Event, only_users: set[str] | None = None, exclude: str = "") -> int:
         """Pushes an event to the tenant's agent connections (optionally only these agents', and
         never to `exclude`, the connection that caused it)."""
-        store = self.connections.store
-        if only_users is not None and len(only_users) <= FEW_USERS:
-            # A few agents' connections (an assignment's owner): their own index entries, not
+        if only_users is not None:
+            # A few agents' connections (an assignment's owner) are read agent by agent, not
             # every agent connection of the tenant read to keep a handful.
-            mine = [c for user in sorted(only_users) for c in store.user_connections(tenant, "agent", user)]
-            targets = [c for c in dict.fromkeys(mine) if c != exclude]
+            mine = self.users_connections(tenant, "agent", only_users)
+            targets = [c for user in sorted(mine) for c in mine[user] if c != exclude]
         else:
-            online = store.tenant_agents_online(tenant)
-            targets = [c for c, user in online if (only_users is None or user in only_users) and c != exclude]
+            online = self.connections.store.tenant_users_online(tenant, "agent")
+            targets = [c for c, _ in online if c != exclude]
         self.fanout(tenant, targets, event)
         return len(targets)
 

@@ -58,11 +58,9 @@ class DynamoConnectionStore:
         """AP-C2: connection ids of one role in a tenant."""
         return [c.connection_id for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, role))]
 
-    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
-        """AP-C2: (connection id, agent id) of every live agent connection in a tenant."""
-        return [
-            (c.connection_id, c.user_id) for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, "agent"))
-        ]
+    def tenant_users_online(self, tenant: str, role: str) -> list[tuple[str, str]]:
+        """AP-C2: (connection id, user id) of every live connection of one role in a tenant."""
+        return [(c.connection_id, c.user_id) for c in Connection.by_tenant_role.query(keys.tenant_role(tenant, role))]
 
     def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
         """AP-C3."""

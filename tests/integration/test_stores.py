@@ -158,7 +158,9 @@ def test_fan_out_lookups_are_per_tenant_role_and_user(stores: Stores) -> None:
     assert sorted(c.tenant_connections("global", "agent")) == ["a1=", "a2=", "b1="]
     assert sorted(c.tenant_connections("acme", "agent")) == ["x1="]
     assert sorted(c.tenant_connections("global", "customer")) == ["k1="]
-    assert sorted(c.tenant_agents_online("global")) == [("a1=", "ana"), ("a2=", "ana"), ("b1=", "bo")]
+    assert sorted(c.tenant_users_online("global", "agent")) == [("a1=", "ana"), ("a2=", "ana"), ("b1=", "bo")]
+    assert c.tenant_users_online("global", "customer") == [("k1=", "cu_1")]
+    assert c.tenant_users_online("acme", "customer") == []
     assert sorted(c.user_connections("global", "agent", "ana")) == ["a1=", "a2="]
     assert c.user_connections("acme", "agent", "bo") == []
 

@@ -174,9 +174,9 @@ class MemoryStore:
         self._enter("open_connections")
         return len(self._live(tenant, role))
 
-    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
-        self._enter("tenant_agents_online")
-        return [(c.connection_id, c.user_id) for c in self._live(tenant, "agent")]
+    def tenant_users_online(self, tenant: str, role: str) -> list[tuple[str, str]]:
+        self._enter("tenant_users_online")
+        return [(c.connection_id, c.user_id) for c in self._live(tenant, role)]
 
     def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
         self._enter("user_connections")

@@ -258,12 +258,12 @@ def test_a_push_to_a_few_agents_reaches_each_of_their_tabs_read_agent_by_agent(u
     unit.store.calls.clear()
     assert notifier.agents("global", event, few, exclude=tabs["ana"][0]) == 5
     assert reached() == {*tabs["ana"][1:], *tabs["bo"], *tabs["cy"]}
-    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_agents_online")) == (3, 0)
+    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_users_online")) == (3, 0)
     many = few | {"sub-dee"}
     unit.store.calls.clear()
     assert notifier.agents("global", event, many, exclude=tabs["dee"][1]) == 7
     assert reached() == {*tabs["ana"], *tabs["bo"], *tabs["cy"], tabs["dee"][0]}
-    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_agents_online")) == (0, 1)
+    assert (unit.store.calls.count("user_connections"), unit.store.calls.count("tenant_users_online")) == (0, 1)
     assert notifier.agents("global", event) == 10
     assert reached() == {c for pair in tabs.values() for c in pair}
 

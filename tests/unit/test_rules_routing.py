@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Any
 
 import pytest
 
@@ -331,6 +332,31 @@ def test_every_waiting_customers_place_is_in_flight_at_once(unit: Unit, monkeypa
     monkeypatch.setattr(unit.sender, "_post_bytes", post_when_all_are_in_flight)
     unit.connect_agent("ana")  # takes the first: the other five move up, told all at once
     assert [places(unit, c) for c in customers[1:]] == [[1], [2], [3], [4], [5]]
+
+
+def test_a_queue_move_reads_the_waiting_customers_connections_in_one_query(
+    unit: Unit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Query of the tenant's customer connections (AP-C2) finds everyone still waiting: one
+    per customer took 49 Queries one after another for 50 waiting. A customer who is no longer
+    waiting, and another tenant's customer, hear nothing."""
+    customers = waiting_customers(unit, 6)
+    elsewhere = unit.connect_customer(OTHER_WIDGET_KEY)
+    unit.started(elsewhere)
+    unit.sender.take(elsewhere)
+    read: list[tuple[str, str]] = []  # (how, role) of every read of connections
+    for how in ("tenant_users_online", "user_connections"):
+        real = getattr(unit.store, how)
+
+        def reading(*args: str, how: str = how, real: Any = real) -> Any:
+            read.append((how, args[1]))
+            return real(*args)
+
+        monkeypatch.setattr(unit.store, how, reading)
+    unit.connect_agent("ana")  # takes the first: five move up
+    assert [places(unit, c) for c in customers] == [[], [1], [2], [3], [4], [5]]
+    assert places(unit, elsewhere) == []
+    assert [r for r in read if r[1] == "customer"] == [("tenant_users_online", "customer")]
 
 
 def test_a_chat_taken_meanwhile_is_not_counted_as_moved(unit: Unit) -> None:

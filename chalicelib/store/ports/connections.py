@@ -28,8 +28,8 @@ class ConnectionStore(Protocol):
         """AP-C2: connection ids of one role in a tenant."""
         ...
 
-    def tenant_agents_online(self, tenant: str) -> list[tuple[str, str]]:
-        """AP-C2: (connection id, agent id) of every live agent connection in a tenant."""
+    def tenant_users_online(self, tenant: str, role: str) -> list[tuple[str, str]]:
+        """AP-C2: (connection id, user id) of every live connection of one role in a tenant."""
         ...
 
     def user_connections(self, tenant: str, role: str, user_id: str) -> list[str]:
