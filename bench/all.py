@@ -27,7 +27,7 @@ SMOKE: dict[str, list[str]] = {
     "latency": ["--seconds", "3", "--rates", "4"],
     "appends": ["--senders", "1,3", "--messages", "4,6", "--lines", "3"],
     "flood": ["--flood", "40", "--messages", "3", "--calm", "1", "--interval", "0.2"],
-    "cost": ["--agents", "2,4"],
+    "cost": ["--agents", "2,4", "--queues", "5"],
     "fanout": ["--sizes", "3,6", "--repeat", "1"],
     "recompute": ["--closed", "300", "--open", "10"],
 }

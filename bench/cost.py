@@ -19,7 +19,7 @@ the figures follow. What *is* assumed — how often typing, receipts, heartbeats
 changes happen — mirrors the shipped clients (`frontend/src`) and is stated in `Typical`.
 
     python -m bench.cost [--agents 10,40] [--month-agents 1000] [--reply-ratio 1.0] [--receipt-share 1.0]
-                         [--hub-on-screen 0.1] [--typing-seconds 10]
+                         [--hub-on-screen 0.1] [--typing-seconds 10] [--queues 10,50]
 """
 
 from __future__ import annotations
@@ -553,8 +553,10 @@ class CostHub:
         return cid
 
     def connect_customer(self) -> str:
-        session = self.hub.widgets.open_session(WIDGET_KEY, None, "Kim")
-        cid = f"cust{next(self._ids)}="
+        n = next(self._ids)
+        # Each customer from their own address: the widget's sessions are limited per address.
+        session = self.hub.widgets.open_session(WIDGET_KEY, None, "Kim", client=f"198.51.{n // 250 % 250}.{n % 250}")
+        cid = f"cust{n}="
         self.lane.identify_and_bind(cid, {"session": session.token})
         return cid
 
@@ -919,6 +921,53 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
     )
 
 
+QUEUE_WAITING = (10, 50)  # chats waiting when a place frees (--queues); measured against a close with none
+
+
+def measure_queue(agents_online: int, waiting: int) -> Usage:
+    """One queue move: every agent is full and `waiting` chats wait; an agent closes their chat,
+    routing gives them the oldest waiting one and tells everyone still waiting their place. With
+    0 waiting it is the same close with no queue behind it: the difference is what the queue adds
+    for each chat that leaves it."""
+    meter = Meter()
+    with aws_environment(), mock_aws(), quiet_stdout():
+        h = CostHub(meter)
+        try:
+            return _measure_queue(h, agents_online, waiting)
+        finally:
+            meter.uninstall()
+
+
+def _measure_queue(h: CostHub, agents_online: int, waiting: int) -> Usage:
+    """Setup (unmetered): the tenant's capacity goes to 0, `waiting` + 2 chats start one after
+    another and wait, the mover (one of the agents) gets a capacity of 1 and the oldest. A warm-up
+    move (the mover closes it and gets the next) pays for first use; the metered move then
+    frees the mover's place with exactly `waiting` chats waiting."""
+    agents = [h.connect_agent(f"agent{i:04d}") for i in range(agents_online)]
+    mover = agents[0]
+    admin = h.actor(mover)
+    h.hub.team.change(admin, {"chat_capacity": 0})
+    queued: list[str] = []
+    for i in range(waiting + 2):
+        h.clock.advance(0.01)  # first come, first served (the widget's session token is dated by this clock)
+        customer = h.connect_customer()
+        started = h.act(customer, None, action="start")
+        conv = next(str(e["conversation"]["id"]) for e in reversed(started) if e.get("type") == "conversation")
+        h.act(customer, None, action="send", conversation_id=conv, client_id=f"q-{i}", text="anyone?")
+        queued.append(conv)
+    h.hub.team.set_capacity(admin, admin.id, 1)
+    h.hub.routing.drain(TENANT)
+    steps: list[Step] = []
+    for i, out in enumerate(([], steps)):
+        meta = h.lane.conversation(TENANT, queued[i])
+        if meta is None or meta.owner_id != admin.id:
+            raise RuntimeError(f"queue move: {queued[i]} is not the mover's ({meta and meta.owner_id!r})")
+        h.sender.clear()
+        h.act(mover, out, "queue move", action="close", conversation_id=queued[i])
+    h.sender.clear()
+    return steps[0].usage
+
+
 def scheduled_runs(h: CostHub) -> list[tuple[str, str, Callable[[], Any]]]:
     """app.py's scheduled functions (name, function id, what it runs) and their rates, per minute."""
     from chalicelib.work.escalation import escalate_overdue
@@ -1127,6 +1176,11 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         help="how long each message is typed, keys pressed throughout: a typing start every "
         f"{TYPING_THROTTLE_S:g} s of it (chat.ts)",
     )
+    parser.add_argument(
+        "--queues",
+        default=",".join(str(w) for w in QUEUE_WAITING if w),
+        help="chats waiting when a place frees, for the queue's figure",
+    )
     args = parser.parse_args(argv)
     typical = Typical(
         reply_ratio=args.reply_ratio,
@@ -1294,6 +1348,33 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     )
     print()
 
+    # 4. queues
+    moves = {w: measure_queue(n_small, w) for w in sorted({0, *(int(w) for w in args.queues.split(",") if w)})}
+    queue_10k = {w: (u + moves[0] * -1) * 1e4 for w, u in moves.items() if w}
+    print(
+        f"== $ per 10,000 chats that leave a queue ({n_small} agents online, all full: an agent closes a chat, "
+        "routing gives them the oldest waiting one and tells everyone still waiting their place; the same "
+        "close with nobody waiting is subtracted)"
+    )
+    print(
+        table(
+            [*USAGE_HEADERS, "DDB calls by operation"],
+            [
+                [
+                    *usage_row(f"one close, {w} waiting", u),
+                    ", ".join(f"{op} {k:g}" for op, k in sorted(u.ddb_calls.items())),
+                ]
+                for w, u in moves.items()
+            ]
+            + [[*usage_row(f"10,000 chats leaving a queue of {w}", u), ""] for w, u in queue_10k.items()],
+        )
+    )
+    print(
+        "   a chat that waits is told its place at every move ahead of it: the posts of a queue grow with its "
+        "length, and the connections of everyone waiting are read with one Query of the tenant's customers"
+    )
+    print()
+
     # fixed
     fixed = Usage()
     for fid, u in small.scheduled_idle.items():
@@ -1330,6 +1411,12 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
             f"and {fmt_usd(total(spread_before))}): minimum {floor}; elsewhere: {elsewhere_agents}",
         ),
         Figure("cost", f"$ per 10,000 callbacks ({n_small} agents online)", fmt_usd(total(per_10k))),
+        Figure(
+            "cost",
+            f"$ per 10,000 chats that leave a queue ({n_small} agents online)",
+            ", ".join(f"{fmt_usd(total(u))} in a queue of {w}" for w, u in queue_10k.items())
+            + f" (over the close that freed the place, {fmt_usd(total(moves[0]) * 1e4)} per 10,000)",
+        ),
         Figure("cost", "$ fixed per month (scheduled runs)", fmt_usd(total(fixed))),
     ]
 
