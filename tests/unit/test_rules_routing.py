@@ -334,29 +334,50 @@ def test_every_waiting_customers_place_is_in_flight_at_once(unit: Unit, monkeypa
     assert [places(unit, c) for c in customers[1:]] == [[1], [2], [3], [4], [5]]
 
 
-def test_a_queue_move_reads_the_waiting_customers_connections_in_one_query(
+def test_a_queue_move_reads_each_waiting_customers_connections_all_at_once(
     unit: Unit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One Query of the tenant's customer connections (AP-C2) finds everyone still waiting: one
-    per customer took 49 Queries one after another for 50 waiting. A customer who is no longer
+    """Each waiting customer's own index entries (AP-C3), one Query each, all in flight at once:
+    one after another, 49 took ~240 ms at 5 ms a call. Never every customer connection of the
+    tenant, which grows with every open widget, not with the queue. A customer who is no longer
     waiting, and another tenant's customer, hear nothing."""
     customers = waiting_customers(unit, 6)
     elsewhere = unit.connect_customer(OTHER_WIDGET_KEY)
     unit.started(elsewhere)
     unit.sender.take(elsewhere)
+    all_in_flight = threading.Barrier(len(customers) - 1, timeout=5)
     read: list[tuple[str, str]] = []  # (how, role) of every read of connections
     for how in ("tenant_users_online", "user_connections"):
         real = getattr(unit.store, how)
 
         def reading(*args: str, how: str = how, real: Any = real) -> Any:
             read.append((how, args[1]))
+            if args[1] == "customer":
+                all_in_flight.wait()
             return real(*args)
 
         monkeypatch.setattr(unit.store, how, reading)
     unit.connect_agent("ana")  # takes the first: five move up
     assert [places(unit, c) for c in customers] == [[], [1], [2], [3], [4], [5]]
     assert places(unit, elsewhere) == []
-    assert [r for r in read if r[1] == "customer"] == [("tenant_users_online", "customer")]
+    assert [r for r in read if r[1] == "customer"] == [("user_connections", "customer")] * 5
+
+
+def test_a_waiting_customer_whose_connections_cannot_be_read_does_not_keep_the_others_from_their_place(
+    unit: Unit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = waiting_customers(unit, 6)
+    unreadable = unit.store.connections[customers[3]].user_id
+    real = unit.store.user_connections
+
+    def user_connections(tenant: str, role: str, user_id: str) -> list[str]:
+        if user_id == unreadable:
+            raise RuntimeError("throttled")
+        return real(tenant, role, user_id)
+
+    monkeypatch.setattr(unit.store, "user_connections", user_connections)
+    unit.connect_agent("ana")
+    assert [places(unit, c) for c in customers] == [[], [1], [2], [], [4], [5]]
 
 
 def test_a_chat_taken_meanwhile_is_not_counted_as_moved(unit: Unit) -> None:

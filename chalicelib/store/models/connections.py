@@ -12,7 +12,7 @@ from chalicelib.store.models.meta import ModelMeta
 # --------------------------------------------------------------------------- connections
 class ConnectionsByTenantRole(GlobalSecondaryIndex["Connection"]):
     """AP-C2: live connections of one role in a tenant, with their user (presence, lobby and
-    callback-alert fan-out to agents; the places of every waiting customer after a queue move)."""
+    callback-alert fan-out to agents)."""
 
     class Meta:
         index_name = "by_tenant_role"
