@@ -43,6 +43,7 @@ from moto import mock_aws
 
 from bench.ddb_calls import agent_id_token, aws_environment, quiet_stdout
 from bench.report import Figure, table
+from chalicelib.live.notifier import READERS
 from chalicelib.platform.auth import Actor
 from chalicelib.platform.clock import ManualClock
 from chalicelib.platform.sender import Sender
@@ -123,6 +124,7 @@ class Usage:
     posts: float = 0.0
     lambda_own_ms: float = 0.0  # the handlers' own time here, AWS calls excluded
     ddb_calls: Counter[str] = field(default_factory=Counter)
+    ddb_parallel: float = 0.0  # of the DynamoDB calls, those made off the handler's thread (in flight together)
     other_calls: Counter[str] = field(default_factory=Counter)
     invocations: Counter[str] = field(default_factory=Counter)
     agent_events: Counter[str] = field(default_factory=Counter)  # posts to agent connections, by event type
@@ -158,7 +160,16 @@ PRICED: dict[str, str] = {  # Usage field -> PRICES key
     "ddb_rru": "ddb_rru",
     "cognito_mau": "cognito_mau",
 }
-INFORMATIVE = {"frames_in", "posts", "lambda_own_ms", "ddb_calls", "other_calls", "invocations", "agent_events"}
+INFORMATIVE = {
+    "frames_in",
+    "posts",
+    "lambda_own_ms",
+    "ddb_calls",
+    "ddb_parallel",
+    "other_calls",
+    "invocations",
+    "agent_events",
+}
 
 
 def dollars(usage: Usage, prices: Mapping[str, Price] = PRICES) -> dict[str, float]:
@@ -361,7 +372,7 @@ class Meter:
             finally:
                 if on_handler:
                     meter.aws_seconds += time.thread_time() - t0
-                meter.record(service, operation_name, api_params, response, before)
+                meter.record(service, operation_name, api_params, response, before, on_handler)
 
         botocore.client.BaseClient._make_api_call = counted
 
@@ -369,11 +380,19 @@ class Meter:
         botocore.client.BaseClient._make_api_call = self._original
 
     def record(
-        self, service: str, op: str, params: Mapping[str, Any], response: Any, before: Mapping[str, int]
+        self,
+        service: str,
+        op: str,
+        params: Mapping[str, Any],
+        response: Any,
+        before: Mapping[str, int],
+        on_handler: bool = True,
     ) -> None:
         with self.lock:
             if service == "dynamodb":
                 self.usage.ddb_calls[op] += 1
+                if not on_handler:  # the notifier's reads, READERS in flight at once
+                    self.usage.ddb_parallel += 1
                 rru, wru = request_units(op, params, response, before, self.lookup)
                 self.usage.ddb_rru += rru
                 self.usage.ddb_wru += wru
@@ -525,7 +544,7 @@ class CostHub:
                 u, aws_s, posted = m.usage, m.aws_seconds, list(m.posts_bytes)
                 u.agent_events = Counter(m.agent_events)
             own_ms = max(0.0, (wall - aws_s) * 1000)
-            billed_ms = math.ceil(own_ms + DDB_CALL_MS * u.ddb_total + posts_ms(len(posted)))
+            billed_ms = math.ceil(own_ms + ddb_ms(u.ddb_total, u.ddb_parallel) + posts_ms(len(posted)))
             u.frames_in = frames_in
             u.posts = len(posted)
             u.lambda_own_ms = own_ms
@@ -924,26 +943,28 @@ def _measure(h: CostHub, agents_online: int, typical: Typical, messages: int) ->
 QUEUE_WAITING = (10, 50)  # chats waiting when a place frees (--queues); measured against a close with none
 
 
-def measure_queue(agents_online: int, waiting: int) -> Usage:
+def measure_queue(agents_online: int, waiting: int, others: int = 0) -> Usage:
     """One queue move: every agent is full and `waiting` chats wait; an agent closes their chat,
     routing gives them the oldest waiting one and tells everyone still waiting their place. With
     0 waiting it is the same close with no queue behind it: the difference is what the queue adds
-    for each chat that leaves it."""
+    for each chat that leaves it. `others`: more customers connected, not waiting (a widget open)."""
     meter = Meter()
     with aws_environment(), mock_aws(), quiet_stdout():
         h = CostHub(meter)
         try:
-            return _measure_queue(h, agents_online, waiting)
+            return _measure_queue(h, agents_online, waiting, others)
         finally:
             meter.uninstall()
 
 
-def _measure_queue(h: CostHub, agents_online: int, waiting: int) -> Usage:
+def _measure_queue(h: CostHub, agents_online: int, waiting: int, others: int) -> Usage:
     """Setup (unmetered): the tenant's capacity goes to 0, `waiting` + 2 chats start one after
     another and wait, the mover (one of the agents) gets a capacity of 1 and the oldest. A warm-up
     move (the mover closes it and gets the next) pays for first use; the metered move then
     frees the mover's place with exactly `waiting` chats waiting."""
     agents = [h.connect_agent(f"agent{i:04d}") for i in range(agents_online)]
+    for _ in range(others):
+        h.connect_customer()
     mover = agents[0]
     admin = h.actor(mover)
     h.hub.team.change(admin, {"chat_capacity": 0})
@@ -989,9 +1010,15 @@ RUNS_PER_MONTH = {  # app.py: Rate(1 min), Rate(5 min), Rate(1 min), Rate(1 min)
 
 
 # ----------------------------------------------------------------------------- the model
-def billed_gb_seconds(memory_mb: int, own_ms: float, ddb_calls: float, posts: float) -> float:
-    """One invocation: its own time + DDB_CALL_MS per DynamoDB call + the posts as the Sender makes them."""
-    return memory_mb / 1024 * math.ceil(own_ms + DDB_CALL_MS * ddb_calls + posts_ms(round(posts))) / 1000
+def ddb_ms(calls: float, parallel: float = 0.0) -> float:
+    """Modeled wall time of an invocation's DynamoDB calls: DDB_CALL_MS each, one after another,
+    but those made from the notifier's reading pool (`parallel`), READERS at a time."""
+    return DDB_CALL_MS * (calls - parallel) + math.ceil(parallel / READERS) * DDB_CALL_MS
+
+
+def billed_gb_seconds(memory_mb: int, own_ms: float, ddb_calls: float, posts: float, parallel: float = 0.0) -> float:
+    """One invocation: its own time + its DynamoDB calls (`ddb_ms`) + the posts as the Sender makes them."""
+    return memory_mb / 1024 * math.ceil(own_ms + ddb_ms(ddb_calls, parallel) + posts_ms(round(posts))) / 1000
 
 
 def linear(at: Mapping[int, Usage], n: int, mem: Callable[[str], int]) -> Usage:
@@ -1007,7 +1034,9 @@ def linear(at: Mapping[int, Usage], n: int, mem: Callable[[str], int]) -> Usage:
     out.lambda_own_ms = max(u1.lambda_own_ms, u2.lambda_own_ms)
     if len(functions) == 1:
         (function,) = functions
-        out.lambda_gb_seconds = billed_gb_seconds(mem(function), out.lambda_own_ms, out.ddb_total, out.posts)
+        out.lambda_gb_seconds = billed_gb_seconds(
+            mem(function), out.lambda_own_ms, out.ddb_total, out.posts, out.ddb_parallel
+        )
     # else (the action's function and the counters stream's): each one's billed time grows with
     # the posts it makes, and the GB-seconds extrapolated linearly above follow that.
     return out
@@ -1197,7 +1226,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     small = at[sizes[0]]
     print(f"   Lambda memory: {small.memory_source}; x86 GB-second price (arm64 would be {LAMBDA_ARM_GB_SECOND}).")
     print(
-        f"   Lambda duration = the handler's own CPU time here + {DDB_CALL_MS:g} ms per DynamoDB call + "
+        f"   Lambda duration = the handler's own CPU time here + {DDB_CALL_MS:g} ms per DynamoDB call (one after "
+        f"another; the notifier's reads of waiting customers' connections {READERS} at a time) + "
         f"{POST_MS:g} ms per post (8 at a time from 4 up), rounded up to 1 ms."
     )
     print(f"   REST agent routes authorized by a Lambda authorizer: {small.authorizer_lambda}")
@@ -1370,8 +1400,9 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         )
     )
     print(
-        "   a chat that waits is told its place at every move ahead of it: the posts of a queue grow with its "
-        "length, and the connections of everyone waiting are read with one Query of the tenant's customers"
+        "   a chat that waits is told its place at every move ahead of it: the posts and the reads of a move grow "
+        f"with the queue (one Query per waiting customer, {READERS} in flight at once), not with the customers "
+        "connected"
     )
     print()
 

@@ -3,6 +3,7 @@ counted and billed, and the figures are built from those counts."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -108,15 +109,18 @@ def test_a_dashboard_reload_of_the_hub_is_counted_through_the_rest_handler_and_b
     assert total(month) > total(without)
 
 
-def test_a_queue_move_tells_everyone_waiting_and_reads_their_connections_in_one_query() -> None:
+def test_a_queue_move_costs_in_proportion_to_the_queue_not_to_the_customers_connected() -> None:
     """The queue's figure is measured on the lane: a close that frees a place with 5 and with 12
-    chats waiting (more than FEW_USERS still waiting after it). Everyone still waiting hears
-    their place (one post each), and the calls are the same however long the queue: their
-    connections come from one Query of the tenant's customers, not one per customer
-    (`bench.fanout` counted 68 calls with 50 waiting before, 18 after)."""
-    nobody, short, longer = (cost.measure_queue(2, waiting) for waiting in (0, 5, 12))
+    chats waiting, and with 12 waiting while 30 more customers have the widget open. Everyone
+    still waiting hears their place (one post each) and their connections are read with one
+    Query each; the customers connected but not waiting cost nothing (a Query of every customer
+    connection of the tenant would grow with them)."""
+    nobody, short, longer, crowded = (
+        cost.measure_queue(2, waiting, others) for waiting, others in ((0, 0), (5, 0), (12, 0), (12, 30))
+    )
     assert longer.posts - short.posts == 12 - 5
-    assert longer.ddb_calls == short.ddb_calls
+    assert longer.ddb_calls - short.ddb_calls == Counter({"Query": 12 - 5})
+    assert (crowded.ddb_calls, crowded.ddb_rru, crowded.posts) == (longer.ddb_calls, longer.ddb_rru, longer.posts)
     assert short.ddb_total > nobody.ddb_total and total(short) > total(nobody)
     assert short.agent_events["assigned"] == 1 and nobody.agent_events["assigned"] == 0
     check_billed("queue move", longer)
