@@ -813,16 +813,23 @@ class Measured:
         return self.memory.get(function, self.default_memory)
 
 
-def measure(agents_online: int, typical: Typical, messages: int = 3) -> Measured:
-    """One tenant with `agents_online` agent connections (one per agent), one conversation being
-    answered by one of them, and the actions counted one by one."""
+@contextlib.contextmanager
+def cost_hub() -> Iterator[CostHub]:
+    """A fresh hub on its own moto, metered while it lives."""
     meter = Meter()
     with aws_environment(), mock_aws(), quiet_stdout():
         h = CostHub(meter)
         try:
-            return _measure(h, agents_online, typical, messages)
+            yield h
         finally:
             meter.uninstall()
+
+
+def measure(agents_online: int, typical: Typical, messages: int = 3) -> Measured:
+    """One tenant with `agents_online` agent connections (one per agent), one conversation being
+    answered by one of them, and the actions counted one by one."""
+    with cost_hub() as h:
+        return _measure(h, agents_online, typical, messages)
 
 
 def _mean(steps: Sequence[Step]) -> Usage:
@@ -948,13 +955,8 @@ def measure_queue(agents_online: int, waiting: int, others: int = 0) -> Usage:
     routing gives them the oldest waiting one and tells everyone still waiting their place. With
     0 waiting it is the same close with no queue behind it: the difference is what the queue adds
     for each chat that leaves it. `others`: more customers connected, not waiting (a widget open)."""
-    meter = Meter()
-    with aws_environment(), mock_aws(), quiet_stdout():
-        h = CostHub(meter)
-        try:
-            return _measure_queue(h, agents_online, waiting, others)
-        finally:
-            meter.uninstall()
+    with cost_hub() as h:
+        return _measure_queue(h, agents_online, waiting, others)
 
 
 def _measure_queue(h: CostHub, agents_online: int, waiting: int, others: int) -> Usage:
